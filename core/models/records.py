@@ -1,0 +1,178 @@
+"""Plain, immutable value objects handed out by the storage layer and the operations.
+
+Timestamps are timezone-aware UTC datetimes here; the storage layer converts to and from the
+naive-UTC values the schema holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.models.enums import CommitOperation, Priority
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    content_hash: str
+    payload: dict[str, Any]
+    byte_size: int
+    token_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    commit_hash: str
+    tract_id: str
+    parent_hash: str | None
+    content_hash: str
+    content_type: str
+    operation: CommitOperation
+    response_to: str | None
+    message: str | None
+    token_count: int
+    metadata: dict[str, Any] | None
+    generation_config: dict[str, Any] | None
+    created_at: datetime
+
+    @property
+    def short(self) -> str:
+        return self.commit_hash[:8]
+
+    @property
+    def is_edit(self) -> bool:
+        return self.operation is CommitOperation.EDIT
+
+
+@dataclass(frozen=True, slots=True)
+class RefInfo:
+    tract_id: str
+    ref_name: str
+    commit_hash: str | None
+    symbolic_target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationInfo:
+    id: int
+    tract_id: str
+    target_hash: str
+    priority: Priority
+    reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OperationEvent:
+    event_id: str
+    tract_id: str
+    event_type: str
+    branch_name: str | None
+    created_at: datetime
+    original_tokens: int
+    compressed_tokens: int
+    params: dict[str, Any] | None
+    sources: tuple[str, ...] = ()
+    results: tuple[str, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        if not self.original_tokens:
+            return 0.0
+        return self.compressed_tokens / self.original_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class CompileRecord:
+    record_id: str
+    tract_id: str
+    head_hash: str
+    token_count: int
+    commit_count: int
+    token_source: str
+    params: dict[str, Any] | None
+    created_at: datetime
+    effectives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SpawnPointer:
+    id: int
+    parent_tract_id: str
+    parent_commit_hash: str | None
+    child_tract_id: str
+    purpose: str
+    inheritance_mode: str
+    display_name: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyProposal:
+    proposal_id: str
+    tract_id: str
+    policy_name: str
+    action_type: str
+    action_params: dict[str, Any] | None
+    reason: str | None
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyLogEntry:
+    id: int
+    tract_id: str
+    policy_name: str
+    trigger: str
+    action_type: str | None
+    reason: str | None
+    outcome: str
+    commit_hash: str | None
+    error_message: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: str
+    content: str
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"role": self.role, "content": self.content}
+        if self.name is not None:
+            out["name"] = self.name
+        return out
+
+
+@dataclass(frozen=True)
+class CompiledContext:
+    """The message list a compile produced, parallel to the commits it came from."""
+
+    messages: tuple[Message, ...]
+    token_count: int
+    token_source: str
+    commit_hashes: tuple[str, ...]
+    generation_configs: tuple[dict[str, Any] | None, ...]
+    message_tokens: tuple[int, ...] = field(default=())
+    head_hash: str | None = None
+
+    @property
+    def commit_count(self) -> int:
+        return len(self.messages)
+
+    def to_dicts(self) -> list[dict[str, str]]:
+        return [m.to_dict() for m in self.messages]
+
+    to_openai = to_dicts
+
+    def to_anthropic(self) -> dict[str, Any]:
+        system = [m.content for m in self.messages if m.role == "system"]
+        return {
+            "system": "\n\n".join(system) if system else None,
+            "messages": [m.to_dict() for m in self.messages if m.role != "system"],
+        }

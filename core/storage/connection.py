@@ -1,0 +1,160 @@
+"""Engines and connections: the one place that knows SQLite from PostgreSQL.
+
+SQLite: every connection gets tract-ai's pragmas (WAL, busy_timeout, synchronous=NORMAL,
+foreign_keys=ON). pysqlite's own transaction handling is switched off so that SQLAlchemy's
+``begin`` really opens a transaction — DDL included — and write transactions start with
+``BEGIN IMMEDIATE``: a writer takes the lock up front, so a read-then-write transaction never
+fails half-way with "database is locked" when another process committed in between.
+
+PostgreSQL: psycopg 3, pre-ping (a long-lived UI outlives server restarts), and writers of one
+tract serialised with a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITE_OPTION = "tract_write"
+# Advisory-lock key space: ours, distinct from anything tract-ai uses (it uses none).
+_LOCK_NAMESPACE = 0x7472  # "tr"
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where a store lives: a SQLite file path or a SQLAlchemy URL."""
+
+    url: URL
+    path: Path | None  # set for SQLite files
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def display(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def cli_arg(self) -> str:
+        """How to name this store on a command line (password kept out)."""
+        if self.path is not None:
+            return str(self.path)
+        return self.url.render_as_string(hide_password=True)
+
+
+def parse_location(target: str | os.PathLike[str] | URL) -> StoreLocation:
+    """A path (``store.db``) or a SQLAlchemy URL (``sqlite:///x.db``, ``postgresql://…``)."""
+    if isinstance(target, URL):
+        url = target
+    else:
+        raw = os.fspath(target)
+        if "://" not in raw:
+            path = Path(raw).expanduser()
+            return StoreLocation(URL.create("sqlite", database=str(path)), path)
+        url = make_url(raw)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        database = url.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            return StoreLocation(url, None)
+        return StoreLocation(url, Path(database).expanduser())
+    if backend == "postgresql" and url.drivername == "postgresql":
+        # Plain postgresql:// means psycopg 3 here (psycopg2 is not a dependency).
+        url = url.set(drivername="postgresql+psycopg")
+    return StoreLocation(url, None)
+
+
+def _sqlite_url(path: Path, readonly: bool) -> URL:
+    if not readonly:
+        return URL.create("sqlite+pysqlite", database=str(path))
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    return URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"})
+
+
+def make_engine(location: StoreLocation, *, readonly: bool = False, pool: bool = True) -> Engine:
+    if location.is_sqlite:
+        if location.path is not None:
+            url = _sqlite_url(location.path, readonly)
+        else:
+            url = location.url
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            poolclass=None if pool else NullPool,
+        )
+        _install_sqlite_hooks(engine, readonly=readonly)
+        return engine
+    engine = create_engine(
+        location.url,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        poolclass=None if pool else NullPool,
+    )
+    if readonly:
+        engine = engine.execution_options(postgresql_readonly=True)
+    return engine
+
+
+def _install_sqlite_hooks(engine: Engine, *, readonly: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module docstring)
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            if not readonly:
+                mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() not in ("wal", "memory"):
+                    cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed on success, rolled back on any exception."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """One read transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for ``name``."""
+    digest = hashlib.sha256(f"{_LOCK_NAMESPACE}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def advisory_xact_lock(conn: Connection, name: str) -> None:
+    """Serialise writers on PostgreSQL until the transaction ends (no-op on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(name)})

@@ -1,0 +1,26 @@
+"""tract-tui 0001: our private additions on top of tract-ai v6.
+
+Indexes tract-ai lacks (commits.parent_hash, commit_parents.parent_hash,
+compile_effectives.commit_hash) and the per-blob message-token cache. Nothing here changes a v6
+column, and ``schema_version`` stays "6".
+"""
+
+from core.storage import schema
+from core.storage.migrations import steps
+
+revision = "tt_0001"
+down_revision = "tai_v6"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    c = steps.conn()
+    for index in schema.PRIVATE_INDEXES:
+        if index.name not in steps.indexes(index.table.name):
+            index.create(c)
+    steps.create_missing([schema.blob_message_tokens])
+
+
+def downgrade() -> None:
+    raise NotImplementedError("tract stores are never downgraded")

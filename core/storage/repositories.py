@@ -1,0 +1,300 @@
+"""Repository interfaces: what the operations may ask of a store.
+
+One SQLAlchemy implementation (``core.storage.sqla``) serves SQLite and PostgreSQL alike. Every
+multi-row read is set-based: a walk is one recursive CTE, a batch lookup is one ``IN`` query
+(chunked under the backends' parameter limits), never one query per commit.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from core.models.enums import Priority
+from core.models.records import (
+    AnnotationInfo,
+    BlobInfo,
+    CommitInfo,
+    CompileRecord,
+    OperationEvent,
+    PolicyLogEntry,
+    PolicyProposal,
+    RefInfo,
+    SpawnPointer,
+)
+
+
+class BlobRepository(ABC):
+    @abstractmethod
+    def get(self, content_hash: str) -> BlobInfo | None: ...
+
+    @abstractmethod
+    def get_many(self, hashes: Iterable[str]) -> dict[str, BlobInfo]: ...
+
+    @abstractmethod
+    def insert_if_absent(self, blob: BlobInfo) -> bool:
+        """Write the blob unless a blob with its hash exists. True when written."""
+
+    @abstractmethod
+    def message_tokens(self, hashes: Iterable[str], encoding: str) -> dict[str, int]:
+        """Cached compiled-message token counts per blob for ``encoding``."""
+
+    @abstractmethod
+    def set_message_tokens(self, counts: Mapping[str, int], encoding: str) -> None: ...
+
+    @abstractmethod
+    def iter_raw(self, batch: int = 2000) -> Iterator[list[tuple[str, str]]]:
+        """Batches of (content_hash, payload_json text) for verification."""
+
+    @abstractmethod
+    def delete_orphans(self, candidates: Iterable[str]) -> list[str]:
+        """Delete the candidates no commit (in any tract) uses; return what was deleted."""
+
+
+class CommitRepository(ABC):
+    @abstractmethod
+    def get(self, commit_hash: str) -> CommitInfo | None: ...
+
+    @abstractmethod
+    def get_many(self, hashes: Iterable[str]) -> dict[str, CommitInfo]: ...
+
+    @abstractmethod
+    def insert(self, commit: CommitInfo) -> None: ...
+
+    @abstractmethod
+    def exists_in_tract(self, tract_id: str, hashes: Iterable[str]) -> set[str]: ...
+
+    @abstractmethod
+    def by_prefix(self, tract_id: str, prefix: str, limit: int = 20) -> list[str]: ...
+
+    @abstractmethod
+    def first_parent_chain(
+        self, head: str, *, limit: int | None = None, stop_at: Iterable[str] = ()
+    ) -> list[CommitInfo]:
+        """Newest first: ``head``, its first parent, ... (one recursive query).
+
+        The walk stops after ``limit`` commits, or before a commit in ``stop_at``.
+        """
+
+    @abstractmethod
+    def first_parent_hashes(self, head: str, *, limit: int | None = None) -> list[str]:
+        """Like :meth:`first_parent_chain` but only hashes (cheap for 100k chains)."""
+
+    @abstractmethod
+    def ancestors(self, heads: Iterable[str], *, merge_parents: bool = True) -> set[str]:
+        """Every commit reachable from ``heads`` (heads included), over both parent kinds."""
+
+    @abstractmethod
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool: ...
+
+    @abstractmethod
+    def children(self, commit_hash: str) -> list[str]:
+        """Commits whose first parent or merge parent is ``commit_hash``."""
+
+    @abstractmethod
+    def edits_of(self, targets: Iterable[str]) -> dict[str, list[CommitInfo]]:
+        """EDIT commits per target, oldest first."""
+
+    @abstractmethod
+    def count(self, tract_id: str) -> int: ...
+
+    @abstractmethod
+    def tract_ids(self) -> list[str]:
+        """Distinct tract ids over commits and refs."""
+
+    @abstractmethod
+    def iter_all(self, tract_id: str | None = None, batch: int = 2000) -> Iterator[list[CommitInfo]]:
+        """Every commit (of one tract, or all), in batches, oldest first."""
+
+    @abstractmethod
+    def set_parent(self, commit_hash: str, parent_hash: str | None) -> None: ...
+
+    @abstractmethod
+    def delete_many(self, hashes: Sequence[str]) -> None:
+        """Delete commits, nulling children's parent_hash and others' response_to first."""
+
+
+class CommitParentRepository(ABC):
+    @abstractmethod
+    def add(self, commit_hash: str, parents: Sequence[str]) -> None:
+        """Record all parents of a merge commit, positions 0.. in order."""
+
+    @abstractmethod
+    def parents_of(self, hashes: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """All parents (position order) of the given merge commits; absent = not a merge."""
+
+    @abstractmethod
+    def merges_with_parent(self, parent_hash: str) -> list[str]: ...
+
+
+class RefRepository(ABC):
+    @abstractmethod
+    def get(self, tract_id: str, ref_name: str) -> RefInfo | None: ...
+
+    @abstractmethod
+    def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None]:
+        """The HEAD row and the commit it resolves to (through its branch when symbolic)."""
+
+    @abstractmethod
+    def list(self, tract_id: str) -> list[RefInfo]: ...
+
+    @abstractmethod
+    def set_direct(self, tract_id: str, ref_name: str, commit_hash: str) -> None: ...
+
+    @abstractmethod
+    def set_symbolic(self, tract_id: str, ref_name: str, target: str) -> None: ...
+
+    @abstractmethod
+    def delete(self, tract_id: str, ref_name: str) -> bool: ...
+
+    @abstractmethod
+    def delete_pointing_at(self, hashes: Iterable[str]) -> int: ...
+
+
+class AnnotationRepository(ABC):
+    @abstractmethod
+    def add(
+        self, tract_id: str, target: str, priority: Priority, reason: str | None, at: datetime
+    ) -> AnnotationInfo: ...
+
+    @abstractmethod
+    def history(self, target: str) -> list[AnnotationInfo]:
+        """Oldest first (created_at, then id)."""
+
+    @abstractmethod
+    def in_force(
+        self, targets: Iterable[str], at: datetime | None = None
+    ) -> dict[str, AnnotationInfo]:
+        """The newest annotation with created_at ≤ ``at`` per target (ties: higher id)."""
+
+    @abstractmethod
+    def in_force_for_tract(
+        self, tract_id: str, at: datetime | None = None
+    ) -> dict[str, AnnotationInfo]:
+        """In-force annotation of every annotated commit of a tract (one query)."""
+
+    @abstractmethod
+    def max_id(self, tract_id: str) -> int: ...
+
+    @abstractmethod
+    def since(self, tract_id: str, after_id: int) -> list[AnnotationInfo]: ...
+
+    @abstractmethod
+    def delete_for(self, targets: Iterable[str]) -> int: ...
+
+
+class OperationEventRepository(ABC):
+    @abstractmethod
+    def add(self, event: OperationEvent) -> None:
+        """Write the event and its source/result commit links (positions in tuple order)."""
+
+    @abstractmethod
+    def get(self, event_id: str) -> OperationEvent | None: ...
+
+    @abstractmethod
+    def list(
+        self, tract_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[OperationEvent]:
+        """Newest first, each with its sources and results in order."""
+
+    @abstractmethod
+    def count(self, tract_id: str) -> int: ...
+
+    @abstractmethod
+    def for_commits(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """Per commit: (event_id, role) pairs it takes part in."""
+
+    @abstractmethod
+    def referenced_commits(self, tract_id: str | None = None, role: str | None = None) -> set[str]:
+        ...
+
+    @abstractmethod
+    def unlink_commits(self, hashes: Iterable[str]) -> None: ...
+
+    @abstractmethod
+    def delete_empty(self) -> int:
+        """Delete events left with no commit links."""
+
+
+class CompileRecordRepository(ABC):
+    @abstractmethod
+    def add(self, record: CompileRecord) -> None: ...
+
+    @abstractmethod
+    def get(self, record_id: str) -> CompileRecord | None: ...
+
+    @abstractmethod
+    def list(
+        self, tract_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[CompileRecord]:
+        """Newest first; ``effectives`` left empty (load one record with :meth:`get`)."""
+
+    @abstractmethod
+    def count(self, tract_id: str) -> int: ...
+
+    @abstractmethod
+    def records_using(self, hashes: Iterable[str]) -> dict[str, list[str]]: ...
+
+    @abstractmethod
+    def referenced_commits(self) -> set[str]: ...
+
+    @abstractmethod
+    def delete_older_than(self, tract_id: str, cutoff: datetime) -> int: ...
+
+
+class SpawnPointerRepository(ABC):
+    @abstractmethod
+    def add(self, pointer: SpawnPointer) -> SpawnPointer: ...
+
+    @abstractmethod
+    def all(self) -> list[SpawnPointer]: ...
+
+    @abstractmethod
+    def for_child(self, child_tract_id: str) -> SpawnPointer | None: ...
+
+
+class PolicyRepository(ABC):
+    """Read-only: we preserve the policy tables, we do not drive them."""
+
+    @abstractmethod
+    def proposals(self, tract_id: str) -> list[PolicyProposal]: ...
+
+    @abstractmethod
+    def log(self, tract_id: str, limit: int = 100) -> list[PolicyLogEntry]: ...
+
+
+class MetaRepository(ABC):
+    @abstractmethod
+    def get(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set(self, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    def all(self) -> dict[str, str]: ...
+
+
+class UnitOfWork(ABC):
+    """All repositories over one connection inside one transaction."""
+
+    blobs: BlobRepository
+    commits: CommitRepository
+    parents: CommitParentRepository
+    refs: RefRepository
+    annotations: AnnotationRepository
+    events: OperationEventRepository
+    records: CompileRecordRepository
+    spawns: SpawnPointerRepository
+    policies: PolicyRepository
+    meta: MetaRepository
+    writable: bool
+
+    @abstractmethod
+    def lock_tract(self, tract_id: str) -> None:
+        """Serialise writers of one tract until this transaction ends."""
+
+    @abstractmethod
+    def savepoint(self) -> Any:
+        """A nested transaction context manager (rolls back only its own work)."""

@@ -1,0 +1,133 @@
+"""Shared helpers of the SQLAlchemy repositories: chunking and lenient row decoding.
+
+Rows are decoded leniently (JSON and enum columns are read as text and parsed here) so that a
+corrupt value in one row never stops a whole query: ``verify`` reports such rows instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, String, type_coerce
+from sqlalchemy.engine import Row
+
+from core.engine.clock import from_storage
+from core.models.enums import CommitOperation, Priority
+from core.models.records import AnnotationInfo, CommitInfo
+from core.storage import schema as s
+
+T = TypeVar("T")
+
+# SQLite allows 32766 host parameters since 3.32; PostgreSQL 65535. Stay far below both.
+CHUNK = 900
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def raw_text(col: Any) -> ColumnElement[Any]:
+    """Read a JSON or enum column without SQLAlchemy's strict result processing."""
+    return type_coerce(col, String)
+
+
+def parse_json(value: Any) -> Any:
+    """SQL NULL and JSON ``null`` both give None; unparseable text gives None too."""
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value  # PostgreSQL drivers hand JSON back already parsed
+
+
+def parse_dict(value: Any) -> dict[str, Any] | None:
+    parsed = parse_json(value)
+    return parsed if isinstance(parsed, dict) else None
+
+
+def parse_operation(value: Any) -> CommitOperation:
+    text = str(value or "").upper()
+    try:
+        return CommitOperation[text]
+    except KeyError:
+        return CommitOperation.APPEND
+
+
+def parse_priority(value: Any) -> Priority:
+    text = str(value or "").upper()
+    try:
+        return Priority[text]
+    except KeyError:
+        return Priority.NORMAL
+
+
+COMMIT_COLUMNS: Sequence[ColumnElement[Any]] = (
+    s.commits.c.commit_hash,
+    s.commits.c.tract_id,
+    s.commits.c.parent_hash,
+    s.commits.c.content_hash,
+    s.commits.c.content_type,
+    raw_text(s.commits.c.operation).label("operation"),
+    s.commits.c.response_to,
+    s.commits.c.message,
+    s.commits.c.token_count,
+    raw_text(s.commits.c.metadata_json).label("metadata_json"),
+    raw_text(s.commits.c.generation_config_json).label("generation_config_json"),
+    s.commits.c.created_at,
+)
+
+
+def commit_from_row(row: Row[Any]) -> CommitInfo:
+    return CommitInfo(
+        commit_hash=row.commit_hash,
+        tract_id=row.tract_id,
+        parent_hash=row.parent_hash,
+        content_hash=row.content_hash,
+        content_type=row.content_type,
+        operation=parse_operation(row.operation),
+        response_to=row.response_to,
+        message=row.message,
+        token_count=int(row.token_count or 0),
+        metadata=parse_dict(row.metadata_json),
+        generation_config=parse_dict(row.generation_config_json),
+        created_at=from_storage(row.created_at),
+    )
+
+
+ANNOTATION_COLUMNS: Sequence[ColumnElement[Any]] = (
+    s.annotations.c.id,
+    s.annotations.c.tract_id,
+    s.annotations.c.target_hash,
+    raw_text(s.annotations.c.priority).label("priority"),
+    s.annotations.c.reason,
+    s.annotations.c.created_at,
+)
+
+
+def annotation_from_row(row: Row[Any]) -> AnnotationInfo:
+    return AnnotationInfo(
+        id=int(row.id),
+        tract_id=row.tract_id,
+        target_hash=row.target_hash,
+        priority=parse_priority(row.priority),
+        reason=row.reason,
+        created_at=from_storage(row.created_at),
+    )

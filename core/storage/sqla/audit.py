@@ -1,0 +1,257 @@
+"""Operation events and compile records over SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from core.engine.clock import from_storage, to_storage
+from core.models.records import CompileRecord, OperationEvent
+from core.storage import schema as s
+from core.storage.repositories import CompileRecordRepository, OperationEventRepository
+from core.storage.sqla._common import chunks, parse_dict, raw_text, unique
+
+SOURCE = "source"
+RESULT = "result"
+
+_EVENT_COLUMNS = (
+    s.operation_events.c.event_id,
+    s.operation_events.c.tract_id,
+    s.operation_events.c.event_type,
+    s.operation_events.c.branch_name,
+    s.operation_events.c.created_at,
+    s.operation_events.c.original_tokens,
+    s.operation_events.c.compressed_tokens,
+    raw_text(s.operation_events.c.params_json).label("params_json"),
+)
+
+_RECORD_COLUMNS = (
+    s.compile_records.c.record_id,
+    s.compile_records.c.tract_id,
+    s.compile_records.c.head_hash,
+    s.compile_records.c.token_count,
+    s.compile_records.c.commit_count,
+    s.compile_records.c.token_source,
+    raw_text(s.compile_records.c.params_json).label("params_json"),
+    s.compile_records.c.created_at,
+)
+
+
+class SqlOperationEventRepository(OperationEventRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, event: OperationEvent) -> None:
+        self.conn.execute(
+            insert(s.operation_events).values(
+                event_id=event.event_id,
+                tract_id=event.tract_id,
+                event_type=event.event_type,
+                branch_name=event.branch_name,
+                created_at=to_storage(event.created_at),
+                original_tokens=event.original_tokens,
+                compressed_tokens=event.compressed_tokens,
+                params_json=event.params,
+            )
+        )
+        links = [
+            {"event_id": event.event_id, "commit_hash": h, "role": role, "position": i}
+            for role, hashes in ((SOURCE, event.sources), (RESULT, event.results))
+            for i, h in enumerate(hashes)
+        ]
+        for batch in chunks(links, 500):
+            self.conn.execute(insert(s.operation_commits), batch)
+
+    def _with_links(self, rows: list) -> list[OperationEvent]:  # noqa: ANN001
+        oc = s.operation_commits.c
+        links: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        for batch in chunks([r.event_id for r in rows]):
+            for link in self.conn.execute(
+                select(oc.event_id, oc.commit_hash, oc.role, oc.position).where(
+                    oc.event_id.in_(batch)
+                )
+            ):
+                links.setdefault(link.event_id, {}).setdefault(link.role, []).append(
+                    (int(link.position), link.commit_hash)
+                )
+        out = []
+        for r in rows:
+            ev_links = links.get(r.event_id, {})
+            out.append(
+                OperationEvent(
+                    event_id=r.event_id,
+                    tract_id=r.tract_id,
+                    event_type=r.event_type,
+                    branch_name=r.branch_name,
+                    created_at=from_storage(r.created_at),
+                    original_tokens=int(r.original_tokens or 0),
+                    compressed_tokens=int(r.compressed_tokens or 0),
+                    params=parse_dict(r.params_json),
+                    sources=tuple(h for _, h in sorted(ev_links.get(SOURCE, []))),
+                    results=tuple(h for _, h in sorted(ev_links.get(RESULT, []))),
+                )
+            )
+        return out
+
+    def get(self, event_id: str) -> OperationEvent | None:
+        rows = self.conn.execute(
+            select(*_EVENT_COLUMNS).where(s.operation_events.c.event_id == event_id)
+        ).all()
+        found = self._with_links(rows)
+        return found[0] if found else None
+
+    def list(
+        self, tract_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[OperationEvent]:
+        e = s.operation_events.c
+        stmt = (
+            select(*_EVENT_COLUMNS)
+            .where(e.tract_id == tract_id)
+            .order_by(e.created_at.desc(), e.event_id.desc())
+            .offset(offset)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return self._with_links(self.conn.execute(stmt).all())
+
+    def count(self, tract_id: str) -> int:
+        e = s.operation_events.c
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(s.operation_events).where(e.tract_id == tract_id)
+            ).scalar_one()
+        )
+
+    def for_commits(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        oc = s.operation_commits.c
+        out: dict[str, list[tuple[str, str]]] = {}
+        for batch in chunks(unique(hashes)):
+            for r in self.conn.execute(
+                select(oc.commit_hash, oc.event_id, oc.role).where(oc.commit_hash.in_(batch))
+            ):
+                out.setdefault(r.commit_hash, []).append((r.event_id, r.role))
+        return out
+
+    def referenced_commits(self, tract_id: str | None = None, role: str | None = None) -> set[str]:
+        oc = s.operation_commits.c
+        stmt = select(oc.commit_hash).distinct()
+        if tract_id is not None:
+            stmt = stmt.join(
+                s.operation_events, s.operation_events.c.event_id == oc.event_id
+            ).where(s.operation_events.c.tract_id == tract_id)
+        if role is not None:
+            stmt = stmt.where(oc.role == role)
+        return {r[0] for r in self.conn.execute(stmt)}
+
+    def unlink_commits(self, hashes: Iterable[str]) -> None:
+        oc = s.operation_commits.c
+        for batch in chunks(unique(hashes)):
+            self.conn.execute(delete(s.operation_commits).where(oc.commit_hash.in_(batch)))
+
+    def delete_empty(self) -> int:
+        e = s.operation_events.c
+        linked = select(s.operation_commits.c.event_id)
+        res = self.conn.execute(delete(s.operation_events).where(e.event_id.not_in(linked)))
+        return int(res.rowcount or 0)
+
+
+class SqlCompileRecordRepository(CompileRecordRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, record: CompileRecord) -> None:
+        self.conn.execute(
+            insert(s.compile_records).values(
+                record_id=record.record_id,
+                tract_id=record.tract_id,
+                head_hash=record.head_hash,
+                token_count=record.token_count,
+                commit_count=record.commit_count,
+                token_source=record.token_source,
+                params_json=record.params,
+                created_at=to_storage(record.created_at),
+            )
+        )
+        rows = [
+            {"record_id": record.record_id, "commit_hash": h, "position": i}
+            for i, h in enumerate(record.effectives)
+        ]
+        for batch in chunks(rows, 500):
+            self.conn.execute(insert(s.compile_effectives), batch)
+
+    @staticmethod
+    def _record(r, effectives: tuple[str, ...] = ()) -> CompileRecord:  # noqa: ANN001
+        return CompileRecord(
+            record_id=r.record_id,
+            tract_id=r.tract_id,
+            head_hash=r.head_hash or "",
+            token_count=int(r.token_count or 0),
+            commit_count=int(r.commit_count or 0),
+            token_source=r.token_source or "",
+            params=parse_dict(r.params_json),
+            created_at=from_storage(r.created_at),
+            effectives=effectives,
+        )
+
+    def get(self, record_id: str) -> CompileRecord | None:
+        row = self.conn.execute(
+            select(*_RECORD_COLUMNS).where(s.compile_records.c.record_id == record_id)
+        ).first()
+        if row is None:
+            return None
+        ce = s.compile_effectives.c
+        eff = self.conn.execute(
+            select(ce.commit_hash).where(ce.record_id == record_id).order_by(ce.position)
+        )
+        return self._record(row, tuple(r[0] for r in eff))
+
+    def list(
+        self, tract_id: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[CompileRecord]:
+        cr = s.compile_records.c
+        stmt = (
+            select(*_RECORD_COLUMNS)
+            .where(cr.tract_id == tract_id)
+            .order_by(cr.created_at.desc(), cr.record_id.desc())
+            .offset(offset)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [self._record(r) for r in self.conn.execute(stmt)]
+
+    def count(self, tract_id: str) -> int:
+        cr = s.compile_records.c
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(s.compile_records).where(cr.tract_id == tract_id)
+            ).scalar_one()
+        )
+
+    def records_using(self, hashes: Iterable[str]) -> dict[str, list[str]]:
+        ce = s.compile_effectives.c
+        out: dict[str, list[str]] = {}
+        for batch in chunks(unique(hashes)):
+            for r in self.conn.execute(
+                select(ce.commit_hash, ce.record_id).where(ce.commit_hash.in_(batch))
+            ):
+                out.setdefault(r.commit_hash, []).append(r.record_id)
+        return out
+
+    def referenced_commits(self) -> set[str]:
+        ce = s.compile_effectives.c
+        return {r[0] for r in self.conn.execute(select(ce.commit_hash).distinct())}
+
+    def delete_older_than(self, tract_id: str, cutoff: datetime) -> int:
+        cr = s.compile_records.c
+        old = select(cr.record_id).where(cr.tract_id == tract_id, cr.created_at < to_storage(cutoff))
+        self.conn.execute(
+            delete(s.compile_effectives).where(s.compile_effectives.c.record_id.in_(old))
+        )
+        res = self.conn.execute(
+            delete(s.compile_records).where(
+                cr.tract_id == tract_id, cr.created_at < to_storage(cutoff)
+            )
+        )
+        return int(res.rowcount or 0)

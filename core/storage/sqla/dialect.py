@@ -1,0 +1,25 @@
+"""The few statements that differ between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+
+def insert_ignore(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
+    """INSERT that silently skips rows whose key already exists."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def upsert(conn: Connection, table: Table, keys: Sequence[str], update_cols: Sequence[str]) -> Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET update_cols = excluded."""
+    mod = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = mod.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols}
+    )

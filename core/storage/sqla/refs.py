@@ -1,0 +1,188 @@
+"""Refs and annotations over SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, delete, func, insert, literal_column, select
+from sqlalchemy.orm import aliased
+
+from core.engine.clock import to_storage
+from core.models.enums import Priority
+from core.models.records import AnnotationInfo, RefInfo
+from core.storage import schema as s
+from core.storage.repositories import AnnotationRepository, RefRepository
+from core.storage.sqla._common import (
+    ANNOTATION_COLUMNS,
+    annotation_from_row,
+    chunks,
+    unique,
+)
+from core.storage.sqla.dialect import upsert
+
+
+def _ref(row) -> RefInfo:  # noqa: ANN001
+    return RefInfo(row.tract_id, row.ref_name, row.commit_hash, row.symbolic_target)
+
+
+class SqlRefRepository(RefRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, tract_id: str, ref_name: str) -> RefInfo | None:
+        r = s.refs.c
+        row = self.conn.execute(
+            select(s.refs).where(r.tract_id == tract_id, r.ref_name == ref_name)
+        ).first()
+        return _ref(row) if row else None
+
+    def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None]:
+        # One query: HEAD and, when symbolic, the branch row it names.
+        head = aliased(s.refs, name="head")
+        branch = aliased(s.refs, name="branch")
+        row = self.conn.execute(
+            select(
+                head.c.tract_id,
+                head.c.ref_name,
+                head.c.commit_hash,
+                head.c.symbolic_target,
+                branch.c.commit_hash.label("branch_commit"),
+            )
+            .select_from(
+                head.outerjoin(
+                    branch,
+                    and_(
+                        branch.c.tract_id == head.c.tract_id,
+                        branch.c.ref_name == head.c.symbolic_target,
+                    ),
+                )
+            )
+            .where(head.c.tract_id == tract_id, head.c.ref_name == "HEAD")
+        ).first()
+        if row is None:
+            return None, None
+        info = _ref(row)
+        if info.symbolic_target:
+            return info, row.branch_commit
+        return info, info.commit_hash
+
+    def list(self, tract_id: str) -> list[RefInfo]:
+        rows = self.conn.execute(
+            select(s.refs).where(s.refs.c.tract_id == tract_id).order_by(s.refs.c.ref_name)
+        )
+        return [_ref(r) for r in rows]
+
+    def set_direct(self, tract_id: str, ref_name: str, commit_hash: str) -> None:
+        self.conn.execute(
+            upsert(self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"])
+            .values(tract_id=tract_id, ref_name=ref_name, commit_hash=commit_hash,
+                    symbolic_target=None)
+        )
+
+    def set_symbolic(self, tract_id: str, ref_name: str, target: str) -> None:
+        self.conn.execute(
+            upsert(self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"])
+            .values(tract_id=tract_id, ref_name=ref_name, commit_hash=None, symbolic_target=target)
+        )
+
+    def delete(self, tract_id: str, ref_name: str) -> bool:
+        r = s.refs.c
+        res = self.conn.execute(
+            delete(s.refs).where(r.tract_id == tract_id, r.ref_name == ref_name)
+        )
+        return bool(res.rowcount)
+
+    def delete_pointing_at(self, hashes: Iterable[str]) -> int:
+        n = 0
+        for batch in chunks(unique(hashes)):
+            n += self.conn.execute(delete(s.refs).where(s.refs.c.commit_hash.in_(batch))).rowcount
+        return n
+
+
+class SqlAnnotationRepository(AnnotationRepository):
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(
+        self, tract_id: str, target: str, priority: Priority, reason: str | None, at: datetime
+    ) -> AnnotationInfo:
+        res = self.conn.execute(
+            insert(s.annotations)
+            .values(
+                tract_id=tract_id,
+                target_hash=target,
+                priority=priority,
+                reason=reason,
+                created_at=to_storage(at),
+            )
+            .returning(s.annotations.c.id)
+        )
+        new_id = int(res.scalar_one())
+        return AnnotationInfo(new_id, tract_id, target, priority, reason, at)
+
+    def history(self, target: str) -> list[AnnotationInfo]:
+        a = s.annotations.c
+        rows = self.conn.execute(
+            select(*ANNOTATION_COLUMNS).where(a.target_hash == target).order_by(a.created_at, a.id)
+        )
+        return [annotation_from_row(r) for r in rows]
+
+    def in_force(
+        self, targets: Iterable[str], at: datetime | None = None
+    ) -> dict[str, AnnotationInfo]:
+        a = s.annotations.c
+        out: dict[str, AnnotationInfo] = {}
+        for batch in chunks(unique(targets)):
+            rank = (
+                func.row_number()
+                .over(partition_by=a.target_hash, order_by=(a.created_at.desc(), a.id.desc()))
+                .label("rn")
+            )
+            inner = select(*ANNOTATION_COLUMNS, rank).where(a.target_hash.in_(batch))
+            if at is not None:
+                inner = inner.where(a.created_at <= to_storage(at))
+            sub = inner.subquery()
+            rows = self.conn.execute(
+                select(*[sub.c[c.name] for c in ANNOTATION_COLUMNS]).where(
+                    sub.c.rn == literal_column("1")
+                )
+            )
+            for r in rows:
+                out[r.target_hash] = annotation_from_row(r)
+        return out
+
+    def in_force_for_tract(
+        self, tract_id: str, at: datetime | None = None
+    ) -> dict[str, AnnotationInfo]:
+        """Every annotated commit of a tract in one query (annotations are sparse)."""
+        a = s.annotations.c
+        stmt = select(*ANNOTATION_COLUMNS).where(a.tract_id == tract_id)
+        if at is not None:
+            stmt = stmt.where(a.created_at <= to_storage(at))
+        out: dict[str, AnnotationInfo] = {}
+        for r in self.conn.execute(stmt.order_by(a.created_at, a.id)):
+            out[r.target_hash] = annotation_from_row(r)  # later rows win
+        return out
+
+    def max_id(self, tract_id: str) -> int:
+        a = s.annotations.c
+        value = self.conn.execute(select(func.max(a.id)).where(a.tract_id == tract_id)).scalar()
+        return int(value or 0)
+
+    def since(self, tract_id: str, after_id: int) -> list[AnnotationInfo]:
+        a = s.annotations.c
+        rows = self.conn.execute(
+            select(*ANNOTATION_COLUMNS)
+            .where(a.tract_id == tract_id, a.id > after_id)
+            .order_by(a.id)
+        )
+        return [annotation_from_row(r) for r in rows]
+
+    def delete_for(self, targets: Iterable[str]) -> int:
+        n = 0
+        for batch in chunks(unique(targets)):
+            n += self.conn.execute(
+                delete(s.annotations).where(s.annotations.c.target_hash.in_(batch))
+            ).rowcount
+        return n

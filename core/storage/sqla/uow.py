@@ -1,0 +1,47 @@
+"""The SQLAlchemy unit of work: every repository over one connection and transaction."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Connection
+
+from core.storage.connection import advisory_xact_lock
+from core.storage.repositories import UnitOfWork
+from core.storage.sqla.audit import SqlCompileRecordRepository, SqlOperationEventRepository
+from core.storage.sqla.history import (
+    SqlBlobRepository,
+    SqlCommitParentRepository,
+    SqlCommitRepository,
+)
+from core.storage.sqla.refs import SqlAnnotationRepository, SqlRefRepository
+from core.storage.sqla.tracts import (
+    SqlMetaRepository,
+    SqlPolicyRepository,
+    SqlSpawnPointerRepository,
+)
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, conn: Connection, *, writable: bool) -> None:
+        self.conn = conn
+        self.writable = writable
+        self.blobs = SqlBlobRepository(conn)
+        self.commits = SqlCommitRepository(conn)
+        self.parents = SqlCommitParentRepository(conn)
+        self.refs = SqlRefRepository(conn)
+        self.annotations = SqlAnnotationRepository(conn)
+        self.events = SqlOperationEventRepository(conn)
+        self.records = SqlCompileRecordRepository(conn)
+        self.spawns = SqlSpawnPointerRepository(conn)
+        self.policies = SqlPolicyRepository(conn)
+        self.meta = SqlMetaRepository(conn)
+        self._locked: set[str] = set()
+
+    def lock_tract(self, tract_id: str) -> None:
+        if tract_id not in self._locked:
+            advisory_xact_lock(self.conn, f"tract:{tract_id}")
+            self._locked.add(tract_id)
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        return self.conn.begin_nested()

@@ -1,0 +1,416 @@
+"""Streaming lane assignment ("pipes") for the commit graph, as tig graph v2 and lazygit do it.
+
+Rows arrive in display order, newest first and topologically sorted (every child before its
+parents). Between two rows the state is a list of **lanes**: column ``i`` waits for one commit
+id (or is a hole, ``None``) and has a stable colour index. :meth:`LaneState.step` processes one row
+in O(w) typical time, w = live lanes, and returns a :class:`RowLayout`: one text line per commit,
+on which every fork, merge and lane shift of that commit is drawn (tig style).
+
+Per row (UI.md §2):
+
+1. **Column.** The leftmost lane waiting for the commit, slid left over any holes directly beside
+   it (except the previous row's lane-ending column, see 6.), so a chain never stays indented
+   after a lane to its left ended. A tip nobody waits for takes the first free column (as tig).
+2. **Fork point.** Every other lane waiting for the commit ends here, drawn as a horizontal turning
+   into the commit (``○─╯``, ``○─┴─╯``).
+3. **Continue.** The commit's own lane now waits for its first parent; a root ends it.
+4. **Merge.** Each further parent reuses a lane already waiting for it (drawn ``─┤``), else starts
+   a lane in the first cell that is empty on this row and not held by a continuing lane (``─╮``).
+   The horizontal may cross continuing lanes: the vertical wins (``◎─│─╮``).
+5. **Compact.** Every continuing lane not crossed on this row slides left over cells that are empty
+   on this row (``╭─╯``). A cell used by anything else on the row blocks the slide, so a shift never
+   overlaps another connector; it then happens one row later, as in tig.
+6. **Ambiguity.** A new tip never takes the column in which the previous row's commit ended its
+   lane: two commit glyphs stacked in one column read as child and parent (lazygit#5497).
+
+Parents already emitted above (input not topological, e.g. clock skew) open no lane and are
+reported in ``RowLayout.broken_parents``; duplicate parents are ignored; a parent that never shows
+up keeps its lane to the bottom. Nothing here raises on bad input.
+
+Checkpoints: :meth:`LaneState.snapshot` copies O(w) data. To detect parents emitted above, states
+and their snapshots share one append-only index ``commit id -> first row``; it stays valid because
+a checkpoint is only ever resumed over the same row sequence it was taken on.
+
+Rendering to text lives in :mod:`core.views.lane_render`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Cell flags. A cell is the glyph position of one column on one row.
+UP = 1  # a lane enters the cell from the row above
+DOWN = 2  # a lane leaves the cell towards the row below
+LEFT = 4  # a horizontal segment ends in this cell, coming from the left
+RIGHT = 8  # a horizontal segment ends in this cell, leaving to the right
+PASS = 16  # a horizontal segment passes through without joining (a crossing when vertical)
+COMMIT = 32  # the row's commit sits here
+
+NO_COLOUR = -1
+DEFAULT_PALETTE_SIZE = 8
+
+# Shared tuples keep single-parent rows lean.
+_SINGLE_COLUMN = tuple((i,) for i in range(64))
+_NO_PARENT_COLUMN = (-1,)
+
+
+class Cell(NamedTuple):
+    """Readable view of one cell of a :class:`RowLayout`."""
+
+    up: bool
+    down: bool
+    left: bool  # joined by a horizontal from the left
+    right: bool  # joined by a horizontal to the right
+    crossed: bool  # a horizontal passes through without joining
+    commit: bool
+    colour: int  # colour of the glyph (-1: blank)
+    connector_colour: int  # colour of the connector after the glyph (-1: none)
+
+
+@dataclass(frozen=True, slots=True)
+class RowLayout:
+    """How one row is drawn. Cells are trimmed after the last non-empty one.
+
+    ``cells[i]`` is a bitmask of the flags above; ``colours[i]`` the glyph's colour index and
+    ``connector_colours[i]`` the colour of the connector between column i and i + 1 (there is a
+    connector iff ``cells[i] & (RIGHT | PASS)``). Where lanes cross, the glyph takes the colour of
+    the vertical lane. ``parent_columns`` is aligned with the row's input parents: the column in
+    which the edge to that parent leaves the row, or -1 when it is broken.
+    """
+
+    commit_id: str
+    column: int
+    is_merge: bool
+    is_root: bool
+    cells: tuple[int, ...]
+    colours: tuple[int, ...]
+    connector_colours: tuple[int, ...]
+    parent_columns: tuple[int, ...]
+    broken_parents: tuple[str, ...] = ()
+
+    @property
+    def width(self) -> int:
+        """Occupied columns; the rendered row is ``2 * width`` characters."""
+        return len(self.cells)
+
+    def cell(self, column: int) -> Cell:
+        if column >= len(self.cells):
+            return Cell(False, False, False, False, False, False, NO_COLOUR, NO_COLOUR)
+        f = self.cells[column]
+        return Cell(
+            bool(f & UP),
+            bool(f & DOWN),
+            bool(f & LEFT),
+            bool(f & RIGHT),
+            bool(f & PASS),
+            bool(f & COMMIT),
+            self.colours[column],
+            self.connector_colours[column],
+        )
+
+
+class Lane(NamedTuple):
+    column: int
+    waits_for: str
+    colour: int
+
+
+@dataclass(frozen=True, slots=True)
+class LaneCheckpoint:
+    """Immutable copy of a :class:`LaneState` after ``row`` rows."""
+
+    row: int
+    waits_for: tuple[str | None, ...]
+    colours: tuple[int, ...]
+    usage: tuple[int, ...]
+    avoid_column: int
+    # Append-only index shared with the state it came from; not part of the value.
+    emitted: dict[str, int] = field(compare=False, repr=False, hash=False)
+
+    @property
+    def palette_size(self) -> int:
+        return len(self.usage)
+
+
+def _hline(flags: list[int], gcol: list[int], hcol: list[int], a: int, b: int, colour: int) -> None:
+    """Draw a horizontal between columns a and b; earlier segments keep their colours."""
+    lo, hi = (a, b) if a < b else (b, a)
+    flags[lo] |= RIGHT
+    flags[hi] |= LEFT
+    for k in range(lo + 1, hi):
+        flags[k] |= PASS
+        if gcol[k] < 0:
+            gcol[k] = colour
+    for k in range(lo, hi):
+        if hcol[k] < 0:
+            hcol[k] = colour
+
+
+def _parent_columns(
+    parents: Sequence[str], valid: list[str], columns: Sequence[int]
+) -> tuple[int, ...]:
+    """Column of each input parent's edge, -1 for broken or empty parents."""
+    if len(parents) == 1:
+        if not valid:
+            return _NO_PARENT_COLUMN
+        c = columns[0]
+        return _SINGLE_COLUMN[c] if c < 64 else (c,)
+    where = dict(zip(valid, columns, strict=False))  # no valid parent: nothing to map
+    return tuple(where.get(p, -1) for p in parents)
+
+
+class LaneState:
+    """The lanes between two rows. Feed rows with :meth:`step`."""
+
+    __slots__ = ("_avoid", "_colours", "_emitted", "_ids", "_row", "_usage")
+
+    def __init__(self, palette_size: int = DEFAULT_PALETTE_SIZE) -> None:
+        self._ids: list[str | None] = []
+        self._colours: list[int] = []
+        self._usage: list[int] = [0] * max(1, palette_size)
+        self._row = 0
+        self._avoid = -1
+        self._emitted: dict[str, int] = {}
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    @property
+    def row(self) -> int:
+        """Number of rows processed so far."""
+        return self._row
+
+    @property
+    def width(self) -> int:
+        return len(self._ids)
+
+    @property
+    def lanes(self) -> tuple[Lane, ...]:
+        return tuple(
+            Lane(i, w, c)
+            for i, (w, c) in enumerate(zip(self._ids, self._colours, strict=True))
+            if w is not None
+        )
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def snapshot(self) -> LaneCheckpoint:
+        return LaneCheckpoint(
+            self._row,
+            tuple(self._ids),
+            tuple(self._colours),
+            tuple(self._usage),
+            self._avoid,
+            self._emitted,
+        )
+
+    @classmethod
+    def from_snapshot(cls, checkpoint: LaneCheckpoint) -> LaneState:
+        state = cls.__new__(cls)
+        state._ids = list(checkpoint.waits_for)
+        state._colours = list(checkpoint.colours)
+        state._usage = list(checkpoint.usage)
+        state._row = checkpoint.row
+        state._avoid = checkpoint.avoid_column
+        state._emitted = checkpoint.emitted
+        return state
+
+    # -- the pass -----------------------------------------------------------------------------
+
+    def _new_colour(self) -> int:
+        usage = self._usage
+        return usage.index(min(usage))  # least used, lowest index on ties
+
+    def _tip_column(self) -> int:
+        avoid = self._avoid
+        for i, w in enumerate(self._ids):
+            if w is None and i != avoid:
+                return i
+        n = len(self._ids)
+        return n + 1 if n == avoid else n
+
+    def _straight_row(
+        self, commit_id: str, parents: Sequence[str], col: int, valid: list[str], broken: list[str]
+    ) -> RowLayout:
+        """Fast path, most rows: one lane arrives, no holes, at most one parent continues.
+
+        Every other lane then goes straight down: with no free cell on the row, nothing slides.
+        """
+        ids = self._ids
+        colours = self._colours
+        n = len(ids)
+        flags = [UP | DOWN] * n
+        glyph_colours = tuple(colours)
+        if valid:
+            flags[col] = COMMIT | UP | DOWN
+            ids[col] = valid[0]  # in place: snapshots hold their own tuples
+            self._avoid = -1
+        else:
+            flags[col] = COMMIT | UP
+            self._usage[colours[col]] -= 1
+            ids[col] = None
+            colours[col] = NO_COLOUR
+            while ids and ids[-1] is None:
+                ids.pop()
+                colours.pop()
+            self._avoid = col
+        return RowLayout(
+            commit_id,
+            col,
+            len(broken) + len(valid) > 1,
+            not valid and not broken,
+            tuple(flags),
+            glyph_colours,
+            (NO_COLOUR,) * n,
+            _parent_columns(parents, valid, (col,)),
+            tuple(broken) if broken else (),
+        )
+
+    def step(self, commit_id: str, parents: Sequence[str] = ()) -> RowLayout:
+        """Lay out the next row: ``commit_id`` with ``parents``, first parent first."""
+        ids = self._ids
+        colours = self._colours
+        usage = self._usage
+        emitted = self._emitted
+        row = self._row
+        self._row = row + 1
+        emitted.setdefault(commit_id, row)  # a duplicate id keeps its first row
+
+        # Parents emitted above (or self) cannot get a lane: the graph would run upwards.
+        valid: list[str] = []
+        broken: list[str] = []
+        for p in parents:
+            if not p:  # e.g. a NULL parent_hash passed through: no edge
+                continue
+            first = emitted.get(p)
+            if first is not None and first <= row:
+                if p not in broken:
+                    broken.append(p)
+            elif p not in valid:
+                valid.append(p)
+
+        n = len(ids)
+        try:
+            top = ids.index(commit_id)
+        except ValueError:
+            top = -1
+        if top >= 0 and len(valid) < 2 and None not in ids and ids.count(commit_id) == 1:
+            return self._straight_row(commit_id, parents, top, valid, broken)
+        if top >= 0:
+            col = top
+            avoid = self._avoid
+            while col and ids[col - 1] is None and col - 1 != avoid:
+                col -= 1
+            own = colours[top]
+        else:
+            col = self._tip_column()
+            own = self._new_colour()
+            if valid:
+                usage[own] += 1
+
+        size = n + len(valid) + 2
+        flags = [0] * size
+        gcol = [NO_COLOUR] * size
+        hcol = [NO_COLOUR] * size
+        new_ids: list[str | None] = [None] * size
+        new_colours = [NO_COLOUR] * size
+
+        flags[col] = COMMIT
+        gcol[col] = own
+        if top == col:
+            flags[col] = COMMIT | UP
+        if top >= 0 and (top != col or ids.count(commit_id) > 1):
+            # Fork point (or the commit slid left): the lanes turn into the commit's cell.
+            for t in range(top, n):
+                if ids[t] == commit_id and t != col:
+                    c = colours[t]
+                    flags[t] |= UP
+                    gcol[t] = c
+                    _hline(flags, gcol, hcol, col, t, c)
+                    if t != top:
+                        usage[c] -= 1
+        if valid:
+            flags[col] |= DOWN
+            new_ids[col] = valid[0]
+            new_colours[col] = own
+        elif top >= 0:
+            usage[own] -= 1
+
+        merge_columns: list[int] = []
+        for p in valid[1:]:
+            if p in ids:
+                # Reuse the lane that already waits for this parent; it is pinned by the join.
+                j = ids.index(p)
+                _hline(flags, gcol, hcol, col, j, colours[j])
+                merge_columns.append(j)
+                continue
+            k = 0
+            while flags[k] or (k < n and ids[k] is not None):
+                k += 1
+            c = self._new_colour()
+            usage[c] += 1
+            flags[k] |= DOWN
+            gcol[k] = c
+            _hline(flags, gcol, hcol, col, k, c)
+            new_ids[k] = p
+            new_colours[k] = c
+            merge_columns.append(k)
+
+        # Continuing lanes, left to right: straight down if crossed or joined, else slide left.
+        for i in range(n):
+            w = ids[i]
+            if w is None or w == commit_id:
+                continue
+            c = colours[i]
+            f = flags[i]
+            j = i
+            if not f:
+                while j and not flags[j - 1]:
+                    j -= 1
+            if j == i:
+                flags[i] = f | UP | DOWN
+                gcol[i] = c
+            else:
+                flags[i] = UP | LEFT
+                flags[j] = DOWN | RIGHT
+                gcol[i] = gcol[j] = c
+                for k in range(j + 1, i):
+                    flags[k] = PASS
+                    gcol[k] = c
+                for k in range(j, i):
+                    hcol[k] = c
+            new_ids[j] = w
+            new_colours[j] = c
+
+        width = size
+        while width and not flags[width - 1]:
+            width -= 1
+        lanes = width
+        while lanes and new_ids[lanes - 1] is None:
+            lanes -= 1
+        del new_ids[lanes:], new_colours[lanes:]
+        self._ids = new_ids
+        self._colours = new_colours
+        self._avoid = -1 if valid else col
+
+        return RowLayout(
+            commit_id,
+            col,
+            len(valid) + len(broken) > 1,
+            not valid and not broken,
+            tuple(flags[:width]),
+            tuple(gcol[:width]),
+            tuple(hcol[:width]),
+            _parent_columns(parents, valid, [col, *merge_columns]),
+            tuple(broken) if broken else (),
+        )
+
+
+def layout_rows(
+    rows: Iterable[tuple[str, Sequence[str]]], state: LaneState | None = None
+) -> Iterator[RowLayout]:
+    """Lay out ``rows`` lazily, continuing ``state`` (mutated) or a fresh one."""
+    st = LaneState() if state is None else state
+    for commit_id, parents in rows:
+        yield st.step(commit_id, parents)

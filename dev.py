@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Set up and run tract-tui from a fresh clone with nothing but Python ≥ 3.11.
+
+    python3 dev.py demo    # create .venv, install, open the app on a demo store
+    python3 dev.py test    # create .venv, install, run the whole test suite
+
+Anything after the command is passed on (to ``tract-tui`` or to ``pytest``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".dev-install-stamp"
+
+
+def _python() -> Path:
+    return BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_env() -> None:
+    """Create the virtualenv and (re)install the project when pyproject.toml changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"tract-tui needs Python 3.11 or newer (this is {sys.version.split()[0]})")
+    if not _python().exists():
+        print(f"creating virtualenv in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == want:
+        return
+    print("installing tract-tui and its test tools into .venv", flush=True)
+    pip = [str(_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(want)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test"):
+        print(__doc__.strip())
+        return 2
+    ensure_env()
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        return subprocess.call([str(BIN / "tract-tui"), "--demo", *rest], cwd=ROOT)
+    return subprocess.call([str(_python()), "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
