@@ -13,15 +13,17 @@ Per row (UI.md §2):
    after a lane to its left ended. A tip nobody waits for takes the first free column (as tig).
 2. **Fork point.** Every other lane waiting for the commit ends here, drawn as a horizontal turning
    into the commit (``○─╯``, ``○─┴─╯``).
-3. **Continue.** The commit's own lane now waits for its first parent; a root ends it.
+3. **Continue.** The commit's own lane now waits for its first parent, even if another lane
+   already does (the first-parent line stays straight); a root ends it.
 4. **Merge.** Each further parent reuses a lane already waiting for it (drawn ``─┤``), else starts
    a lane in the first cell that is empty on this row and not held by a continuing lane (``─╮``).
    The horizontal may cross continuing lanes: the vertical wins (``◎─│─╮``).
 5. **Compact.** Every continuing lane not crossed on this row slides left over cells that are empty
    on this row (``╭─╯``). A cell used by anything else on the row blocks the slide, so a shift never
    overlaps another connector; it then happens one row later, as in tig.
-6. **Ambiguity.** A new tip never takes the column in which the previous row's commit ended its
-   lane: two commit glyphs stacked in one column read as child and parent (lazygit#5497).
+6. **Ambiguity.** Neither a new tip nor a sliding commit takes the column in which the previous
+   row's commit ended its lane: two commit glyphs stacked in one column read as child and parent
+   (lazygit#5497).
 
 Parents already emitted above (input not topological, e.g. clock skew) open no lane and are
 reported in ``RowLayout.broken_parents``; duplicate parents are ignored; a parent that never shows
@@ -29,7 +31,8 @@ up keeps its lane to the bottom. Nothing here raises on bad input.
 
 Checkpoints: :meth:`LaneState.snapshot` copies O(w) data. To detect parents emitted above, states
 and their snapshots share one append-only index ``commit id -> first row``; it stays valid because
-a checkpoint is only ever resumed over the same row sequence it was taken on.
+a checkpoint is only ever resumed over the same row sequence it was taken on (about 80 bytes per
+row; a new row order needs a fresh ``LaneState``).
 
 Rendering to text lives in :mod:`core.views.lane_render`.
 """
@@ -51,9 +54,11 @@ COMMIT = 32  # the row's commit sits here
 NO_COLOUR = -1
 DEFAULT_PALETTE_SIZE = 8
 
-# Shared tuples keep single-parent rows lean.
+# Shared immutable tuples keep the common rows lean (and fast): rows kept by the caller share them.
 _SINGLE_COLUMN = tuple((i,) for i in range(64))
 _NO_PARENT_COLUMN = (-1,)
+_NO_CONNECTORS = tuple((NO_COLOUR,) * n for n in range(64))
+_STRAIGHT_CELLS: dict[tuple[int, int, bool], tuple[int, ...]] = {}  # (width, column, continues)
 
 
 class Cell(NamedTuple):
@@ -96,19 +101,12 @@ class RowLayout:
         return len(self.cells)
 
     def cell(self, column: int) -> Cell:
-        if column >= len(self.cells):
-            return Cell(False, False, False, False, False, False, NO_COLOUR, NO_COLOUR)
-        f = self.cells[column]
-        return Cell(
-            bool(f & UP),
-            bool(f & DOWN),
-            bool(f & LEFT),
-            bool(f & RIGHT),
-            bool(f & PASS),
-            bool(f & COMMIT),
-            self.colours[column],
-            self.connector_colours[column],
-        )
+        inside = 0 <= column < len(self.cells)
+        f = self.cells[column] if inside else 0
+        sides = (bool(f & bit) for bit in (UP, DOWN, LEFT, RIGHT, PASS, COMMIT))
+        if not inside:
+            return Cell(*sides, NO_COLOUR, NO_COLOUR)
+        return Cell(*sides, self.colours[column], self.connector_colours[column])
 
 
 class Lane(NamedTuple):
@@ -128,10 +126,6 @@ class LaneCheckpoint:
     avoid_column: int
     # Append-only index shared with the state it came from; not part of the value.
     emitted: dict[str, int] = field(compare=False, repr=False, hash=False)
-
-    @property
-    def palette_size(self) -> int:
-        return len(self.usage)
 
 
 def _hline(flags: list[int], gcol: list[int], hcol: list[int], a: int, b: int, colour: int) -> None:
@@ -240,14 +234,18 @@ class LaneState:
         ids = self._ids
         colours = self._colours
         n = len(ids)
-        flags = [UP | DOWN] * n
+        cells = _STRAIGHT_CELLS.get((n, col, bool(valid)))
+        if cells is None:
+            flags = [UP | DOWN] * n
+            flags[col] = COMMIT | UP | DOWN if valid else COMMIT | UP
+            cells = tuple(flags)
+            if n < 64:
+                _STRAIGHT_CELLS[n, col, bool(valid)] = cells
         glyph_colours = tuple(colours)
         if valid:
-            flags[col] = COMMIT | UP | DOWN
             ids[col] = valid[0]  # in place: snapshots hold their own tuples
             self._avoid = -1
         else:
-            flags[col] = COMMIT | UP
             self._usage[colours[col]] -= 1
             ids[col] = None
             colours[col] = NO_COLOUR
@@ -260,9 +258,9 @@ class LaneState:
             col,
             len(broken) + len(valid) > 1,
             not valid and not broken,
-            tuple(flags),
+            cells,
             glyph_colours,
-            (NO_COLOUR,) * n,
+            _NO_CONNECTORS[n] if n < 64 else (NO_COLOUR,) * n,
             _parent_columns(parents, valid, (col,)),
             tuple(broken) if broken else (),
         )
