@@ -76,8 +76,12 @@ def commit_hash_candidates(
 ) -> set[str]:
     """Every hash form a genuine commit with these fields may carry (for verification)."""
     kwargs: dict[str, Any] = dict(
-        content_hash=content_hash, parent_hash=parent_hash, content_type=content_type,
-        operation=operation, created_at=created_at, response_to=response_to,
+        content_hash=content_hash,
+        parent_hash=parent_hash,
+        content_type=content_type,
+        operation=operation,
+        created_at=created_at,
+        response_to=response_to,
     )
     out = {commit_hash(**kwargs)}
     if response_to is not None:

@@ -75,7 +75,7 @@ class TiktokenCounter:
     def source(self) -> str:
         return f"tiktoken:{self.encoding_name}"
 
-    def _encoding(self):  # noqa: ANN202 - tiktoken.Encoding, imported lazily
+    def _encoding(self):
         enc = self._enc
         if enc is None:
             with self._lock:
@@ -87,20 +87,22 @@ class TiktokenCounter:
     def count_text(self, text: str) -> int:
         if not text:
             return 0
-        return _count_cached(self._encoding(), text) if len(text) < 256 else len(
-            self._encoding().encode(text, disallowed_special=())
+        return (
+            _count_cached(self._encoding(), text)
+            if len(text) < 256
+            else len(self._encoding().encode(text, disallowed_special=()))
         )
 
 
 @lru_cache(maxsize=4)
-def _load_encoding(name: str):  # noqa: ANN202
+def _load_encoding(name: str):
     import tiktoken  # deferred: loading the ranks costs ~0.2 s
 
     return tiktoken.get_encoding(name)
 
 
 @lru_cache(maxsize=4096)
-def _count_cached(enc, text: str) -> int:  # noqa: ANN001
+def _count_cached(enc, text: str) -> int:
     # Short strings repeat a lot (roles, names, tool headers).
     return len(enc.encode(text, disallowed_special=()))
 

@@ -37,7 +37,9 @@ class FieldSpec:
     def validate(self, content_type: str, raw: Mapping[str, Any]) -> Any:
         if self.name not in raw:
             if self.required:
-                raise ContentValidationError(f"{content_type}: missing required field {self.name!r}")
+                raise ContentValidationError(
+                    f"{content_type}: missing required field {self.name!r}"
+                )
             # Copy mutable defaults so payloads never share a list.
             return list(self.default) if isinstance(self.default, list) else self.default
         value = raw[self.name]
@@ -86,7 +88,9 @@ def _json_safe_dict(content_type: str, name: str, value: dict[str, Any]) -> dict
     try:
         json.dumps(value, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise ContentValidationError(f"{content_type}.{name}: not JSON-serialisable ({exc})") from None
+        raise ContentValidationError(
+            f"{content_type}.{name}: not JSON-serialisable ({exc})"
+        ) from None
     return value
 
 
@@ -155,8 +159,13 @@ def _const(value: str) -> Callable[[Payload], str]:
 
 BUILTIN_MODELS: tuple[ContentModel, ...] = (
     ContentModel(
-        "instruction", (_field("text"),), _const("system"), _text, _text,
-        default_priority=Priority.PINNED, builtin=True,
+        "instruction",
+        (_field("text"),),
+        _const("system"),
+        _text,
+        _text,
+        default_priority=Priority.PINNED,
+        builtin=True,
     ),
     ContentModel(
         "dialogue",
@@ -165,7 +174,10 @@ BUILTIN_MODELS: tuple[ContentModel, ...] = (
             _field("text"),
             _opt("name"),
         ),
-        lambda p: str(p["role"]), _text, _text, builtin=True,
+        lambda p: str(p["role"]),
+        _text,
+        _text,
+        builtin=True,
     ),
     ContentModel(
         "tool_io",
@@ -175,13 +187,18 @@ BUILTIN_MODELS: tuple[ContentModel, ...] = (
             _field("payload", dict),
             _opt("status", choices=frozenset({"success", "error"})),
         ),
-        _const("tool"), _tool_text, lambda p: _dump_json_raw(p["payload"]), builtin=True,
+        _const("tool"),
+        _tool_text,
+        lambda p: _dump_json_raw(p["payload"]),
+        builtin=True,
     ),
     ContentModel("reasoning", (_field("text"),), _const("assistant"), _text, _text, builtin=True),
     ContentModel(
         "artifact",
         (_field("artifact_type"), _field("content"), _opt("language")),
-        _const("assistant"), lambda p: str(p["content"]), lambda p: str(p["content"]),
+        _const("assistant"),
+        lambda p: str(p["content"]),
+        lambda p: str(p["content"]),
         builtin=True,
     ),
     ContentModel(
@@ -189,15 +206,24 @@ BUILTIN_MODELS: tuple[ContentModel, ...] = (
         (
             _field("text"),
             FieldSpec(
-                "format", str, required=False, default="text",
+                "format",
+                str,
+                required=False,
+                default="text",
                 choices=frozenset({"text", "markdown", "json"}),
             ),
         ),
-        _const("assistant"), _text, _text, builtin=True,
+        _const("assistant"),
+        _text,
+        _text,
+        builtin=True,
     ),
     ContentModel(
-        "freeform", (_field("payload", dict),), _const("assistant"),
-        lambda p: _dump_json_indented(p["payload"]), lambda p: _dump_json_raw(p["payload"]),
+        "freeform",
+        (_field("payload", dict),),
+        _const("assistant"),
+        lambda p: _dump_json_indented(p["payload"]),
+        lambda p: _dump_json_raw(p["payload"]),
         builtin=True,
     ),
     ContentModel(
@@ -209,7 +235,10 @@ BUILTIN_MODELS: tuple[ContentModel, ...] = (
             FieldSpec("failed_approaches", list, required=False, default=[], list_of=str),
             FieldSpec("next_steps", list, required=False, default=[], list_of=str),
         ),
-        _const("system"), _session_text, _const(""), builtin=True,
+        _const("system"),
+        _session_text,
+        _const(""),
+        builtin=True,
     ),
 )
 
@@ -245,7 +274,11 @@ class ContentRegistry:
             raise ContentValidationError(f"content type name must be 1..50 characters: {name!r}")
         text_fn = text or _unknown_text
         model = ContentModel(
-            name, tuple(fields), _const(role), text_fn, raw_text or text_fn,
+            name,
+            tuple(fields),
+            _const(role),
+            text_fn,
+            raw_text or text_fn,
             default_priority=default_priority,
         )
         self.custom[name] = model
@@ -325,8 +358,11 @@ def tool_io(
     tool_name: str, direction: str, payload: dict[str, Any], status: str | None = None
 ) -> Payload:
     return {
-        "content_type": "tool_io", "tool_name": tool_name, "direction": direction,
-        "payload": payload, "status": status,
+        "content_type": "tool_io",
+        "tool_name": tool_name,
+        "direction": direction,
+        "payload": payload,
+        "status": status,
     }
 
 
@@ -336,7 +372,9 @@ def reasoning(text: str) -> Payload:
 
 def artifact(artifact_type: str, content: str, language: str | None = None) -> Payload:
     return {
-        "content_type": "artifact", "artifact_type": artifact_type, "content": content,
+        "content_type": "artifact",
+        "artifact_type": artifact_type,
+        "content": content,
         "language": language,
     }
 
@@ -357,7 +395,10 @@ def session(
     next_steps: list[str] | None = None,
 ) -> Payload:
     return {
-        "content_type": "session", "session_type": session_type, "summary": summary,
-        "decisions": decisions or [], "failed_approaches": failed_approaches or [],
+        "content_type": "session",
+        "session_type": session_type,
+        "summary": summary,
+        "decisions": decisions or [],
+        "failed_approaches": failed_approaches or [],
         "next_steps": next_steps or [],
     }

@@ -159,7 +159,9 @@ class CompiledContext:
     commit_hashes: tuple[str, ...]
     generation_configs: tuple[dict[str, Any] | None, ...]
     message_tokens: tuple[int, ...] = field(default=())
+    content_types: tuple[str, ...] = field(default=())
     head_hash: str | None = None
+    record_id: str | None = None  # set when the compile was recorded
 
     @property
     def commit_count(self) -> int:
@@ -176,3 +178,20 @@ class CompiledContext:
             "system": "\n\n".join(system) if system else None,
             "messages": [m.to_dict() for m in self.messages if m.role != "system"],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class CompileRow:
+    """One commit as the compiler needs it, with its blob's payload text and cached tokens."""
+
+    commit_hash: str
+    parent_hash: str | None
+    content_hash: str
+    content_type: str
+    is_edit: bool
+    response_to: str | None
+    created_at: datetime
+    generation_config: Any  # raw JSON text, a parsed value, or None
+    n_parents: int  # commit_parents rows: ≥ 2 means a merge
+    payload_json: Any  # raw text (or parsed on PostgreSQL); None when the blob is missing
+    message_tokens: int | None  # cached compiled-message tokens for the counter's encoding

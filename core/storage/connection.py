@@ -110,7 +110,7 @@ def make_engine(location: StoreLocation, *, readonly: bool = False, pool: bool =
 
 def _install_sqlite_hooks(engine: Engine, *, readonly: bool) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module docstring)
         cur = dbapi_conn.cursor()
         try:

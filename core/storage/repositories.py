@@ -18,6 +18,7 @@ from core.models.records import (
     BlobInfo,
     CommitInfo,
     CompileRecord,
+    CompileRow,
     OperationEvent,
     PolicyLogEntry,
     PolicyProposal,
@@ -83,6 +84,13 @@ class CommitRepository(ABC):
         """Like :meth:`first_parent_chain` but only hashes (cheap for 100k chains)."""
 
     @abstractmethod
+    def compile_chain(
+        self, head: str, encoding: str, *, limit: int | None = None
+    ) -> list[CompileRow]:
+        """First-parent chain from ``head``, newest first, joined with blobs and cached
+        message tokens: everything a compile needs, in one query."""
+
+    @abstractmethod
     def ancestors(self, heads: Iterable[str], *, merge_parents: bool = True) -> set[str]:
         """Every commit reachable from ``heads`` (heads included), over both parent kinds."""
 
@@ -105,7 +113,14 @@ class CommitRepository(ABC):
         """Distinct tract ids over commits and refs."""
 
     @abstractmethod
-    def iter_all(self, tract_id: str | None = None, batch: int = 2000) -> Iterator[list[CommitInfo]]:
+    def tract_stats(self) -> dict[str, tuple[int, datetime | None, bool]]:
+        """Per tract id (over commits and refs): commit count, latest commit time, and
+        whether a ``session``/``end`` commit exists — one grouped query."""
+
+    @abstractmethod
+    def iter_all(
+        self, tract_id: str | None = None, batch: int = 2000
+    ) -> Iterator[list[CommitInfo]]:
         """Every commit (of one tract, or all), in batches, oldest first."""
 
     @abstractmethod
@@ -134,8 +149,9 @@ class RefRepository(ABC):
     def get(self, tract_id: str, ref_name: str) -> RefInfo | None: ...
 
     @abstractmethod
-    def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None]:
-        """The HEAD row and the commit it resolves to (through its branch when symbolic)."""
+    def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None, datetime | None]:
+        """The HEAD row, the commit it resolves to (through its branch when symbolic) and
+        that commit's created_at — one query, because every append needs all three."""
 
     @abstractmethod
     def list(self, tract_id: str) -> list[RefInfo]: ...
@@ -207,8 +223,9 @@ class OperationEventRepository(ABC):
         """Per commit: (event_id, role) pairs it takes part in."""
 
     @abstractmethod
-    def referenced_commits(self, tract_id: str | None = None, role: str | None = None) -> set[str]:
-        ...
+    def referenced_commits(
+        self, tract_id: str | None = None, role: str | None = None
+    ) -> set[str]: ...
 
     @abstractmethod
     def unlink_commits(self, hashes: Iterable[str]) -> None: ...

@@ -281,9 +281,19 @@ class BlobMessageTokens(Base):
 
 
 V6_TABLES: tuple[str, ...] = (
-    "blobs", "commits", "refs", "annotations", "commit_parents", "operation_events",
-    "operation_commits", "compile_records", "compile_effectives", "spawn_pointers",
-    "policy_proposals", "policy_log", "_trace_meta",
+    "blobs",
+    "commits",
+    "refs",
+    "annotations",
+    "commit_parents",
+    "operation_events",
+    "operation_commits",
+    "compile_records",
+    "compile_effectives",
+    "spawn_pointers",
+    "policy_proposals",
+    "policy_log",
+    "_trace_meta",
 )
 
 PRIVATE_INDEXES: tuple[Index, ...] = tuple(

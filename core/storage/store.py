@@ -255,14 +255,18 @@ def inspect_sqlite(path: Path) -> StoreVersion:
         with read_connection(engine) as conn:
             return detect(conn)
     except DBAPIError as exc:
-        raise NotATractStoreError(f"{path}: not a usable SQLite database ({_first_line(exc)})") from None
+        raise NotATractStoreError(
+            f"{path}: not a usable SQLite database ({_first_line(exc)})"
+        ) from None
     finally:
         engine.dispose()
 
 
 def _refuse_unusable(location: StoreLocation, version: StoreVersion) -> None:
     if version.empty:
-        raise NotATractStoreError(f"{location.display}: SQLite database with no tables, not a tract store")
+        raise NotATractStoreError(
+            f"{location.display}: SQLite database with no tables, not a tract store"
+        )
     if version.too_new:
         raise StoreTooNewError(f"{location.display}: {version.problem}; nothing was changed")
     if not version.is_tract_store:
@@ -329,12 +333,11 @@ def upgrade_store(
         _refuse_unusable(location, version)
         before = count_rows(engine)
         if version.at_head:
-            return UpgradeReport(location.display, version.label, version.label, None, before,
-                                 before)
+            return UpgradeReport(
+                location.display, version.label, version.label, None, before, before
+            )
         backup_path = (
-            backup_sqlite(location.path, version)
-            if backup and location.path is not None
-            else None
+            backup_sqlite(location.path, version) if backup and location.path is not None else None
         )
         try:
             with write_connection(engine) as conn:

@@ -16,11 +16,22 @@ from core.storage.schema import ALEMBIC_VERSION_TABLE, TRACT_AI_SCHEMA_VERSION
 HEAD_REVISION = "tt_0001"
 # Our revision chain, oldest first. tract-ai version N is revision "tai_vN".
 REVISIONS: tuple[str, ...] = (
-    "tai_v1early", "tai_v1", "tai_v2", "tai_v3", "tai_v4", "tai_v5", "tai_v6", HEAD_REVISION,
+    "tai_v1early",
+    "tai_v1",
+    "tai_v2",
+    "tai_v3",
+    "tai_v4",
+    "tai_v5",
+    "tai_v6",
+    HEAD_REVISION,
 )
 
-_EARLY_V1_MARKERS = (("commits", "repo_id"), ("commits", "reply_to"), ("refs", "repo_id"),
-                     ("annotations", "repo_id"))
+_EARLY_V1_MARKERS = (
+    ("commits", "repo_id"),
+    ("commits", "reply_to"),
+    ("refs", "repo_id"),
+    ("annotations", "repo_id"),
+)
 
 
 @dataclass(frozen=True)
@@ -72,27 +83,34 @@ def detect(conn: Connection) -> StoreVersion:
     missing = {"commits", "blobs", "refs"} - tables
     if missing:
         return StoreVersion(
-            empty=False, is_tract_store=False, tables=frozen,
+            empty=False,
+            is_tract_store=False,
+            tables=frozen,
             problem=f"not a tract store (no {', '.join(sorted(missing))} table)",
         )
     schema_version: int | None = None
     if "_trace_meta" in tables:
         raw = conn.execute(
-            text('SELECT value FROM _trace_meta WHERE "key" = \'schema_version\'')
+            text("SELECT value FROM _trace_meta WHERE \"key\" = 'schema_version'")
         ).scalar()
         if raw is not None:
             try:
                 schema_version = int(str(raw).strip())
             except ValueError:
                 return StoreVersion(
-                    empty=False, is_tract_store=False, tables=frozen,
+                    empty=False,
+                    is_tract_store=False,
+                    tables=frozen,
                     problem=f"unreadable schema_version {raw!r} in _trace_meta",
                 )
     if schema_version is None:
         schema_version = _legacy_version_from_tables(tables)
     if schema_version > TRACT_AI_SCHEMA_VERSION:
         return StoreVersion(
-            empty=False, is_tract_store=True, schema_version=schema_version, too_new=True,
+            empty=False,
+            is_tract_store=True,
+            schema_version=schema_version,
+            too_new=True,
             tables=frozen,
             problem=(
                 f"schema version {schema_version} is newer than this tract-tui supports "
@@ -101,12 +119,13 @@ def detect(conn: Connection) -> StoreVersion:
         )
     revision: str | None = None
     if ALEMBIC_VERSION_TABLE in tables:
-        revision = conn.execute(
-            text(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}")
-        ).scalar()
+        revision = conn.execute(text(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}")).scalar()
         if revision is not None and revision not in REVISIONS:
             return StoreVersion(
-                empty=False, is_tract_store=True, schema_version=schema_version, too_new=True,
+                empty=False,
+                is_tract_store=True,
+                schema_version=schema_version,
+                too_new=True,
                 tables=frozen,
                 problem=f"store revision {revision!r} is newer than this tract-tui supports",
             )
@@ -115,7 +134,10 @@ def detect(conn: Connection) -> StoreVersion:
         if schema_version == 1 and _looks_early_v1(conn, tables):
             revision = "tai_v1early"
     return StoreVersion(
-        empty=False, is_tract_store=True, schema_version=schema_version, revision=revision,
+        empty=False,
+        is_tract_store=True,
+        schema_version=schema_version,
+        revision=revision,
         tables=frozen,
     )
 

@@ -27,7 +27,8 @@ def early_v1_tables() -> tuple[MetaData, list[Table]]:
     """blobs, _trace_meta, commits/refs/annotations with repo_id and reply_to."""
     md = MetaData()
     blobs = Table(
-        "blobs", md,
+        "blobs",
+        md,
         Column("content_hash", String(64), primary_key=True),
         Column("payload_json", Text, nullable=False),
         Column("byte_size", Integer, nullable=False),
@@ -35,16 +36,17 @@ def early_v1_tables() -> tuple[MetaData, list[Table]]:
         Column("created_at", DateTime, nullable=False),
     )
     meta = Table(
-        "_trace_meta", md,
+        "_trace_meta",
+        md,
         Column("key", String(255), primary_key=True),
         Column("value", Text, nullable=False),
     )
     commits = Table(
-        "commits", md,
+        "commits",
+        md,
         Column("commit_hash", String(64), primary_key=True),
         Column("repo_id", String(64), nullable=False),
-        Column("parent_hash", String(64),
-               ForeignKey("commits.commit_hash", ondelete="SET NULL")),
+        Column("parent_hash", String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")),
         Column("content_hash", String(64), ForeignKey("blobs.content_hash"), nullable=False),
         Column("content_type", String(50), nullable=False),
         Column("operation", Enum(CommitOperation, name="commitoperation"), nullable=False),
@@ -59,14 +61,16 @@ def early_v1_tables() -> tuple[MetaData, list[Table]]:
         Index("ix_commits_reply_to", "reply_to"),
     )
     refs = Table(
-        "refs", md,
+        "refs",
+        md,
         Column("repo_id", String(64), primary_key=True),
         Column("ref_name", String(255), primary_key=True),
         Column("commit_hash", String(64), ForeignKey("commits.commit_hash")),
         Column("symbolic_target", String(255)),
     )
     annotations = Table(
-        "annotations", md,
+        "annotations",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("repo_id", String(64), nullable=False),
         Column("target_hash", String(64), ForeignKey("commits.commit_hash"), nullable=False),
@@ -82,11 +86,10 @@ def early_v1_tables() -> tuple[MetaData, list[Table]]:
 def v2_tables(md: MetaData) -> list[Table]:
     return [
         Table(
-            "commit_parents", md,
-            Column("commit_hash", String(64), ForeignKey("commits.commit_hash"),
-                   primary_key=True),
-            Column("parent_hash", String(64), ForeignKey("commits.commit_hash"),
-                   primary_key=True),
+            "commit_parents",
+            md,
+            Column("commit_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
+            Column("parent_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
             Column("position", Integer, nullable=False),
             Index("ix_commit_parents_commit", "commit_hash"),
         )
@@ -95,7 +98,8 @@ def v2_tables(md: MetaData) -> list[Table]:
 
 def v3_tables(md: MetaData) -> list[Table]:
     compressions = Table(
-        "compressions", md,
+        "compressions",
+        md,
         Column("compression_id", String(64), primary_key=True),
         Column("tract_id", String(64), nullable=False),
         Column("branch_name", String(255)),
@@ -108,11 +112,15 @@ def v3_tables(md: MetaData) -> list[Table]:
     )
     links = [
         Table(
-            name, md,
-            Column("compression_id", String(64), ForeignKey("compressions.compression_id"),
-                   primary_key=True),
-            Column("commit_hash", String(64), ForeignKey("commits.commit_hash"),
-                   primary_key=True),
+            name,
+            md,
+            Column(
+                "compression_id",
+                String(64),
+                ForeignKey("compressions.compression_id"),
+                primary_key=True,
+            ),
+            Column("commit_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
             Column("position", Integer, nullable=False),
         )
         for name in ("compression_sources", "compression_results")

@@ -37,12 +37,12 @@ def set_schema_version(version: int) -> None:
     """tract-ai's own marker; kept correct after every step, as tract-ai does."""
     c = conn()
     updated = c.execute(
-        text('UPDATE _trace_meta SET value = :v WHERE "key" = \'schema_version\''),
+        text("UPDATE _trace_meta SET value = :v WHERE \"key\" = 'schema_version'"),
         {"v": str(version)},
     ).rowcount
     if not updated:
         c.execute(
-            text('INSERT INTO _trace_meta ("key", value) VALUES (\'schema_version\', :v)'),
+            text("INSERT INTO _trace_meta (\"key\", value) VALUES ('schema_version', :v)"),
             {"v": str(version)},
         )
 

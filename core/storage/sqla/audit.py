@@ -64,7 +64,7 @@ class SqlOperationEventRepository(OperationEventRepository):
         for batch in chunks(links, 500):
             self.conn.execute(insert(s.operation_commits), batch)
 
-    def _with_links(self, rows: list) -> list[OperationEvent]:  # noqa: ANN001
+    def _with_links(self, rows: list) -> list[OperationEvent]:
         oc = s.operation_commits.c
         links: dict[str, dict[str, list[tuple[int, str]]]] = {}
         for batch in chunks([r.event_id for r in rows]):
@@ -182,7 +182,7 @@ class SqlCompileRecordRepository(CompileRecordRepository):
             self.conn.execute(insert(s.compile_effectives), batch)
 
     @staticmethod
-    def _record(r, effectives: tuple[str, ...] = ()) -> CompileRecord:  # noqa: ANN001
+    def _record(r, effectives: tuple[str, ...] = ()) -> CompileRecord:
         return CompileRecord(
             record_id=r.record_id,
             tract_id=r.tract_id,
@@ -245,7 +245,9 @@ class SqlCompileRecordRepository(CompileRecordRepository):
 
     def delete_older_than(self, tract_id: str, cutoff: datetime) -> int:
         cr = s.compile_records.c
-        old = select(cr.record_id).where(cr.tract_id == tract_id, cr.created_at < to_storage(cutoff))
+        old = select(cr.record_id).where(
+            cr.tract_id == tract_id, cr.created_at < to_storage(cutoff)
+        )
         self.conn.execute(
             delete(s.compile_effectives).where(s.compile_effectives.c.record_id.in_(old))
         )

@@ -16,7 +16,9 @@ def insert_ignore(conn: Connection, table: Table, keys: Sequence[str]) -> Insert
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
-def upsert(conn: Connection, table: Table, keys: Sequence[str], update_cols: Sequence[str]) -> Insert:
+def upsert(
+    conn: Connection, table: Table, keys: Sequence[str], update_cols: Sequence[str]
+) -> Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE SET update_cols = excluded."""
     mod = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = mod.insert(table)

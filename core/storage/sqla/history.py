@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -20,7 +22,7 @@ from sqlalchemy import (
 
 from core.engine.clock import from_storage, to_storage
 from core.models.enums import CommitOperation
-from core.models.records import BlobInfo, CommitInfo
+from core.models.records import BlobInfo, CommitInfo, CompileRow
 from core.storage import schema as s
 from core.storage.repositories import (
     BlobRepository,
@@ -32,6 +34,7 @@ from core.storage.sqla._common import (
     chunks,
     commit_from_row,
     parse_dict,
+    raw_text,
     unique,
 )
 from core.storage.sqla.dialect import insert_ignore
@@ -41,7 +44,7 @@ class SqlBlobRepository(BlobRepository):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _rows_to_blobs(self, rows: Iterable) -> dict[str, BlobInfo]:  # noqa: ANN001
+    def _rows_to_blobs(self, rows: Iterable) -> dict[str, BlobInfo]:
         out: dict[str, BlobInfo] = {}
         for r in rows:
             out[r.content_hash] = BlobInfo(
@@ -203,18 +206,28 @@ class SqlCommitRepository(CommitRepository):
         )
         return [r[0] for r in rows if r[0].startswith(lo)]
 
-    def _chain_cte(self, head: str, limit: int | None):  # noqa: ANN202
+    def _chain_cte(self, head: str, limit: int | None):
+        """The first-parent walk from ``head``.
+
+        Unbounded walks use UNION over the hash alone, so a corrupt store with a parent cycle
+        still terminates; the caller restores chain order with :func:`_order_chain`. Bounded
+        walks carry a depth and stop at ``limit``.
+        """
         c = s.commits.c
-        chain = select(literal(head).label("h"), literal(0).label("d")).cte(
-            "chain", recursive=True
-        )
+        if limit is None:
+            chain = select(literal(head).label("h")).cte("chain", recursive=True)
+            step = (
+                select(c.parent_hash)
+                .select_from(chain.join(s.commits, c.commit_hash == chain.c.h))
+                .where(c.parent_hash.is_not(None))
+            )
+            return chain.union(step)
+        chain = select(literal(head).label("h"), literal(0).label("d")).cte("chain", recursive=True)
         step = (
             select(c.parent_hash, (chain.c.d + 1).label("d"))
             .select_from(chain.join(s.commits, c.commit_hash == chain.c.h))
-            .where(c.parent_hash.is_not(None))
+            .where(c.parent_hash.is_not(None), chain.c.d + 1 < limit)
         )
-        if limit is not None:
-            step = step.where(chain.c.d + 1 < limit)
         return chain.union_all(step)
 
     def first_parent_chain(
@@ -222,26 +235,73 @@ class SqlCommitRepository(CommitRepository):
     ) -> list[CommitInfo]:
         chain = self._chain_cte(head, limit)
         rows = self.conn.execute(
-            select(*COMMIT_COLUMNS)
-            .select_from(chain.join(s.commits, s.commits.c.commit_hash == chain.c.h))
-            .order_by(chain.c.d)
-        )
+            select(*COMMIT_COLUMNS).select_from(
+                chain.join(s.commits, s.commits.c.commit_hash == chain.c.h)
+            )
+        ).all()
         stops = set(stop_at)
         out: list[CommitInfo] = []
-        for r in rows:
+        for r in _order_chain(head, rows):
             if r.commit_hash in stops:
                 break
             out.append(commit_from_row(r))
         return out
 
+    def compile_chain(
+        self, head: str, encoding: str, *, limit: int | None = None
+    ) -> list[CompileRow]:
+        chain = self._chain_cte(head, limit)
+        c = s.commits.c
+        b = s.blobs.c
+        mt = s.blob_message_tokens
+        n_parents = (
+            select(func.count())
+            .where(s.commit_parents.c.commit_hash == c.commit_hash)
+            .scalar_subquery()
+        )
+        stmt = select(
+            c.commit_hash,
+            c.parent_hash,
+            c.content_hash,
+            c.content_type,
+            raw_text(c.operation).label("operation"),
+            c.response_to,
+            c.created_at,
+            raw_text(c.generation_config_json).label("generation_config_json"),
+            n_parents.label("n_parents"),
+            b.payload_json,
+            mt.c.message_tokens,
+        ).select_from(
+            chain.join(s.commits, c.commit_hash == chain.c.h)
+            .outerjoin(s.blobs, b.content_hash == c.content_hash)
+            .outerjoin(mt, and_(mt.c.content_hash == c.content_hash, mt.c.encoding == encoding))
+        )
+        return [
+            CompileRow(
+                r.commit_hash,
+                r.parent_hash,
+                r.content_hash,
+                r.content_type,
+                str(r.operation).upper() == "EDIT",
+                r.response_to,
+                from_storage(r.created_at),
+                r.generation_config_json,
+                int(r.n_parents or 0),
+                r.payload_json,
+                r.message_tokens,
+            )
+            for r in _order_chain(head, self.conn.execute(stmt).all())
+        ]
+
     def first_parent_hashes(self, head: str, *, limit: int | None = None) -> list[str]:
         chain = self._chain_cte(head, limit)
+        c = s.commits.c
         rows = self.conn.execute(
-            select(chain.c.h)
-            .select_from(chain.join(s.commits, s.commits.c.commit_hash == chain.c.h))
-            .order_by(chain.c.d)
-        )
-        return [r[0] for r in rows]
+            select(c.commit_hash, c.parent_hash).select_from(
+                chain.join(s.commits, c.commit_hash == chain.c.h)
+            )
+        ).all()
+        return [r.commit_hash for r in _order_chain(head, rows)]
 
     def ancestors(self, heads: Iterable[str], *, merge_parents: bool = True) -> set[str]:
         seeds = unique(heads)
@@ -292,6 +352,29 @@ class SqlCommitRepository(CommitRepository):
     def tract_ids(self) -> list[str]:
         stmt = union(select(s.commits.c.tract_id), select(s.refs.c.tract_id))
         return sorted(r[0] for r in self.conn.execute(stmt))
+
+    def tract_stats(self) -> dict[str, tuple[int, datetime | None, bool]]:
+        c = s.commits.c
+        out: dict[str, tuple[int, datetime | None, bool]] = {
+            t: (0, None, False) for t in self.tract_ids()
+        }
+        for r in self.conn.execute(
+            select(c.tract_id, func.count(), func.max(c.created_at)).group_by(c.tract_id)
+        ):
+            out[r[0]] = (int(r[1]), from_storage(r[2]) if r[2] else None, False)
+        ended = self.conn.execute(
+            select(c.tract_id)
+            .join(s.blobs, s.blobs.c.content_hash == c.content_hash)
+            .where(
+                c.content_type == "session",
+                s.blobs.c.payload_json.like('%"session_type": "end"%'),
+            )
+            .distinct()
+        )
+        for (tract_id,) in ended:
+            count, latest, _ = out.get(tract_id, (0, None, False))
+            out[tract_id] = (count, latest, True)
+        return out
 
     def iter_all(
         self, tract_id: str | None = None, batch: int = 2000
@@ -357,9 +440,7 @@ class SqlCommitParentRepository(CommitParentRepository):
         acc: dict[str, list[tuple[int, str]]] = {}
         for batch in chunks(unique(hashes)):
             rows = self.conn.execute(
-                select(cp.commit_hash, cp.parent_hash, cp.position).where(
-                    cp.commit_hash.in_(batch)
-                )
+                select(cp.commit_hash, cp.parent_hash, cp.position).where(cp.commit_hash.in_(batch))
             )
             for r in rows:
                 acc.setdefault(r.commit_hash, []).append((int(r.position), r.parent_hash))
@@ -369,6 +450,20 @@ class SqlCommitParentRepository(CommitParentRepository):
         cp = s.commit_parents.c
         rows = self.conn.execute(select(cp.commit_hash).where(cp.parent_hash == parent_hash))
         return sorted(r[0] for r in rows)
+
+
+def _order_chain(head: str, rows: Sequence[Any]) -> list[Any]:
+    """Rows of a first-parent walk in chain order (newest first), cycle-safe."""
+    by_hash = {r.commit_hash: r for r in rows}
+    out: list[Any] = []
+    seen: set[str] = set()
+    current: str | None = head
+    while current is not None and current in by_hash and current not in seen:
+        seen.add(current)
+        row = by_hash[current]
+        out.append(row)
+        current = row.parent_hash
+    return out
 
 
 # Reachability over both parent kinds. SQLite (≥3.34) accepts several recursive selects in one

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, delete, func, insert, literal_column, select
 from sqlalchemy.orm import aliased
 
-from core.engine.clock import to_storage
+from core.engine.clock import from_storage, to_storage
 from core.models.enums import Priority
 from core.models.records import AnnotationInfo, RefInfo
 from core.storage import schema as s
@@ -22,7 +22,7 @@ from core.storage.sqla._common import (
 from core.storage.sqla.dialect import upsert
 
 
-def _ref(row) -> RefInfo:  # noqa: ANN001
+def _ref(row) -> RefInfo:
     return RefInfo(row.tract_id, row.ref_name, row.commit_hash, row.symbolic_target)
 
 
@@ -37,10 +37,11 @@ class SqlRefRepository(RefRepository):
         ).first()
         return _ref(row) if row else None
 
-    def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None]:
-        # One query: HEAD and, when symbolic, the branch row it names.
+    def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None, datetime | None]:
+        # One query: HEAD, the branch row it names when symbolic, and the commit's time.
         head = aliased(s.refs, name="head")
         branch = aliased(s.refs, name="branch")
+        target = func.coalesce(branch.c.commit_hash, head.c.commit_hash)
         row = self.conn.execute(
             select(
                 head.c.tract_id,
@@ -48,6 +49,7 @@ class SqlRefRepository(RefRepository):
                 head.c.commit_hash,
                 head.c.symbolic_target,
                 branch.c.commit_hash.label("branch_commit"),
+                s.commits.c.created_at.label("commit_time"),
             )
             .select_from(
                 head.outerjoin(
@@ -56,16 +58,16 @@ class SqlRefRepository(RefRepository):
                         branch.c.tract_id == head.c.tract_id,
                         branch.c.ref_name == head.c.symbolic_target,
                     ),
-                )
+                ).outerjoin(s.commits, s.commits.c.commit_hash == target)
             )
             .where(head.c.tract_id == tract_id, head.c.ref_name == "HEAD")
         ).first()
         if row is None:
-            return None, None
+            return None, None, None
         info = _ref(row)
-        if info.symbolic_target:
-            return info, row.branch_commit
-        return info, info.commit_hash
+        commit = row.branch_commit if info.symbolic_target else info.commit_hash
+        when = from_storage(row.commit_time) if commit and row.commit_time else None
+        return info, commit, when
 
     def list(self, tract_id: str) -> list[RefInfo]:
         rows = self.conn.execute(
@@ -75,15 +77,18 @@ class SqlRefRepository(RefRepository):
 
     def set_direct(self, tract_id: str, ref_name: str, commit_hash: str) -> None:
         self.conn.execute(
-            upsert(self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"])
-            .values(tract_id=tract_id, ref_name=ref_name, commit_hash=commit_hash,
-                    symbolic_target=None)
+            upsert(
+                self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"]
+            ).values(
+                tract_id=tract_id, ref_name=ref_name, commit_hash=commit_hash, symbolic_target=None
+            )
         )
 
     def set_symbolic(self, tract_id: str, ref_name: str, target: str) -> None:
         self.conn.execute(
-            upsert(self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"])
-            .values(tract_id=tract_id, ref_name=ref_name, commit_hash=None, symbolic_target=target)
+            upsert(
+                self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"]
+            ).values(tract_id=tract_id, ref_name=ref_name, commit_hash=None, symbolic_target=target)
         )
 
     def delete(self, tract_id: str, ref_name: str) -> bool:

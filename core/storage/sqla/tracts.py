@@ -12,7 +12,7 @@ from core.storage.sqla._common import parse_dict, raw_text
 from core.storage.sqla.dialect import upsert
 
 
-def _pointer(r) -> SpawnPointer:  # noqa: ANN001
+def _pointer(r) -> SpawnPointer:
     return SpawnPointer(
         id=int(r.id),
         parent_tract_id=r.parent_tract_id,
@@ -44,9 +44,14 @@ class SqlSpawnPointerRepository(SpawnPointerRepository):
             .returning(s.spawn_pointers.c.id)
         ).scalar_one()
         return SpawnPointer(
-            int(new_id), pointer.parent_tract_id, pointer.parent_commit_hash,
-            pointer.child_tract_id, pointer.purpose, pointer.inheritance_mode,
-            pointer.display_name, pointer.created_at,
+            int(new_id),
+            pointer.parent_tract_id,
+            pointer.parent_commit_hash,
+            pointer.child_tract_id,
+            pointer.purpose,
+            pointer.inheritance_mode,
+            pointer.display_name,
+            pointer.created_at,
         )
 
     def all(self) -> list[SpawnPointer]:
@@ -74,8 +79,13 @@ class SqlPolicyRepository(PolicyRepository):
         )
         return [
             PolicyProposal(
-                r.proposal_id, r.tract_id, r.policy_name, r.action_type,
-                parse_dict(r.action_params_json), r.reason, r.status,
+                r.proposal_id,
+                r.tract_id,
+                r.policy_name,
+                r.action_type,
+                parse_dict(r.action_params_json),
+                r.reason,
+                r.status,
                 from_storage(r.created_at),
                 from_storage(r.resolved_at) if r.resolved_at else None,
             )
@@ -92,8 +102,16 @@ class SqlPolicyRepository(PolicyRepository):
         )
         return [
             PolicyLogEntry(
-                int(r.id), r.tract_id, r.policy_name, r.trigger, r.action_type, r.reason,
-                r.outcome, r.commit_hash, r.error_message, from_storage(r.created_at),
+                int(r.id),
+                r.tract_id,
+                r.policy_name,
+                r.trigger,
+                r.action_type,
+                r.reason,
+                r.outcome,
+                r.commit_hash,
+                r.error_message,
+                from_storage(r.created_at),
             )
             for r in rows
         ]

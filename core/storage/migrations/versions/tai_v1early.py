@@ -14,9 +14,11 @@ depends_on = None
 def upgrade() -> None:
     _md, early = legacy.early_v1_tables()
     steps.create_missing(early)
-    if not steps.conn().exec_driver_sql(
-        "SELECT 1 FROM _trace_meta WHERE \"key\" = 'schema_version'"
-    ).first():
+    if (
+        not steps.conn()
+        .exec_driver_sql("SELECT 1 FROM _trace_meta WHERE \"key\" = 'schema_version'")
+        .first()
+    ):
         steps.set_schema_version(1)
 
 

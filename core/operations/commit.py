@@ -1,0 +1,172 @@
+"""Writing commits (BEHAVIOUR.md §3).
+
+``write_commit`` is the one place a commit row is created — appends, merges, replays and copies
+all go through it, so blob dedupe, token counts, timestamps and hashes are uniform.
+``commit`` is the user-facing append/edit: it validates everything before writing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from core.engine import hashing
+from core.engine.clock import ONE_MICROSECOND
+from core.errors import ContentValidationError, EditTargetError
+from core.models.enums import CommitOperation, Priority
+from core.models.records import BlobInfo, CommitInfo
+from core.operations.context import (
+    HeadState,
+    TractContext,
+    advance_head,
+    head_state,
+    require_attached,
+)
+from core.storage.repositories import UnitOfWork
+
+AUTO_PIN_REASON = "Default priority for instruction"
+MESSAGE_LIMIT = 72
+
+
+def auto_message(content_type: str, raw_text: str) -> str:
+    """``<type>: <preview>``, at most 72 characters (BEHAVIOUR.md §3.3)."""
+    preview = raw_text.strip().replace("\n", " ")
+    if not preview:
+        return content_type
+    room = MESSAGE_LIMIT - len(content_type) - 2
+    if len(preview) > room:
+        preview = preview[: MESSAGE_LIMIT - len(content_type) - 5] + "..."
+    return f"{content_type}: {preview}"
+
+
+def write_blob(
+    uow: UnitOfWork, ctx: TractContext, payload: dict[str, Any], at: datetime
+) -> tuple[str, int]:
+    """Insert-if-absent; returns (content_hash, raw token count)."""
+    content_hash = hashing.content_hash(payload)
+    raw_tokens = ctx.raw_tokens(payload)
+    stored = hashing.stored_payload_json(payload)
+    inserted = uow.blobs.insert_if_absent(
+        BlobInfo(content_hash, payload, len(stored.encode("utf-8")), raw_tokens, at)
+    )
+    if inserted and ctx.counter.encoding_name:
+        uow.blobs.set_message_tokens(
+            {content_hash: ctx.message_tokens(payload)}, ctx.counter.encoding_name
+        )
+    return content_hash, raw_tokens
+
+
+def write_commit(
+    uow: UnitOfWork,
+    ctx: TractContext,
+    payload: dict[str, Any],
+    *,
+    parent: str | None,
+    operation: CommitOperation = CommitOperation.APPEND,
+    response_to: str | None = None,
+    message: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    generation_config: Mapping[str, Any] | None = None,
+    merge_parents: Sequence[str] | None = None,
+    not_before: datetime | None = None,
+) -> CommitInfo:
+    """Write one commit row (and its blob and merge parents). Moves no ref.
+
+    ``payload`` must already be validated. ``created_at`` is now, strictly after
+    ``not_before`` (the parent's time), so display order stays topological.
+    ``merge_parents`` lists every parent of a merge, the first included.
+    """
+    created_at = ctx.now(not_before)
+    content_hash, raw_tokens = write_blob(uow, ctx, payload, created_at)
+    if message is None:
+        message = auto_message(str(payload["content_type"]), ctx.registry.raw_text(payload))
+    while True:
+        commit_hash = hashing.commit_hash(
+            content_hash=content_hash,
+            parent_hash=parent,
+            content_type=str(payload["content_type"]),
+            operation=operation,
+            created_at=created_at,
+            response_to=response_to,
+            parent_hashes=list(merge_parents) if merge_parents else None,
+        )
+        # Hashes are global (tract_id is not hashed): a copy made in the same microsecond
+        # as its original would collide. Move on by 1 µs and rehash (SCHEMA.md §6).
+        if uow.commits.get(commit_hash) is None:
+            break
+        created_at = ctx.now(created_at + ONE_MICROSECOND)
+    info = CommitInfo(
+        commit_hash=commit_hash,
+        tract_id=ctx.tract_id,
+        parent_hash=parent,
+        content_hash=content_hash,
+        content_type=str(payload["content_type"]),
+        operation=operation,
+        response_to=response_to,
+        message=message,
+        token_count=raw_tokens,
+        metadata=dict(metadata) if metadata is not None else None,
+        generation_config=dict(generation_config) if generation_config is not None else None,
+        created_at=created_at,
+    )
+    uow.commits.insert(info)
+    if merge_parents:
+        uow.parents.add(commit_hash, list(merge_parents))
+    return info
+
+
+def validate_edit_target(
+    uow: UnitOfWork, ctx: TractContext, operation: CommitOperation, response_to: str | None
+) -> None:
+    if operation is CommitOperation.EDIT and not response_to:
+        raise EditTargetError("an EDIT needs response_to: the commit whose content it replaces")
+    if response_to is None:
+        return
+    target = uow.commits.get(response_to)
+    if target is None or target.tract_id != ctx.tract_id:
+        raise EditTargetError(f"edit target {response_to[:12]} is not a commit of this tract")
+    if operation is CommitOperation.EDIT and target.is_edit:
+        raise EditTargetError(
+            f"edit target {response_to[:12]} is itself an EDIT; edit the original commit"
+        )
+
+
+def commit(
+    uow: UnitOfWork,
+    ctx: TractContext,
+    content: Mapping[str, Any],
+    *,
+    operation: CommitOperation = CommitOperation.APPEND,
+    message: str | None = None,
+    response_to: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    generation_config: Mapping[str, Any] | None = None,
+    state: HeadState | None = None,
+) -> CommitInfo:
+    """Append or edit on the attached branch: validate, write, advance, auto-pin."""
+    uow.lock_tract(ctx.tract_id)  # before reading HEAD, so no other writer moves it under us
+    state = state or head_state(uow, ctx.tract_id)
+    require_attached(state, "commit")
+    if not isinstance(content, Mapping):
+        raise ContentValidationError(f"content must be a dict, got {type(content).__name__}")
+    payload = ctx.registry.validate(content)
+    validate_edit_target(uow, ctx, operation, response_to)
+    info = write_commit(
+        uow,
+        ctx,
+        payload,
+        parent=state.commit,
+        operation=operation,
+        response_to=response_to,
+        message=message,
+        metadata=metadata,
+        generation_config=generation_config,
+        not_before=state.commit_time,
+    )
+    advance_head(uow, ctx.tract_id, state, info.commit_hash)
+    if ctx.registry.default_priority(info.content_type) is Priority.PINNED:
+        uow.annotations.add(
+            ctx.tract_id, info.commit_hash, Priority.PINNED, AUTO_PIN_REASON, info.created_at
+        )
+    return info

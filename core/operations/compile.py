@@ -1,0 +1,194 @@
+"""Compiling a tract: full and incremental compiles, time travel, recorded compiles.
+
+The ``Compiler`` keeps a per-head LRU of :class:`~core.engine.compiler.Snapshot` s. A compile
+of a head that extends a cached head by plain commits patches that snapshot (moving it to the
+new head) — O(new commits) — and annotation changes since the snapshot are re-applied from
+the annotations table, so a cached compile always equals a full one.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from core.engine.compiler import Snapshot, build_sequence
+from core.engine.tokens import REPLY_PRIMER, message_tokens
+from core.errors import CompileError
+from core.models.content import BUILTIN_TYPES
+from core.models.records import CompiledContext, CompileRecord, CompileRow
+from core.operations.context import TractContext, head_state
+from core.storage.repositories import UnitOfWork
+
+INCREMENTAL_WINDOW = 64  # how far back a new head may be from a cached one
+CACHE_SIZE = 8
+
+
+class _Loader:
+    """Adapts a unit of work to the compiler's SequenceLoader."""
+
+    def __init__(self, uow: UnitOfWork, encoding: str) -> None:
+        self.uow = uow
+        self.encoding = encoding
+
+    def chain(self, head: str, limit: int | None) -> list[CompileRow]:
+        return self.uow.commits.compile_chain(head, self.encoding, limit=limit)
+
+    def merge_parents(self, hashes: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        return self.uow.parents.parents_of(hashes)
+
+
+def empty_context() -> CompiledContext:
+    return CompiledContext((), 0, "", (), ())
+
+
+class Compiler:
+    """Compiles one tract. Thread-safe; one per :class:`core.Tract`."""
+
+    def __init__(self, ctx: TractContext, cache_size: int = CACHE_SIZE) -> None:
+        self.ctx = ctx
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, Snapshot] = OrderedDict()
+        self._token_memo: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    def clear(self) -> None:
+        """Structural operations (merge, compress, import, rebase, GC) invalidate the cache."""
+        with self._lock:
+            self._cache.clear()
+
+    # -- token lookup: stored per blob, else counted once per process -----------------------
+
+    def _tokens(self, row: CompileRow, role: str, text: str, name: str | None) -> int:
+        trusted = row.content_type in BUILTIN_TYPES and row.content_type not in (
+            self.ctx.registry.custom
+        )
+        if trusted and row.message_tokens is not None:
+            return int(row.message_tokens)
+        key = row.content_hash if trusted else ""
+        if key and key in self._token_memo:
+            return self._token_memo[key]
+        value = message_tokens(self.ctx.counter, role, text, name)
+        if key:
+            if len(self._token_memo) > 200_000:
+                self._token_memo.clear()
+            self._token_memo[key] = value
+        return value
+
+    def _new_snapshot(self) -> Snapshot:
+        return Snapshot(self.ctx.registry, self.ctx.counter, self._tokens)
+
+    # -- compiling --------------------------------------------------------------------------
+
+    def compile(
+        self,
+        uow: UnitOfWork,
+        *,
+        head: str | None = None,
+        at_time: datetime | None = None,
+        include_edit_annotations: bool = False,
+    ) -> CompiledContext:
+        """Compile ``head`` (a commit hash; HEAD when None), optionally as of ``at_time``."""
+        if head is None:
+            head = head_state(uow, self.ctx.tract_id).commit
+        if head is None:
+            return empty_context()
+        source = self.ctx.counter.source
+        if at_time is not None:
+            snap = self._full(uow, head, at_time=at_time)
+            return snap.context(source, include_edit_annotations=include_edit_annotations)
+        with self._lock:
+            snap = self._cached(uow, head)
+            return snap.context(source, include_edit_annotations=include_edit_annotations)
+
+    def _full(self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None) -> Snapshot:
+        tract = self.ctx.tract_id
+        mark = uow.annotations.max_id(tract)
+        sequence = build_sequence(head, _Loader(uow, self.ctx.counter.encoding_name))
+        if not sequence:
+            raise CompileError(f"commit {head[:12]} not found")
+        priorities = uow.annotations.in_force_for_tract(tract, at_time or self.ctx.now())
+        snap = self._new_snapshot()
+        snap.load(head, sequence, priorities, at_time=at_time)
+        snap.annotation_mark = mark
+        return snap
+
+    def _cached(self, uow: UnitOfWork, head: str) -> Snapshot:
+        snap = self._cache.get(head)
+        if snap is not None:
+            self._cache.move_to_end(head)
+            self._refresh_annotations(uow, snap)
+            return snap
+        snap = self._extend_cached(uow, head) or self._full(uow, head)
+        self._cache[head] = snap
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return snap
+
+    def _extend_cached(self, uow: UnitOfWork, head: str) -> Snapshot | None:
+        if not self._cache:
+            return None
+        rows = uow.commits.compile_chain(
+            head, self.ctx.counter.encoding_name, limit=INCREMENTAL_WINDOW
+        )
+        for i, row in enumerate(rows):
+            if row.commit_hash in self._cache:
+                newer = rows[:i]
+                if any(r.n_parents >= 2 for r in newer):
+                    return None  # structural: recompile
+                snap = self._cache.pop(row.commit_hash)  # moves to the new head
+                self._refresh_annotations(uow, snap)
+                newer.reverse()
+                priorities = uow.annotations.in_force([r.commit_hash for r in newer])
+                snap.append(newer, priorities, head)
+                return snap
+        return None
+
+    def _refresh_annotations(self, uow: UnitOfWork, snap: Snapshot) -> None:
+        tract = self.ctx.tract_id
+        mark = uow.annotations.max_id(tract)
+        if mark == snap.annotation_mark:
+            return
+        changed = {a.target_hash for a in uow.annotations.since(tract, snap.annotation_mark)}
+        targets = [h for h in changed if h in snap.index]
+        if targets:
+            in_force = uow.annotations.in_force(targets, self.ctx.now())
+            snap.reprioritise({h: in_force.get(h) for h in targets})
+        snap.annotation_mark = mark
+
+
+# --- compile records ----------------------------------------------------------------------
+
+
+def write_record(
+    uow: UnitOfWork,
+    ctx: TractContext,
+    compiled: CompiledContext,
+    params: dict[str, Any] | None,
+) -> CompileRecord:
+    """Persist what a compile produced: counts, label, and the ordered effective commits."""
+    record = CompileRecord(
+        record_id=uuid.uuid4().hex,
+        tract_id=ctx.tract_id,
+        head_hash=compiled.head_hash or "",
+        token_count=compiled.token_count,
+        commit_count=compiled.commit_count,
+        token_source=compiled.token_source,
+        params=params,
+        created_at=ctx.now(),
+        effectives=compiled.commit_hashes,
+    )
+    uow.records.add(record)
+    return record
+
+
+def recount(ctx: TractContext, compiled: CompiledContext) -> int:
+    if not compiled.messages:
+        return 0
+    return (
+        sum(message_tokens(ctx.counter, m.role, m.content, m.name) for m in compiled.messages)
+        + REPLY_PRIMER
+    )

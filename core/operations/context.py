@@ -1,0 +1,95 @@
+"""What every operation needs besides a unit of work: the tract, its types, tokens and clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.engine.clock import SYSTEM_CLOCK, Clock
+from core.engine.tokens import TokenCounter, default_counter, message_tokens
+from core.errors import DetachedHeadError
+from core.models.content import DEFAULT_REGISTRY, ContentRegistry, Payload
+from core.models.records import RefInfo
+from core.storage.repositories import UnitOfWork
+
+HEAD = "HEAD"
+BRANCH_PREFIX = "refs/heads/"
+ORIG_HEAD = "ORIG_HEAD"
+PREV_HEAD = "PREV_HEAD"
+PREV_BRANCH = "PREV_BRANCH"
+
+
+@dataclass
+class TractContext:
+    tract_id: str
+    registry: ContentRegistry = field(default_factory=lambda: DEFAULT_REGISTRY)
+    counter: TokenCounter = field(default_factory=default_counter)
+    clock: Clock = field(default_factory=lambda: SYSTEM_CLOCK)
+
+    def now(self, after: datetime | None = None) -> datetime:
+        return self.clock.now(after)
+
+    def raw_tokens(self, payload: Payload) -> int:
+        return self.counter.count_text(self.registry.raw_text(payload))
+
+    def message_tokens(self, payload: Payload) -> int:
+        """Tokens of the message this payload compiles to (no reply primer)."""
+        return message_tokens(
+            self.counter,
+            self.registry.role(payload),
+            self.registry.text(payload),
+            self.registry.name(payload),
+        )
+
+
+@dataclass(frozen=True)
+class HeadState:
+    """Where HEAD is: the commit, the attached branch (short name) or detached."""
+
+    ref: RefInfo | None
+    commit: str | None
+    commit_time: datetime | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.ref is not None
+
+    @property
+    def branch(self) -> str | None:
+        if self.ref is not None and self.ref.symbolic_target:
+            return branch_short(self.ref.symbolic_target)
+        return None
+
+    @property
+    def detached(self) -> bool:
+        return self.ref is not None and not self.ref.symbolic_target
+
+
+def branch_short(ref_name: str) -> str:
+    return ref_name[len(BRANCH_PREFIX) :] if ref_name.startswith(BRANCH_PREFIX) else ref_name
+
+
+def branch_ref(name: str) -> str:
+    return name if name.startswith(BRANCH_PREFIX) else BRANCH_PREFIX + name
+
+
+def head_state(uow: UnitOfWork, tract_id: str) -> HeadState:
+    return HeadState(*uow.refs.head_state(tract_id))
+
+
+def require_attached(state: HeadState, action: str) -> None:
+    if state.detached:
+        raise DetachedHeadError(
+            f"cannot {action} on a detached HEAD (at {str(state.commit)[:8]}); switch to a branch"
+        )
+
+
+def advance_head(uow: UnitOfWork, tract_id: str, state: HeadState, new_commit: str) -> None:
+    """Move the attached branch (or create HEAD → main on a tract's first commit)."""
+    if state.ref is None:
+        uow.refs.set_direct(tract_id, branch_ref("main"), new_commit)
+        uow.refs.set_symbolic(tract_id, HEAD, branch_ref("main"))
+    elif state.ref.symbolic_target:
+        uow.refs.set_direct(tract_id, state.ref.symbolic_target, new_commit)
+    else:
+        uow.refs.set_direct(tract_id, HEAD, new_commit)

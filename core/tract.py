@@ -1,0 +1,368 @@
+"""The facade: ``Tract`` — one tract in one store — and store-level helpers.
+
+Every method is one transaction (or joins the caller's ``batch()``). The operations themselves
+live in ``core.operations``; this class resolves refs, holds the compile cache, and keeps the
+cache honest when history changes structurally.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from core.engine.clock import SYSTEM_CLOCK, Clock, from_storage
+from core.engine.tokens import TokenCounter, default_counter
+from core.errors import CompileError, NotFoundError, TractError
+from core.models import content as c
+from core.models.content import DEFAULT_REGISTRY, ContentRegistry
+from core.models.enums import CommitOperation, Priority
+from core.models.records import AnnotationInfo, CommitInfo, CompiledContext, CompileRecord
+from core.operations import annotate as annotate_op
+from core.operations import branches as branches_op
+from core.operations import commit as commit_op
+from core.operations import navigation as nav
+from core.operations.compile import Compiler, write_record
+from core.operations.context import HeadState, TractContext, head_state
+from core.operations.tracts import TractSummary, list_tracts
+from core.storage.repositories import UnitOfWork
+from core.storage.store import Store
+
+
+class TractSelectionError(TractError):
+    """The store holds several tracts and none was named."""
+
+    def __init__(self, store: str, tracts: list[TractSummary]) -> None:
+        names = ", ".join(t.tract_id[:12] for t in tracts[:8])
+        super().__init__(f"{store}: holds {len(tracts)} tracts ({names}); name one with --tract")
+        self.tracts = tracts
+
+
+@dataclass(frozen=True)
+class Status:
+    head: str | None
+    branch: str | None
+    detached: bool
+    commit_count: int
+    token_count: int
+    token_source: str
+    recent: tuple[CommitInfo, ...]
+
+
+class Tract:
+    """One tract in one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        tract_id: str,
+        *,
+        counter: TokenCounter | None = None,
+        clock: Clock | None = None,
+        registry: ContentRegistry | None = None,
+        owns_store: bool = False,
+    ) -> None:
+        self.store = store
+        self.ctx = TractContext(
+            tract_id,
+            registry or DEFAULT_REGISTRY,
+            counter or default_counter(),
+            clock or SYSTEM_CLOCK,
+        )
+        self.compiler = Compiler(self.ctx)
+        self._local = threading.local()
+        self._owns_store = owns_store
+
+    # -- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        target: str | os.PathLike[str] | Store,
+        tract_id: str | None = None,
+        *,
+        create: bool = False,
+        readonly: bool | None = None,
+        **kwargs: Any,
+    ) -> Tract:
+        """Open the tract of a store; the only tract is found without an id.
+
+        A store with several tracts and no ``tract_id`` raises :class:`TractSelectionError`
+        (its ``tracts`` list the spawn tree). An empty store gives a new tract id; nothing is
+        written until the first commit.
+        """
+        owns = not isinstance(target, Store)
+        store = (
+            target
+            if isinstance(target, Store)
+            else Store.open(target, create=create, readonly=readonly)
+        )
+        try:
+            if tract_id is None:
+                with store.read() as uow:
+                    ids = uow.commits.tract_ids()
+                    if len(ids) > 1:
+                        raise TractSelectionError(store.display, list_tracts(uow))
+                tract_id = ids[0] if ids else uuid.uuid4().hex
+            return cls(store, tract_id, owns_store=owns, **kwargs)
+        except BaseException:
+            if owns:
+                store.close()
+            raise
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Tract:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def tract_id(self) -> str:
+        return self.ctx.tract_id
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[UnitOfWork]:
+        batch: UnitOfWork | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            yield batch
+            return
+        with self.store.write() as uow:
+            yield uow
+
+    @contextmanager
+    def _read(self) -> Iterator[UnitOfWork]:
+        batch: UnitOfWork | None = getattr(self._local, "batch", None)
+        if batch is not None:
+            yield batch
+            return
+        with self.store.read() as uow:
+            yield uow
+
+    @contextmanager
+    def batch(self) -> Iterator[Tract]:
+        """Everything inside commits together; an exception rolls all of it back."""
+        if getattr(self._local, "batch", None) is not None:
+            yield self
+            return
+        try:
+            with self.store.write() as uow:
+                self._local.batch = uow
+                yield self
+        except BaseException:
+            self.compiler.clear()  # snapshots may have seen the rolled-back commits
+            raise
+        finally:
+            self._local.batch = None
+
+    @property
+    def in_batch(self) -> bool:
+        return getattr(self._local, "batch", None) is not None
+
+    # -- history ----------------------------------------------------------------------------
+
+    def commit(
+        self,
+        content: Mapping[str, Any],
+        operation: CommitOperation = CommitOperation.APPEND,
+        message: str | None = None,
+        response_to: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        generation_config: Mapping[str, Any] | None = None,
+    ) -> CommitInfo:
+        with self._write() as uow:
+            if response_to is not None:
+                response_to = self._resolve_existing(uow, response_to)
+            return commit_op.commit(
+                uow,
+                self.ctx,
+                content,
+                operation=operation,
+                message=message,
+                response_to=response_to,
+                metadata=metadata,
+                generation_config=generation_config,
+            )
+
+    def _resolve_existing(self, uow: UnitOfWork, ref: str) -> str:
+        try:
+            return nav.resolve(uow, self.ctx, ref)
+        except NotFoundError:
+            return ref  # let edit-target validation name the problem
+
+    def system(self, text: str, **kw: Any) -> CommitInfo:
+        return self.commit(c.instruction(text), **kw)
+
+    def user(self, text: str, name: str | None = None, **kw: Any) -> CommitInfo:
+        return self.commit(c.dialogue("user", text, name), **kw)
+
+    def assistant(
+        self,
+        text: str,
+        name: str | None = None,
+        generation_config: Mapping[str, Any] | None = None,
+        **kw: Any,
+    ) -> CommitInfo:
+        return self.commit(
+            c.dialogue("assistant", text, name), generation_config=generation_config, **kw
+        )
+
+    def edit(self, target: str, content: Mapping[str, Any], **kw: Any) -> CommitInfo:
+        return self.commit(content, CommitOperation.EDIT, response_to=target, **kw)
+
+    def annotate(
+        self, target: str, priority: Priority, reason: str | None = None
+    ) -> AnnotationInfo:
+        with self._write() as uow:
+            commit_hash = nav.resolve(uow, self.ctx, target)
+            return annotate_op.annotate(uow, self.ctx, commit_hash, priority, reason)
+
+    def annotations(self, target: str) -> list[AnnotationInfo]:
+        with self._read() as uow:
+            return uow.annotations.history(nav.resolve(uow, self.ctx, target))
+
+    def priority(self, target: str) -> Priority:
+        with self._read() as uow:
+            return annotate_op.priority_in_force(uow, self.ctx, nav.resolve(uow, self.ctx, target))
+
+    def resolve(self, ref: str) -> str:
+        with self._read() as uow:
+            return nav.resolve(uow, self.ctx, ref)
+
+    def get_commit(self, ref: str) -> CommitInfo | None:
+        with self._read() as uow:
+            try:
+                return uow.commits.get(nav.resolve(uow, self.ctx, ref))
+            except NotFoundError:
+                return None
+
+    def log(
+        self,
+        limit: int | None = 20,
+        op_filter: CommitOperation | None = None,
+        start: str | None = None,
+    ) -> list[CommitInfo]:
+        with self._read() as uow:
+            head = nav.resolve(uow, self.ctx, start) if start else None
+            return nav.log(uow, self.ctx, start=head, limit=limit, op_filter=op_filter)
+
+    def head_state(self) -> HeadState:
+        with self._read() as uow:
+            return head_state(uow, self.tract_id)
+
+    @property
+    def head(self) -> str | None:
+        return self.head_state().commit
+
+    @property
+    def current_branch(self) -> str | None:
+        return self.head_state().branch
+
+    @property
+    def is_detached(self) -> bool:
+        return self.head_state().detached
+
+    def status(self) -> Status:
+        with self._read() as uow:
+            state = head_state(uow, self.tract_id)
+            compiled = self.compiler.compile(uow, head=state.commit) if state.commit else None
+            recent = tuple(nav.log(uow, self.ctx, limit=3))
+        return Status(
+            head=state.commit,
+            branch=state.branch,
+            detached=state.detached,
+            commit_count=compiled.commit_count if compiled else 0,
+            token_count=compiled.token_count if compiled else 0,
+            token_source=compiled.token_source if compiled else "",
+            recent=recent,
+        )
+
+    # -- refs and branches ------------------------------------------------------------------
+
+    def reset(self, target: str) -> str:
+        with self._write() as uow:
+            return nav.reset(uow, self.ctx, target)
+
+    def checkout(self, target: str) -> HeadState:
+        with self._write() as uow:
+            return nav.checkout(uow, self.ctx, target)
+
+    def switch(self, name: str) -> str | None:
+        with self._write() as uow:
+            return branches_op.switch_branch(uow, self.ctx, name)
+
+    def branch(self, name: str, source: str | None = None, switch: bool = True) -> str:
+        with self._write() as uow:
+            return branches_op.create_branch(uow, self.ctx, name, source, switch=switch)
+
+    def list_branches(self) -> list[branches_op.BranchInfo]:
+        with self._read() as uow:
+            return branches_op.list_branches(uow, self.ctx)
+
+    def delete_branch(self, name: str, force: bool = False) -> None:
+        with self._write() as uow:
+            branches_op.delete_branch(uow, self.ctx, name, force=force)
+
+    # -- compile ----------------------------------------------------------------------------
+
+    def compile(
+        self,
+        *,
+        at: str | None = None,
+        at_time: datetime | None = None,
+        include_edit_annotations: bool = False,
+        record: bool = False,
+        reason: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> CompiledContext:
+        """Compile HEAD, or ``at`` a commit, or as of ``at_time``; optionally recorded."""
+        if at is not None and at_time is not None:
+            raise CompileError("compile at a commit or at a time, not both")
+        if at_time is not None:
+            at_time = from_storage(at_time)
+        opener = self._write if record else self._read
+        with opener() as uow:
+            head = nav.resolve(uow, self.ctx, at) if at is not None else None
+            compiled = self.compiler.compile(
+                uow,
+                head=head,
+                at_time=at_time,
+                include_edit_annotations=include_edit_annotations,
+            )
+            if not record:
+                return compiled
+            rec_params: dict[str, Any] = {"purpose": "compile", "reason": reason}
+            if at is not None:
+                rec_params["at_commit"] = head
+            if at_time is not None:
+                rec_params["at_time"] = at_time.isoformat()
+            rec_params.update(params or {})
+            rec = write_record(uow, self.ctx, compiled, rec_params)
+            return replace(compiled, record_id=rec.record_id)
+
+    def records(self, limit: int | None = None) -> list[CompileRecord]:
+        with self._read() as uow:
+            return uow.records.list(self.tract_id, limit=limit)
+
+    def get_record(self, record_id: str) -> CompileRecord:
+        with self._read() as uow:
+            rec = uow.records.get(record_id)
+            if rec is None or rec.tract_id != self.tract_id:
+                raise NotFoundError(f"no compile record {record_id!r} in this tract")
+            return rec
+
+
+def create_tract(target: str | os.PathLike[str], **kwargs: Any) -> Tract:
+    """A new tract in a new or existing store."""
+    store = Store.open(target, create=True)
+    return Tract(store, uuid.uuid4().hex, owns_store=True, **kwargs)
