@@ -327,6 +327,16 @@ class ContentRegistry:
         except (KeyError, TypeError):
             return _unknown_text(payload)
 
+    def render(self, payload: Payload) -> tuple[str, str, str | None]:
+        """Role, text and name of the message a payload compiles to (one model lookup)."""
+        model = self.model(str(payload.get("content_type")))
+        if model is None:
+            return "assistant", _unknown_text(payload), None
+        try:
+            return model.role(payload), model.text(payload), self.name(payload)
+        except (KeyError, TypeError):
+            return "assistant", _unknown_text(payload), None
+
     def name(self, payload: Payload) -> str | None:
         if payload.get("content_type") == "dialogue":
             value = payload.get("name")

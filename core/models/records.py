@@ -6,10 +6,12 @@ naive-UTC values the schema holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from core.engine.clock import from_storage
 from core.models.enums import CommitOperation, Priority
 
 
@@ -136,11 +138,53 @@ class PolicyLogEntry:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+Renderer = Callable[[Any], tuple[str, str, "str | None"]]
+
+
 class Message:
-    role: str
-    content: str
-    name: str | None = None
+    """One compiled message: ``role``, ``content`` and an optional ``name``.
+
+    A compile of a long history builds many messages nobody reads (a screen shows a few
+    dozen), so a message may hold its blob's payload and a renderer instead, and render on
+    first access. Either way it behaves as an immutable value.
+    """
+
+    __slots__ = ("_content", "_name", "_role", "_source")
+
+    def __init__(
+        self,
+        role: str = "",
+        content: str = "",
+        name: str | None = None,
+        *,
+        source: tuple[Renderer, Any] | None = None,
+    ) -> None:
+        self._role = role
+        self._content = content
+        self._name = name
+        self._source = source
+
+    def _render(self) -> None:
+        source = self._source
+        if source is not None:
+            renderer, raw = source
+            self._role, self._content, self._name = renderer(raw)
+            self._source = None
+
+    @property
+    def role(self) -> str:
+        self._render()
+        return self._role
+
+    @property
+    def content(self) -> str:
+        self._render()
+        return self._content
+
+    @property
+    def name(self) -> str | None:
+        self._render()
+        return self._name
 
     def to_dict(self) -> dict[str, str]:
         out = {"role": self.role, "content": self.content}
@@ -148,18 +192,29 @@ class Message:
             out["name"] = self.name
         return out
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Message):
+            return NotImplemented
+        return (self.role, self.content, self.name) == (other.role, other.content, other.name)
+
+    def __hash__(self) -> int:
+        return hash((self.role, self.content, self.name))
+
+    def __repr__(self) -> str:
+        return f"Message(role={self.role!r}, content={self.content!r}, name={self.name!r})"
+
 
 @dataclass(frozen=True)
 class CompiledContext:
     """The message list a compile produced, parallel to the commits it came from."""
 
-    messages: tuple[Message, ...]
+    messages: Sequence[Message]
     token_count: int
     token_source: str
-    commit_hashes: tuple[str, ...]
-    generation_configs: tuple[dict[str, Any] | None, ...]
-    message_tokens: tuple[int, ...] = field(default=())
-    content_types: tuple[str, ...] = field(default=())
+    commit_hashes: Sequence[str]
+    generation_configs: Sequence[dict[str, Any] | None]
+    message_tokens: Sequence[int] = field(default=())
+    content_types: Sequence[str] = field(default=())
     head_hash: str | None = None
     record_id: str | None = None  # set when the compile was recorded
 
@@ -180,9 +235,11 @@ class CompiledContext:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class CompileRow:
-    """One commit as the compiler needs it, with its blob's payload text and cached tokens."""
+class CompileRow(NamedTuple):
+    """One commit as the compiler needs it, with its blob's payload text and cached tokens.
+
+    A tuple, not a dataclass: a cold compile builds one per commit (100k+).
+    """
 
     commit_hash: str
     parent_hash: str | None
@@ -190,8 +247,12 @@ class CompileRow:
     content_type: str
     is_edit: bool
     response_to: str | None
-    created_at: datetime
+    created_at: Any  # as stored (SQLite text or a datetime); read it through ``time``
     generation_config: Any  # raw JSON text, a parsed value, or None
     n_parents: int  # commit_parents rows: ≥ 2 means a merge
     payload_json: Any  # raw text (or parsed on PostgreSQL); None when the blob is missing
     message_tokens: int | None  # cached compiled-message tokens for the counter's encoding
+
+    @property
+    def time(self) -> datetime:
+        return from_storage(self.created_at)

@@ -93,7 +93,7 @@ def write_commit(
         )
         # Hashes are global (tract_id is not hashed): a copy made in the same microsecond
         # as its original would collide. Move on by 1 µs and rehash (SCHEMA.md §6).
-        if uow.commits.get(commit_hash) is None:
+        if not uow.commits.exists(commit_hash):
             break
         created_at = ctx.now(created_at + ONE_MICROSECOND)
     info = CommitInfo(

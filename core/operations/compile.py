@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from core.engine.compiler import Snapshot, build_sequence
+from core.engine.compile_order import build_sequence
+from core.engine.snapshot import Snapshot
 from core.engine.tokens import REPLY_PRIMER, message_tokens
 from core.errors import CompileError
 from core.models.content import BUILTIN_TYPES
@@ -23,7 +24,9 @@ from core.models.records import CompiledContext, CompileRecord, CompileRow
 from core.operations.context import TractContext, head_state
 from core.storage.repositories import UnitOfWork
 
-INCREMENTAL_WINDOW = 64  # how far back a new head may be from a cached one
+# How far back a new head may be from a cached one: a small window first (an agent turn adds
+# a commit or two), then a wider one before giving up and compiling in full.
+INCREMENTAL_WINDOWS = (4, 64)
 CACHE_SIZE = 8
 
 
@@ -60,26 +63,32 @@ class Compiler:
         with self._lock:
             self._cache.clear()
 
-    # -- token lookup: stored per blob, else counted once per process -----------------------
+    # -- token cache: stored per blob, else counted once per process ---------------------
 
-    def _tokens(self, row: CompileRow, role: str, text: str, name: str | None) -> int:
-        trusted = row.content_type in BUILTIN_TYPES and row.content_type not in (
+    def _trusted(self, row: CompileRow) -> bool:
+        # Stored counts were made with the built-in models; a custom model may render
+        # the same type differently.
+        return row.content_type in BUILTIN_TYPES and row.content_type not in (
             self.ctx.registry.custom
         )
-        if trusted and row.message_tokens is not None:
+
+    def cached(self, row: CompileRow) -> int | None:
+        if not self._trusted(row):
+            return None
+        if row.message_tokens is not None:
             return int(row.message_tokens)
-        key = row.content_hash if trusted else ""
-        if key and key in self._token_memo:
-            return self._token_memo[key]
+        return self._token_memo.get(row.content_hash)
+
+    def count(self, row: CompileRow, role: str, text: str, name: str | None) -> int:
         value = message_tokens(self.ctx.counter, role, text, name)
-        if key:
+        if self._trusted(row):
             if len(self._token_memo) > 200_000:
                 self._token_memo.clear()
-            self._token_memo[key] = value
+            self._token_memo[row.content_hash] = value
         return value
 
     def _new_snapshot(self) -> Snapshot:
-        return Snapshot(self.ctx.registry, self.ctx.counter, self._tokens)
+        return Snapshot(self.ctx.registry, self.ctx.counter, self)
 
     # -- compiling --------------------------------------------------------------------------
 
@@ -131,9 +140,14 @@ class Compiler:
     def _extend_cached(self, uow: UnitOfWork, head: str) -> Snapshot | None:
         if not self._cache:
             return None
-        rows = uow.commits.compile_chain(
-            head, self.ctx.counter.encoding_name, limit=INCREMENTAL_WINDOW
-        )
+        for window in INCREMENTAL_WINDOWS:
+            rows = uow.commits.compile_chain(head, self.ctx.counter.encoding_name, limit=window)
+            snap = self._extend_from(uow, head, rows)
+            if snap is not None or len(rows) < window:
+                return snap
+        return None
+
+    def _extend_from(self, uow: UnitOfWork, head: str, rows: list[CompileRow]) -> Snapshot | None:
         for i, row in enumerate(rows):
             if row.commit_hash in self._cache:
                 newer = rows[:i]

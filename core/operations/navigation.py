@@ -33,9 +33,9 @@ def resolve(uow: UnitOfWork, ctx: TractContext, ref: str) -> str:
     if not ref:
         raise NotFoundError("empty ref")
     tract = ctx.tract_id
-    if len(ref) == 64 and _HEX.match(ref):
-        if uow.commits.exists_in_tract(tract, [ref.lower()]):
-            return ref.lower()
+    full = len(ref) == 64 and _HEX.match(ref)
+    if full and uow.commits.exists_in_tract(tract, [ref.lower()]):
+        return ref.lower()
     if ref in (HEAD, "@"):
         commit = head_state(uow, tract).commit
         if commit is None:

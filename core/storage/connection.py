@@ -25,6 +25,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_CACHE_KIB = -32768  # negative: KiB, per connection
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 WRITE_OPTION = "tract_write"
 # Advisory-lock key space: ours, distinct from anything tract-ai uses (it uses none).
 _LOCK_NAMESPACE = 0x7472  # "tr"
@@ -81,6 +83,11 @@ def _sqlite_url(path: Path, readonly: bool) -> URL:
     if not readonly:
         return URL.create("sqlite+pysqlite", database=str(path))
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    # A WAL reader needs a -shm beside the file. In a directory we cannot write, SQLite cannot
+    # create it and every read fails; with no -wal there, nothing can be writing, so open the
+    # file immutable (SCHEMA.md §1).
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
     return URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"})
 
 
@@ -116,6 +123,9 @@ def _install_sqlite_hooks(engine: Engine, *, readonly: bool) -> None:
         try:
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
+            # Long walks touch most pages once: a larger cache and mmap halve a cold compile.
+            cur.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
+            cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             if not readonly:
                 mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
                 if str(mode).lower() not in ("wal", "memory"):

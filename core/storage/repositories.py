@@ -62,6 +62,9 @@ class CommitRepository(ABC):
     def get_many(self, hashes: Iterable[str]) -> dict[str, CommitInfo]: ...
 
     @abstractmethod
+    def exists(self, commit_hash: str) -> bool: ...
+
+    @abstractmethod
     def insert(self, commit: CommitInfo) -> None: ...
 
     @abstractmethod

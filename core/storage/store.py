@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, func, inspect, select, table
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from core.errors import (
@@ -248,8 +250,19 @@ def check_sqlite_header(path: Path) -> None:
 
 
 def inspect_sqlite(path: Path) -> StoreVersion:
-    """Detect a SQLite file's version through a read-only connection (writes nothing)."""
+    """Detect a SQLite file's version through a read-only connection (writes nothing).
+
+    A ``mode=ro`` open of a WAL store creates ``-wal``/``-shm`` beside it and leaves them
+    behind (read-only, with the file's mode), so a refused file would not be left as found.
+    When neither ``-wal`` nor ``-journal`` exists, nothing is pending and no writer is active,
+    so the file is opened ``immutable``, which creates nothing.
+    """
     location = parse_location(path)
+    if not any(Path(f"{path}{s}").exists() for s in ("-wal", "-journal")):
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+        location = StoreLocation(
+            URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"}), None
+        )
     engine = make_engine(location, readonly=True, pool=False)
     try:
         with read_connection(engine) as conn:
@@ -265,7 +278,8 @@ def inspect_sqlite(path: Path) -> StoreVersion:
 def _refuse_unusable(location: StoreLocation, version: StoreVersion) -> None:
     if version.empty:
         raise NotATractStoreError(
-            f"{location.display}: SQLite database with no tables, not a tract store"
+            f"{location.display}: {'SQLite database' if location.is_sqlite else 'database'} "
+            "with no tables, not a tract store"
         )
     if version.too_new:
         raise StoreTooNewError(f"{location.display}: {version.problem}; nothing was changed")
@@ -300,7 +314,9 @@ def backup_sqlite(path: Path, version: StoreVersion) -> Path:
     while dest.exists():
         n += 1
         dest = path.with_name(f"{path.stem}.backup-{tag}-{stamp}-{n}{suffix}")
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # Quoted: a "?", "#" or "%" in the path would otherwise end or alter the URI (and open
+    # some other, empty, database to back up).
+    con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
     try:
         con.execute("VACUUM INTO ?", (str(dest),))
     except sqlite3.Error as exc:

@@ -9,19 +9,30 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 
-def insert_ignore(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
+def _module(dialect: str):
+    return postgresql if dialect == "postgresql" else sqlite
+
+
+def insert_ignore_for(dialect: str, table: Table, keys: Sequence[str]) -> Insert:
     """INSERT that silently skips rows whose key already exists."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return _module(dialect).insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def upsert_for(
+    dialect: str, table: Table, keys: Sequence[str], update_cols: Sequence[str]
+) -> Insert:
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET update_cols = excluded."""
+    stmt = _module(dialect).insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols}
+    )
+
+
+def insert_ignore(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
+    return insert_ignore_for(conn.dialect.name, table, keys)
 
 
 def upsert(
     conn: Connection, table: Table, keys: Sequence[str], update_cols: Sequence[str]
 ) -> Insert:
-    """INSERT … ON CONFLICT (keys) DO UPDATE SET update_cols = excluded."""
-    mod = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = mod.insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols}
-    )
+    return upsert_for(conn.dialect.name, table, keys, update_cols)

@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, func, insert, literal_column, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, delete, select
 
 from core.engine.clock import from_storage, to_storage
 from core.models.enums import Priority
 from core.models.records import AnnotationInfo, RefInfo
 from core.storage import schema as s
 from core.storage.repositories import AnnotationRepository, RefRepository
+from core.storage.sqla import statements as st
 from core.storage.sqla._common import (
     ANNOTATION_COLUMNS,
     annotation_from_row,
     chunks,
     unique,
 )
-from core.storage.sqla.dialect import upsert
 
 
 def _ref(row) -> RefInfo:
@@ -31,37 +30,12 @@ class SqlRefRepository(RefRepository):
         self.conn = conn
 
     def get(self, tract_id: str, ref_name: str) -> RefInfo | None:
-        r = s.refs.c
-        row = self.conn.execute(
-            select(s.refs).where(r.tract_id == tract_id, r.ref_name == ref_name)
-        ).first()
+        row = self.conn.execute(st.get_ref(), {"tract_id": tract_id, "ref_name": ref_name}).first()
         return _ref(row) if row else None
 
     def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None, datetime | None]:
         # One query: HEAD, the branch row it names when symbolic, and the commit's time.
-        head = aliased(s.refs, name="head")
-        branch = aliased(s.refs, name="branch")
-        target = func.coalesce(branch.c.commit_hash, head.c.commit_hash)
-        row = self.conn.execute(
-            select(
-                head.c.tract_id,
-                head.c.ref_name,
-                head.c.commit_hash,
-                head.c.symbolic_target,
-                branch.c.commit_hash.label("branch_commit"),
-                s.commits.c.created_at.label("commit_time"),
-            )
-            .select_from(
-                head.outerjoin(
-                    branch,
-                    and_(
-                        branch.c.tract_id == head.c.tract_id,
-                        branch.c.ref_name == head.c.symbolic_target,
-                    ),
-                ).outerjoin(s.commits, s.commits.c.commit_hash == target)
-            )
-            .where(head.c.tract_id == tract_id, head.c.ref_name == "HEAD")
-        ).first()
+        row = self.conn.execute(st.head_state(), {"tract_id": tract_id}).first()
         if row is None:
             return None, None, None
         info = _ref(row)
@@ -77,18 +51,24 @@ class SqlRefRepository(RefRepository):
 
     def set_direct(self, tract_id: str, ref_name: str, commit_hash: str) -> None:
         self.conn.execute(
-            upsert(
-                self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"]
-            ).values(
-                tract_id=tract_id, ref_name=ref_name, commit_hash=commit_hash, symbolic_target=None
-            )
+            st.set_ref(self.conn.dialect.name),
+            {
+                "tract_id": tract_id,
+                "ref_name": ref_name,
+                "commit_hash": commit_hash,
+                "symbolic_target": None,
+            },
         )
 
     def set_symbolic(self, tract_id: str, ref_name: str, target: str) -> None:
         self.conn.execute(
-            upsert(
-                self.conn, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"]
-            ).values(tract_id=tract_id, ref_name=ref_name, commit_hash=None, symbolic_target=target)
+            st.set_ref(self.conn.dialect.name),
+            {
+                "tract_id": tract_id,
+                "ref_name": ref_name,
+                "commit_hash": None,
+                "symbolic_target": target,
+            },
         )
 
     def delete(self, tract_id: str, ref_name: str) -> bool:
@@ -113,15 +93,14 @@ class SqlAnnotationRepository(AnnotationRepository):
         self, tract_id: str, target: str, priority: Priority, reason: str | None, at: datetime
     ) -> AnnotationInfo:
         res = self.conn.execute(
-            insert(s.annotations)
-            .values(
-                tract_id=tract_id,
-                target_hash=target,
-                priority=priority,
-                reason=reason,
-                created_at=to_storage(at),
-            )
-            .returning(s.annotations.c.id)
+            st.insert_annotation(),
+            {
+                "tract_id": tract_id,
+                "target_hash": target,
+                "priority": priority,
+                "reason": reason,
+                "created_at": to_storage(at),
+            },
         )
         new_id = int(res.scalar_one())
         return AnnotationInfo(new_id, tract_id, target, priority, reason, at)
@@ -136,24 +115,13 @@ class SqlAnnotationRepository(AnnotationRepository):
     def in_force(
         self, targets: Iterable[str], at: datetime | None = None
     ) -> dict[str, AnnotationInfo]:
-        a = s.annotations.c
         out: dict[str, AnnotationInfo] = {}
+        stmt = st.annotations_in_force(at is not None)
         for batch in chunks(unique(targets)):
-            rank = (
-                func.row_number()
-                .over(partition_by=a.target_hash, order_by=(a.created_at.desc(), a.id.desc()))
-                .label("rn")
-            )
-            inner = select(*ANNOTATION_COLUMNS, rank).where(a.target_hash.in_(batch))
+            params: dict[str, object] = {"hashes": batch}
             if at is not None:
-                inner = inner.where(a.created_at <= to_storage(at))
-            sub = inner.subquery()
-            rows = self.conn.execute(
-                select(*[sub.c[c.name] for c in ANNOTATION_COLUMNS]).where(
-                    sub.c.rn == literal_column("1")
-                )
-            )
-            for r in rows:
+                params["at"] = to_storage(at)
+            for r in self.conn.execute(stmt, params):
                 out[r.target_hash] = annotation_from_row(r)
         return out
 
@@ -171,17 +139,11 @@ class SqlAnnotationRepository(AnnotationRepository):
         return out
 
     def max_id(self, tract_id: str) -> int:
-        a = s.annotations.c
-        value = self.conn.execute(select(func.max(a.id)).where(a.tract_id == tract_id)).scalar()
+        value = self.conn.execute(st.max_annotation_id(), {"tract_id": tract_id}).scalar()
         return int(value or 0)
 
     def since(self, tract_id: str, after_id: int) -> list[AnnotationInfo]:
-        a = s.annotations.c
-        rows = self.conn.execute(
-            select(*ANNOTATION_COLUMNS)
-            .where(a.tract_id == tract_id, a.id > after_id)
-            .order_by(a.id)
-        )
+        rows = self.conn.execute(st.annotations_since(), {"tract_id": tract_id, "after": after_id})
         return [annotation_from_row(r) for r in rows]
 
     def delete_for(self, targets: Iterable[str]) -> int:

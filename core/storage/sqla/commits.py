@@ -1,15 +1,17 @@
-"""Blobs, commits and merge parents over SQLAlchemy Core."""
+"""Commits and merge parents: rows, first-parent walks, reachability."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    String,
     and_,
     bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -22,121 +24,11 @@ from sqlalchemy import (
 
 from core.engine.clock import from_storage, to_storage
 from core.models.enums import CommitOperation
-from core.models.records import BlobInfo, CommitInfo, CompileRow
+from core.models.records import CommitInfo, CompileRow
 from core.storage import schema as s
-from core.storage.repositories import (
-    BlobRepository,
-    CommitParentRepository,
-    CommitRepository,
-)
-from core.storage.sqla._common import (
-    COMMIT_COLUMNS,
-    chunks,
-    commit_from_row,
-    parse_dict,
-    raw_text,
-    unique,
-)
-from core.storage.sqla.dialect import insert_ignore
-
-
-class SqlBlobRepository(BlobRepository):
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def _rows_to_blobs(self, rows: Iterable) -> dict[str, BlobInfo]:
-        out: dict[str, BlobInfo] = {}
-        for r in rows:
-            out[r.content_hash] = BlobInfo(
-                content_hash=r.content_hash,
-                payload=parse_dict(r.payload_json) or {},
-                byte_size=int(r.byte_size or 0),
-                token_count=int(r.token_count or 0),
-                created_at=from_storage(r.created_at),
-            )
-        return out
-
-    def get(self, content_hash: str) -> BlobInfo | None:
-        return self.get_many([content_hash]).get(content_hash)
-
-    def get_many(self, hashes: Iterable[str]) -> dict[str, BlobInfo]:
-        out: dict[str, BlobInfo] = {}
-        for batch in chunks(unique(hashes)):
-            rows = self.conn.execute(select(s.blobs).where(s.blobs.c.content_hash.in_(batch)))
-            out.update(self._rows_to_blobs(rows))
-        return out
-
-    def insert_if_absent(self, blob: BlobInfo) -> bool:
-        from core.engine.hashing import stored_payload_json
-
-        payload_json = stored_payload_json(blob.payload)
-        stmt = insert_ignore(self.conn, s.blobs, ["content_hash"]).values(
-            content_hash=blob.content_hash,
-            payload_json=payload_json,
-            byte_size=blob.byte_size,
-            token_count=blob.token_count,
-            created_at=to_storage(blob.created_at),
-        )
-        return bool(self.conn.execute(stmt).rowcount)
-
-    def message_tokens(self, hashes: Iterable[str], encoding: str) -> dict[str, int]:
-        t = s.blob_message_tokens
-        out: dict[str, int] = {}
-        for batch in chunks(unique(hashes)):
-            rows = self.conn.execute(
-                select(t.c.content_hash, t.c.message_tokens).where(
-                    t.c.encoding == encoding, t.c.content_hash.in_(batch)
-                )
-            )
-            out.update({r.content_hash: int(r.message_tokens) for r in rows})
-        return out
-
-    def set_message_tokens(self, counts: Mapping[str, int], encoding: str) -> None:
-        if not counts:
-            return
-        stmt = insert_ignore(self.conn, s.blob_message_tokens, ["content_hash", "encoding"])
-        rows = [
-            {"content_hash": h, "encoding": encoding, "message_tokens": n}
-            for h, n in counts.items()
-        ]
-        for batch in chunks(rows, 500):
-            self.conn.execute(stmt, batch)
-
-    def iter_raw(self, batch: int = 2000) -> Iterator[list[tuple[str, str]]]:
-        last = ""
-        while True:
-            rows = self.conn.execute(
-                select(s.blobs.c.content_hash, s.blobs.c.payload_json)
-                .where(s.blobs.c.content_hash > last)
-                .order_by(s.blobs.c.content_hash)
-                .limit(batch)
-            ).all()
-            if not rows:
-                return
-            yield [(r[0], r[1]) for r in rows]
-            last = rows[-1][0]
-
-    def delete_orphans(self, candidates: Iterable[str]) -> list[str]:
-        deleted: list[str] = []
-        for batch in chunks(unique(candidates)):
-            used = {
-                r[0]
-                for r in self.conn.execute(
-                    select(s.commits.c.content_hash)
-                    .where(s.commits.c.content_hash.in_(batch))
-                    .distinct()
-                )
-            }
-            orphans = [h for h in batch if h not in used]
-            if orphans:
-                self.conn.execute(delete(s.blobs).where(s.blobs.c.content_hash.in_(orphans)))
-                self.conn.execute(
-                    delete(s.blob_message_tokens).where(
-                        s.blob_message_tokens.c.content_hash.in_(orphans)
-                    )
-                )
-                deleted.extend(orphans)
-        return deleted
+from core.storage.repositories import CommitParentRepository, CommitRepository
+from core.storage.sqla import statements as st
+from core.storage.sqla._common import COMMIT_COLUMNS, chunks, commit_from_row, unique
 
 
 class SqlCommitRepository(CommitRepository):
@@ -144,10 +36,11 @@ class SqlCommitRepository(CommitRepository):
         self.conn = conn
 
     def get(self, commit_hash: str) -> CommitInfo | None:
-        row = self.conn.execute(
-            select(*COMMIT_COLUMNS).where(s.commits.c.commit_hash == commit_hash)
-        ).first()
+        row = self.conn.execute(st.get_commit(), {"h": commit_hash}).first()
         return commit_from_row(row) if row else None
+
+    def exists(self, commit_hash: str) -> bool:
+        return self.conn.execute(st.commit_exists(), {"h": commit_hash}).first() is not None
 
     def get_many(self, hashes: Iterable[str]) -> dict[str, CommitInfo]:
         out: dict[str, CommitInfo] = {}
@@ -161,33 +54,28 @@ class SqlCommitRepository(CommitRepository):
 
     def insert(self, commit: CommitInfo) -> None:
         self.conn.execute(
-            insert(s.commits).values(
-                commit_hash=commit.commit_hash,
-                tract_id=commit.tract_id,
-                parent_hash=commit.parent_hash,
-                content_hash=commit.content_hash,
-                content_type=commit.content_type,
-                operation=commit.operation,
-                response_to=commit.response_to,
-                message=commit.message,
-                token_count=commit.token_count,
-                metadata_json=commit.metadata,
-                generation_config_json=commit.generation_config,
-                created_at=to_storage(commit.created_at),
-            )
+            st.insert_commit(),
+            {
+                "commit_hash": commit.commit_hash,
+                "tract_id": commit.tract_id,
+                "parent_hash": commit.parent_hash,
+                "content_hash": commit.content_hash,
+                "content_type": commit.content_type,
+                "operation": commit.operation,
+                "response_to": commit.response_to,
+                "message": commit.message,
+                "token_count": commit.token_count,
+                "metadata_json": commit.metadata,
+                "generation_config_json": commit.generation_config,
+                "created_at": to_storage(commit.created_at),
+            },
         )
 
     def exists_in_tract(self, tract_id: str, hashes: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for batch in chunks(unique(hashes)):
-            found.update(
-                r[0]
-                for r in self.conn.execute(
-                    select(s.commits.c.commit_hash).where(
-                        s.commits.c.tract_id == tract_id, s.commits.c.commit_hash.in_(batch)
-                    )
-                )
-            )
+            rows = self.conn.execute(st.commits_in_tract(), {"tract_id": tract_id, "hashes": batch})
+            found.update(r[0] for r in rows)
         return found
 
     def by_prefix(self, tract_id: str, prefix: str, limit: int = 20) -> list[str]:
@@ -215,14 +103,14 @@ class SqlCommitRepository(CommitRepository):
         """
         c = s.commits.c
         if limit is None:
-            chain = select(literal(head).label("h")).cte("chain", recursive=True)
+            chain = select(_typed(head).label("h")).cte("chain", recursive=True)
             step = (
                 select(c.parent_hash)
                 .select_from(chain.join(s.commits, c.commit_hash == chain.c.h))
                 .where(c.parent_hash.is_not(None))
             )
             return chain.union(step)
-        chain = select(literal(head).label("h"), literal(0).label("d")).cte("chain", recursive=True)
+        chain = select(_typed(head).label("h"), literal(0).label("d")).cte("chain", recursive=True)
         step = (
             select(c.parent_hash, (chain.c.d + 1).label("d"))
             .select_from(chain.join(s.commits, c.commit_hash == chain.c.h))
@@ -241,7 +129,7 @@ class SqlCommitRepository(CommitRepository):
         ).all()
         stops = set(stop_at)
         out: list[CommitInfo] = []
-        for r in _order_chain(head, rows):
+        for r in _order_chain(head, rows, parent=2):  # COMMIT_COLUMNS: parent is third
             if r.commit_hash in stops:
                 break
             out.append(commit_from_row(r))
@@ -250,32 +138,25 @@ class SqlCommitRepository(CommitRepository):
     def compile_chain(
         self, head: str, encoding: str, *, limit: int | None = None
     ) -> list[CompileRow]:
-        chain = self._chain_cte(head, limit)
-        c = s.commits.c
-        b = s.blobs.c
-        mt = s.blob_message_tokens
-        n_parents = (
-            select(func.count())
-            .where(s.commit_parents.c.commit_hash == c.commit_hash)
-            .scalar_subquery()
-        )
-        stmt = select(
-            c.commit_hash,
-            c.parent_hash,
-            c.content_hash,
-            c.content_type,
-            raw_text(c.operation).label("operation"),
-            c.response_to,
-            c.created_at,
-            raw_text(c.generation_config_json).label("generation_config_json"),
-            n_parents.label("n_parents"),
-            b.payload_json,
-            mt.c.message_tokens,
-        ).select_from(
-            chain.join(s.commits, c.commit_hash == chain.c.h)
-            .outerjoin(s.blobs, b.content_hash == c.content_hash)
-            .outerjoin(mt, and_(mt.c.content_hash == c.content_hash, mt.c.encoding == encoding))
-        )
+        if limit is None:
+            tract = self.conn.execute(
+                select(s.commits.c.tract_id).where(s.commits.c.commit_hash == head)
+            ).scalar()
+            if tract is None:
+                return []
+            cap = int(
+                self.conn.execute(st.count_commits_of_tract(), {"tract_id": tract}).scalar_one()
+            )
+            params: dict[str, Any] = {"head": head, "enc": encoding, "limit": cap + 1}
+            rows = _order_chain(head, self.conn.execute(st.compile_chain(), params).all())
+            merges = {
+                r[0] for r in self.conn.execute(st.merge_commits_of_tract(), {"tract_id": tract})
+            }
+            parents = self.parent_counts([r.commit_hash for r in rows if r.commit_hash in merges])
+        else:
+            params = {"head": head, "enc": encoding, "limit": limit}
+            rows = _order_chain(head, self.conn.execute(st.compile_chain(), params).all())
+            parents = self.parent_counts([r.commit_hash for r in rows])
         return [
             CompileRow(
                 r.commit_hash,
@@ -284,14 +165,27 @@ class SqlCommitRepository(CommitRepository):
                 r.content_type,
                 str(r.operation).upper() == "EDIT",
                 r.response_to,
-                from_storage(r.created_at),
+                r.created_at,
                 r.generation_config_json,
-                int(r.n_parents or 0),
+                parents.get(r.commit_hash, 0),
                 r.payload_json,
                 r.message_tokens,
             )
-            for r in _order_chain(head, self.conn.execute(stmt).all())
+            for r in rows
         ]
+
+    def parent_counts(self, hashes: Sequence[str]) -> dict[str, int]:
+        """Number of commit_parents rows per commit (≥ 2: a merge); absent means 0."""
+        out: dict[str, int] = {}
+        cp = s.commit_parents.c
+        for batch in chunks(hashes):
+            for r in self.conn.execute(
+                select(cp.commit_hash, func.count())
+                .where(cp.commit_hash.in_(batch))
+                .group_by(cp.commit_hash)
+            ):
+                out[r[0]] = int(r[1])
+        return out
 
     def first_parent_hashes(self, head: str, *, limit: int | None = None) -> list[str]:
         chain = self._chain_cte(head, limit)
@@ -452,17 +346,32 @@ class SqlCommitParentRepository(CommitParentRepository):
         return sorted(r[0] for r in rows)
 
 
-def _order_chain(head: str, rows: Sequence[Any]) -> list[Any]:
-    """Rows of a first-parent walk in chain order (newest first), cycle-safe."""
-    by_hash = {r.commit_hash: r for r in rows}
+def _typed(value: str) -> Any:
+    # Typed like commits.commit_hash: PostgreSQL needs both terms of a recursive CTE to agree.
+    return cast(literal(value), String(64))
+
+
+def _order_chain(head: str, rows: Sequence[Any], parent: int = 1) -> list[Any]:
+    """Rows of a first-parent walk (column 0 the hash, column ``parent`` the parent) in chain
+    order, newest first. Stops where a stored parent cycle would repeat a commit."""
     out: list[Any] = []
     seen: set[str] = set()
-    current: str | None = head
+    expect: str | None = head
+    for row in rows:  # SQLite emits a recursive CTE in queue order: usually chain order
+        if row[0] != expect or expect in seen:
+            break
+        seen.add(expect)
+        out.append(row)
+        expect = row[parent]
+    else:
+        return out
+    by_hash = {r[0]: r for r in rows}
+    out, seen, current = [], set(), head
     while current is not None and current in by_hash and current not in seen:
         seen.add(current)
         row = by_hash[current]
         out.append(row)
-        current = row.parent_hash
+        current = row[parent]
     return out
 
 

@@ -1,0 +1,207 @@
+"""Statements of the hot paths, built once and reused with bind parameters.
+
+Building a SQLAlchemy construct and its cache key costs more than executing it on SQLite
+(≈0.1–1 ms each), and an agent appends a commit per turn. These statements are built once
+per dialect; SQLAlchemy then reuses their compiled form.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import (
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Executable
+
+from core.storage import schema as s
+from core.storage.sqla._common import ANNOTATION_COLUMNS, COMMIT_COLUMNS, raw_text
+from core.storage.sqla.dialect import insert_ignore_for, upsert_for
+
+HASHES = bindparam("hashes", expanding=True)
+
+
+@cache
+def head_state() -> Executable:
+    head = aliased(s.refs, name="head")
+    branch = aliased(s.refs, name="branch")
+    target = func.coalesce(branch.c.commit_hash, head.c.commit_hash)
+    return (
+        select(
+            head.c.tract_id,
+            head.c.ref_name,
+            head.c.commit_hash,
+            head.c.symbolic_target,
+            branch.c.commit_hash.label("branch_commit"),
+            s.commits.c.created_at.label("commit_time"),
+        )
+        .select_from(
+            head.outerjoin(
+                branch,
+                and_(
+                    branch.c.tract_id == head.c.tract_id,
+                    branch.c.ref_name == head.c.symbolic_target,
+                ),
+            ).outerjoin(s.commits, s.commits.c.commit_hash == target)
+        )
+        .where(head.c.tract_id == bindparam("tract_id"), head.c.ref_name == "HEAD")
+    )
+
+
+@cache
+def get_ref() -> Executable:
+    r = s.refs.c
+    return select(s.refs).where(
+        r.tract_id == bindparam("tract_id"), r.ref_name == bindparam("ref_name")
+    )
+
+
+@cache
+def set_ref(dialect: str) -> Executable:
+    return upsert_for(dialect, s.refs, ["tract_id", "ref_name"], ["commit_hash", "symbolic_target"])
+
+
+@cache
+def insert_blob(dialect: str) -> Executable:
+    return insert_ignore_for(dialect, s.blobs, ["content_hash"])
+
+
+@cache
+def insert_message_tokens(dialect: str) -> Executable:
+    return insert_ignore_for(dialect, s.blob_message_tokens, ["content_hash", "encoding"])
+
+
+@cache
+def insert_commit() -> Executable:
+    return insert(s.commits)
+
+
+@cache
+def get_commit() -> Executable:
+    return select(*COMMIT_COLUMNS).where(s.commits.c.commit_hash == bindparam("h"))
+
+
+@cache
+def commit_exists() -> Executable:
+    return select(s.commits.c.commit_hash).where(s.commits.c.commit_hash == bindparam("h"))
+
+
+@cache
+def commits_in_tract() -> Executable:
+    c = s.commits.c
+    return select(c.commit_hash).where(
+        c.tract_id == bindparam("tract_id"), c.commit_hash.in_(HASHES)
+    )
+
+
+@cache
+def insert_annotation() -> Executable:
+    return insert(s.annotations).returning(s.annotations.c.id)
+
+
+@cache
+def max_annotation_id() -> Executable:
+    a = s.annotations.c
+    return select(func.max(a.id)).where(a.tract_id == bindparam("tract_id"))
+
+
+@cache
+def annotations_since() -> Executable:
+    a = s.annotations.c
+    return (
+        select(*ANNOTATION_COLUMNS)
+        .where(a.tract_id == bindparam("tract_id"), a.id > bindparam("after"))
+        .order_by(a.id)
+    )
+
+
+@cache
+def annotations_in_force(with_time: bool) -> Executable:
+    """Newest annotation per target (created_at ≤ :at when timed; ties: higher id)."""
+    a = s.annotations.c
+    rank = (
+        func.row_number()
+        .over(partition_by=a.target_hash, order_by=(a.created_at.desc(), a.id.desc()))
+        .label("rn")
+    )
+    inner = select(*ANNOTATION_COLUMNS, rank).where(a.target_hash.in_(HASHES))
+    if with_time:
+        inner = inner.where(a.created_at <= bindparam("at"))
+    sub = inner.subquery()
+    return select(*[sub.c[col.name] for col in ANNOTATION_COLUMNS]).where(
+        sub.c.rn == literal_column("1")
+    )
+
+
+@cache
+def compile_chain() -> Executable:
+    """The first-parent walk from :head joined with what a compile needs.
+
+    The recursive rows carry the commit's own columns, so each step is one primary-key
+    lookup (the parent) instead of two. ``:limit`` bounds the depth: callers pass the
+    tract's commit count + 1 for a full walk, so a stored parent cycle cannot loop forever.
+    """
+    c = s.commits.c
+    anchor = (
+        select(
+            c.commit_hash,
+            c.parent_hash,
+            c.content_hash,
+            c.content_type,
+            raw_text(c.operation).label("operation"),
+            c.response_to,
+            raw_text(c.created_at).label("created_at"),
+            raw_text(c.generation_config_json).label("generation_config_json"),
+            literal_column("0").label("d"),
+        )
+        .where(c.commit_hash == bindparam("head"))
+        .cte("chain", recursive=True)
+    )
+    p = aliased(s.commits, name="p")
+    step = (
+        select(
+            p.c.commit_hash,
+            p.c.parent_hash,
+            p.c.content_hash,
+            p.c.content_type,
+            raw_text(p.c.operation).label("operation"),
+            p.c.response_to,
+            raw_text(p.c.created_at).label("created_at"),
+            raw_text(p.c.generation_config_json).label("generation_config_json"),
+            (anchor.c.d + 1).label("d"),
+        )
+        .select_from(p.join(anchor, p.c.commit_hash == anchor.c.parent_hash))
+        .where(anchor.c.d + 1 < bindparam("limit"))
+    )
+    chain = anchor.union_all(step)
+    b = s.blobs.c
+    mt = s.blob_message_tokens
+    return select(chain, b.payload_json, mt.c.message_tokens).select_from(
+        chain.outerjoin(s.blobs, b.content_hash == chain.c.content_hash).outerjoin(
+            mt,
+            and_(mt.c.content_hash == chain.c.content_hash, mt.c.encoding == bindparam("enc")),
+        )
+    )
+
+
+@cache
+def merge_commits_of_tract() -> Executable:
+    cp = s.commit_parents.c
+    return (
+        select(cp.commit_hash)
+        .join(s.commits, s.commits.c.commit_hash == cp.commit_hash)
+        .where(s.commits.c.tract_id == bindparam("tract_id"), cp.position >= 1)
+        .distinct()
+    )
+
+
+@cache
+def count_commits_of_tract() -> Executable:
+    c = s.commits.c
+    return select(func.count()).select_from(s.commits).where(c.tract_id == bindparam("tract_id"))
