@@ -19,6 +19,10 @@ from typing import Any
 from core.engine.clock import SYSTEM_CLOCK, Clock, from_storage
 from core.engine.tokens import TokenCounter, default_counter
 from core.errors import CompileError, NotFoundError, TractError
+from core.facade.compress import CompressMixin
+from core.facade.llm import LLMMixin
+from core.facade.merge import MergeMixin
+from core.facade.rewrite import RewriteMixin
 from core.models import content as c
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry
 from core.models.enums import CommitOperation, Priority
@@ -54,8 +58,12 @@ class Status:
     recent: tuple[CommitInfo, ...]
 
 
-class Tract:
-    """One tract in one store."""
+class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
+    """One tract in one store.
+
+    History, refs and compile live here; the other operation groups come from the mixins in
+    ``core.facade`` (merge and diff, compress and revert, rebase/import/GC/spawn, LLM calls).
+    """
 
     def __init__(
         self,

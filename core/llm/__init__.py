@@ -1,0 +1,1 @@
+"""LLM endpoints: an OpenAI-compatible chat-completions client and its configuration."""
