@@ -1,0 +1,453 @@
+"""The checks behind ``core.operations.verify``: SQL anti-joins, batched hash scans, cycles.
+
+Dangling references, bad positions and EDIT rules are single set-based queries over whole
+tables (anti-joins, GROUP BY), streamed. Blob and commit hashes are recomputed over
+keyset-paged batches; only a commit → parents map is kept, for the parent-cycle search.
+
+This is the one operation that queries tables directly rather than through the repositories:
+an audit is about the stored rows themselves (raw enum text, unparsed timestamps, rows that no
+foreign key protects), which the repositories deliberately decode leniently or never return.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Select, String, cast, distinct, func, inspect, or_, select
+
+from core.engine.clock import from_storage
+from core.engine.hashing import commit_hash, commit_hash_candidates, content_hash
+from core.models.enums import CommitOperation
+from core.storage import schema as s
+from core.storage.sqla._common import raw_text
+from core.storage.sqla.uow import SqlUnitOfWork
+
+Progress = Callable[[str, int], None]
+
+
+class ProblemSink(Protocol):
+    rows_checked: dict[str, int]
+
+    def add(self, kind: str, table: str, key: tuple[str | int, ...], detail: str) -> None: ...
+
+
+class Checker:
+    """Runs every check over one connection, reporting through ``sink``."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        sink: ProblemSink,
+        batch: int = 2000,
+        progress: Progress | None = None,
+    ) -> None:
+        self.conn = conn
+        self.report = sink
+        self.batch = batch
+        self.progress = progress or (lambda _stage, _n: None)
+        self.tables = set(inspect(conn).get_table_names())
+        self.edges: dict[str, tuple[str, ...]] = {}  # commit → its parents (cycle search)
+
+    def emit(
+        self, stmt: Select[Any], kind: str, table: str, nkeys: int, detail: Callable[[Any], str]
+    ) -> None:
+        for row in self.conn.execute(stmt.execution_options(yield_per=1000)):
+            self.report.add(kind, table, tuple(row[:nkeys]), detail(row))
+
+    def run(self) -> None:
+        for name in s.V6_TABLES:
+            if name not in self.tables:
+                self.report.add("missing_table", name, (), "table is missing")
+        if self.conn.dialect.name == "sqlite":
+            for (msg,) in self.conn.exec_driver_sql("PRAGMA quick_check"):
+                if msg != "ok":
+                    self.report.add("sqlite_integrity", "(database file)", (), str(msg))
+            self.progress("quick_check", 1)
+        for name in s.V6_TABLES:
+            if name in self.tables:
+                self.report.rows_checked[name] = int(
+                    self.conn.execute(
+                        select(func.count()).select_from(s.Base.metadata.tables[name])
+                    ).scalar_one()
+                )
+        self.progress("row counts", sum(self.report.rows_checked.values()))
+        self.blobs()
+        self.commits()
+        self.references()
+        self.edit_targets()
+        self.refs()
+        self.positions()
+        self.cycles()
+
+    def blobs(self) -> None:
+        done = 0
+        for rows in SqlUnitOfWork(self.conn, writable=False).blobs.iter_raw(self.batch):
+            for stored, text in rows:
+                try:
+                    payload = json.loads(text)
+                except (TypeError, ValueError) as exc:
+                    self.report.add(
+                        "invalid_json", "blobs", (stored,), f"payload_json is invalid JSON ({exc})"
+                    )
+                    continue
+                if not isinstance(payload, dict):
+                    self.report.add(
+                        "invalid_payload",
+                        "blobs",
+                        (stored,),
+                        f"payload is a JSON {type(payload).__name__}, not an object",
+                    )
+                computed = content_hash(payload)
+                if computed != stored:
+                    self.report.add(
+                        "hash_mismatch",
+                        "blobs",
+                        (stored,),
+                        f"hash mismatch (stored {stored}, computed {computed})",
+                    )
+            done += len(rows)
+            self.progress("blobs", done)
+
+    def commits(self) -> None:
+        c, cp = s.commits.c, s.commit_parents.c
+        base = (
+            select(
+                c.commit_hash,
+                c.parent_hash,
+                c.content_hash,
+                c.content_type,
+                raw_text(c.operation).label("op"),
+                c.response_to,
+                raw_text(c.created_at).label("ts"),
+                s.blobs.c.payload_json,
+            )
+            .select_from(s.commits.outerjoin(s.blobs, s.blobs.c.content_hash == c.content_hash))
+            .order_by(c.commit_hash)
+            .limit(self.batch)
+        )
+        last, done = "", 0
+        while rows := self.conn.execute(base.where(c.commit_hash > last)).all():
+            merges: dict[str, list[tuple[int, str]]] = {}
+            for m in self.conn.execute(
+                select(cp.commit_hash, cp.parent_hash, cp.position).where(
+                    cp.commit_hash >= rows[0].commit_hash, cp.commit_hash <= rows[-1].commit_hash
+                )
+            ):
+                merges.setdefault(m.commit_hash, []).append((int(m.position), m.parent_hash))
+            for row in rows:
+                parents = [p for _, p in sorted(merges.get(row.commit_hash, []))]
+                self.commit_row(row, parents or None)
+            done += len(rows)
+            last = rows[-1].commit_hash
+            self.progress("commits", done)
+
+    def commit_row(self, row: Any, merge_parents: list[str] | None) -> None:
+        h = row.commit_hash
+        # Interned, so a hash held as a parent and as a key is one object (~90 B/commit saved).
+        edges = tuple(
+            sys.intern(p)
+            for p in dict.fromkeys(
+                [*([row.parent_hash] if row.parent_hash else []), *(merge_parents or [])]
+            )
+        )
+        if edges:
+            self.edges[sys.intern(h)] = edges
+        if row.payload_json is not None:
+            try:
+                payload = json.loads(row.payload_json)
+            except (TypeError, ValueError):
+                payload = None  # reported with the blob
+            if isinstance(payload, dict) and payload.get("content_type") != row.content_type:
+                self.report.add(
+                    "content_type_mismatch",
+                    "commits",
+                    (h,),
+                    f"content_type {row.content_type!r} differs from its blob "
+                    f"{row.content_hash} ({payload.get('content_type')!r})",
+                )
+        if row.op not in CommitOperation.__members__:
+            self.report.add(
+                "invalid_value",
+                "commits",
+                (h,),
+                f"operation {row.op!r} is not APPEND or EDIT; hash not checked",
+            )
+            return
+        try:
+            created_at = from_storage(row.ts)
+        except (TypeError, ValueError):
+            self.report.add(
+                "invalid_value",
+                "commits",
+                (h,),
+                f"created_at {row.ts!r} is not a timestamp; hash not checked",
+            )
+            return
+        fields = dict(
+            content_hash=row.content_hash,
+            parent_hash=row.parent_hash,
+            content_type=row.content_type,
+            operation=CommitOperation[row.op],
+            created_at=created_at,
+            response_to=row.response_to,
+        )
+        if h not in commit_hash_candidates(**fields, merge_parents=merge_parents):
+            computed = commit_hash(**fields, parent_hashes=merge_parents)
+            self.report.add(
+                "hash_mismatch", "commits", (h,), f"hash mismatch (stored {h}, computed {computed})"
+            )
+
+    def dangling(
+        self, table: str, keys: tuple[str, ...], fk: str, target: str, tcol: str, what: str
+    ) -> None:
+        if table not in self.tables or target not in self.tables:
+            return
+        src = s.Base.metadata.tables[table]
+        tgt = s.Base.metadata.tables[target].alias("tgt")
+        ref = src.c[fk]
+        stmt = (
+            select(*(src.c[k] for k in keys), ref)
+            .select_from(src.outerjoin(tgt, tgt.c[tcol] == ref))
+            .where(ref.is_not(None), tgt.c[tcol].is_(None))
+        )
+        self.emit(
+            stmt, "dangling", table, len(keys), lambda r: f"{fk} names a missing {what} {r[-1]}"
+        )
+
+    def references(self) -> None:
+        commit = ("commits", "commit_hash", "commit")
+        for table, keys, fk, tgt in (
+            ("commits", ("commit_hash",), "parent_hash", commit),
+            ("commits", ("commit_hash",), "content_hash", ("blobs", "content_hash", "blob")),
+            ("commits", ("commit_hash",), "response_to", commit),
+            ("refs", ("tract_id", "ref_name"), "commit_hash", commit),
+            ("annotations", ("id",), "target_hash", commit),
+            ("commit_parents", ("commit_hash", "parent_hash"), "commit_hash", commit),
+            ("commit_parents", ("commit_hash", "parent_hash"), "parent_hash", commit),
+            ("operation_commits", ("event_id", "commit_hash", "role"), "commit_hash", commit),
+            (
+                "operation_commits",
+                ("event_id", "commit_hash", "role"),
+                "event_id",
+                ("operation_events", "event_id", "operation event"),
+            ),
+            ("compile_effectives", ("record_id", "commit_hash"), "commit_hash", commit),
+            (
+                "compile_effectives",
+                ("record_id", "commit_hash"),
+                "record_id",
+                ("compile_records", "record_id", "compile record"),
+            ),
+            ("spawn_pointers", ("id",), "parent_commit_hash", commit),
+        ):
+            self.dangling(table, keys, fk, *tgt)
+        self.progress("references", 1)
+        if "operation_commits" in self.tables:
+            oc = s.operation_commits.c
+            self.emit(
+                select(oc.event_id, oc.commit_hash, oc.role).where(
+                    or_(oc.role.is_(None), oc.role.not_in(("source", "result")))
+                ),
+                "invalid_value",
+                "operation_commits",
+                3,
+                lambda r: f"role {r.role!r} is not source or result",
+            )
+        if "annotations" in self.tables:
+            a = s.annotations.c
+            prio = cast(a.priority, String)
+            self.emit(
+                select(a.id, prio.label("p")).where(
+                    or_(prio.is_(None), prio.not_in(("SKIP", "NORMAL", "PINNED")))
+                ),
+                "invalid_value",
+                "annotations",
+                1,
+                lambda r: f"priority {r.p!r} is not SKIP, NORMAL or PINNED",
+            )
+
+    def edit_targets(self) -> None:
+        c = s.commits.c
+        t = s.commits.alias("target")
+        is_edit = c.operation == CommitOperation.EDIT
+        self.emit(
+            select(c.commit_hash).where(is_edit, c.response_to.is_(None)),
+            "edit_target",
+            "commits",
+            1,
+            lambda _r: "EDIT without a target (response_to)",
+        )
+        self.emit(
+            select(c.commit_hash, c.response_to, c.tract_id, t.c.tract_id.label("tt"))
+            .select_from(s.commits.join(t, t.c.commit_hash == c.response_to))
+            .where(is_edit, t.c.tract_id != c.tract_id),
+            "edit_target",
+            "commits",
+            1,
+            lambda r: f"EDIT target {r.response_to} belongs to another tract ({r.tt})",
+        )
+        self.emit(
+            select(c.commit_hash, c.response_to)
+            .select_from(s.commits.join(t, t.c.commit_hash == c.response_to))
+            .where(is_edit, t.c.operation == CommitOperation.EDIT),
+            "edit_target",
+            "commits",
+            1,
+            lambda r: f"EDIT target {r.response_to} is itself an EDIT",
+        )
+
+    def refs(self) -> None:
+        r = s.refs.c
+        b = s.refs.alias("branch")
+        key = (r.tract_id, r.ref_name)
+        self.emit(
+            select(*key).where(r.commit_hash.is_(None), r.symbolic_target.is_(None)),
+            "invalid_ref",
+            "refs",
+            2,
+            lambda _r: "ref names neither a commit nor a ref",
+        )
+        not_branch = func.substr(r.symbolic_target, 1, 11) != "refs/heads/"
+        self.emit(
+            select(*key, r.symbolic_target).where(r.symbolic_target.is_not(None), not_branch),
+            "invalid_ref",
+            "refs",
+            2,
+            lambda x: f"symbolic target {x.symbolic_target!r} is not a refs/heads/* branch",
+        )
+        # A missing branch behind HEAD is an unborn branch (legal); behind any other ref, not.
+        self.emit(
+            select(*key, r.symbolic_target)
+            .select_from(
+                s.refs.outerjoin(
+                    b, (b.c.tract_id == r.tract_id) & (b.c.ref_name == r.symbolic_target)
+                )
+            )
+            .where(
+                r.symbolic_target.is_not(None),
+                ~not_branch,
+                r.ref_name != "HEAD",
+                b.c.ref_name.is_(None),
+            ),
+            "dangling",
+            "refs",
+            2,
+            lambda x: f"symbolic target {x.symbolic_target!r} names a missing branch",
+        )
+
+    def positions(self) -> None:
+        for table, keys, pos in (
+            ("commit_parents", ("commit_hash",), "position"),
+            ("compile_effectives", ("record_id",), "position"),
+            ("operation_commits", ("event_id", "role"), "position"),
+        ):
+            if table not in self.tables:
+                continue
+            t = s.Base.metadata.tables[table]
+            p = t.c[pos]
+            n = func.count()
+            stmt = (
+                select(
+                    *(t.c[k] for k in keys),
+                    func.min(p).label("lo"),
+                    func.max(p).label("hi"),
+                    n.label("n"),
+                )
+                .group_by(*(t.c[k] for k in keys))
+                .having(or_(func.min(p) != 0, func.max(p) != n - 1, func.count(distinct(p)) != n))
+            )
+            self.emit(
+                stmt,
+                "bad_positions",
+                table,
+                len(keys),
+                lambda r: f"positions {r.lo}..{r.hi} over {r.n} rows are not 0..{r.n - 1}",
+            )
+        if "commit_parents" in self.tables:
+            c, cp = s.commits.c, s.commit_parents.c
+            self.emit(
+                select(cp.commit_hash, cp.parent_hash, c.parent_hash.label("first"))
+                .select_from(s.commit_parents.join(s.commits, c.commit_hash == cp.commit_hash))
+                .where(
+                    cp.position == 0, or_(c.parent_hash.is_(None), c.parent_hash != cp.parent_hash)
+                ),
+                "bad_positions",
+                "commit_parents",
+                2,
+                lambda r: f"position 0 differs from commits.parent_hash ({r.first})",
+            )
+        self.progress("positions", 1)
+
+    def cycles(self) -> None:
+        for members in find_cycles(self.edges):
+            shown = ", ".join(members[:5]) + (", …" if len(members) > 5 else "")
+            self.report.add(
+                "cycle",
+                "commits",
+                (members[0],),
+                f"parent cycle: commit is its own ancestor "
+                f"({len(members)} commit(s) in the cycle: {shown})",
+            )
+        self.edges = {}
+
+
+def find_cycles(edges: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """Strongly connected parent cycles (each sorted), from a commit → parents map.
+
+    Commits nothing points at are pruned first (Kahn), so a clean DAG costs one linear pass;
+    only what remains goes through an iterative Tarjan search.
+    """
+    children: dict[str, int] = {}
+    for ps in edges.values():
+        for p in ps:
+            if p in edges:
+                children[p] = children.get(p, 0) + 1
+    stack = [n for n in edges if not children.get(n)]
+    while stack:
+        for p in edges[stack.pop()]:
+            if p in edges:
+                children[p] -= 1
+                if children[p] == 0:
+                    stack.append(p)
+    rest = {n for n, k in children.items() if k > 0}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: list[str] = []
+    on_set: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(rest):
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        on_stack.append(root)
+        on_set.add(root)
+        while work:
+            node, it = work[-1]
+            nxt = next((p for p in it if p in rest), None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    on_stack.append(nxt)
+                    on_set.add(nxt)
+                    work.append((nxt, iter(edges[nxt])))
+                elif nxt in on_set:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                comp: list[str] = []
+                while True:
+                    top = on_stack.pop()
+                    on_set.discard(top)
+                    comp.append(top)
+                    if top == node:
+                        break
+                if len(comp) > 1 or node in edges[node]:
+                    found.append(sorted(comp))
+    return found

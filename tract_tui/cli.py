@@ -1,0 +1,132 @@
+"""The ``tract-tui`` command line: parsing and dispatch only (commands live in ``commands/``).
+
+Two forms share the first positional argument::
+
+    tract-tui [--create] STORE        open a store (today: print a summary)
+    tract-tui COMMAND [ARGS...]       run a subcommand (upgrade, verify, ...)
+
+A first positional that names a known command is that command; anything else is a STORE (a
+store literally named like a command can be given as ``./verify`` or after ``--``).
+
+Errors never show a traceback: a core error is one line ``tract-tui: <message>`` with exit 2,
+and anything unexpected is one line ``tract-tui: internal error: ...`` (set TRACT_TUI_DEBUG=1
+to get the traceback instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from tract_tui.commands import COMMANDS, COMMANDS_BY_NAME, summary
+from tract_tui.commands._output import err
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+DEBUG_ENV = "TRACT_TUI_DEBUG"
+PROG = "tract-tui"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tract-tui")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def store_parser() -> argparse.ArgumentParser:
+    """``tract-tui [--create] STORE``; its help also lists the commands."""
+    listing = "\n".join(f"  {c.name:<10} {c.help}" for c in COMMANDS)
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        usage=f"{PROG} [-h] [--version] [--create] STORE\n       {PROG} COMMAND [ARGS ...]",
+        description="Browse, audit and act on tract stores.",
+        epilog=f"commands:\n{listing}\n\nRun '{PROG} COMMAND -h' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    summary.configure(parser)
+    return parser
+
+
+def command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.configure(sub.add_parser(command.name, help=command.help,
+                                         description=command.help))
+    return parser
+
+
+def command_name(argv: Sequence[str], parser: argparse.ArgumentParser) -> str | None:
+    """The subcommand named by the first positional argument, or None for the STORE form."""
+    takes_value = {
+        opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings
+    }
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token == "--":
+            return None
+        if token.startswith("-") and token != "-":
+            skip = token in takes_value  # "--opt value": the value is not a positional
+            continue
+        return token if token in COMMANDS_BY_NAME else None
+    return None
+
+
+def _dispatch(argv: list[str]) -> int:
+    parser = store_parser()
+    name = command_name(argv, parser)
+    try:
+        if name is None:
+            args = parser.parse_args(argv)
+            if args.store is None:
+                parser.error("a STORE (path or URL) or a COMMAND is required")
+            return summary.run(args)
+        args = command_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: -h/--version (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    return COMMANDS_BY_NAME[name].run(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script passes it to ``sys.exit``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, and keep Python's exit-time
+        # flush from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PROBLEMS
+    except Exception as exc:
+        if _is_tract_error(exc):
+            err(str(exc))
+            return EXIT_ERROR
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        err(f"internal error: {type(exc).__name__}: {exc}")
+        return EXIT_ERROR
+
+
+def _is_tract_error(exc: Exception) -> bool:
+    # core is imported lazily (by the commands), so a broken install is one line too.
+    try:
+        from core.errors import TractError
+    except Exception:
+        return False
+    return isinstance(exc, TractError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""The subcommands of ``tract-tui``: one module per command group, each exporting ``COMMAND``.
+
+``tract_tui.cli`` builds the parser from :data:`COMMANDS` and dispatches to ``Command.run``; a
+new command is a new module here plus one line in :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]  # returns the exit code
+
+
+def _commands() -> tuple[Command, ...]:
+    from tract_tui.commands import compress, revert, upgrade, verify
+
+    return (upgrade.COMMAND, verify.COMMAND, compress.COMMAND, revert.COMMAND)
+
+
+COMMANDS: tuple[Command, ...] = _commands()
+COMMANDS_BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}

@@ -1,0 +1,60 @@
+"""Plain-text output for the CLI: stored text is data, never markup or terminal control.
+
+The CLI prints with ``print`` (no Rich), and everything that came from a store or from a user
+goes through :func:`plain` first, so an ESC, a newline or a bidi override in a commit message
+or branch name shows up escaped instead of moving the cursor or reordering the line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+
+# C0 and C1 controls (DEL included), line/paragraph separators and bidi controls.
+_ESCAPES: dict[int, str] = {
+    cp: (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}")
+    for cp in (
+        *range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+        *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+    )
+}
+_ESCAPES[0x09] = " "  # a tab is harmless, but keep columns intact
+_ESCAPES[0x0A] = "\\n"
+_ESCAPES[0x0D] = "\\r"
+
+
+def plain(text: object) -> str:
+    """``text`` as one safe line of plain text."""
+    return str(text).translate(_ESCAPES)
+
+
+def first_line(text: str | None, width: int = 60) -> str:
+    """The first line of a stored message, shortened to ``width`` characters, made plain."""
+    if not text:
+        return ""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    if len(line) > width:
+        line = line[: width - 1] + "…"
+    return plain(line)
+
+
+def out(*lines: str) -> None:
+    for line in lines:
+        print(line, file=sys.stdout)
+
+
+def err(message: str) -> None:
+    print(f"tract-tui: {plain(message)}", file=sys.stderr)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """Left-aligned first column, right-aligned others; cells are made plain."""
+    cells = [[plain(c) for c in r] for r in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+
+    def fmt(row: Sequence[str]) -> str:
+        first = row[0].ljust(widths[0])
+        rest = (c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest)).rstrip()
+
+    return [fmt(list(headers)), *(fmt(r) for r in cells)]
