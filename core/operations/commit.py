@@ -41,9 +41,19 @@ def auto_message(content_type: str, raw_text: str) -> str:
 
 
 def write_blob(
-    uow: UnitOfWork, ctx: TractContext, payload: dict[str, Any], at: datetime
+    uow: UnitOfWork,
+    ctx: TractContext,
+    payload: dict[str, Any],
+    at: datetime,
+    known: tuple[str, int] | None = None,
 ) -> tuple[str, int]:
-    """Insert-if-absent; returns (content_hash, raw token count)."""
+    """Insert-if-absent; returns (content_hash, raw token count).
+
+    ``known`` = (content_hash, raw tokens) of a blob being copied: it exists already, so
+    neither the hash nor the tokens are recomputed.
+    """
+    if known is not None:
+        return known
     content_hash = hashing.content_hash(payload)
     raw_tokens = ctx.raw_tokens(payload)
     stored = hashing.stored_payload_json(payload)
@@ -70,15 +80,18 @@ def write_commit(
     generation_config: Mapping[str, Any] | None = None,
     merge_parents: Sequence[str] | None = None,
     not_before: datetime | None = None,
+    known_tokens: tuple[str, int] | None = None,
 ) -> CommitInfo:
     """Write one commit row (and its blob and merge parents). Moves no ref.
 
     ``payload`` must already be validated. ``created_at`` is now, strictly after
     ``not_before`` (the parent's time), so display order stays topological.
-    ``merge_parents`` lists every parent of a merge, the first included.
+    ``merge_parents`` lists every parent of a merge, the first included. ``known_tokens``
+    (content_hash, raw tokens) skips re-hashing and re-counting when copying a commit whose
+    blob is already stored.
     """
     created_at = ctx.now(not_before)
-    content_hash, raw_tokens = write_blob(uow, ctx, payload, created_at)
+    content_hash, raw_tokens = write_blob(uow, ctx, payload, created_at, known_tokens)
     if message is None:
         message = auto_message(str(payload["content_type"]), ctx.registry.raw_text(payload))
     while True:

@@ -21,17 +21,29 @@ from core.operations.context import (
 from core.storage.repositories import UnitOfWork
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
+_ANCESTRY = re.compile(r"(?:~\d*|\^)+$")
 MIN_PREFIX = 4
 
 
 def resolve(uow: UnitOfWork, ctx: TractContext, ref: str) -> str:
     """A full hash, then a branch, then a unique hash prefix of ≥ 4 characters.
 
-    ``HEAD`` (and ``ORIG_HEAD``/``PREV_HEAD``) resolve to their commits too.
+    ``HEAD`` (and ``ORIG_HEAD``/``PREV_HEAD``) resolve to their commits too, and as in git a
+    ``~N`` or ``^`` suffix walks N first parents back (``HEAD~2``, ``main^``).
     """
     ref = ref.strip()
     if not ref:
         raise NotFoundError("empty ref")
+    suffix = _ANCESTRY.search(ref)
+    if suffix and suffix.start() > 0:
+        steps = _steps(suffix.group(0))
+        base = resolve(uow, ctx, ref[: suffix.start()])
+        chain = uow.commits.first_parent_hashes(base, limit=steps + 1)
+        if len(chain) <= steps:
+            raise NotFoundError(
+                f"{ref!r}: {ref[: suffix.start()]} has only {len(chain) - 1} first parents"
+            )
+        return chain[steps]
     tract = ctx.tract_id
     full = len(ref) == 64 and _HEX.match(ref)
     if full and uow.commits.exists_in_tract(tract, [ref.lower()]):
@@ -55,6 +67,11 @@ def resolve(uow: UnitOfWork, ctx: TractContext, ref: str) -> str:
         if len(matches) > 1:
             raise AmbiguousRefError(ref, matches)
     raise NotFoundError(f"unknown ref {ref!r}: not a commit, branch or unique hash prefix")
+
+
+def _steps(suffix: str) -> int:
+    """``~3^~`` → 5: each ``^`` or bare ``~`` is one step, ``~N`` is N."""
+    return sum(int(part[1:]) if part[1:] else 1 for part in re.findall(r"~\d*|\^", suffix))
 
 
 def log(

@@ -94,6 +94,14 @@ class CommitRepository(ABC):
         message tokens: everything a compile needs, in one query."""
 
     @abstractmethod
+    def graph_page(
+        self, tract_id: str, *, after: tuple[Any, str] | None, limit: int
+    ) -> list[tuple[str, tuple[str, ...], Any]]:
+        """A page of (commit_hash, parents, created_at) newest first — ``created_at``
+        descending, then hash descending — starting after the key ``after`` =
+        (created_at as returned, hash). Parents list the first parent, then merge parents."""
+
+    @abstractmethod
     def ancestors(self, heads: Iterable[str], *, merge_parents: bool = True) -> set[str]:
         """Every commit reachable from ``heads`` (heads included), over both parent kinds."""
 
@@ -107,6 +115,10 @@ class CommitRepository(ABC):
     @abstractmethod
     def edits_of(self, targets: Iterable[str]) -> dict[str, list[CommitInfo]]:
         """EDIT commits per target, oldest first."""
+
+    @abstractmethod
+    def replies_to(self, targets: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """Per target: (commit_hash, tract_id) of every commit whose response_to is it."""
 
     @abstractmethod
     def count(self, tract_id: str) -> int: ...
@@ -145,6 +157,10 @@ class CommitParentRepository(ABC):
 
     @abstractmethod
     def merges_with_parent(self, parent_hash: str) -> list[str]: ...
+
+    @abstractmethod
+    def delete_for(self, hashes: Iterable[str]) -> int:
+        """Delete the rows naming any of ``hashes`` on either side (GC)."""
 
 
 class RefRepository(ABC):
@@ -213,6 +229,10 @@ class OperationEventRepository(ABC):
     def get(self, event_id: str) -> OperationEvent | None: ...
 
     @abstractmethod
+    def get_many(self, event_ids: Iterable[str]) -> dict[str, OperationEvent]:
+        """Several events, each with its sources and results in order (two queries)."""
+
+    @abstractmethod
     def list(
         self, tract_id: str, *, limit: int | None = None, offset: int = 0
     ) -> list[OperationEvent]:
@@ -234,8 +254,8 @@ class OperationEventRepository(ABC):
     def unlink_commits(self, hashes: Iterable[str]) -> None: ...
 
     @abstractmethod
-    def delete_empty(self) -> int:
-        """Delete events left with no commit links."""
+    def delete_empty(self, event_ids: Iterable[str] | None = None) -> int:
+        """Delete events left with no commit links (only among ``event_ids`` when given)."""
 
 
 class CompileRecordRepository(ABC):
@@ -253,6 +273,10 @@ class CompileRecordRepository(ABC):
 
     @abstractmethod
     def count(self, tract_id: str) -> int: ...
+
+    @abstractmethod
+    def effectives_of(self, record_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The ordered effective commits of several records (one query per chunk)."""
 
     @abstractmethod
     def records_using(self, hashes: Iterable[str]) -> dict[str, list[str]]: ...

@@ -102,6 +102,13 @@ class SqlOperationEventRepository(OperationEventRepository):
         found = self._with_links(rows)
         return found[0] if found else None
 
+    def get_many(self, event_ids: Iterable[str]) -> dict[str, OperationEvent]:
+        e = s.operation_events.c
+        rows = []
+        for batch in chunks(unique(event_ids)):
+            rows.extend(self.conn.execute(select(*_EVENT_COLUMNS).where(e.event_id.in_(batch))))
+        return {ev.event_id: ev for ev in self._with_links(rows)}
+
     def list(
         self, tract_id: str, *, limit: int | None = None, offset: int = 0
     ) -> list[OperationEvent]:
@@ -134,6 +141,19 @@ class SqlOperationEventRepository(OperationEventRepository):
                 out.setdefault(r.commit_hash, []).append((r.event_id, r.role))
         return out
 
+    def commit_links(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        oc = s.operation_commits.c
+        ev = s.operation_events.c
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for batch in chunks(unique(hashes)):
+            for r in self.conn.execute(
+                select(oc.commit_hash, oc.event_id, ev.event_type, oc.role)
+                .join(s.operation_events, ev.event_id == oc.event_id)
+                .where(oc.commit_hash.in_(batch))
+            ):
+                out.setdefault(r.commit_hash, []).append((r.event_id, r.event_type, r.role))
+        return out
+
     def referenced_commits(self, tract_id: str | None = None, role: str | None = None) -> set[str]:
         oc = s.operation_commits.c
         stmt = select(oc.commit_hash).distinct()
@@ -150,11 +170,19 @@ class SqlOperationEventRepository(OperationEventRepository):
         for batch in chunks(unique(hashes)):
             self.conn.execute(delete(s.operation_commits).where(oc.commit_hash.in_(batch)))
 
-    def delete_empty(self) -> int:
+    def delete_empty(self, event_ids: Iterable[str] | None = None) -> int:
         e = s.operation_events.c
         linked = select(s.operation_commits.c.event_id)
-        res = self.conn.execute(delete(s.operation_events).where(e.event_id.not_in(linked)))
-        return int(res.rowcount or 0)
+        if event_ids is None:
+            res = self.conn.execute(delete(s.operation_events).where(e.event_id.not_in(linked)))
+            return int(res.rowcount or 0)
+        n = 0
+        for batch in chunks(unique(event_ids)):
+            res = self.conn.execute(
+                delete(s.operation_events).where(e.event_id.in_(batch), e.event_id.not_in(linked))
+            )
+            n += int(res.rowcount or 0)
+        return n
 
 
 class SqlCompileRecordRepository(CompileRecordRepository):
@@ -228,6 +256,16 @@ class SqlCompileRecordRepository(CompileRecordRepository):
                 select(func.count()).select_from(s.compile_records).where(cr.tract_id == tract_id)
             ).scalar_one()
         )
+
+    def effectives_of(self, record_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        ce = s.compile_effectives.c
+        acc: dict[str, list[tuple[int, str]]] = {}
+        for batch in chunks(unique(record_ids)):
+            for r in self.conn.execute(
+                select(ce.record_id, ce.commit_hash, ce.position).where(ce.record_id.in_(batch))
+            ):
+                acc.setdefault(r.record_id, []).append((int(r.position), r.commit_hash))
+        return {rid: tuple(h for _, h in sorted(v)) for rid, v in acc.items()}
 
     def records_using(self, hashes: Iterable[str]) -> dict[str, list[str]]:
         ce = s.compile_effectives.c

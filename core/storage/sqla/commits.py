@@ -187,6 +187,29 @@ class SqlCommitRepository(CommitRepository):
                 out[r[0]] = int(r[1])
         return out
 
+    def graph_page(
+        self, tract_id: str, *, after: tuple[Any, str] | None, limit: int
+    ) -> list[tuple[str, tuple[str, ...], Any]]:
+        params: dict[str, Any] = {"tract_id": tract_id, "limit": limit}
+        if after is not None:
+            params["after_time"], params["after_hash"] = after
+        rows = self.conn.execute(st.graph_page(after is not None), params).all()
+        out: list[tuple[str, tuple[str, ...], Any]] = []
+        merged: dict[str, list[str]] = {}
+        for commit_hash, parent_hash, created_at, merge_parent in rows:
+            if merge_parent is not None:
+                if commit_hash in merged:
+                    merged[commit_hash].append(merge_parent)
+                    continue
+                merged[commit_hash] = [merge_parent]
+            elif out and out[-1][0] == commit_hash:
+                continue
+            first = (parent_hash,) if parent_hash else ()
+            out.append((commit_hash, first, created_at))
+        if merged:
+            out = [(h, (*p, *merged[h]), t) if h in merged else (h, p, t) for h, p, t in out]
+        return out
+
     def first_parent_hashes(self, head: str, *, limit: int | None = None) -> list[str]:
         chain = self._chain_cte(head, limit)
         c = s.commits.c
@@ -234,6 +257,17 @@ class SqlCommitRepository(CommitRepository):
             for r in rows:
                 info = commit_from_row(r)
                 out.setdefault(info.response_to or "", []).append(info)
+        return out
+
+    def replies_to(self, targets: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        c = s.commits.c
+        for batch in chunks(unique(targets)):
+            rows = self.conn.execute(
+                select(c.response_to, c.commit_hash, c.tract_id).where(c.response_to.in_(batch))
+            )
+            for r in rows:
+                out.setdefault(r.response_to, []).append((r.commit_hash, r.tract_id))
         return out
 
     def count(self, tract_id: str) -> int:
@@ -344,6 +378,18 @@ class SqlCommitParentRepository(CommitParentRepository):
         cp = s.commit_parents.c
         rows = self.conn.execute(select(cp.commit_hash).where(cp.parent_hash == parent_hash))
         return sorted(r[0] for r in rows)
+
+    def delete_for(self, hashes: Iterable[str]) -> int:
+        cp = s.commit_parents.c
+        n = 0
+        for batch in chunks(unique(hashes)):
+            res = self.conn.execute(
+                delete(s.commit_parents).where(
+                    cp.commit_hash.in_(batch) | cp.parent_hash.in_(batch)
+                )
+            )
+            n += int(res.rowcount or 0)
+        return n
 
 
 def _typed(value: str) -> Any:

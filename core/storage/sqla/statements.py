@@ -10,12 +10,15 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import (
+    String,
     and_,
     bindparam,
     func,
     insert,
     literal_column,
     select,
+    tuple_,
+    type_coerce,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
@@ -205,3 +208,36 @@ def merge_commits_of_tract() -> Executable:
 def count_commits_of_tract() -> Executable:
     c = s.commits.c
     return select(func.count()).select_from(s.commits).where(c.tract_id == bindparam("tract_id"))
+
+
+@cache
+def graph_page(keyed: bool) -> Executable:
+    """Commits of a tract newest first, with merge parents (position ≥ 1) joined in order.
+
+    Keyset-paged on (created_at, commit_hash) so every page is one index range scan. A merge
+    yields one row per extra parent; the repository folds them.
+    """
+    c = s.commits.c
+    cp = s.commit_parents.c
+    created = raw_text(c.created_at).label("created_at")
+    stmt = (
+        select(c.commit_hash, c.parent_hash, created, cp.parent_hash.label("merge_parent"))
+        .select_from(
+            s.commits.outerjoin(
+                s.commit_parents, and_(cp.commit_hash == c.commit_hash, cp.position >= 1)
+            )
+        )
+        .where(c.tract_id == bindparam("tract_id"))
+        .order_by(c.created_at.desc(), c.commit_hash.desc(), cp.position)
+        .limit(bindparam("limit"))
+    )
+    if keyed:
+        stmt = stmt.where(
+            tuple_(c.created_at, c.commit_hash)
+            < tuple_(
+                # untyped on purpose: stored text on SQLite, a datetime on PostgreSQL
+                type_coerce(bindparam("after_time"), String),
+                bindparam("after_hash"),
+            )
+        )
+    return stmt

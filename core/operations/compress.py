@@ -1,0 +1,312 @@
+"""Applying a compression plan, and reverting one (BEHAVIOUR.md §9; issue: complete provenance).
+
+The summaries are made *before* the write transaction (an LLM call must never hold the
+store's write lock), then one transaction re-checks that HEAD has not moved, rewrites the range
+— summaries at each group's first commit, kept commits re-created with their annotations —
+replays every later commit (edit targets remapped, merges re-parented), moves the branch and
+writes one ``compress`` event. The originals stay stored, reachable through the event.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.errors import CompressionError, HeadMovedError, NotFoundError, RevertError
+from core.models.content import dialogue
+from core.models.records import CommitInfo, OperationEvent
+from core.operations.commit import write_commit
+from core.operations.compress_plan import KEPT, SUMMARISED, CompressPlan
+from core.operations.context import TractContext, branch_ref, head_state
+from core.operations.summarizers import Summarizer, Summary, SummaryInput
+from core.storage.repositories import UnitOfWork
+
+PRESERVED_MESSAGE = "Preserved pinned commit"
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class CompressResult:
+    event_id: str
+    branch: str
+    head_before: str
+    new_head: str | None
+    summaries: tuple[str, ...]
+    preserved: dict[str, str]
+    replayed: dict[str, str]
+    original_tokens: int
+    compressed_tokens: int
+    tokens_before: int
+    tokens_after_estimate: int
+
+    @property
+    def ratio(self) -> float:
+        return self.compressed_tokens / self.original_tokens if self.original_tokens else 0.0
+
+
+@dataclass(frozen=True)
+class RevertResult:
+    event_id: str
+    reverted_event: str
+    branch: str
+    head: str | None
+
+
+def summarize_plan(
+    plan: CompressPlan,
+    summarizer: Summarizer,
+    *,
+    cancel: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> list[Summary]:
+    """One summary per group, in order. Raises on failure or cancellation; writes nothing."""
+    out: list[Summary] = []
+    total = len(plan.groups)
+    for group in plan.groups:
+        if cancel is not None and cancel.is_set():
+            raise CompressionError("compression cancelled; nothing was written")
+        if progress is not None:
+            progress(group.index, total, f"summarising group {group.index + 1} of {total}")
+        out.append(
+            summarizer.summarize(
+                SummaryInput(group.index, group.text, len(group.commits), group.raw_tokens),
+                target_tokens=plan.target_tokens,
+                instructions=plan.instructions,
+                cancel=cancel,
+            )
+        )
+    if progress is not None:
+        progress(total, total, "writing")
+    return out
+
+
+def apply_plan(
+    uow: UnitOfWork,
+    ctx: TractContext,
+    plan: CompressPlan,
+    summaries: Sequence[Summary],
+    summarizer_info: dict[str, Any],
+) -> CompressResult:
+    """Finalise atomically (the caller's transaction). Refuses if HEAD moved since the plan."""
+    if len(summaries) != len(plan.groups):
+        raise CompressionError(
+            f"{len(summaries)} summaries for {len(plan.groups)} groups; give one per group"
+        )
+    uow.lock_tract(ctx.tract_id)
+    state = head_state(uow, ctx.tract_id)
+    if state.branch != plan.branch or state.commit != plan.head_before:
+        now = state.commit[:8] if state.commit else "nothing"
+        raise HeadMovedError(
+            f"HEAD moved since the preview (was {plan.head_before[:8]} on {plan.branch}, "
+            f"now {now} on {state.branch or 'a detached HEAD'}); preview again"
+        )
+    rebuild = _Rebuilder(uow, ctx, plan)
+    first_of_group: set[str] = {g.commits[0] for g in plan.groups}
+    group_of = {p.commit_hash: p.group for p in plan.selected}
+    results: list[str] = []
+    compressed = 0
+    for planned in plan.selected:
+        if planned.role == SUMMARISED and planned.commit_hash in first_of_group:
+            index = group_of[planned.commit_hash]
+            assert index is not None
+            group = plan.groups[index]
+            summary = summaries[index]
+            results.append(rebuild.summary(summary, len(group.commits)))
+            compressed += ctx.counter.count_text(summary.text)
+        elif planned.role == KEPT:
+            rebuild.recreate(planned.commit_hash, kept=True)
+    for commit_hash in plan.replay:
+        rebuild.recreate(commit_hash, kept=False)
+    ref = branch_ref(plan.branch)
+    if rebuild.tip is None:
+        uow.refs.delete(ctx.tract_id, ref)  # rewritten from the root: the branch is unborn
+    else:
+        uow.refs.set_direct(ctx.tract_id, ref, rebuild.tip)
+    summary_tokens = [ctx.message_tokens(dialogue("assistant", s.text)) for s in summaries]
+    after = plan.estimated_after(summary_tokens)
+    event_id = uuid.uuid4().hex
+    params: dict[str, Any] = {
+        "target_tokens": plan.target_tokens,
+        "instructions": plan.instructions,
+        **summarizer_info,
+        "branch": plan.branch,
+        "head_before": plan.head_before,
+        "head_after": rebuild.tip,
+        "groups": [list(g.commits) for g in plan.groups],
+        "preserved": rebuild.preserved,
+        "replayed": rebuild.replayed,
+        "dropped": list(plan.by_role("dropped")),
+        "structural": list(plan.by_role("structural")),
+        "widened": list(plan.widened),
+        "token_basis": f"message text, {ctx.counter.source or 'unlabelled counter'}",
+        "compiled_tokens_before": plan.tokens_before,
+        "compiled_tokens_after_estimate": after,
+    }
+    uow.events.add(
+        OperationEvent(
+            event_id=event_id,
+            tract_id=ctx.tract_id,
+            event_type="compress",
+            branch_name=plan.branch,
+            created_at=ctx.now(),
+            original_tokens=plan.original_tokens,
+            compressed_tokens=compressed,
+            params=params,
+            sources=plan.sources,
+            results=tuple(results),
+        )
+    )
+    return CompressResult(
+        event_id=event_id,
+        branch=plan.branch,
+        head_before=plan.head_before,
+        new_head=rebuild.tip,
+        summaries=tuple(results),
+        preserved=dict(rebuild.preserved),
+        replayed=dict(rebuild.replayed),
+        original_tokens=plan.original_tokens,
+        compressed_tokens=compressed,
+        tokens_before=plan.tokens_before,
+        tokens_after_estimate=after,
+    )
+
+
+class _Rebuilder:
+    """Writes the new chain commit by commit, remembering old → new hashes."""
+
+    def __init__(self, uow: UnitOfWork, ctx: TractContext, plan: CompressPlan) -> None:
+        self.uow = uow
+        self.ctx = ctx
+        recreated = [p.commit_hash for p in plan.selected if p.role == KEPT] + list(plan.replay)
+        wanted = [*recreated, *([plan.base] if plan.base else [])]
+        self.commits: dict[str, CommitInfo] = uow.commits.get_many(wanted)
+        missing = [h for h in wanted if h not in self.commits]
+        if missing:
+            raise NotFoundError(f"commit {missing[0][:12]} vanished; preview again")
+        self.blobs = uow.blobs.get_many(self.commits[h].content_hash for h in recreated)
+        self.annotations = uow.annotations.in_force(recreated, ctx.now())
+        self.merge_parents = uow.parents.parents_of(recreated)
+        self.tip: str | None = plan.base
+        self.tip_time: datetime | None = self.commits[plan.base].created_at if plan.base else None
+        self.mapping: dict[str, str] = {}
+        self.preserved: dict[str, str] = {}
+        self.replayed: dict[str, str] = {}
+
+    def _advance(self, info: CommitInfo) -> str:
+        self.tip, self.tip_time = info.commit_hash, info.created_at
+        return info.commit_hash
+
+    def summary(self, summary: Summary, count: int) -> str:
+        info = write_commit(
+            self.uow,
+            self.ctx,
+            dialogue("assistant", summary.text),
+            parent=self.tip,
+            message=f"Compressed {count} commits",
+            generation_config=summary.generation_config,
+            not_before=self.tip_time,
+        )
+        return self._advance(info)
+
+    def recreate(self, old: str, *, kept: bool) -> str:
+        original = self.commits[old]
+        blob = self.blobs.get(original.content_hash)
+        if blob is None or not blob.payload:
+            raise CompressionError(
+                f"commit {old[:12]} has no readable content; cannot re-create it"
+            )
+        parents = self.merge_parents.get(old)
+        merge = [self.tip, *parents[1:]] if parents and len(parents) >= 2 and self.tip else None
+        message = original.message
+        if kept and message is None:
+            message = PRESERVED_MESSAGE
+        response_to = original.response_to
+        if response_to is not None:
+            response_to = self.mapping.get(response_to, response_to)
+        info = write_commit(
+            self.uow,
+            self.ctx,
+            blob.payload,
+            parent=self.tip,
+            operation=original.operation,
+            response_to=response_to,
+            message=message,
+            metadata=original.metadata,
+            generation_config=original.generation_config,
+            merge_parents=merge,
+            not_before=self.tip_time,
+            known_tokens=(original.content_hash, original.token_count),
+        )
+        annotation = self.annotations.get(old)
+        if annotation is not None:
+            self.uow.annotations.add(
+                self.ctx.tract_id,
+                info.commit_hash,
+                annotation.priority,
+                annotation.reason,
+                info.created_at,
+            )
+        self.mapping[old] = info.commit_hash
+        (self.preserved if kept else self.replayed)[old] = info.commit_hash
+        return self._advance(info)
+
+
+def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertResult:
+    """Put a branch back to its head before a compress/reorganize, if it has not moved since."""
+    uow.lock_tract(ctx.tract_id)
+    event = uow.events.get(event_id)
+    if event is None or event.tract_id != ctx.tract_id:
+        raise NotFoundError(f"no operation event {event_id!r} in this tract")
+    params = event.params or {}
+    if event.event_type not in ("compress", "reorganize"):
+        raise RevertError(f"a {event.event_type} event cannot be reverted")
+    if "head_before" not in params or "head_after" not in params or not event.branch_name:
+        raise RevertError(
+            f"event {event_id[:12]} does not record the branch heads (written by tract-ai); "
+            "it cannot be reverted"
+        )
+    ref = branch_ref(event.branch_name)
+    current = uow.refs.get(ctx.tract_id, ref)
+    tip = current.commit_hash if current is not None else None
+    if tip == params["head_before"] and tip != params["head_after"]:
+        raise RevertError(
+            f"event {event_id[:12]} is already reverted: branch {event.branch_name} is back at "
+            f"{str(tip)[:8]}"
+        )
+    if tip != params["head_after"]:
+        now = tip[:8] if tip else "nothing"
+        raise RevertError(
+            f"branch {event.branch_name} moved since this {event.event_type} "
+            f"(now at {now}, was {str(params['head_after'])[:8]}); reverting would drop "
+            "the commits made since"
+        )
+    restored = params["head_before"]
+    if restored:
+        uow.refs.set_direct(ctx.tract_id, ref, restored)
+    else:
+        uow.refs.delete(ctx.tract_id, ref)
+    revert_id = uuid.uuid4().hex
+    uow.events.add(
+        OperationEvent(
+            event_id=revert_id,
+            tract_id=ctx.tract_id,
+            event_type="revert",
+            branch_name=event.branch_name,
+            created_at=ctx.now(),
+            original_tokens=event.compressed_tokens,
+            compressed_tokens=event.original_tokens,
+            params={
+                "reverted_event": event_id,
+                "reverted_type": event.event_type,
+                "head_before": tip,
+                "head_after": restored,
+            },
+            sources=event.results,
+            results=event.sources,
+        )
+    )
+    return RevertResult(revert_id, event_id, event.branch_name, restored)

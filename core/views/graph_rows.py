@@ -1,0 +1,96 @@
+"""What a graph row shows besides its lanes: badge, marks, tokens, message — for one screen.
+
+Fetched for the visible rows only (plus a little prefetch), in a fixed handful of set-based
+queries whatever the page size: commits, blobs (for a dialogue's role), annotations in force,
+edits, and event links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.models.enums import CommitOperation, Priority
+from core.operations.commit import AUTO_PIN_REASON
+from core.operations.context import TractContext
+from core.storage.repositories import UnitOfWork
+
+# Short badges for the role/type column.
+TYPE_BADGES = {
+    "instruction": "sys",
+    "reasoning": "think",
+    "artifact": "art",
+    "output": "out",
+    "freeform": "free",
+    "session": "sess",
+    "tool_io": "tool",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowInfo:
+    commit_hash: str
+    content_type: str
+    badge: str  # "user", "asst", "sys", "tool", …
+    message: str
+    token_count: int
+    created_at: datetime
+    operation: CommitOperation
+    edit_target: str | None
+    priority: Priority
+    priority_explicit: bool  # an annotation (not the type default) decides it
+    edited: bool  # some EDIT replaces its content
+    summary: bool  # the result of a compress event
+    source: bool  # consumed by an event (compressed, reorganized, imported)
+    merge: bool
+
+    @property
+    def skipped(self) -> bool:
+        return self.priority is Priority.SKIP
+
+    @property
+    def pinned(self) -> bool:
+        return self.priority is Priority.PINNED
+
+
+def _badge(content_type: str, payload: dict[str, object] | None) -> str:
+    if content_type == "dialogue" and payload is not None:
+        role = payload.get("role")
+        return {"assistant": "asst", "user": "user", "system": "sys"}.get(str(role), "dlg")
+    return TYPE_BADGES.get(content_type, content_type[:5])
+
+
+def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> dict[str, RowInfo]:
+    commits = uow.commits.get_many(hashes)
+    if not commits:
+        return {}
+    dialogue_blobs = uow.blobs.get_many(
+        c.content_hash for c in commits.values() if c.content_type == "dialogue"
+    )
+    in_force = uow.annotations.in_force(commits, ctx.now())
+    edited = uow.commits.edits_of(commits)
+    links = uow.events.commit_links(commits)
+    merges = uow.parents.parents_of(commits)
+    out: dict[str, RowInfo] = {}
+    for h, c in commits.items():
+        blob = dialogue_blobs.get(c.content_hash)
+        info = in_force.get(h)
+        kinds = {(kind, role) for _, kind, role in links.get(h, ())}
+        out[h] = RowInfo(
+            commit_hash=h,
+            content_type=c.content_type,
+            badge=_badge(c.content_type, blob.payload if blob else None),
+            message=c.message or "",
+            token_count=c.token_count,
+            created_at=c.created_at,
+            operation=c.operation,
+            edit_target=c.response_to if c.is_edit else None,
+            priority=info.priority if info else ctx.registry.default_priority(c.content_type),
+            priority_explicit=info is not None and info.reason != AUTO_PIN_REASON,
+            edited=bool(edited.get(h)),
+            summary=("compress", "result") in kinds,
+            source=any(role == "source" for _, role in kinds),
+            merge=len(merges.get(h, ())) >= 2,
+        )
+    return out

@@ -1,0 +1,140 @@
+"""The one action table: every key of the app, where it applies, and what it says.
+
+It generates each widget's ``BINDINGS`` (each with an ``id``, so a user keymap can rebind it),
+the footer (Textual's ``Footer`` shows the bindings marked ``footer``), the ``?`` help screen
+and the command palette. Nothing else in the app declares a key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+# Where an action applies: the app, or the widget of a view that has focus.
+CONTEXTS = {
+    "app": "Everywhere",
+    "graph": "Commit graph",
+    "events": "Operation events",
+    "records": "Compile records",
+    "detail": "Detail pane",
+    "diff": "Compile diff",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str  # "<context>.<name>": the binding id users remap in their config
+    keys: str  # Textual key spec, comma-separated alternatives
+    action: str  # the action method name on the context's widget (or the app)
+    description: str  # short: footer and help
+    help: str = ""  # longer: help screen and palette
+    footer: bool = True
+    palette: bool = True
+    key_display: str | None = None
+    priority: bool = False
+
+    @property
+    def context(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+ACTIONS: tuple[Action, ...] = (
+    # -- everywhere --
+    Action("app.help", "question_mark", "help", "Help", "Show every key", key_display="?"),
+    Action("app.quit", "q", "quit", "Quit", "Leave tract-tui"),
+    Action("app.view_graph", "1", "view('graph')", "Graph", "Show the commit graph",
+           footer=False),
+    Action("app.view_events", "2", "view('events')", "Events",
+           "Show the operation-event panel", footer=False),
+    Action("app.view_records", "3", "view('records')", "Records",
+           "Show the compile records", footer=False),
+    Action("app.compile_head", "C", "compile_head", "Compile HEAD",
+           "Record a compile of HEAD and show it"),
+    Action("app.switch_branch", "b", "switch_branch", "Branch", "Switch to another branch"),
+    Action("app.refresh", "R", "refresh", "Refresh", "Reload everything from the store",
+           footer=False),
+    Action("app.focus_next", "tab", "focus_next", "Next pane", "Move focus to the next pane",
+           footer=False, palette=False),
+    # -- commit graph --
+    Action("graph.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
+    Action("graph.down", "down,j", "cursor_down", "Down", footer=False, palette=False),
+    Action("graph.page_up", "pageup", "page_up", "Page up", footer=False, palette=False),
+    Action("graph.page_down", "pagedown", "page_down", "Page down", footer=False,
+           palette=False),
+    Action("graph.first", "home", "first", "First row", "Go to the newest commit",
+           footer=False),
+    Action("graph.last", "end,G", "last", "Last row", "Go to the oldest commit", footer=False),
+    Action("graph.open", "enter", "open", "Details", "Focus the selected commit's details",
+           footer=False),
+    Action("graph.mark", "space", "mark", "Mark", "Mark the start of a range (for compress)",
+           key_display="␣"),
+    Action("graph.compress", "z", "compress", "Compress",
+           "Compress the marked range (or the selected commit up to HEAD)"),
+    Action("graph.compile_here", "c", "compile_here", "Compile",
+           "Record a compile at the selected commit and show it"),
+    Action("graph.pin", "p", "priority('pinned')", "Pin", "Pin the selected commit"),
+    Action("graph.skip", "s", "priority('skip')", "Skip",
+           "Skip the selected commit (leave it out of compiles)"),
+    Action("graph.normal", "u", "priority('normal')", "Unmark",
+           "Back to normal priority", footer=False),
+    Action("graph.search", "slash", "search", "Search", "Search commits (text, type:, role:)",
+           key_display="/"),
+    Action("graph.next_match", "n", "next_match", "Next match", footer=False),
+    Action("graph.prev_match", "N", "prev_match", "Previous match", footer=False),
+    Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix or branch"),
+    Action("graph.copy_hash", "y", "copy_hash", "Copy hash", "Copy the full hash",
+           footer=False),
+    Action("graph.toggle_unreachable", "a", "toggle_unreachable", "All",
+           "Show or hide unreachable commits (compression sources)", footer=False),
+    Action("graph.toggle_first_parent", "f", "toggle_first_parent", "First parent",
+           "Follow first parents only", footer=False),
+    # -- operation events --
+    Action("events.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
+    Action("events.down", "down,j", "cursor_down", "Down", footer=False, palette=False),
+    Action("events.open", "enter", "open", "Jump", "Jump to the event's results in the graph"),
+    Action("events.sources", "o", "jump_sources", "Sources",
+           "Jump to the event's source commits in the graph", footer=False),
+    Action("events.revert", "r", "revert", "Revert",
+           "Revert the event (asks first: it moves a branch)"),
+    # -- compile records --
+    Action("records.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
+    Action("records.down", "down,j", "cursor_down", "Down", footer=False, palette=False),
+    Action("records.open", "enter", "open", "Open", "Show the record's commits"),
+    Action("records.mark", "space", "mark", "Mark", "Mark a record for the compile diff",
+           key_display="␣"),
+    Action("records.diff", "d", "diff", "Diff", "Diff the two marked records"),
+    # -- compile diff --
+    Action("diff.mode", "m", "toggle_mode", "Side by side",
+           "Switch unified / side-by-side"),
+    Action("diff.only_changes", "o", "toggle_only_changes", "Only changes",
+           "Show only what changed"),
+    Action("diff.close", "escape", "close", "Close", "Close the diff"),
+    # -- details --
+    Action("detail.jump", "enter", "jump", "Jump", "Follow the link under the cursor"),
+    Action("detail.back", "escape", "back", "Back", "Back to the list", footer=False),
+)
+
+ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
+
+
+def bindings_for(context: str) -> list[Binding]:
+    """The ``BINDINGS`` of a widget (or the app) for one context of the table."""
+    return [
+        Binding(
+            a.keys,
+            a.action,
+            a.description,
+            show=a.footer,
+            key_display=a.key_display,
+            priority=a.priority,
+            id=a.id,
+            tooltip=a.help,
+        )
+        for a in ACTIONS
+        if a.context == context
+    ]
+
+
+def palette_actions() -> list[Action]:
+    return [a for a in ACTIONS if a.palette]

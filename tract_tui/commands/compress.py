@@ -1,0 +1,138 @@
+"""``tract-tui compress STORE --from REF --to REF [--summarizer …] [--text …] [--yes]``.
+
+Prints the preview (groups, kept, dropped, tokens before and after); without ``--yes`` it
+stops there. With ``--yes`` it summarises and applies, and prints the event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tract_tui.commands import Command
+from tract_tui.commands._output import first_line, out, plain
+from tract_tui.commands._tract import add_store_arguments, open_tract
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_store_arguments(parser)
+    parser.add_argument("--from", dest="from_ref", metavar="REF", help="first commit of the range")
+    parser.add_argument("--to", dest="to_ref", metavar="REF", help="last commit (default HEAD)")
+    parser.add_argument(
+        "--summarizer",
+        choices=("auto", "manual", "extractive", "llm"),
+        default="auto",
+        help="auto: the LLM endpoint if OPENAI_API_KEY is set, else extractive",
+    )
+    parser.add_argument("--text", action="append", help="manual summary (once per group)")
+    parser.add_argument("--target-tokens", type=int, help="target size of each summary")
+    parser.add_argument("--instructions", help="extra instructions for the summariser")
+    parser.add_argument(
+        "--preserve",
+        action="append",
+        default=[],
+        metavar="REF",
+        help="keep this commit verbatim (repeatable)",
+    )
+    parser.add_argument("--yes", action="store_true", help="apply without stopping at the preview")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.text and args.summarizer not in ("auto", "manual"):
+        raise SystemExit("tract-tui: --text goes with --summarizer manual")
+    tract = open_tract(args, readonly=False)
+    try:
+        preview = tract.compress_preview(
+            from_ref=args.from_ref,
+            to_ref=args.to_ref,
+            preserve=args.preserve,
+            target_tokens=args.target_tokens,
+            instructions=args.instructions,
+        )
+        plan = preview.plan
+        if not args.yes:
+            if args.json:
+                out(json.dumps(_preview_json(preview), indent=2))
+            else:
+                out(*_preview_lines(preview), "", "dry run: add --yes to apply")
+            return 0
+        result = tract.compress(
+            plan=plan,
+            summaries=args.text,
+            summarizer="manual" if args.text else args.summarizer,
+        )
+    finally:
+        tract.close()
+    if args.json:
+        out(
+            json.dumps(
+                {
+                    "event_id": result.event_id,
+                    "branch": result.branch,
+                    "head_before": result.head_before,
+                    "new_head": result.new_head,
+                    "summaries": list(result.summaries),
+                    "preserved": result.preserved,
+                    "replayed": result.replayed,
+                    "original_tokens": result.original_tokens,
+                    "compressed_tokens": result.compressed_tokens,
+                },
+                indent=2,
+            )
+        )
+    else:
+        out(
+            f"compressed {len(plan.sources)} commits into {len(result.summaries)} "
+            f"summar{'y' if len(result.summaries) == 1 else 'ies'} on {plain(result.branch)}",
+            f"event {result.event_id}: {result.original_tokens} → {result.compressed_tokens} "
+            f"tokens ({result.ratio:.0%}); new head {str(result.new_head)[:12]}",
+            f"undo with: tract-tui revert {plain(args.store)} {result.event_id}",
+        )
+    return 0
+
+
+def _preview_lines(preview) -> list[str]:
+    plan = preview.plan
+    lines = [
+        f"branch {plain(plan.branch)} at {plan.head_before[:12]}: "
+        f"{len(plan.selected)} commits selected, {len(plan.replay)} replayed after",
+    ]
+    lines += [f"  note: {plain(n)}" for n in plan.widened]
+    for group, draft in zip(plan.groups, preview.drafts, strict=True):
+        lines.append(
+            f"group {group.index + 1}: {len(group.commits)} commits, {group.raw_tokens} tokens"
+            f" ({group.commits[0][:8]}..{group.commits[-1][:8]})"
+        )
+        lines.append(f"  draft: {first_line(draft.splitlines()[-1] if draft else '', 90)}")
+    for role in ("kept", "dropped", "structural"):
+        hashes = plan.by_role(role)
+        if hashes:
+            lines.append(f"{role}: " + ", ".join(h[:8] for h in hashes))
+    lines.append(
+        f"tokens: {plan.tokens_before} now → about {preview.draft_tokens_after} with the drafts"
+    )
+    return lines
+
+
+def _preview_json(preview) -> dict:
+    plan = preview.plan
+    return {
+        "branch": plan.branch,
+        "head_before": plan.head_before,
+        "groups": [
+            {"commits": list(g.commits), "raw_tokens": g.raw_tokens, "draft": d}
+            for g, d in zip(plan.groups, preview.drafts, strict=True)
+        ],
+        "kept": list(plan.by_role("kept")),
+        "dropped": list(plan.by_role("dropped")),
+        "replay": list(plan.replay),
+        "widened": list(plan.widened),
+        "tokens_before": plan.tokens_before,
+        "tokens_after_estimate": preview.draft_tokens_after,
+    }
+
+
+COMMAND = Command(
+    "compress", "summarise a range of commits (preview; --yes applies)", configure, run
+)
