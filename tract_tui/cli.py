@@ -2,7 +2,7 @@
 
 Two forms share the first positional argument::
 
-    tract-tui [--create] STORE        open a store (today: print a summary)
+    tract-tui [--create] STORE        open a store in the TUI (``--demo``: a demo store)
     tract-tui COMMAND [ARGS...]       run a subcommand (upgrade, verify, ...)
 
 A first positional that names a known command is that command; anything else is a STORE (a
@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tract_tui.commands import COMMANDS, COMMANDS_BY_NAME, summary
+from tract_tui.commands import COMMANDS, COMMANDS_BY_NAME, open_app
 from tract_tui.commands._output import err
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -42,13 +42,16 @@ def store_parser() -> argparse.ArgumentParser:
     listing = "\n".join(f"  {c.name:<10} {c.help}" for c in COMMANDS)
     parser = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [-h] [--version] [--create] STORE\n       {PROG} COMMAND [ARGS ...]",
+        usage=(
+            f"{PROG} [-h] [--version] [--create] [--tract ID] STORE | --demo\n"
+            f"       {PROG} COMMAND [ARGS ...]"
+        ),
         description="Browse, audit and act on tract stores.",
         epilog=f"commands:\n{listing}\n\nRun '{PROG} COMMAND -h' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
-    summary.configure(parser)
+    open_app.configure(parser)
     return parser
 
 
@@ -56,8 +59,7 @@ def command_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
-        command.configure(sub.add_parser(command.name, help=command.help,
-                                         description=command.help))
+        command.configure(sub.add_parser(command.name, help=command.help, description=command.help))
     return parser
 
 
@@ -86,9 +88,9 @@ def _dispatch(argv: list[str]) -> int:
     try:
         if name is None:
             args = parser.parse_args(argv)
-            if args.store is None:
-                parser.error("a STORE (path or URL) or a COMMAND is required")
-            return summary.run(args)
+            if args.store is None and not args.demo:
+                parser.error("a STORE (path or URL), --demo, or a COMMAND is required")
+            return open_app.run(args)
         args = command_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: -h/--version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR

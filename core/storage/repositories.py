@@ -124,6 +124,10 @@ class CommitRepository(ABC):
     def count(self, tract_id: str) -> int: ...
 
     @abstractmethod
+    def latest(self, tract_id: str) -> tuple[int, str | None]:
+        """(commit count, newest commit hash) — the cheap "did anything change" probe."""
+
+    @abstractmethod
     def tract_ids(self) -> list[str]:
         """Distinct tract ids over commits and refs."""
 

@@ -20,9 +20,30 @@ class Command:
 
 
 def _commands() -> tuple[Command, ...]:
-    from tract_tui.commands import compress, revert, upgrade, verify
+    from tract_tui.commands import compile as compile_cmd
+    from tract_tui.commands import (
+        compress,
+        events,
+        import_file,
+        log,
+        records,
+        reproduce,
+        revert,
+        summary,
+        upgrade,
+        verify,
+    )
 
-    return (upgrade.COMMAND, verify.COMMAND, compress.COMMAND, revert.COMMAND)
+    scripting = (log, compile_cmd, events, records, reproduce)
+    return (
+        summary.COMMAND,
+        upgrade.COMMAND,
+        verify.COMMAND,
+        compress.COMMAND,
+        revert.COMMAND,
+        import_file.COMMAND,
+        *(m.COMMAND for m in scripting),
+    )
 
 
 COMMANDS: tuple[Command, ...] = _commands()

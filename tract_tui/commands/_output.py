@@ -14,8 +14,15 @@ from collections.abc import Iterable, Sequence
 _ESCAPES: dict[int, str] = {
     cp: (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}")
     for cp in (
-        *range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
-        *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+        *range(0x00, 0x20),
+        *range(0x7F, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
     )
 }
 _ESCAPES[0x09] = " "  # a tab is harmless, but keep columns intact

@@ -1,4 +1,4 @@
-"""``tract-tui STORE``: for now, a plain summary of the store (the TUI will replace this).
+"""``tract-tui summary STORE``: a plain-text summary of a store, for scripts and quick looks.
 
 Tracts with their commit counts, branches with their tips, HEAD, and event and record counts.
 """
@@ -9,6 +9,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from tract_tui.commands import Command
 from tract_tui.commands._output import first_line, out, plain
 
 if TYPE_CHECKING:
@@ -19,10 +20,10 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("store", metavar="STORE", nargs="?",
-                        help="store path or SQLAlchemy URL")
-    parser.add_argument("--create", action="store_true",
-                        help="create the store if it does not exist")
+    parser.add_argument("store", metavar="STORE", help="store path or SQLAlchemy URL")
+    parser.add_argument(
+        "--create", action="store_true", help="create the store if it does not exist"
+    )
 
 
 def _upgraded(report: UpgradeReport) -> None:
@@ -48,10 +49,12 @@ def _tract_lines(uow: UnitOfWork, tract: TractSummary) -> list[str]:
 
     tid = tract.tract_id
     name = f" ({tract.display_name})" if tract.display_name else ""
-    lines = [plain(
-        f"tract {tid}{name}: {tract.commit_count} commits, "
-        f"{uow.events.count(tid)} operation events, {uow.records.count(tid)} compile records"
-    )]
+    lines = [
+        plain(
+            f"tract {tid}{name}: {tract.commit_count} commits, "
+            f"{uow.events.count(tid)} operation events, {uow.records.count(tid)} compile records"
+        )
+    ]
     head = head_state(uow, tid)
     lines.append("  " + _head_line(head))
     branches = [r for r in uow.refs.list(tid) if r.ref_name.startswith(BRANCH_PREFIX)]
@@ -76,3 +79,8 @@ def _head_line(head: HeadState) -> str:
     if head.branch is not None:
         return plain(f"HEAD -> {head.branch} ({(head.commit or '')[:8] or 'unborn branch'})")
     return plain(f"HEAD detached at {(head.commit or '')[:8]}")
+
+
+COMMAND = Command(
+    "summary", "print a summary of a store (tracts, branches, counts)", configure, run
+)

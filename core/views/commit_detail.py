@@ -1,0 +1,81 @@
+"""Everything the detail pane shows about one commit, in a fixed handful of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.models.enums import Priority
+from core.models.records import AnnotationInfo, CommitInfo
+from core.operations.context import TractContext
+from core.storage.repositories import UnitOfWork
+
+
+@dataclass(frozen=True)
+class EventLink:
+    event_id: str
+    event_type: str
+    role: str  # "source" or "result"
+
+
+@dataclass(frozen=True)
+class CommitDetail:
+    commit: CommitInfo
+    payload: dict[str, Any] | None  # None: the blob is missing
+    role: str  # compiled role of its own content
+    text: str  # compiled text of its own content
+    edited_text: str | None  # what compiles in its place when an EDIT applies
+    priority: Priority
+    annotations: tuple[AnnotationInfo, ...]  # history, oldest first
+    edits: tuple[CommitInfo, ...]  # EDITs of this commit, oldest first
+    edit_target: CommitInfo | None  # for an EDIT: the commit it replaces
+    parents: tuple[str, ...]
+    children: tuple[str, ...]
+    events: tuple[EventLink, ...]
+    records: tuple[str, ...]  # compile records that used it
+
+
+def commit_detail(uow: UnitOfWork, ctx: TractContext, commit_hash: str) -> CommitDetail | None:
+    commit = uow.commits.get(commit_hash)
+    if commit is None:
+        return None
+    edits = tuple(uow.commits.edits_of([commit_hash]).get(commit_hash, []))
+    target = uow.commits.get(commit.response_to) if commit.is_edit and commit.response_to else None
+    blob_hashes = [commit.content_hash] + ([edits[-1].content_hash] if edits else [])
+    blobs = uow.blobs.get_many(blob_hashes)
+    blob = blobs.get(commit.content_hash)
+    payload = blob.payload if blob is not None and blob.payload else None
+    if payload is not None:
+        role, text, _ = ctx.registry.render(payload)
+    else:
+        role, text = "system", "[missing content]"
+    edited_text = None
+    if edits:
+        newest = max(edits, key=lambda e: (e.created_at, e.commit_hash))
+        edit_blob = blobs.get(newest.content_hash)
+        if edit_blob is not None and edit_blob.payload:
+            edited_text = ctx.registry.render(edit_blob.payload)[1]
+    history = tuple(uow.annotations.history(commit_hash))
+    in_force = uow.annotations.in_force([commit_hash], ctx.now()).get(commit_hash)
+    parents = uow.parents.parents_of([commit_hash]).get(commit_hash) or (
+        (commit.parent_hash,) if commit.parent_hash else ()
+    )
+    links = uow.events.commit_links([commit_hash]).get(commit_hash, [])
+    records = uow.records.records_using([commit_hash]).get(commit_hash, [])
+    return CommitDetail(
+        commit=commit,
+        payload=payload,
+        role=role,
+        text=text,
+        edited_text=edited_text,
+        priority=in_force.priority
+        if in_force
+        else ctx.registry.default_priority(commit.content_type),
+        annotations=history,
+        edits=edits,
+        edit_target=target,
+        parents=tuple(parents),
+        children=tuple(uow.commits.children(commit_hash)),
+        events=tuple(EventLink(e, k, r) for e, k, r in links),
+        records=tuple(records),
+    )

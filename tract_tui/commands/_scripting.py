@@ -1,0 +1,102 @@
+"""Shared plumbing of the scripting commands (log, compile, events, records, reproduce).
+
+Opening a store and picking its tract (``--tract ID`` or a unique prefix), JSON output that
+keeps stored text verbatim (``json.dumps`` escapes every control character), and multi-line
+plain text for the human-readable output: stored text is data, so terminal controls other than
+newline and tab are shown escaped, never sent raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import enum
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tract_tui.commands._output import _ESCAPES, out, plain
+
+if TYPE_CHECKING:
+    from core.storage.store import Store, UpgradeReport
+    from core.tract import Tract
+
+# Like plain(), but a block of text keeps its line breaks and tabs.
+_BLOCK_ESCAPES = {**_ESCAPES, 0x09: "\t", 0x0A: "\n"}
+
+
+def block(text: object, indent: str = "") -> list[str]:
+    """Stored text as safe lines (controls escaped, line breaks kept), each indented."""
+    safe = str(text).translate(_BLOCK_ESCAPES)
+    return [f"{indent}{line}".rstrip() for line in safe.split("\n")]
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", metavar="STORE", help="store path or SQLAlchemy URL")
+    parser.add_argument(
+        "--tract", metavar="ID", help="tract id (or a unique prefix) in a multi-tract store"
+    )
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
+
+
+def _upgraded(report: UpgradeReport) -> None:
+    print(f"tract-tui: {plain(report.summary())}", file=sys.stderr)
+
+
+def _pick_tract(store: Store, wanted: str) -> str:
+    from core.errors import AmbiguousRefError, NotFoundError
+
+    with store.read() as uow:
+        ids = uow.commits.tract_ids()
+    if wanted in ids:
+        return wanted
+    matches = [t for t in ids if t.startswith(wanted.lower())] if wanted else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise AmbiguousRefError(wanted, matches)
+    raise NotFoundError(f"{store.display}: no tract {wanted!r} in this store")
+
+
+@contextmanager
+def open_tract(args: argparse.Namespace) -> Iterator[Tract]:
+    """The store's tract: the only one, or the one ``--tract`` names."""
+    from core.storage.store import Store
+    from core.tract import Tract
+
+    with Store.open(args.store, on_upgrade=_upgraded) as store:
+        tract_id = _pick_tract(store, args.tract) if args.tract else None
+        yield Tract.open(store, tract_id)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.name
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    if hasattr(value, "__iter__"):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    """ASCII-escaped JSON: parsing it gives the stored text back verbatim."""
+    out(json.dumps(data, indent=2, default=_default))
+
+
+def short(commit_hash: str | None, n: int = 8) -> str:
+    return (commit_hash or "")[:n]
+
+
+def when(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,78 @@
+"""``tract-tui compile STORE [--at REF] [--record] [--json] [--tract ID]``: the compiled context.
+
+Prints the messages (role, name, content) with their commits and tokens. ``--record`` writes
+a compile record (as the TUI's compile action does) and prints its id.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from tract_tui.commands import Command
+from tract_tui.commands._output import out, plain
+from tract_tui.commands._scripting import (
+    add_json_argument,
+    add_store_arguments,
+    block,
+    open_tract,
+    print_json,
+    short,
+)
+
+if TYPE_CHECKING:
+    from core.models.records import CompiledContext
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_store_arguments(parser)
+    parser.add_argument("--at", metavar="REF", help="compile as if REF were HEAD")
+    parser.add_argument("--record", action="store_true", help="write a compile record")
+    add_json_argument(parser)
+
+
+def compiled_dict(compiled: CompiledContext) -> dict[str, Any]:
+    tokens = list(compiled.message_tokens)
+    messages = []
+    for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
+        item: dict[str, Any] = {"role": m.role, "content": m.content}
+        if m.name is not None:
+            item["name"] = m.name
+        item["commit_hash"] = h
+        item["tokens"] = tokens[i] if i < len(tokens) else None
+        messages.append(item)
+    return {
+        "head": compiled.head_hash,
+        "token_count": compiled.token_count,
+        "token_source": compiled.token_source,
+        "commit_count": compiled.commit_count,
+        "commit_hashes": list(compiled.commit_hashes),
+        "messages": messages,
+        "record_id": compiled.record_id,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_tract(args) as tract:
+        compiled = tract.compile(at=args.at, record=args.record, params={"via": "cli"})
+    if args.json:
+        print_json(compiled_dict(compiled))
+        return 0
+    source = f" ({compiled.token_source})" if compiled.token_source else ""
+    out(
+        plain(
+            f"head {short(compiled.head_hash) or '(none)'}: {compiled.commit_count} messages, "
+            f"{compiled.token_count} tokens{source}"
+        )
+    )
+    tokens = list(compiled.message_tokens)
+    for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
+        name = f" ({m.name})" if m.name is not None else ""
+        count = f"  {tokens[i]} tokens" if i < len(tokens) else ""
+        out("", plain(f"[{i}] {m.role}{name}  {short(h)}{count}"), *block(m.content, "    "))
+    if compiled.record_id:
+        out("", f"record: {compiled.record_id}")
+    return 0
+
+
+COMMAND = Command("compile", "print the compiled context (--record: record it)", configure, run)

@@ -1,0 +1,63 @@
+"""``tract-tui [STORE] [--tract ID] [--create] [--readonly]`` and ``tract-tui --demo``: the TUI.
+
+The store is opened here, before the app starts, so a refusal is one line on stderr and an
+automatic upgrade of an old SQLite store says where its backup went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from tract_tui.commands._output import plain
+
+if TYPE_CHECKING:
+    from core.storage.store import UpgradeReport
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", metavar="STORE", nargs="?", help="store path or SQLAlchemy URL")
+    parser.add_argument("--tract", metavar="ID", help="tract id (when the store holds several)")
+    parser.add_argument(
+        "--create", action="store_true", help="create the store if it does not exist"
+    )
+    parser.add_argument("--readonly", action="store_true", help="open without writing")
+    parser.add_argument(
+        "--demo", action="store_true", help="build a demo store in your data directory and open it"
+    )
+
+
+def _upgraded(report: UpgradeReport) -> None:
+    print(f"tract-tui: {plain(report.summary())}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core import Tract, TractSelectionError
+    from core.storage.store import Store
+    from tract_tui.app import TractApp
+
+    target = args.store
+    if args.demo:
+        from tract_tui.demo import ensure_demo_store
+
+        target = str(ensure_demo_store(progress=lambda m: print(m, file=sys.stderr)))
+    if target is None:
+        raise SystemExit("tract-tui: give a STORE (path or URL), or --demo")
+    store = Store.open(
+        target,
+        create=args.create,
+        readonly=True if args.readonly else None,
+        on_upgrade=_upgraded,
+    )
+    try:
+        tract = Tract.open(store, args.tract)
+    except TractSelectionError as exc:
+        tract = None
+        tracts = exc.tracts
+    else:
+        tracts = []
+    app = TractApp(tract, store=store, tracts=tracts)
+    app.run()
+    store.close()
+    return app.return_code or 0

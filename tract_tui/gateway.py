@@ -1,0 +1,88 @@
+"""The app's only door to the store. Every method runs in a worker thread.
+
+Each call opens its own unit of work on the shared engine (one pooled connection per worker
+thread; never an ORM object across threads) and returns plain immutable data from
+``core.views``. Widgets never build SQL or walk the DAG.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from core import Tract
+from core.operations.context import head_state
+from core.views.commit_detail import CommitDetail, commit_detail
+from core.views.graph import ScanRow, ref_labels
+from core.views.graph_rows import RowInfo, row_details
+
+
+@dataclass(frozen=True)
+class RefsState:
+    labels: dict[str, list[str]]  # commit → labels
+    branch: str | None
+    head: str | None
+    detached: bool
+    branches: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Cheap summary of everything a screen shows; a change means "reload"."""
+
+    refs: tuple[tuple[str, str | None, str | None], ...]
+    commits: tuple[int, str | None]
+    annotations: int
+    events: int
+    records: int
+
+
+class StoreGateway:
+    def __init__(self, tract: Tract) -> None:
+        self.tract = tract
+        self.lock = threading.Lock()  # serialises writes from the UI (reads run in parallel)
+
+    @property
+    def tract_id(self) -> str:
+        return self.tract.tract_id
+
+    @property
+    def display(self) -> str:
+        return self.tract.store.display
+
+    def refs(self) -> RefsState:
+        with self.tract.store.read() as uow:
+            state = head_state(uow, self.tract_id)
+            refs = uow.refs.list(self.tract_id)
+        labels = ref_labels(refs, state.branch, state.commit, state.detached)
+        branches = tuple(
+            r.ref_name[len("refs/heads/") :] for r in refs if r.ref_name.startswith("refs/heads/")
+        )
+        return RefsState(labels, state.branch, state.commit, state.detached, branches)
+
+    def graph_page(self, after: tuple[object, str] | None, limit: int) -> list[ScanRow]:
+        with self.tract.store.read() as uow:
+            rows = uow.commits.graph_page(self.tract_id, after=after, limit=limit)
+        return [ScanRow(h, p, t) for h, p, t in rows]
+
+    def row_details(self, hashes: list[str]) -> dict[str, RowInfo]:
+        with self.tract.store.read() as uow:
+            return row_details(uow, self.tract.ctx, hashes)
+
+    def commit_detail(self, commit_hash: str) -> CommitDetail | None:
+        with self.tract.store.read() as uow:
+            return commit_detail(uow, self.tract.ctx, commit_hash)
+
+    def fingerprint(self) -> Fingerprint:
+        with self.tract.store.read() as uow:
+            refs = tuple(
+                (r.ref_name, r.commit_hash, r.symbolic_target) for r in uow.refs.list(self.tract_id)
+            )
+            commits = uow.commits.latest(self.tract_id)
+            return Fingerprint(
+                refs=refs,
+                commits=commits,
+                annotations=uow.annotations.max_id(self.tract_id),
+                events=uow.events.count(self.tract_id),
+                records=uow.records.count(self.tract_id),
+            )

@@ -1,0 +1,112 @@
+"""The detail pane: one commit's content (as data, never markup), metadata and links.
+
+Content is rendered as ``rich.text.Text`` built from plain strings made safe by
+``core.views.text``: a commit holding ``[bold]`` or an ANSI escape shows those characters.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual import work
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from core.views.commit_detail import CommitDetail
+from core.views.text import display_block, display_line
+from tract_tui.actions import bindings_for
+from tract_tui.gateway import StoreGateway
+
+
+class DetailPane(VerticalScroll, can_focus=True):
+    BINDINGS = bindings_for("detail")
+    DEFAULT_CSS = """
+    DetailPane { border-left: tall $panel; padding: 0 1; }
+    DetailPane > Static { width: 1fr; }
+    """
+
+    class Loaded(Message):
+        def __init__(self, commit_hash: str, detail: CommitDetail | None) -> None:
+            super().__init__()
+            self.commit_hash = commit_hash
+            self.detail = detail
+
+    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.gateway = gateway
+        self.commit_hash: str | None = None
+        self.body = Static(Text("No commit selected", style="dim"))
+
+    def compose(self):
+        yield self.body
+
+    def show(self, commit_hash: str | None) -> None:
+        self.commit_hash = commit_hash
+        if commit_hash is None:
+            self.body.update(Text("No commit selected", style="dim"))
+            return
+        self._load(commit_hash)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _load(self, commit_hash: str) -> None:
+        self.post_message(self.Loaded(commit_hash, self.gateway.commit_detail(commit_hash)))
+
+    def on_detail_pane_loaded(self, message: Loaded) -> None:
+        if message.commit_hash != self.commit_hash:
+            return
+        self.body.update(render_detail(message.detail))
+        self.scroll_home(animate=False)
+
+    def action_back(self) -> None:
+        self.app.action_focus_previous()
+
+
+def render_detail(detail: CommitDetail | None) -> Text:
+    if detail is None:
+        return Text("Commit not found (deleted by GC?)", style="bold red")
+    c = detail.commit
+    out = Text()
+    out.append(f"{c.commit_hash}\n", style="bold yellow")
+    out.append(f"{c.content_type}", style="bold")
+    out.append(f" · {c.operation.name} · {detail.role} · {detail.priority.name}")
+    out.append(f" · {c.token_count} tokens\n")
+    out.append(f"{c.created_at.isoformat(sep=' ', timespec='seconds')}\n", style="dim")
+    if c.message:
+        out.append(display_line(c.message) + "\n", style="italic")
+    if detail.edit_target is not None:
+        out.append(f"edits {detail.edit_target.commit_hash[:12]}\n", style="cyan")
+    out.append("\n")
+    if detail.edited_text is not None:
+        out.append("compiles as (edited):\n", style="bold cyan")
+        out.append(display_block(detail.edited_text) + "\n\n")
+        out.append("original:\n", style="bold dim")
+    out.append(display_block(detail.text) + "\n")
+    if c.generation_config:
+        out.append("\ngeneration config\n", style="bold")
+        out.append(display_block(json.dumps(c.generation_config, indent=2, sort_keys=True)) + "\n")
+    if c.metadata:
+        out.append("\nmetadata\n", style="bold")
+        out.append(display_block(json.dumps(c.metadata, indent=2, sort_keys=True)) + "\n")
+    if detail.annotations:
+        out.append("\nannotations\n", style="bold")
+        for a in detail.annotations:
+            reason = f" — {display_line(a.reason)}" if a.reason else ""
+            out.append(f"  {a.created_at:%Y-%m-%d %H:%M:%S} {a.priority.name}{reason}\n")
+    if detail.edits:
+        out.append("\nedited by\n", style="bold")
+        for e in detail.edits:
+            out.append(f"  {e.commit_hash[:12]} {display_line(e.message or '')}\n")
+    if detail.events:
+        out.append("\noperation events\n", style="bold")
+        for ev in detail.events:
+            out.append(f"  {ev.event_type} {ev.event_id[:12]} ({ev.role})\n")
+    if detail.records:
+        out.append("\ncompile records\n", style="bold")
+        for r in detail.records[:20]:
+            out.append(f"  {r[:12]}\n")
+    out.append("\nparents " + (", ".join(p[:8] for p in detail.parents) or "none (root)"))
+    if detail.children:
+        out.append("\nchildren " + ", ".join(ch[:8] for ch in detail.children))
+    return out

@@ -1,0 +1,72 @@
+"""How a graph row looks: lane colours, the marker column, token figures."""
+
+from __future__ import annotations
+
+from core.models.enums import CommitOperation
+from core.views.graph_rows import RowInfo
+from core.views.lane_render import UNICODE, GlyphSet
+
+# Stable per-lane colours (lane colour index → colour), readable on dark and light themes.
+LANE_COLOURS = (
+    "#5fafff",
+    "#87d75f",
+    "#ffaf5f",
+    "#d787ff",
+    "#5fd7d7",
+    "#ff875f",
+    "#d7d75f",
+    "#af87af",
+)
+
+# Marker column: our state, kept apart from the lane glyphs (UI.md §2).
+UNICODE_MARKS = {
+    "pinned": "▲",
+    "skipped": "⊘",
+    "edited": "✎",
+    "edit": "±",
+    "summary": "Σ",
+    "source": "◌",
+    "anchor": "▶",
+}
+ASCII_MARKS = {
+    "pinned": "P",
+    "skipped": "S",
+    "edited": "e",
+    "edit": "E",
+    "summary": "Z",
+    "source": "o",
+    "anchor": ">",
+}
+
+
+def marks_for(info: RowInfo | None, *, anchored: bool = False, glyphs: GlyphSet = UNICODE) -> str:
+    """Two cells: priority/anchor first, then what happened to the commit."""
+    marks = UNICODE_MARKS if glyphs is UNICODE else ASCII_MARKS
+    first = " "
+    second = " "
+    if anchored:
+        first = marks["anchor"]
+    elif info is not None and info.pinned and info.priority_explicit:
+        first = marks["pinned"]
+    elif info is not None and info.skipped:
+        first = marks["skipped"]
+    if info is not None:
+        if info.summary:
+            second = marks["summary"]
+        elif info.operation is CommitOperation.EDIT:
+            second = marks["edit"]
+        elif info.edited:
+            second = marks["edited"]
+        elif info.source:
+            second = marks["source"]
+    return first + second
+
+
+def format_tokens(n: int) -> str:
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}k"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
