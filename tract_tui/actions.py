@@ -19,6 +19,7 @@ CONTEXTS = {
     "records": "Compile records",
     "detail": "Detail pane",
     "diff": "Compile diff",
+    "confirm": "Confirmation",
 }
 
 
@@ -190,6 +191,9 @@ ACTIONS: tuple[Action, ...] = (
         "diff.only_changes", "o", "toggle_only_changes", "Only changes", "Show only what changed"
     ),
     Action("diff.close", "escape", "close", "Close", "Close the diff"),
+    # -- confirmation modal --
+    Action("confirm.yes", "y", "answer(True)", "Yes", palette=False),
+    Action("confirm.no", "n,escape", "answer(False)", "No", palette=False),
     # -- details --
     Action("detail.jump", "enter", "jump", "Jump", "Follow the link under the cursor"),
     Action("detail.back", "escape", "back", "Back", "Back to the list", footer=False),
