@@ -55,7 +55,7 @@ def llm_server() -> Iterator[FakeEndpoint]:
         def log_message(self, *args: object) -> None:  # keep test output clean
             pass
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             raw = self.rfile.read(length)
             try:
@@ -68,7 +68,8 @@ def llm_server() -> Iterator[FakeEndpoint]:
                 stop.wait(step.delay)
             body = step.body
             data = (
-                body.encode() if isinstance(body, str)
+                body.encode()
+                if isinstance(body, str)
                 else json.dumps(body if body is not None else {}).encode()
             )
             try:

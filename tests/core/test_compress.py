@@ -191,8 +191,12 @@ def test_tool_pairs_by_id_across_parallel_calls(tract: Tract) -> None:
     rb = tract.commit(c.tool_io("read", "result", {"output": "B", "tool_call_id": "2"}))
     tract.user("done")
     preview = tract.compress_preview(commits=[b.commit_hash])
-    assert set(preview.plan.sources) >= {a.commit_hash, b.commit_hash, ra.commit_hash,
-                                         rb.commit_hash}
+    assert set(preview.plan.sources) >= {
+        a.commit_hash,
+        b.commit_hash,
+        ra.commit_hash,
+        rb.commit_hash,
+    }
 
 
 def test_failing_summarizer_leaves_store_untouched(tract: Tract, tmp_path: Path) -> None:
@@ -214,8 +218,9 @@ def test_failing_summarizer_leaves_store_untouched(tract: Tract, tmp_path: Path)
     assert (_texts(tract), tract.head, len(tract.log(limit=None))) == before
     with tract.store.read() as uow:
         assert uow.events.count(tract.tract_id) == 0
-    data = db.read_bytes() + (db.with_name("store.db-wal").read_bytes()
-                              if db.with_name("store.db-wal").exists() else b"")
+    data = db.read_bytes() + (
+        db.with_name("store.db-wal").read_bytes() if db.with_name("store.db-wal").exists() else b""
+    )
     assert b"boom-text-xyz" not in data and KEY.encode() not in data
 
 
@@ -237,8 +242,11 @@ def test_llm_success_records_provenance(tract: Tract, tmp_path: Path) -> None:
     with llm_server() as server:
         server.script(Step(200, completion("S", model="served-model")))
         result = tract.compress(
-            from_ref=start.commit_hash, summarizer="llm", client=_client(server.base_url),
-            target_tokens=50, instructions="keep line numbers",
+            from_ref=start.commit_hash,
+            summarizer="llm",
+            client=_client(server.base_url),
+            target_tokens=50,
+            instructions="keep line numbers",
         )
         prompt = server.requests[0]["messages"][1]["content"]
         assert "keep line numbers" in prompt and "about 50 tokens" in prompt
