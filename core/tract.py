@@ -31,6 +31,7 @@ from core.operations import annotate as annotate_op
 from core.operations import branches as branches_op
 from core.operations import commit as commit_op
 from core.operations import navigation as nav
+from core.operations.budget import TokenBudget
 from core.operations.compile import Compiler, write_record
 from core.operations.context import HeadState, TractContext, head_state
 from core.operations.tracts import TractSummary, list_tracts
@@ -74,8 +75,10 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
         clock: Clock | None = None,
         registry: ContentRegistry | None = None,
         owns_store: bool = False,
+        budget: TokenBudget | None = None,
     ) -> None:
         self.store = store
+        self.budget = budget  # checked by every commit (core.facade.llm._check_budget)
         self.ctx = TractContext(
             tract_id,
             registry or DEFAULT_REGISTRY,
@@ -191,6 +194,7 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
         with self._write() as uow:
             if response_to is not None:
                 response_to = self._resolve_existing(uow, response_to)
+            self._check_budget(uow, content, operation, response_to)
             return commit_op.commit(
                 uow,
                 self.ctx,

@@ -20,6 +20,9 @@ CONTEXTS = {
     "detail": "Detail pane",
     "diff": "Compile diff",
     "confirm": "Confirmation",
+    "search": "Search bar",
+    "compress": "Compress preview",
+    "modal": "Dialogs (go to, branches, help, tracts)",
 }
 
 
@@ -71,6 +74,16 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.switch_branch", "b", "switch_branch", "Branch", "Switch to another branch"),
     Action(
         "app.refresh", "R", "refresh", "Refresh", "Reload everything from the store", footer=False
+    ),
+    Action(
+        "app.palette",
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "Open the command palette",
+        footer=False,
+        palette=False,
+        priority=True,
     ),
     Action(
         "app.focus_next",
@@ -139,7 +152,15 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("graph.next_match", "n", "next_match", "Next match", footer=False),
     Action("graph.prev_match", "N", "prev_match", "Previous match", footer=False),
-    Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix or branch"),
+    Action(
+        "graph.clear_search",
+        "escape",
+        "clear_search",
+        "Clear search",
+        "Clear the search matches",
+        footer=False,
+    ),
+    Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
     Action("graph.copy_hash", "y", "copy_hash", "Copy hash", "Copy the full hash", footer=False),
     Action(
         "graph.toggle_unreachable",
@@ -160,14 +181,17 @@ ACTIONS: tuple[Action, ...] = (
     # -- operation events --
     Action("events.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
     Action("events.down", "down,j", "cursor_down", "Down", footer=False, palette=False),
-    Action("events.open", "enter", "open", "Jump", "Jump to the event's results in the graph"),
+    Action("events.page_up", "pageup", "page_up", "Page up", footer=False, palette=False),
+    Action("events.page_down", "pagedown", "page_down", "Page down", footer=False, palette=False),
+    Action("events.first", "home", "first", "First row", "Go to the newest", footer=False),
+    Action("events.last", "end,G", "last", "Last row", "Go to the oldest", footer=False),
+    Action("events.open", "enter", "open", "Jump", "Jump to the event's first result in the graph"),
     Action(
         "events.sources",
         "o",
         "jump_sources",
         "Sources",
-        "Jump to the event's source commits in the graph",
-        footer=False,
+        "Jump to the event's first source commit in the graph (shows unreachable commits)",
     ),
     Action(
         "events.revert", "r", "revert", "Revert", "Revert the event (asks first: it moves a branch)"
@@ -175,7 +199,11 @@ ACTIONS: tuple[Action, ...] = (
     # -- compile records --
     Action("records.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
     Action("records.down", "down,j", "cursor_down", "Down", footer=False, palette=False),
-    Action("records.open", "enter", "open", "Open", "Show the record's commits"),
+    Action("records.page_up", "pageup", "page_up", "Page up", footer=False, palette=False),
+    Action("records.page_down", "pagedown", "page_down", "Page down", footer=False, palette=False),
+    Action("records.first", "home", "first", "First row", "Go to the newest", footer=False),
+    Action("records.last", "end,G", "last", "Last row", "Go to the oldest", footer=False),
+    Action("records.open", "enter", "open", "Open", "Focus the record's commits"),
     Action(
         "records.mark",
         "space",
@@ -184,7 +212,13 @@ ACTIONS: tuple[Action, ...] = (
         "Mark a record for the compile diff",
         key_display="␣",
     ),
-    Action("records.diff", "d", "diff", "Diff", "Diff the two marked records"),
+    Action(
+        "records.diff",
+        "d",
+        "diff",
+        "Diff",
+        "Diff the two marked records (or the selected one and the one before it)",
+    ),
     # -- compile diff --
     Action("diff.mode", "m", "toggle_mode", "Side by side", "Switch unified / side-by-side"),
     Action(
@@ -194,6 +228,50 @@ ACTIONS: tuple[Action, ...] = (
     # -- confirmation modal --
     Action("confirm.yes", "y", "answer(True)", "Yes", palette=False),
     Action("confirm.no", "n,escape", "answer(False)", "No", palette=False),
+    # -- search bar --
+    Action(
+        "search.close",
+        "escape",
+        "close",
+        "Close",
+        "Clear the search and close the bar",
+        palette=False,
+    ),
+    Action(
+        "search.filter",
+        "ctrl+f",
+        "toggle_filter",
+        "Filter",
+        "Dim the commits that do not match (instead of only highlighting matches)",
+        palette=False,
+    ),
+    # -- compress preview --
+    Action(
+        "compress.confirm",
+        "ctrl+s",
+        "confirm",
+        "Compress",
+        "Apply the compression shown",
+        palette=False,
+    ),
+    Action(
+        "compress.cancel",
+        "escape",
+        "cancel",
+        "Cancel",
+        "Cancel a running compression (nothing is written), or close the preview",
+        palette=False,
+    ),
+    Action(
+        "compress.repreview",
+        "ctrl+r",
+        "repreview",
+        "Preview again",
+        "Recompute the preview",
+        palette=False,
+    ),
+    # -- small dialogs --
+    Action("modal.close", "escape", "close", "Close", "Close the dialog", palette=False),
     # -- details --
     Action("detail.jump", "enter", "jump", "Jump", "Follow the link under the cursor"),
     Action("detail.back", "escape", "back", "Back", "Back to the list", footer=False),

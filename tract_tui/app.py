@@ -9,12 +9,15 @@ from core.operations.tracts import TractSummary
 from core.storage.store import Store
 from tract_tui.actions import bindings_for
 from tract_tui.gateway import StoreGateway
+from tract_tui.keymap import Keymap, load_keymap
+from tract_tui.palette import ActionProvider
 from tract_tui.screens.main import MainScreen
 
 
 class TractApp(App[None]):
     TITLE = "tract-tui"
     BINDINGS = bindings_for("app")
+    COMMANDS = App.COMMANDS | {ActionProvider}
 
     def __init__(
         self,
@@ -23,36 +26,65 @@ class TractApp(App[None]):
         store: Store | None = None,
         tracts: list[TractSummary] | None = None,
         poll_interval: float = 0.5,
+        clock: object | None = None,
     ) -> None:
         super().__init__()
+        self.clock = clock  # "now" for relative times (tract_tui.timefmt); None: wall clock
         self.gateway = StoreGateway(tract) if tract is not None else None
-        self.store = store
+        self.store = store if store is not None else (tract.store if tract else None)
         self.tracts = tracts or []
         self.poll_interval = poll_interval
+        self.keymap = Keymap()
 
     def on_mount(self) -> None:
+        self.keymap = load_keymap()
+        if self.keymap.bindings:
+            self.set_keymap(self.keymap.bindings)
+        for problem in self.keymap.problems:
+            self.notify(problem, title="Keymap", severity="warning", timeout=10)
         if self.gateway is not None:
             self.push_screen(MainScreen(self.gateway))
+        elif self.store is not None and self.tracts:
+            from tract_tui.screens.tract_picker import TractPickerScreen
+
+            self.push_screen(TractPickerScreen(self.store.display, self.tracts))
         else:
-            self.notify("Several tracts: picker coming soon", severity="warning")
+            self.notify("No tract to show", severity="error")
+
+    def open_tract(self, tract_id: str) -> None:
+        """From the tract picker: open that tract and show the main screen."""
+        assert self.store is not None
+        self.gateway = StoreGateway(Tract(self.store, tract_id))
+        self.switch_screen(MainScreen(self.gateway))
+
+    @property
+    def main(self) -> MainScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
 
     def action_view(self, name: str) -> None:
-        screen = self.screen
-        if isinstance(screen, MainScreen):
-            screen.show_view(name)
+        if self.main is not None:
+            self.main.show_view(name)
 
     def action_help(self) -> None:
-        self.notify("Help: coming soon")
+        from tract_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def action_compile_head(self) -> None:
-        self.notify("Compile: coming soon")
+        if self.main is not None and self.screen is self.main:
+            self.main.compile_at(None)
 
     def action_switch_branch(self) -> None:
-        self.notify("Switch branch: coming soon")
+        if self.main is not None and self.screen is self.main:
+            self.main.open_branch_picker()
 
     def action_refresh(self) -> None:
-        screen = self.screen
-        if isinstance(screen, MainScreen):
-            from tract_tui.widgets.graph_view import GraphView
-
-            screen.query_one(GraphView).reload()
+        if self.main is not None:
+            self.main.graph.reload()
+            for pane in ("events", "records"):
+                if (panel := self.main.panel_with(pane, "reload")) is not None:
+                    panel.reload()  # type: ignore[attr-defined]

@@ -11,10 +11,21 @@ import threading
 from dataclasses import dataclass
 
 from core import Tract
+from core.facade.compress import CompressPreview
+from core.models.enums import Priority
+from core.models.records import CompiledContext
+from core.operations.compress import CompressResult, Progress, RevertResult
+from core.operations.compress_plan import CompressPlan
 from core.operations.context import head_state
+from core.operations.record_diff import RecordDiff
+from core.operations.records import Reproduction
 from core.views.commit_detail import CommitDetail, commit_detail
+from core.views.events import EventPage, list_events
 from core.views.graph import ScanRow, ref_labels
 from core.views.graph_rows import RowInfo, row_details
+from core.views.record_view import RecordView, record_view
+from core.views.records import RecordPage, list_records
+from core.views.search import SearchQuery, search_commits
 
 
 @dataclass(frozen=True)
@@ -85,4 +96,74 @@ class StoreGateway:
                 annotations=uow.annotations.max_id(self.tract_id),
                 events=uow.events.count(self.tract_id),
                 records=uow.records.count(self.tract_id),
+            )
+
+    # -- operation events and compile records (pages on demand; never the whole list) -----
+
+    def events_page(self, offset: int, limit: int) -> EventPage:
+        with self.tract.store.read() as uow:
+            return list_events(uow, self.tract_id, limit=limit, offset=offset)
+
+    def records_page(self, offset: int, limit: int) -> RecordPage:
+        with self.tract.store.read() as uow:
+            return list_records(uow, self.tract_id, limit=limit, offset=offset)
+
+    def record_view(self, record_id: str, limit: int = 500) -> RecordView:
+        with self.tract.store.read() as uow:
+            return record_view(uow, self.tract.ctx, self.tract.compiler, record_id, limit=limit)
+
+    def reproduce(self, record_id: str) -> Reproduction:
+        return self.tract.reproduce(record_id)
+
+    def diff_records(self, a: str, b: str) -> RecordDiff:
+        return self.tract.diff_records(a, b)
+
+    def revert(self, event_id: str) -> RevertResult:
+        with self.lock:
+            return self.tract.revert(event_id)
+
+    # -- actions (thin wrappers over the facade; writes are serialised by ``lock``) ---------
+
+    def resolve(self, ref: str) -> str:
+        return self.tract.resolve(ref)
+
+    def search(self, query: SearchQuery, limit: int = 5000) -> list[str]:
+        with self.tract.store.read() as uow:
+            return search_commits(uow, self.tract.ctx, query, limit=limit)
+
+    def compile(self, at: str | None) -> CompiledContext:
+        with self.lock:
+            return self.tract.compile(at=at, record=True, reason="tui")
+
+    def annotate(self, commit_hash: str, priority: Priority) -> None:
+        with self.lock:
+            self.tract.annotate(commit_hash, priority, reason="tui")
+
+    def switch(self, branch: str) -> str | None:
+        with self.lock:
+            return self.tract.switch(branch)
+
+    def compress_preview(
+        self, from_ref: str | None, to_ref: str | None, target_tokens: int | None = None
+    ) -> CompressPreview:
+        return self.tract.compress_preview(
+            from_ref=from_ref, to_ref=to_ref, target_tokens=target_tokens
+        )
+
+    def compress(
+        self,
+        plan: CompressPlan,
+        *,
+        summarizer: str,
+        summaries: list[str] | None,
+        cancel: threading.Event,
+        progress: Progress,
+    ) -> CompressResult:
+        with self.lock:
+            return self.tract.compress(
+                plan=plan,
+                summarizer=summarizer,
+                summaries=summaries,
+                cancel=cancel,
+                progress=progress,
             )

@@ -114,6 +114,10 @@ class Snapshot:
         self._shared = False  # a handed-out context sees the lists above
         self.total = 0
         self.annotation_mark = 0  # highest annotation id this snapshot has applied
+        # Usage calibration (BEHAVIOUR.md §5): the API's (prompt, completion) figures and the
+        # correction they imply, kept through later patches so appends add only estimates.
+        self.api: tuple[int, int] | None = None
+        self.api_delta = 0
         self._defaults: dict[str, Priority] = {}
 
     # -- building ---------------------------------------------------------------------------
@@ -283,6 +287,13 @@ class Snapshot:
             del lst[i]
         self.total -= self.entries[pos].tokens
 
+    def calibrate(self, prompt: int, completion: int, delta: int | None = None) -> None:
+        """Make the compiled total equal the API's ``prompt`` figure (or apply a known delta)."""
+        if delta is None:
+            delta = prompt - (self.total + REPLY_PRIMER if self._messages else 0)
+        self.api = (prompt, completion)
+        self.api_delta = delta
+
     # -- output -----------------------------------------------------------------------------
 
     def context(
@@ -299,6 +310,9 @@ class Snapshot:
                 for m, p in zip(self._messages, self._pos, strict=True)
             )
             total = _recount(self.counter, messages) if count else 0
+        if self.api is not None and count:
+            total += self.api_delta
+            token_source = f"api:{self.api[0]}+{self.api[1]}"
         self._shared = True
         return CompiledContext(
             messages=messages,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from core.errors import TractError
+from core.errors import LLMConfigError, TractError
 from core.llm.config import LLMSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -146,7 +146,7 @@ class OpenAICompatibleClient:
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
         headers = {"Authorization": f"Bearer {self.settings.api_key}"}
-        url = self.settings.endpoint
+        url = _display_url(self.settings.endpoint)
         attempts = max(1, self.settings.max_attempts)
         last: LLMError | None = None
         for attempt in range(1, attempts + 1):
@@ -154,7 +154,10 @@ class OpenAICompatibleClient:
                 raise LLMCancelled("LLM call cancelled")
             retry_after: float | None = None
             try:
-                resp = self._http.post(url, json=body, headers=headers)
+                resp = self._http.post(self.settings.endpoint, json=body, headers=headers)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+                # A bad base URL never heals: no retry (InvalidURL is no HTTPError at all).
+                raise LLMConfigError(f"LLM endpoint {url} is not a valid http(s) URL") from None
             except httpx.TimeoutException:
                 last = LLMError(f"LLM endpoint {url} timed out after {self.settings.timeout:g} s")
             except httpx.HTTPError as exc:
@@ -175,6 +178,10 @@ class OpenAICompatibleClient:
                 elif resp.status_code >= 400:
                     raise LLMError(
                         f"LLM endpoint {url} rejected the request (HTTP {resp.status_code})"
+                    )
+                elif not 200 <= resp.status_code < 300:  # e.g. a redirect httpx did not follow
+                    raise LLMError(
+                        f"LLM endpoint {url} answered HTTP {resp.status_code}, not a completion"
                     )
                 else:
                     try:
@@ -203,3 +210,14 @@ def _retry_after(resp: httpx.Response) -> float | None:
         return float(value)
     except ValueError:
         return None
+
+
+def _display_url(url: str) -> str:
+    """The URL for messages: credentials in it (``https://user:key@host``) are masked."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return "(invalid URL)"
+    if parsed.userinfo:
+        return str(parsed.copy_with(username=None, password=None))
+    return url

@@ -28,6 +28,7 @@ from core.storage.repositories import UnitOfWork
 # a commit or two), then a wider one before giving up and compiling in full.
 INCREMENTAL_WINDOWS = (4, 64)
 CACHE_SIZE = 8
+CALIBRATIONS_KEPT = 64
 
 
 class _Loader:
@@ -57,6 +58,9 @@ class Compiler:
         self._cache: OrderedDict[str, Snapshot] = OrderedDict()
         self._token_memo: dict[str, int] = {}
         self._lock = threading.RLock()
+        # head -> (prompt, completion, delta) from record_usage; survives clear() because a
+        # hash names immutable content, and re-applies when that head is rebuilt.
+        self._calibrations: OrderedDict[str, tuple[int, int, int]] = OrderedDict()
 
     def clear(self) -> None:
         """Structural operations (merge, compress, import, rebase, GC) invalidate the cache."""
@@ -113,6 +117,31 @@ class Compiler:
             snap = self._cached(uow, head)
             return snap.context(source, include_edit_annotations=include_edit_annotations)
 
+    def calibrate(
+        self, uow: UnitOfWork, head: str, prompt: int, completion: int
+    ) -> CompiledContext:
+        """Usage calibration: ``head`` now compiles to ``prompt`` tokens, labelled ``api:``."""
+        with self._lock:
+            snap = self._cached(uow, head)
+            snap.calibrate(prompt, completion)
+            self._calibrations[head] = (prompt, completion, snap.api_delta)
+            self._calibrations.move_to_end(head)
+            while len(self._calibrations) > CALIBRATIONS_KEPT:
+                self._calibrations.popitem(last=False)
+            return snap.context(self.ctx.counter.source)
+
+    def _recalibrate(self, snap: Snapshot, hashes: Sequence[str] | None = None) -> None:
+        """Re-apply the newest calibration among ``hashes`` (default: the whole sequence)."""
+        if not self._calibrations:
+            return
+        if hashes is None:
+            found = [(snap.index[h], h) for h in self._calibrations if h in snap.index]
+            newest = max(found)[1] if found else None
+        else:
+            newest = next((h for h in reversed(hashes) if h in self._calibrations), None)
+        if newest is not None:
+            snap.calibrate(*self._calibrations[newest])
+
     def _full(self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None) -> Snapshot:
         tract = self.ctx.tract_id
         mark = uow.annotations.max_id(tract)
@@ -131,7 +160,10 @@ class Compiler:
             self._cache.move_to_end(head)
             self._refresh_annotations(uow, snap)
             return snap
-        snap = self._extend_cached(uow, head) or self._full(uow, head)
+        snap = self._extend_cached(uow, head)
+        if snap is None:
+            snap = self._full(uow, head)
+            self._recalibrate(snap)
         self._cache[head] = snap
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -158,6 +190,7 @@ class Compiler:
                 newer.reverse()
                 priorities = uow.annotations.in_force([r.commit_hash for r in newer])
                 snap.append(newer, priorities, head)
+                self._recalibrate(snap, [r.commit_hash for r in newer])
                 return snap
         return None
 

@@ -149,6 +149,22 @@ class CommitRepository(ABC):
     def delete_many(self, hashes: Sequence[str]) -> None:
         """Delete commits, nulling children's parent_hash and others' response_to first."""
 
+    @abstractmethod
+    def search(
+        self,
+        tract_id: str,
+        *,
+        text: str | None = None,
+        content_type: str | None = None,
+        role: str | None = None,
+        role_types: Sequence[str] = (),
+        limit: int = 1000,
+    ) -> list[str]:
+        """Commit hashes, newest first, whose message or payload text contains ``text``
+        (case-insensitive, literally: LIKE wildcards are escaped), of ``content_type``, and of
+        ``role`` (a dialogue with that role, or a commit of one of ``role_types``: the content
+        types whose messages always have that role). One streamed query; at most ``limit``."""
+
 
 class CommitParentRepository(ABC):
     @abstractmethod

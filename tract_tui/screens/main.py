@@ -9,14 +9,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from tract_tui.gateway import StoreGateway
+from tract_tui.screens.main_actions import MainActions
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.graph_view import GraphView
+from tract_tui.widgets.messages import HighlightCommits, JumpToCommit, StoreChanged
+from tract_tui.widgets.search_bar import SearchBar
 from tract_tui.widgets.status_bar import StatusBar
 
 NARROW = 100
 
 
-class MainScreen(Screen[None]):
+class MainScreen(MainActions, Screen[None]):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }
@@ -36,9 +39,11 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with TabbedContent(id="views", initial="graph"):
-            with TabPane("Graph", id="graph"), Horizontal(classes="split"):
-                yield GraphView(self.gateway, id="graph-view")
-                yield DetailPane(self.gateway, id="graph-detail")
+            with TabPane("Graph", id="graph"):
+                with Horizontal(classes="split"):
+                    yield GraphView(self.gateway, id="graph-view")
+                    yield DetailPane(self.gateway, id="graph-detail")
+                yield SearchBar(id="search-bar")
             with TabPane("Events", id="events"):
                 yield from self.compose_events()
             with TabPane("Records", id="records"):
@@ -46,26 +51,55 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def compose_events(self) -> ComposeResult:
-        from tract_tui.widgets.placeholders import Placeholder
+        from tract_tui.widgets.events_panel import EventsPanel
 
-        yield Placeholder("Operation events")
+        yield EventsPanel(self.gateway, id="events-panel", classes="split")
 
     def compose_records(self) -> ComposeResult:
-        from tract_tui.widgets.placeholders import Placeholder
+        from tract_tui.widgets.records_panel import RecordsPanel
 
-        yield Placeholder("Compile records")
+        yield RecordsPanel(self.gateway, id="records-panel", classes="split")
+
+    # -- cross-panel messages from the events and records panels ----------------------------
+
+    def on_highlight_commits(self, message: HighlightCommits) -> None:
+        graph = self.query_one(GraphView)
+        graph.highlight_sources = message.sources
+        graph.highlight_results = message.results
+        graph.refresh()
+
+    def on_jump_to_commit(self, message: JumpToCommit) -> None:
+        from core.views.graph import GraphMode
+
+        graph = self.query_one(GraphView)
+        self.show_view("graph")
+        graph.focus()
+        if message.unreachable and not graph.mode.show_unreachable:
+            # Compression sources are unreachable: show those, then select it once rescanned.
+            graph.mode = GraphMode(show_unreachable=True, first_parent=False)
+            self.notify("Showing unreachable commits (compression sources)", timeout=3)
+            graph.reload(keep=message.commit_hash)
+        else:
+            graph.goto_hash(message.commit_hash)
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self.query_one(GraphView).reload()
 
     def on_mount(self) -> None:
         status = self.query_one(StatusBar)
         status.store = self.gateway.display
         self.query_one(GraphView).focus()
         self.query_one(GraphView).reload()
+        self.start_live(getattr(self.app, "poll_interval", 0.5))
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "narrow")
+        self.query_one(Footer).compact = self.size.width < NARROW  # more keys fit at 80 columns
 
     def on_graph_view_selected(self, message: GraphView.Selected) -> None:
-        self.query_one("#graph-detail", DetailPane).show(message.commit_hash)
+        detail = self.query_one("#graph-detail", DetailPane)
+        if message.commit_hash != detail.commit_hash:  # a reload re-announces the same commit
+            detail.show(message.commit_hash)
         graph = self.query_one(GraphView)
         refs = graph.refs
         status = self.query_one(StatusBar)

@@ -37,6 +37,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.gateway = gateway
         self.commit_hash: str | None = None
+        self._rendered: str | None = None
         self.body = Static(Text("No commit selected", style="dim"))
 
     def compose(self):
@@ -57,7 +58,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         if message.commit_hash != self.commit_hash:
             return
         self.body.update(render_detail(message.detail))
-        self.scroll_home(animate=False)
+        if message.commit_hash != self._rendered:  # a refresh of the same commit keeps scroll
+            self._rendered = message.commit_hash
+            self.scroll_home(animate=False)
 
     def action_back(self) -> None:
         self.app.action_focus_previous()

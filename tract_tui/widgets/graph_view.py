@@ -28,6 +28,7 @@ from core.views.lane_render import UNICODE, render_row
 from core.views.text import first_line
 from tract_tui.actions import bindings_for
 from tract_tui.gateway import RefsState, StoreGateway
+from tract_tui.widgets.graph_actions import GraphActions
 from tract_tui.widgets.graph_style import (
     LANE_COLOURS,
     format_tokens,
@@ -40,7 +41,7 @@ DETAIL_MARGIN = 60  # rows fetched above and below the viewport
 DETAIL_CACHE = 4000
 
 
-class GraphView(ScrollView, can_focus=True):
+class GraphView(GraphActions, ScrollView, can_focus=True):
     """Every branch of the tract as lanes, one commit per line."""
 
     BINDINGS = bindings_for("graph")
@@ -58,6 +59,7 @@ class GraphView(ScrollView, can_focus=True):
         "graph--match",
         "graph--placeholder",
         "graph--skipped",
+        "graph--filtered",
     }
     DEFAULT_CSS = """
     GraphView {
@@ -75,7 +77,8 @@ class GraphView(ScrollView, can_focus=True):
     GraphView > .graph--mark { color: $warning; text-style: bold; }
     GraphView > .graph--source { background: $error 25%; }
     GraphView > .graph--result { background: $success 25%; }
-    GraphView > .graph--match { text-style: underline; }
+    GraphView > .graph--match { text-style: bold underline; }
+    GraphView > .graph--filtered { color: $text-disabled; }
     GraphView > .graph--placeholder { color: $text-disabled; }
     GraphView > .graph--skipped { color: $text-muted; text-style: strike; }
     """
@@ -116,6 +119,9 @@ class GraphView(ScrollView, can_focus=True):
         self.highlight_sources: frozenset[str] = frozenset()
         self.highlight_results: frozenset[str] = frozenset()
         self.matches: frozenset[str] = frozenset()
+        self.filter_matches = False  # dim the rows that do not match
+        self._goto_pending: str | None = None
+        self._stale: dict[str, RowInfo] = {}  # details of the previous scan, until refetched
         self.glyphs = UNICODE
         self._graph_width = 2
 
@@ -123,7 +129,7 @@ class GraphView(ScrollView, can_focus=True):
 
     def reload(self, *, keep: str | None = None) -> None:
         """Re-read refs and rows from the store; keep the selection by hash."""
-        keep = keep or self.selected_hash
+        keep = keep or self._want_selection or self.selected_hash
         self._generation += 1
         self._want_selection = keep
         self._scan(self._generation, self.mode)
@@ -154,6 +160,9 @@ class GraphView(ScrollView, can_focus=True):
             return
         self.model = model
         self.refs = refs
+        # Keep showing the old details until the new ones arrive: a reload (live update)
+        # must not flash placeholders over every row.
+        self._stale = dict(self.details)
         self.details.clear()
         self._pending.clear()
 
@@ -175,6 +184,7 @@ class GraphView(ScrollView, can_focus=True):
         self._request_details()
         if self.cursor == 0 or message.complete:
             self.post_message(self.Selected(self.selected_hash))
+        self.rows_arrived(message.complete)
 
     def _update_size(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.model))
@@ -330,13 +340,16 @@ class GraphView(ScrollView, can_focus=True):
             strip = strip.apply_style(self.get_component_rich_style("graph--source"))
         elif commit_hash in self.highlight_results:
             strip = strip.apply_style(self.get_component_rich_style("graph--result"))
+        elif self.filter_matches and commit_hash not in self.matches:
+            dim = self.get_component_rich_style("graph--filtered")  # over the lane colours
+            strip = Strip(Segment.apply_style(strip, post_style=dim), strip.cell_length)
         strip = strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
         style = self.get_component_rich_style("graph--cursor") if row == self.cursor else base
         return strip.extend_cell_length(width, style)
 
     def _row_segments(self, commit_hash: str, row: int) -> list[Segment]:
         style = self.get_component_rich_style
-        info = self.details.get(commit_hash)
+        info = self.details.get(commit_hash) or self._stale.get(commit_hash)
         dim = self.model.unreachable[row]
         hash_style = style("graph--dim") if dim else style("graph--hash")
         out = [

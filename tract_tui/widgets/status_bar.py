@@ -20,6 +20,7 @@ class StatusBar(Static):
     detached: reactive[bool] = reactive(False)
     rows: reactive[str] = reactive("")
     activity: reactive[str] = reactive("")
+    matches: reactive[str] = reactive("")  # "3/17 matches" while a search is active
 
     def render(self) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -37,6 +38,8 @@ class StatusBar(Static):
             out.append("  no commits yet", style="dim")
         if self.rows:
             out.append(f"  {self.rows}", style="dim")
+        if self.matches:
+            out.append(f"  {self.matches}", style="bold")
         if self.activity:
             out.append(f"  {self.activity}", style="italic")
         return out

@@ -342,6 +342,28 @@ class SqlCommitRepository(CommitRepository):
             .values(parent_hash=parent_hash)
         )
 
+    def search(
+        self,
+        tract_id: str,
+        *,
+        text: str | None = None,
+        content_type: str | None = None,
+        role: str | None = None,
+        role_types: Sequence[str] = (),
+        limit: int = 1000,
+    ) -> list[str]:
+        from core.storage.sqla.search import search_commits
+
+        return search_commits(
+            self.conn,
+            tract_id,
+            text=text,
+            content_type=content_type,
+            role=role,
+            role_types=role_types,
+            limit=limit,
+        )
+
     def delete_many(self, hashes: Sequence[str]) -> None:
         c = s.commits.c
         for batch in chunks(unique(hashes)):
