@@ -8,14 +8,11 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    String,
     and_,
     bindparam,
-    cast,
     delete,
     func,
     insert,
-    literal,
     select,
     text,
     union,
@@ -94,45 +91,25 @@ class SqlCommitRepository(CommitRepository):
         )
         return [r[0] for r in rows if r[0].startswith(lo)]
 
-    def _chain_cte(self, head: str, limit: int | None):
-        """The first-parent walk from ``head``.
-
-        Unbounded walks use UNION over the hash alone, so a corrupt store with a parent cycle
-        still terminates; the caller restores chain order with :func:`_order_chain`. Bounded
-        walks carry a depth and stop at ``limit``.
-        """
-        c = s.commits.c
+    def _walk(self, head: str, limit: int | None) -> list[str]:
+        """Hashes of the first-parent chain from ``head``, newest first (cycle-safe)."""
         if limit is None:
-            chain = select(_typed(head).label("h")).cte("chain", recursive=True)
-            step = (
-                select(c.parent_hash)
-                .select_from(chain.join(s.commits, c.commit_hash == chain.c.h))
-                .where(c.parent_hash.is_not(None))
-            )
-            return chain.union(step)
-        chain = select(_typed(head).label("h"), literal(0).label("d")).cte("chain", recursive=True)
-        step = (
-            select(c.parent_hash, (chain.c.d + 1).label("d"))
-            .select_from(chain.join(s.commits, c.commit_hash == chain.c.h))
-            .where(c.parent_hash.is_not(None), chain.c.d + 1 < limit)
-        )
-        return chain.union_all(step)
+            limit = int(self.conn.execute(st.commits_in_tract_of(), {"head": head}).scalar_one())
+            limit += 1
+        rows = self.conn.execute(st.chain_walk(), {"head": head, "limit": limit}).all()
+        return [r[0] for r in _order_chain(head, rows)]
 
     def first_parent_chain(
         self, head: str, *, limit: int | None = None, stop_at: Iterable[str] = ()
     ) -> list[CommitInfo]:
-        chain = self._chain_cte(head, limit)
-        rows = self.conn.execute(
-            select(*COMMIT_COLUMNS).select_from(
-                chain.join(s.commits, s.commits.c.commit_hash == chain.c.h)
-            )
-        ).all()
         stops = set(stop_at)
-        out: list[CommitInfo] = []
-        for r in _order_chain(head, rows, parent=2):  # COMMIT_COLUMNS: parent is third
-            if r.commit_hash in stops:
+        hashes: list[str] = []
+        for h in self._walk(head, limit):
+            if h in stops:
                 break
-            out.append(commit_from_row(r))
+            hashes.append(h)
+        rows = self.get_many(hashes)
+        out = [rows[h] for h in hashes if h in rows]
         return out
 
     def compile_chain(
@@ -211,14 +188,7 @@ class SqlCommitRepository(CommitRepository):
         return out
 
     def first_parent_hashes(self, head: str, *, limit: int | None = None) -> list[str]:
-        chain = self._chain_cte(head, limit)
-        c = s.commits.c
-        rows = self.conn.execute(
-            select(c.commit_hash, c.parent_hash).select_from(
-                chain.join(s.commits, c.commit_hash == chain.c.h)
-            )
-        ).all()
-        return [r.commit_hash for r in _order_chain(head, rows)]
+        return self._walk(head, limit)
 
     def ancestors(self, heads: Iterable[str], *, merge_parents: bool = True) -> set[str]:
         seeds = unique(heads)
@@ -422,11 +392,6 @@ class SqlCommitParentRepository(CommitParentRepository):
             )
             n += int(res.rowcount or 0)
         return n
-
-
-def _typed(value: str) -> Any:
-    # Typed like commits.commit_hash: PostgreSQL needs both terms of a recursive CTE to agree.
-    return cast(literal(value), String(64))
 
 
 def _order_chain(head: str, rows: Sequence[Any], parent: int = 1) -> list[Any]:

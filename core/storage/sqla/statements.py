@@ -241,3 +241,33 @@ def graph_page(keyed: bool) -> Executable:
             )
         )
     return stmt
+
+
+@cache
+def chain_walk() -> Executable:
+    """(commit_hash, parent_hash) along first parents from :head, at most :limit rows.
+
+    Each step is one primary-key lookup; the depth bound keeps a stored cycle finite.
+    """
+    c = s.commits.c
+    anchor = (
+        select(c.commit_hash.label("h"), c.parent_hash.label("p"), literal_column("0").label("d"))
+        .where(c.commit_hash == bindparam("head"))
+        .cte("walk", recursive=True)
+    )
+    p = aliased(s.commits, name="p")
+    step = (
+        select(p.c.commit_hash, p.c.parent_hash, (anchor.c.d + 1).label("d"))
+        .select_from(p.join(anchor, p.c.commit_hash == anchor.c.p))
+        .where(anchor.c.d + 1 < bindparam("limit"))
+    )
+    walk = anchor.union_all(step)
+    return select(walk.c.h, walk.c.p)
+
+
+@cache
+def commits_in_tract_of() -> Executable:
+    """How many commits share :head's tract (the depth bound of a full walk)."""
+    c = s.commits.c
+    tract = select(c.tract_id).where(c.commit_hash == bindparam("head")).scalar_subquery()
+    return select(func.count()).select_from(s.commits).where(c.tract_id == tract)
