@@ -1,0 +1,166 @@
+"""The compile diff: what changed from one compile record to another.
+
+Commits kept, added and removed (each removal explained through the operation events:
+"compressed into 3f2a…"), commits re-created under a new hash, and messages whose text
+changed, as a text diff. ``m`` switches unified / side by side (side by side needs 100
+columns; narrower terminals stay unified and say so), ``o`` shows only changes, ``escape``
+closes. The diff is computed and laid out in a worker; the view draws only visible lines.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from core.operations.record_diff import RecordDiff
+from core.views.records import RecordRow
+from core.views.text import display_line
+from tract_tui.gateway import StoreGateway
+from tract_tui.timefmt import absolute
+from tract_tui.widgets.diff_lines import Line, build_lines, recreated
+from tract_tui.widgets.diff_view import DiffView
+
+SIDE_BY_SIDE_MIN = 100
+
+
+class CompileDiffScreen(Screen[None]):
+    # The keys (context "diff") live on the DiffView, which has the focus and calls back here.
+    DEFAULT_CSS = """
+    CompileDiffScreen > #diff-head { height: auto; background: $boost; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis; }
+    CompileDiffScreen > DiffView { height: 1fr; }
+    """
+
+    class _Ready(Message):
+        def __init__(
+            self, key: tuple[bool, bool], diff: RecordDiff | None, lines: list[Line], error: str
+        ) -> None:
+            super().__init__()
+            self.key = key
+            self.diff = diff
+            self.lines = lines
+            self.error = error
+
+    def __init__(self, gateway: StoreGateway, a: RecordRow, b: RecordRow) -> None:
+        super().__init__()
+        self.gateway = gateway
+        self.a = a
+        self.b = b
+        self.diff: RecordDiff | None = None
+        self.want_side_by_side = False
+        self.only_changes = False
+        self.error = ""
+        self.head = Static(id="diff-head")
+        self.view = DiffView(gateway, id="diff-view")
+
+    def compose(self) -> ComposeResult:
+        yield self.head
+        yield self.view
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.view.focus()
+        self._render_head()
+        self._compute(self._key())
+
+    @property
+    def side_by_side(self) -> bool:
+        """Side by side when asked for and there is room for two columns."""
+        return self.want_side_by_side and self.size.width >= SIDE_BY_SIDE_MIN
+
+    def _key(self) -> tuple[bool, bool]:
+        return (self.side_by_side, self.only_changes)
+
+    @work(thread=True, exclusive=True, group="compile-diff", exit_on_error=False)
+    def _compute(self, key: tuple[bool, bool], diff: RecordDiff | None = None) -> None:
+        try:
+            if diff is None:
+                diff = self.gateway.diff_records(self.a.record_id, self.b.record_id)
+            lines = build_lines(diff, side_by_side=key[0], only_changes=key[1])
+        except Exception as error:  # reads only; say why in the header
+            self.post_message(self._Ready(key, None, [], str(error)))
+            return
+        self.post_message(self._Ready(key, diff, lines, ""))
+
+    def on_compile_diff_screen__ready(self, message: _Ready) -> None:
+        if message.error:
+            self.error = message.error
+            self._render_head()
+            self.notify(message.error, severity="error", markup=False)
+            return
+        self.diff = message.diff
+        self._render_head()
+        if message.key == self._key():
+            self.view.show(message.lines, side_by_side=message.key[0])
+        else:  # the mode changed while this was being laid out
+            self._compute(self._key(), self.diff)
+
+    def _relayout(self) -> None:
+        self._render_head()
+        if self.diff is not None:
+            self._compute(self._key(), self.diff)
+
+    def action_toggle_mode(self) -> None:
+        self.want_side_by_side = not self.want_side_by_side
+        if self.want_side_by_side and not self.side_by_side:
+            self.notify(
+                f"Side by side needs {SIDE_BY_SIDE_MIN} columns; showing unified",
+                severity="warning",
+            )
+        self._relayout()
+
+    def action_toggle_only_changes(self) -> None:
+        self.only_changes = not self.only_changes
+        self._relayout()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def on_resize(self) -> None:
+        if (
+            self.diff is not None
+            and self.want_side_by_side
+            and self.view.side_by_side != (self.side_by_side)
+        ):
+            self._relayout()
+
+    def _render_head(self) -> None:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        out.append("Compile diff", style="bold")
+        for name, row in (("a", self.a), ("b", self.b)):
+            out.append(f"\n{name} ", style="bold")
+            out.append(row.record_id[:8], style="yellow")
+            out.append(f"  {absolute(row.created_at)}  head ")
+            out.append(row.head_hash[:8] or "(empty)", style="yellow")
+            out.append(f"  {row.commit_count} commits  {row.token_count:,} tokens")
+            out.append(f"  {display_line(row.token_source or '—')}", style="dim")
+        out.append("\n")
+        diff = self.diff
+        if self.error:
+            out.append(f"Cannot diff: {display_line(self.error)}", style="bold red")
+        elif diff is None:
+            out.append("Computing the diff…", style="dim")
+        else:
+            delta = diff.token_delta
+            sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+            out.append(f"tokens {diff.a.token_count:,} → {diff.b.token_count:,} ")
+            out.append(f"({sign}{abs(delta):,})", style="green" if delta <= 0 else "yellow")
+            if not diff.tokens_comparable:
+                out.append(" (different token sources)", style="dim")
+            pairs = len(recreated(diff))
+            out.append(
+                f"   removed {len(diff.removed) - pairs} · added {len(diff.added) - pairs}"
+                f" · re-created {pairs} · text changed {len(diff.changed)}"
+                f" · kept {len(diff.kept)}",
+                style="dim",
+            )
+        mode = "side by side" if self.side_by_side else "unified"
+        if self.want_side_by_side and not self.side_by_side:
+            mode = f"unified (side by side needs {SIDE_BY_SIDE_MIN} columns)"
+        shown = "only changes" if self.only_changes else "everything"
+        out.append(f"\nview: {mode} · showing {shown}", style="italic")
+        self.head.update(out)

@@ -1,0 +1,388 @@
+"""The operation-event panel: every compress / reorganize / import / revert, newest first.
+
+The list is a paged Line API view (thousands of events cost one page). The detail pane shows
+an event's sources and results side by side — sources are the originals it consumed, kept
+but unreachable — plus its parameters. Selecting an event highlights both sets in the graph;
+``enter`` jumps to the first result, ``o`` to the first source, ``r`` reverts (after asking,
+because it moves a branch). Stored text is data: only ``Text`` built from safe strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static
+
+from core.operations.compress import RevertResult
+from core.views.events import EventRow
+from core.views.graph_rows import RowInfo
+from core.views.text import display_line, first_line
+from tract_tui.actions import bindings_for
+from tract_tui.gateway import StoreGateway
+from tract_tui.screens.confirm import ConfirmScreen
+from tract_tui.timefmt import absolute, relative, short_absolute
+from tract_tui.widgets.graph_style import format_tokens
+from tract_tui.widgets.messages import HighlightCommits, JumpToCommit, StoreChanged
+from tract_tui.widgets.virtual_list import VirtualList, cell, pane_hidden
+
+SHOWN_COMMITS = 100  # per side; an event of 5,000 sources shows the first 100 and a count
+REVERTIBLE = ("compress", "reorganize")
+DEBOUNCE = 0.08  # seconds the cursor rests on an event before its commits are fetched
+
+
+def count(n: int) -> str:
+    return str(n) if n < 100_000 else format_tokens(n)
+
+
+def tokens_text(row: EventRow) -> str:
+    """``1727 → 90 (5%)``; a dash when the event moved no tokens (an import)."""
+    if not row.tokens_before and not row.tokens_after:
+        return "—"
+    if not row.tokens_before:
+        return f"0 → {count(row.tokens_after)}"
+    pct = row.ratio * 100
+    share = "<1%" if 0 < pct < 0.5 else f"{pct:.0f}%"
+    return f"{count(row.tokens_before)} → {count(row.tokens_after)} ({share})"
+
+
+def by_text(row: EventRow) -> str:
+    parts = [p for p in (row.summarizer, row.model) if p]
+    return display_line("/".join(parts)) if parts else "—"
+
+
+def commit_text(info: RowInfo | None) -> str:
+    """A commit's first line without the ``<type>: `` prefix its default message carries."""
+    if info is None:
+        return ""
+    message = info.message
+    prefix = f"{info.content_type}: "
+    if message.startswith(prefix):
+        message = message[len(prefix) :]
+    return first_line(message, 300)
+
+
+class EventList(VirtualList[EventRow]):
+    BINDINGS = bindings_for("events")
+    empty_text = "No operation events yet (compress a range with z in the graph)"
+
+    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.gateway = gateway
+
+    def fetch(self, offset: int, limit: int) -> tuple[Sequence[EventRow], int]:
+        page = self.gateway.events_page(offset, limit)
+        return page.rows, page.total
+
+    def header(self) -> str:
+        return (
+            f" {cell('type', 10)} {cell('when', 8)} {cell('time (UTC)', 11)} "
+            f"{cell('branch', 10)} {cell('tokens', 18)} by"
+        )
+
+    def row_key(self, row: EventRow) -> str:
+        return row.event_id
+
+    def render_row(self, row: EventRow, index: int) -> list[Segment]:
+        now = self.now
+        return [
+            Segment(" "),
+            Segment(cell(display_line(row.event_type), 10), self.part("accent")),
+            Segment(" "),
+            Segment(cell(relative(row.created_at, now), 8), self.part("dim")),
+            Segment(" "),
+            Segment(cell(short_absolute(row.created_at), 11), self.part("dim")),
+            Segment(" "),
+            Segment(cell(display_line(row.branch or "—"), 10), self.part("good")),
+            Segment(" "),
+            Segment(cell(tokens_text(row), 18)),
+            Segment(" "),
+            Segment(by_text(row), self.part("dim")),
+        ]
+
+    def _panel(self) -> EventsPanel:
+        return self.query_ancestor(EventsPanel)
+
+    def action_open(self) -> None:
+        self._panel().jump(results=True)
+
+    def action_jump_sources(self) -> None:
+        self._panel().jump(results=False)
+
+    def action_revert(self) -> None:
+        self._panel().revert()
+
+
+class EventDetail(VerticalScroll, can_focus=True):
+    """One event: what it is, its sources and results side by side, its parameters."""
+
+    BINDINGS = bindings_for("detail")
+
+    class _Commits(Message):
+        def __init__(self, event_id: str, infos: dict[str, RowInfo]) -> None:
+            super().__init__()
+            self.event_id = event_id
+            self.infos = infos
+
+    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.gateway = gateway
+        self.row: EventRow | None = None
+        self.loaded: str | None = None  # the event whose commit details are shown
+        self._timer: Timer | None = None
+        self.head = Static(Text("No event selected", style="dim"), classes="event-head")
+        self.sources = Static(classes="event-side")
+        self.results = Static(classes="event-side")
+        self.params = Static(classes="event-params")
+
+    def compose(self) -> ComposeResult:
+        yield self.head
+        with Horizontal(classes="event-sides"):
+            yield self.sources
+            yield self.results
+        yield self.params
+
+    def show(self, row: EventRow | None) -> None:
+        self.row = row
+        if row is None:
+            self.head.update(Text("No event selected", style="dim"))
+            for part in (self.sources, self.results, self.params):
+                part.update("")
+            return
+        self.head.update(render_head(row, self.query_ancestor(EventsPanel).event_list.now))
+        self.params.update(render_params(row))
+        self.sources.update(render_side(row, "sources", None))
+        self.results.update(render_side(row, "results", None))
+        self.scroll_home(animate=False)
+        # Debounced: holding j over many events starts one fetch, for where it stops.
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, lambda: self._start(row))
+
+    def _start(self, row: EventRow) -> None:
+        self._timer = None
+        if self.row is row:
+            self._load(row)
+
+    @work(thread=True, exclusive=True, group="event-commits", exit_on_error=False)
+    def _load(self, row: EventRow) -> None:
+        wanted = [*row.sources[:SHOWN_COMMITS], *row.results[:SHOWN_COMMITS]]
+        try:
+            infos = self.gateway.row_details(wanted)
+        except Exception:  # the columns keep their hashes; details are a nicety
+            infos = {}
+        self.post_message(self._Commits(row.event_id, infos))
+
+    def on_event_detail__commits(self, message: _Commits) -> None:
+        if self.row is None or message.event_id != self.row.event_id:
+            return
+        self.sources.update(render_side(self.row, "sources", message.infos))
+        self.results.update(render_side(self.row, "results", message.infos))
+        self.loaded = message.event_id
+
+    def action_jump(self) -> None:
+        self.query_ancestor(EventsPanel).jump(results=True)
+
+    def action_back(self) -> None:
+        self.query_ancestor(EventsPanel).event_list.focus()
+
+
+def render_head(row: EventRow, now: datetime) -> Text:
+    out = Text(no_wrap=True, overflow="ellipsis")
+    out.append(display_line(row.event_type), style="bold")
+    out.append(f" {row.event_id[:12]}", style="yellow")
+    if row.branch:
+        out.append(" on ")
+        out.append(display_line(row.branch), style="bold green")
+    out.append(f"\n{absolute(row.created_at)} UTC ({relative(row.created_at, now)})", style="dim")
+    out.append(f"\ntokens {tokens_text(row)}  by {by_text(row)}")
+    return out
+
+
+def render_side(row: EventRow, side: str, infos: dict[str, RowInfo] | None) -> Text:
+    hashes = row.sources if side == "sources" else row.results
+    out = Text(no_wrap=True, overflow="ellipsis")
+    out.append(
+        f"{side.capitalize()} ({len(hashes)})\n",
+        style="bold red" if side == "sources" else "bold green",
+    )
+    if side == "sources" and row.event_type == "compress":
+        out.append("unreachable originals\n", style="dim")
+    elif side == "results" and row.event_type == "compress":
+        out.append("on the branch\n", style="dim")
+    if not hashes:
+        out.append("none\n", style="dim")
+    for h in hashes[:SHOWN_COMMITS]:
+        info = None if infos is None else infos.get(h)
+        out.append(("◌ " if side == "sources" else "Σ ") + h[:8], style="yellow")
+        if infos is None:
+            out.append(" …\n", style="dim")
+            continue
+        if info is None:
+            out.append(" (no longer stored)\n", style="dim")
+            continue
+        out.append(f" {display_line(info.badge):<4} {info.token_count:>5}\n", style="dim")
+        out.append("  " + commit_text(info) + "\n")
+    if len(hashes) > SHOWN_COMMITS:
+        out.append(f"… and {len(hashes) - SHOWN_COMMITS} more\n", style="dim")
+    return out
+
+
+def render_params(row: EventRow) -> Text:
+    params = row.params or {}
+    out = Text()
+    out.append("Parameters\n", style="bold")
+    if row.params is None:
+        out.append(
+            "written by tract-ai: no parameters or branch heads recorded (cannot be reverted)\n",
+            style="dim",
+        )
+        return out
+    lines: list[tuple[str, str]] = []
+    for key in ("target_tokens", "instructions"):
+        if key in params:
+            lines.append((key, "—" if params[key] is None else display_line(params[key])))
+    if "head_before" in params or "head_after" in params:
+        before = str(params.get("head_before") or "nothing")[:8]
+        after = str(params.get("head_after") or "nothing")[:8]
+        lines.append(("head", f"{before} → {after}"))
+    for key in ("replayed", "preserved", "dropped"):
+        value = params.get(key)
+        if isinstance(value, dict | list):
+            lines.append((key, str(len(value))))
+    for key in ("reverted_event", "reverted_type", "prompt_version", "token_basis"):
+        if params.get(key):
+            lines.append((key, display_line(params[key])))
+    for key, value in lines:
+        out.append(f"{key:<15}", style="dim")
+        out.append(value + "\n")
+    return out
+
+
+class EventsPanel(Horizontal):
+    """List + detail; owns the jump and revert behaviour for both."""
+
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    EventsPanel > EventList { width: 3fr; }
+    EventsPanel > EventDetail { width: 2fr; border-left: tall $panel; padding: 0 1; }
+    EventsPanel .event-sides { height: auto; margin: 1 0; }
+    EventsPanel .event-side { width: 1fr; height: auto; padding-right: 1; }
+    EventsPanel .event-head, EventsPanel .event-params { height: auto; }
+    EventsPanel .event-side, EventsPanel .event-head { text-wrap: nowrap; text-overflow: ellipsis; }
+    MainScreen.narrow EventsPanel > EventList { width: 1fr; height: 3fr; }
+    MainScreen.narrow EventsPanel > EventDetail { width: 1fr; height: 2fr; border-left: none;
+        border-top: tall $panel; }
+    """
+
+    class _Reverted(Message):
+        def __init__(self, result: RevertResult | None, error: str | None) -> None:
+            super().__init__()
+            self.result = result
+            self.error = error
+
+    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.gateway = gateway
+        self.event_list = EventList(gateway, id="event-list")
+        self.detail = EventDetail(gateway, id="event-detail")
+
+    def compose(self) -> ComposeResult:
+        yield self.event_list
+        yield self.detail
+
+    def on_mount(self) -> None:
+        self.event_list.reload()
+
+    def reload(self) -> None:
+        self.event_list.reload()
+
+    def select_event(self, event_id: str) -> None:
+        self.event_list.select_key(event_id)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Our list, focused on purpose (on_show), may bring its tab forward; the detail pane,
+        # handed the focus because a tab switch hid the list, must not.
+        if event.widget is not self.event_list and pane_hidden(self):
+            event.stop()
+
+    def on_show(self) -> None:
+        # Switching to this tab hands the keys to the list. After the refresh: the graph,
+        # hidden by the switch, gives its focus away (to any focusable widget) meanwhile.
+        self.call_after_refresh(self.event_list.focus)
+
+    def on_virtual_list_highlighted(self, message: VirtualList.Highlighted) -> None:
+        message.stop()
+        row: EventRow | None = message.row
+        self.detail.show(row)
+        sources = frozenset(row.sources) if row else frozenset()
+        results = frozenset(row.results) if row else frozenset()
+        self.post_message(HighlightCommits(sources, results))
+
+    # -- jumps ------------------------------------------------------------------------------
+
+    def jump(self, *, results: bool) -> None:
+        row = self.event_list.selected
+        if row is None:
+            return
+        hashes = row.results if results else row.sources
+        if not hashes:
+            self.notify(f"This event has no {'results' if results else 'sources'}", markup=False)
+            return
+        # Sources of a compress are unreachable originals: the graph must show those.
+        self.post_message(JumpToCommit(hashes[0], unreachable=not results))
+
+    # -- revert -----------------------------------------------------------------------------
+
+    def revert(self) -> None:
+        row = self.event_list.selected
+        if row is None:
+            return
+        params = row.params or {}
+        if row.event_type not in REVERTIBLE or "head_before" not in params:
+            # Nothing to confirm: the core refuses (and says why) without writing anything.
+            self._revert(row.event_id)
+            return
+        branch = display_line(row.branch or "?")
+        back = str(params.get("head_before") or "")[:8] or "nothing"
+        kept = "summary" if row.event_type == "compress" else "rewritten"
+        title = f"Revert {display_line(row.event_type)} {row.event_id[:8]}… on {branch}?"
+        body = (
+            f"The branch moves back to {back}…; the {kept} commits stay stored "
+            "(unreachable, and linked from this event)."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._revert(row.event_id)
+
+        self.app.push_screen(ConfirmScreen(title, body, yes="Revert"), answered)
+
+    @work(thread=True, exclusive=True, group="event-revert", exit_on_error=False)
+    def _revert(self, event_id: str) -> None:
+        try:
+            result = self.gateway.revert(event_id)
+        except Exception as error:  # the core rolled back; nothing was written
+            self.post_message(self._Reverted(None, str(error)))
+            return
+        self.post_message(self._Reverted(result, None))
+
+    def on_events_panel__reverted(self, message: _Reverted) -> None:
+        if message.error is not None or message.result is None:
+            error = message.error or "revert failed"
+            self.notify(error, severity="error", title="Not reverted", markup=False)
+            return
+        r = message.result
+        head = r.head[:8] if r.head else "no commit"
+        branch = display_line(r.branch)
+        self.notify(f"Reverted {r.reverted_event[:8]}: {branch} is back at {head}", markup=False)
+        self.event_list.move_to(0)
+        self.reload()
+        self.post_message(StoreChanged())

@@ -1,0 +1,320 @@
+"""The compile-record panel: every recorded compile, newest first, and one record in detail.
+
+The list is a paged Line API view. A record shows its effective commits in order (a bounded
+table: the first 500), its tokens by role and by content type, and a reproducibility badge
+computed in a worker (does compiling its head as of its time give the same commits? if not,
+why). ``space`` marks up to two records; ``d`` opens the compile diff of the marked pair (or
+of the selected record and the one before it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+
+from core.operations.records import Reproduction
+from core.views.record_view import RecordView
+from core.views.records import RecordRow
+from core.views.text import display_line
+from tract_tui.actions import bindings_for
+from tract_tui.gateway import StoreGateway
+from tract_tui.timefmt import relative, short_absolute
+from tract_tui.widgets.messages import JumpToCommit
+from tract_tui.widgets.record_render import (
+    purpose_text,
+    render_badge,
+    render_breakdown,
+    render_summary,
+    source_label,
+)
+from tract_tui.widgets.virtual_list import VirtualList, cell, pane_hidden
+
+MARKS = ("①", "②")
+TABLE_LIMIT = 500
+DEBOUNCE = 0.12  # seconds the cursor rests on a record before it is loaded
+
+
+class RecordList(VirtualList[RecordRow]):
+    BINDINGS = bindings_for("records")
+    empty_text = "No compile records yet (C records a compile of HEAD)"
+
+    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.gateway = gateway
+        self.marks: list[RecordRow] = []
+
+    def fetch(self, offset: int, limit: int) -> tuple[Sequence[RecordRow], int]:
+        page = self.gateway.records_page(offset, limit)
+        return page.rows, page.total
+
+    def header(self) -> str:
+        return (
+            f"    {cell('when', 8)} {cell('time (UTC)', 11)} {cell('head', 8)} "
+            f"{cell('commits', 7, right=True)} {cell('tokens', 7, right=True)} "
+            f"{cell('counted by', 12)} purpose"
+        )
+
+    def row_key(self, row: RecordRow) -> str:
+        return row.record_id
+
+    def mark_of(self, row: RecordRow) -> str:
+        for i, marked in enumerate(self.marks):
+            if marked.record_id == row.record_id:
+                return MARKS[i]
+        return " "
+
+    def render_row(self, row: RecordRow, index: int) -> list[Segment]:
+        return [
+            Segment(" "),
+            Segment(cell(self.mark_of(row), 2), self.part("accent")),
+            Segment(" "),
+            Segment(cell(relative(row.created_at, self.now), 8), self.part("dim")),
+            Segment(" "),
+            Segment(cell(short_absolute(row.created_at), 11), self.part("dim")),
+            Segment(" "),
+            Segment(cell(row.head_hash[:8] or "(empty)", 8), self.part("accent")),
+            Segment(" "),
+            Segment(cell(str(row.commit_count), 7, right=True)),
+            Segment(" "),
+            Segment(cell(f"{row.token_count:,}", 7, right=True)),
+            Segment(" "),
+            Segment(cell(source_label(row.token_source), 12), self.part("dim")),
+            Segment(" "),
+            Segment(purpose_text(row, short=True)),
+        ]
+
+    def action_open(self) -> None:
+        self.query_ancestor(RecordsPanel).detail.table.focus()
+
+    def action_mark(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        kept = [m for m in self.marks if m.record_id != row.record_id]
+        if len(kept) == len(self.marks):  # not marked yet: mark it (the oldest mark drops)
+            kept = [*kept, row][-2:]
+        self.marks = kept
+        self.refresh()
+
+    def action_diff(self) -> None:
+        self.query_ancestor(RecordsPanel).open_diff()
+
+
+class RecordCommits(DataTable[str]):
+    """The record's effective commits; ``enter`` shows one in the graph."""
+
+    BINDINGS = bindings_for("detail")
+
+    def action_jump(self) -> None:
+        if self.row_count and self.cursor_row >= 0:
+            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
+            if key:
+                self.post_message(JumpToCommit(key))
+
+    def action_back(self) -> None:
+        self.query_ancestor(RecordsPanel).record_list.focus()
+
+
+class RecordDetail(VerticalScroll):
+    class _View(Message):
+        def __init__(self, record_id: str, view: RecordView | None, error: str | None) -> None:
+            super().__init__()
+            self.record_id = record_id
+            self.view = view
+            self.error = error
+
+    class _Reproduced(Message):
+        def __init__(self, record_id: str, rep: Reproduction | None, error: str | None) -> None:
+            super().__init__()
+            self.record_id = record_id
+            self.rep = rep
+            self.error = error
+
+    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.gateway = gateway
+        self.row: RecordRow | None = None
+        self._timer: Timer | None = None
+        self.summary = Static(Text("No record selected", style="dim"), classes="record-summary")
+        self.badge = Static(classes="record-badge")
+        self.breakdown = Static(classes="record-breakdown")
+        self.table = RecordCommits(cursor_type="row", zebra_stripes=False, id="record-commits")
+        self.note = Static(classes="record-note")
+
+    def compose(self) -> ComposeResult:
+        yield self.summary
+        yield self.badge
+        yield self.breakdown
+        yield self.table
+        yield self.note
+
+    def on_mount(self) -> None:
+        self.table.add_columns("#", "hash", "type", "tokens", "text")
+
+    def show(self, row: RecordRow | None) -> None:
+        self.row = row
+        self.table.clear()
+        for part in (self.badge, self.breakdown, self.note):
+            part.update("")
+        if row is None:
+            self.summary.update(Text("No record selected", style="dim"))
+            return
+        self.summary.update(render_summary(row, self.query_ancestor(RecordsPanel).list_now()))
+        self.badge.update(Text("… checking reproducibility", style="dim"))
+        self.breakdown.update(Text("… loading", style="dim"))
+        # Debounced: holding j over a hundred records must not start a hundred compiles
+        # (a thread worker cannot be stopped once it runs; only the last selection counts).
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, lambda: self._start(row.record_id))
+
+    def _start(self, record_id: str) -> None:
+        self._timer = None
+        if self.row is not None and self.row.record_id == record_id:
+            self._load(record_id)
+            self._reproduce(record_id)
+
+    @work(thread=True, exclusive=True, group="record-view", exit_on_error=False)
+    def _load(self, record_id: str) -> None:
+        try:
+            view = self.gateway.record_view(record_id, TABLE_LIMIT)
+        except Exception as error:  # reads only; show why and carry on
+            self.post_message(self._View(record_id, None, str(error)))
+            return
+        self.post_message(self._View(record_id, view, None))
+
+    @work(thread=True, exclusive=True, group="record-reproduce", exit_on_error=False)
+    def _reproduce(self, record_id: str) -> None:
+        try:
+            rep = self.gateway.reproduce(record_id)
+        except Exception as error:
+            self.post_message(self._Reproduced(record_id, None, str(error)))
+            return
+        self.post_message(self._Reproduced(record_id, rep, None))
+
+    def on_record_detail__view(self, message: _View) -> None:
+        if self.row is None or message.record_id != self.row.record_id:
+            return
+        if message.view is None:
+            self.breakdown.update(Text(f"Cannot read: {display_line(message.error)}", style="red"))
+            return
+        view = message.view
+        self.breakdown.update(render_breakdown(view.breakdown))
+        self.table.clear()
+        for c in view.commits:
+            tokens = "—" if c.tokens is None else f"{c.tokens:,}"
+            self.table.add_row(
+                Text(str(c.position), style="dim"),
+                Text(c.commit_hash[:8], style="yellow"),
+                Text(display_line(c.badge)),
+                Text(tokens, justify="right"),
+                Text(c.text, style="" if c.in_recompile else "dim"),
+                key=c.commit_hash,
+            )
+        self.note.update(Text(view.note, style="dim") if view.note else "")
+
+    def on_record_detail__reproduced(self, message: _Reproduced) -> None:
+        if self.row is None or message.record_id != self.row.record_id:
+            return
+        if message.rep is None:
+            error = display_line(message.error)
+            self.badge.update(Text(f"? cannot reproduce: {error}", style="yellow"))
+            return
+        self.badge.update(render_badge(message.rep))
+
+
+class RecordsPanel(Horizontal):
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    RecordsPanel > RecordList { width: 3fr; }
+    RecordsPanel > RecordDetail { width: 2fr; border-left: tall $panel; padding: 0 1; }
+    RecordsPanel .record-summary, RecordsPanel .record-badge, RecordsPanel .record-note,
+    RecordsPanel .record-breakdown { height: auto; }
+    RecordsPanel .record-badge, RecordsPanel .record-breakdown { margin-top: 1; }
+    RecordsPanel .record-summary, RecordsPanel .record-breakdown { text-wrap: nowrap;
+        text-overflow: ellipsis; }
+    RecordsPanel RecordCommits { height: 1fr; min-height: 8; margin-top: 1; }
+    MainScreen.narrow RecordsPanel > RecordList { width: 1fr; height: 3fr; }
+    MainScreen.narrow RecordsPanel > RecordDetail { width: 1fr; height: 2fr; border-left: none;
+        border-top: tall $panel; }
+    """
+
+    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.gateway = gateway
+        self.record_list = RecordList(gateway, id="record-list")
+        self.detail = RecordDetail(gateway, id="record-detail")
+
+    def compose(self) -> ComposeResult:
+        yield self.record_list
+        yield self.detail
+
+    def on_mount(self) -> None:
+        self.record_list.reload()
+
+    def reload(self) -> None:
+        self.record_list.reload()
+
+    def select_record(self, record_id: str) -> None:
+        self.record_list.select_key(record_id)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Our list, focused on purpose (on_show), may bring its tab forward; the detail pane,
+        # handed the focus because a tab switch hid the list, must not.
+        if event.widget is not self.record_list and pane_hidden(self):
+            event.stop()
+
+    def on_show(self) -> None:
+        # Switching to this tab hands the keys to the list. After the refresh: the graph,
+        # hidden by the switch, gives its focus away (to any focusable widget) meanwhile.
+        self.call_after_refresh(self.record_list.focus)
+
+    def list_now(self) -> datetime:
+        return self.record_list.now
+
+    def on_virtual_list_highlighted(self, message: VirtualList.Highlighted) -> None:
+        message.stop()
+        row, shown = message.row, self.detail.row
+        if row is not None and shown is not None and row.record_id == shown.record_id:
+            return  # records are immutable: a reload re-announcing it changes nothing
+        self.detail.show(row)
+
+    def diff_pair(self) -> tuple[RecordRow, RecordRow] | str:
+        """The two records to diff, older first, or why there are none."""
+        records = self.record_list
+        marks = records.marks
+        selected = records.selected
+        if len(marks) == 2:
+            pair = (marks[0], marks[1])
+        elif len(marks) == 1:
+            if selected is None or selected.record_id == marks[0].record_id:
+                return "Mark a second record with space (or move to another one)"
+            pair = (marks[0], selected)
+        else:
+            if selected is None:
+                return "No record selected"
+            before = records.row_at(records.cursor + 1)
+            if before is None:
+                return "No earlier record to compare with: mark two records with space"
+            pair = (before, selected)
+        a, b = sorted(pair, key=lambda r: (r.created_at, r.record_id))
+        return a, b
+
+    def open_diff(self) -> None:
+        from tract_tui.screens.compile_diff import CompileDiffScreen
+
+        pair = self.diff_pair()
+        if isinstance(pair, str):
+            self.notify(pair, markup=False)
+            return
+        self.app.push_screen(CompileDiffScreen(self.gateway, pair[0], pair[1]))
