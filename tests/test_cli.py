@@ -86,10 +86,15 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_store_named_like_a_command(tmp_path: Path, capsys, monkeypatch) -> None:
+    """``tract-tui -- verify`` and ``tract-tui ./verify`` open a store named "verify"."""
+    from tract_tui.app import TractApp
+
+    opened: list[str] = []
+    monkeypatch.setattr(TractApp, "run", lambda self, **_: opened.append(self.store.display))
     monkeypatch.chdir(tmp_path)
     assert run_cli(capsys, "--create", "--", "verify")[0] == 0
-    code, out, _ = run_cli(capsys, "./verify")
-    assert code == 0 and "0 tract(s)" in out
+    assert run_cli(capsys, "./verify")[0] == 0
+    assert opened == ["verify", "verify"] and (tmp_path / "verify").is_file()
 
 
 # --- verify -------------------------------------------------------------------------------
@@ -151,7 +156,7 @@ def test_summary(head_store: Path, capsys) -> None:
     with sqlite3.connect(head_store) as con:
         tract, tip = con.execute("SELECT tract_id, commit_hash FROM refs "
                                  "WHERE ref_name = 'refs/heads/main'").fetchone()
-    code, out, _ = run_cli(capsys, str(head_store))
+    code, out, _ = run_cli(capsys, "summary", str(head_store))
     assert code == 0
     assert f"tract {tract}: 223 commits, 2 operation events, 0 compile records" in out
     assert f"HEAD -> main ({tip[:8]})" in out
@@ -164,7 +169,7 @@ def test_summary_prints_stored_text_plainly(head_store: Path, capsys) -> None:
     with sqlite3.connect(head_store) as con:
         con.execute("UPDATE commits SET message = ? WHERE commit_hash = (SELECT commit_hash "
                     "FROM refs WHERE ref_name = 'refs/heads/main')", (hostile,))
-    code, out, _ = run_cli(capsys, str(head_store))
+    code, out, _ = run_cli(capsys, "summary", str(head_store))
     assert code == 0
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert "\\x1b[31m[bold red]boom[/bold red]" in out  # markup shown verbatim, not rendered
@@ -172,15 +177,15 @@ def test_summary_prints_stored_text_plainly(head_store: Path, capsys) -> None:
 
 
 def test_summary_create_and_missing(tmp_path: Path, capsys) -> None:
-    code, _, err = run_cli(capsys, str(tmp_path / "new.db"))
+    code, _, err = run_cli(capsys, "summary", str(tmp_path / "new.db"))
     assert code == 2 and "--create" in err
-    code, out, _ = run_cli(capsys, "--create", str(tmp_path / "new.db"))
+    code, out, _ = run_cli(capsys, "summary", "--create", str(tmp_path / "new.db"))
     assert code == 0 and "0 tract(s) (empty store)" in out
 
 
 def test_summary_of_old_store_upgrades_with_a_backup(fixture_store, capsys) -> None:
     path = fixture_store("upstream_v5.db")
-    code, out, err = run_cli(capsys, str(path))
+    code, out, err = run_cli(capsys, "summary", str(path))
     assert code == 0 and "1 tract(s)" in out
     assert err.startswith("tract-tui: upgraded ") and "backup: " in err
 
