@@ -10,6 +10,7 @@ from core.facade.base import FacadeBase
 from core.models.enums import CommitOperation
 from core.operations import budget as budget_op
 from core.operations import chat as chat_op
+from core.operations import navigation as nav
 from core.operations import records as records_op
 from core.operations.context import head_state
 from core.operations.record_diff import RecordDiff, diff_records
@@ -92,7 +93,7 @@ class LLMMixin(FacadeBase):
                         "is no longer in the store"
                     )
             else:
-                head = self.resolve(at) if at is not None else None
+                head = nav.resolve(uow, self.ctx, at) if at is not None else None
                 compiled = self.compiler.compile(uow, head=head)
         return records_op.token_breakdown(compiled, self.ctx.counter)
 

@@ -27,6 +27,9 @@ from sqlalchemy.pool import NullPool
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = -32768  # negative: KiB, per connection
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+# Lean (an interactive browser, e.g. the TUI): a small page cache and no mmap. Each pooled
+# connection keeps its own cache, and mmapped pages count in RSS once per connection.
+SQLITE_LEAN_CACHE_KIB = -4096
 WRITE_OPTION = "tract_write"
 # Advisory-lock key space: ours, distinct from anything tract-ai uses (it uses none).
 _LOCK_NAMESPACE = 0x7472  # "tr"
@@ -91,7 +94,9 @@ def _sqlite_url(path: Path, readonly: bool) -> URL:
     return URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"})
 
 
-def make_engine(location: StoreLocation, *, readonly: bool = False, pool: bool = True) -> Engine:
+def make_engine(
+    location: StoreLocation, *, readonly: bool = False, pool: bool = True, lean: bool = False
+) -> Engine:
     if location.is_sqlite:
         if location.path is not None:
             url = _sqlite_url(location.path, readonly)
@@ -102,7 +107,7 @@ def make_engine(location: StoreLocation, *, readonly: bool = False, pool: bool =
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             poolclass=None if pool else NullPool,
         )
-        _install_sqlite_hooks(engine, readonly=readonly)
+        _install_sqlite_hooks(engine, readonly=readonly, lean=lean)
         return engine
     engine = create_engine(
         location.url,
@@ -115,7 +120,10 @@ def make_engine(location: StoreLocation, *, readonly: bool = False, pool: bool =
     return engine
 
 
-def _install_sqlite_hooks(engine: Engine, *, readonly: bool) -> None:
+def _install_sqlite_hooks(engine: Engine, *, readonly: bool, lean: bool = False) -> None:
+    cache_kib = SQLITE_LEAN_CACHE_KIB if lean else SQLITE_CACHE_KIB
+    mmap_bytes = 0 if lean else SQLITE_MMAP_BYTES
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module docstring)
@@ -124,8 +132,8 @@ def _install_sqlite_hooks(engine: Engine, *, readonly: bool) -> None:
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             # Long walks touch most pages once: a larger cache and mmap halve a cold compile.
-            cur.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
-            cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            cur.execute(f"PRAGMA cache_size={cache_kib}")
+            cur.execute(f"PRAGMA mmap_size={mmap_bytes}")
             if not readonly:
                 mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
                 if str(mode).lower() not in ("wal", "memory"):

@@ -84,16 +84,18 @@ class Store:
         readonly: bool | None = None,
         auto_upgrade: bool | None = None,
         on_upgrade: Callable[[UpgradeReport], None] | None = None,
+        lean: bool = False,
     ) -> Store:
         """Open a store by path or SQLAlchemy URL.
 
         ``readonly=None`` opens a read-only file read-only and anything else read-write.
         ``auto_upgrade=None`` upgrades local SQLite files (after a backup) and refuses
-        PostgreSQL stores behind head.
+        PostgreSQL stores behind head. ``lean`` bounds a SQLite store's memory (small page
+        cache, no mmap) for long-lived interactive readers such as the TUI.
         """
         location = parse_location(target)
         if location.is_sqlite and location.path is not None:
-            return cls._open_sqlite_file(location, create, readonly, auto_upgrade, on_upgrade)
+            return cls._open_sqlite_file(location, create, readonly, auto_upgrade, on_upgrade, lean)
         return cls._open_server(location, create, readonly, bool(auto_upgrade))
 
     @classmethod
@@ -104,6 +106,7 @@ class Store:
         readonly: bool | None,
         auto_upgrade: bool | None,
         on_upgrade: Callable[[UpgradeReport], None] | None,
+        lean: bool = False,
     ) -> Store:
         path = location.path
         assert path is not None
@@ -139,7 +142,8 @@ class Store:
             if on_upgrade is not None:
                 on_upgrade(report)
             version = inspect_sqlite(path)
-        store = cls(location, make_engine(location, readonly=ro), readonly=ro, version=version)
+        engine = make_engine(location, readonly=ro, lean=lean)
+        store = cls(location, engine, readonly=ro, version=version)
         store.upgrade_report = report
         return store
 

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         create=args.create,
         readonly=True if args.readonly else None,
         on_upgrade=_upgraded,
+        lean=True,  # a long-lived browser: bounded page cache, no mmap (see bench_tui)
     )
     try:
         tract = Tract.open(store, args.tract)

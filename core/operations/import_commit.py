@@ -1,0 +1,145 @@
+"""Import (cherry-pick) one commit from another branch or tract of the store (BEHAVIOUR.md §8)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+from core.errors import ImportCommitError, NotFoundError
+from core.models.enums import CommitOperation, Priority
+from core.models.records import CommitInfo, OperationEvent
+from core.operations.commit import AUTO_PIN_REASON, write_commit
+from core.operations.context import TractContext, advance_head, head_state, require_attached
+from core.operations.navigation import resolve
+from core.operations.reorganize import (
+    ABORT,
+    EDIT_TARGET_MISSING,
+    RESOLVED,
+    SKIP,
+    ReplayIssue,
+    Resolver,
+    ask,
+    copy_annotation,
+    load_payloads,
+    resolved_metadata,
+    resolved_payload,
+)
+from core.storage.repositories import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    original: str
+    commit: CommitInfo | None  # None when the resolver said skip
+    event_id: str | None
+    issue: ReplayIssue | None = None
+    source_tract: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.commit is None
+
+
+def import_commit(
+    uow: UnitOfWork,
+    ctx: TractContext,
+    ref: str,
+    resolver: Resolver | None = None,
+    source_tract: str | None = None,
+) -> ImportResult:
+    """Replay ``ref`` (of this tract, or of ``source_tract``) on HEAD as a new commit."""
+    uow.lock_tract(ctx.tract_id)
+    state = head_state(uow, ctx.tract_id)
+    require_attached(state, "import a commit")
+    cross = source_tract is not None and source_tract != ctx.tract_id
+    src_ctx = replace(ctx, tract_id=source_tract) if cross and source_tract else ctx
+    where = f" of tract {source_tract}" if cross else ""
+    try:
+        original_hash = resolve(uow, src_ctx, ref)
+    except NotFoundError as exc:
+        raise ImportCommitError(f"cannot import {ref!r}{where}: {exc}") from None
+    original = uow.commits.get(original_hash)
+    if original is None:  # resolve() only returns existing hashes; a concurrent GC aside
+        raise ImportCommitError(f"cannot import {ref!r}{where}: commit not found")
+    payload = load_payloads(uow, [original], ImportCommitError)[original.content_hash]
+
+    issue: ReplayIssue | None = None
+    if original.is_edit:
+        target = original.response_to
+        present = (
+            target is not None
+            and state.commit is not None
+            and uow.commits.is_ancestor(target, state.commit)
+        )
+        if not present:
+            issue = ReplayIssue(
+                EDIT_TARGET_MISSING,
+                original.commit_hash,
+                target,
+                f"EDIT {original.short} targets {str(target)[:8]}, which is not in the "
+                + ("current branch" if state.commit else "empty current branch"),
+                original,
+                payload,
+            )
+
+    operation, response_to = original.operation, original.response_to
+    metadata, config = original.metadata, original.generation_config
+    if issue is not None:
+        if resolver is None:
+            raise ImportCommitError(f"cannot import: {issue.message} (no resolver)")
+        answer = ask(resolver, issue)
+        if answer.action == SKIP:
+            return ImportResult(original.commit_hash, None, None, issue, source_tract)
+        if answer.action == ABORT:
+            raise ImportCommitError(f"import of {original.short} aborted by the resolver")
+        if answer.action != RESOLVED or answer.text is None:
+            raise ImportCommitError(f"import of {original.short} left unresolved: {issue.message}")
+        payload = resolved_payload(ctx, answer.text)
+        operation, response_to = CommitOperation.APPEND, None
+        metadata = resolved_metadata(original)
+        config = answer.generation_config or config
+
+    new = write_commit(
+        uow,
+        ctx,
+        payload,
+        parent=state.commit,
+        operation=operation,
+        response_to=response_to,
+        message=original.message,
+        metadata=metadata,
+        generation_config=config,
+        not_before=state.commit_time,
+    )
+    advance_head(uow, ctx.tract_id, state, new.commit_hash)
+    # The copy keeps its original's priority; a type pinned by default is pinned as on commit.
+    in_force = uow.annotations.in_force([original.commit_hash], ctx.now()).get(original.commit_hash)
+    if in_force is not None:
+        copy_annotation(uow, ctx, in_force, new)
+    elif ctx.registry.default_priority(new.content_type) is Priority.PINNED:
+        uow.annotations.add(
+            ctx.tract_id, new.commit_hash, Priority.PINNED, AUTO_PIN_REASON, new.created_at
+        )
+
+    params: dict[str, Any] = {"original_commit": original.commit_hash}
+    if cross:
+        params["source_tract"] = source_tract
+    if issue is not None:
+        params["resolved"] = issue.kind
+    event_id = uuid.uuid4().hex
+    uow.events.add(
+        OperationEvent(
+            event_id=event_id,
+            tract_id=ctx.tract_id,
+            event_type="import",
+            branch_name=None,
+            created_at=ctx.now(),
+            original_tokens=0,
+            compressed_tokens=0,
+            params=params,
+            sources=(original.commit_hash,),
+            results=(new.commit_hash,),
+        )
+    )
+    return ImportResult(original.commit_hash, new, event_id, issue, source_tract)
