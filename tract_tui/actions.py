@@ -220,6 +220,12 @@ ACTIONS: tuple[Action, ...] = (
         "Diff the two marked records (or the selected one and the one before it)",
     ),
     # -- compile diff --
+    Action("diff.up", "up,k", "scroll_up", "Up", footer=False, palette=False),
+    Action("diff.down", "down,j", "scroll_down", "Down", footer=False, palette=False),
+    Action("diff.page_up", "pageup", "page_up", "Page up", footer=False, palette=False),
+    Action("diff.page_down", "pagedown,space", "page_down", "Page down", footer=False),
+    Action("diff.top", "home", "scroll_home", "Top", "Go to the top", footer=False),
+    Action("diff.bottom", "end,G", "scroll_end", "Bottom", "Go to the end", footer=False),
     Action("diff.mode", "m", "toggle_mode", "Side by side", "Switch unified / side-by-side"),
     Action(
         "diff.only_changes", "o", "toggle_only_changes", "Only changes", "Show only what changed"

@@ -78,6 +78,9 @@ class Commit(Base):
         Index("ix_commits_response_to", "response_to"),
         # Ours: child lookups, descendant walks, and the SET NULL work when a commit is deleted.
         Index(f"{PRIVATE_PREFIX}ix_commits_parent_hash", "parent_hash"),
+        # Ours: "is this blob still used?" — and the foreign-key check SQLite runs for every
+        # deleted blob, which scans all commits without it (GC went quadratic).
+        Index(f"{PRIVATE_PREFIX}ix_commits_content_hash", "content_hash"),
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, inspect, text
 
 from core.storage.schema import ALEMBIC_VERSION_TABLE, TRACT_AI_SCHEMA_VERSION
 
-HEAD_REVISION = "tt_0001"
+HEAD_REVISION = "tt_0002"
 # Our revision chain, oldest first. tract-ai version N is revision "tai_vN".
 REVISIONS: tuple[str, ...] = (
     "tai_v1early",

@@ -31,6 +31,8 @@ from tests.core._store_builders import (
 PRIVATE_INDEXES = {
     "tract_tui_ix_commits_parent_hash": "CREATE INDEX tract_tui_ix_commits_parent_hash ON commits "
     "(parent_hash)",
+    "tract_tui_ix_commits_content_hash": "CREATE INDEX tract_tui_ix_commits_content_hash ON "
+    "commits (content_hash)",
     "tract_tui_ix_commit_parents_parent": "CREATE INDEX tract_tui_ix_commit_parents_parent ON "
     "commit_parents (parent_hash)",
     "tract_tui_ix_compile_effectives_commit": "CREATE INDEX tract_tui_ix_compile_effectives_commit "

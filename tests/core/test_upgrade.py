@@ -394,6 +394,7 @@ def test_early_v1_upgrade_renames_and_converts(tmp_path: Path, shared_dir: Path)
         "ix_commits_tract_time": ["tract_id", "created_at"],
         "ix_commits_response_to": ["response_to"],
         "tract_tui_ix_commits_parent_hash": ["parent_hash"],
+        "tract_tui_ix_commits_content_hash": ["content_hash"],
     }
     assert sorted(sqlite_rows(path, "SELECT ref_name, commit_hash, symbolic_target FROM refs")) == [
         ("HEAD", None, "refs/heads/main"), ("refs/heads/main", built.head, None)

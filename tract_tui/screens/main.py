@@ -111,3 +111,8 @@ class MainScreen(MainActions, Screen[None]):
 
     def show_view(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
+        focused = self.focused
+        pane = self.query_one(f"#{name}")
+        if name == "graph" and (focused is None or pane not in focused.ancestors_with_self):
+            # Focus left in a hidden pane would switch the tab back (TabPane.Focused).
+            self.query_one(GraphView).focus()

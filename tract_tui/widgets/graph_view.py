@@ -38,6 +38,7 @@ from tract_tui.widgets.graph_style import (
 FIRST_PAGE = 300
 PAGE = 5000
 DETAIL_MARGIN = 60  # rows fetched above and below the viewport
+FIRST_DETAILS = 80  # rows whose details come with the first page
 DETAIL_CACHE = 4000
 
 
@@ -83,7 +84,9 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
     GraphView > .graph--skipped { color: $text-muted; text-style: strike; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    # No repaint on change: move_to refreshes just the two lines involved (a full repaint
+    # per key re-rendered every visible row).
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Selected(Message):
         """The highlighted commit changed."""
@@ -147,7 +150,10 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             last = len(rows) < page
             model.feed(rows, last=last)
             if first:
-                self.app.call_from_thread(self._install, generation, model, refs)
+                # The first screen's details ride along with the first page, so the first
+                # frame shows messages, not placeholders (one query here, not a round trip).
+                details = self.gateway.row_details(model.hashes[:FIRST_DETAILS])
+                self.app.call_from_thread(self._install, generation, model, refs, details)
                 first = False
             self.post_message(self._Rows(generation, len(rows), last))
             if last:
@@ -155,7 +161,9 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             after = (rows[-1].created_at, rows[-1].commit_hash)
             page = PAGE
 
-    def _install(self, generation: int, model: GraphModel, refs: RefsState) -> None:
+    def _install(
+        self, generation: int, model: GraphModel, refs: RefsState, details: dict[str, RowInfo]
+    ) -> None:
         if generation != self._generation:
             return
         self.model = model
@@ -164,6 +172,7 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         # must not flash placeholders over every row.
         self._stale = dict(self.details)
         self.details.clear()
+        self.details.update(details)
         self._pending.clear()
 
     def on_graph_view__rows(self, message: _Rows) -> None:

@@ -8,6 +8,13 @@ column, and ``schema_version`` stays "6".
 from core.storage import schema
 from core.storage.migrations import steps
 
+# Frozen: later revisions add their own indexes.
+TT_0001_INDEXES = frozenset({
+    "tract_tui_ix_commits_parent_hash",
+    "tract_tui_ix_commit_parents_parent",
+    "tract_tui_ix_compile_effectives_commit",
+})
+
 revision = "tt_0001"
 down_revision = "tai_v6"
 branch_labels = None
@@ -17,7 +24,7 @@ depends_on = None
 def upgrade() -> None:
     c = steps.conn()
     for index in schema.PRIVATE_INDEXES:
-        if index.name not in steps.indexes(index.table.name):
+        if index.name in TT_0001_INDEXES and index.name not in steps.indexes(index.table.name):
             index.create(c)
     steps.create_missing([schema.blob_message_tokens])
 
