@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import median_ms, p95_ms, row, temp_dir  # noqa: E402
-from core import create_tract  # noqa: E402
-from core.models import content as c  # noqa: E402
+from bench._common import median_ms, p95_ms, row, temp_dir
+from core import create_tract
+from core.models import content as c
 
 
 def agent_loop(turns: int, directory: Path) -> tuple[list[float], int]:
@@ -63,13 +63,20 @@ def main() -> None:
         for n in args.turns:
             samples, count = agent_loop(n, d)
             first = samples[: max(1, n // 10)]
-            last = samples[-max(1, n // 10):]
+            last = samples[-max(1, n // 10) :]
             row(f"N={n}: median per turn", f"{median_ms(samples):.3f} ms", "target ≤ 2 ms")
             row(f"N={n}: p95 per turn", f"{p95_ms(samples):.3f} ms")
-            row(f"N={n}: first 10% / last 10% median", f"{median_ms(first):.3f} / {median_ms(last):.3f}")
+            row(
+                f"N={n}: first 10% / last 10% median",
+                f"{median_ms(first):.3f} / {median_ms(last):.3f}",
+            )
             row(f"N={n}: messages compiled at the end", f"{count}")
         elapsed, count, tokens = cold_compile(args.big, d)
-        row(f"cold compile of {count} messages ({tokens} tokens)", f"{elapsed:.3f} s", "target ≤ 1.5 s")
+        row(
+            f"cold compile of {count} messages ({tokens} tokens)",
+            f"{elapsed:.3f} s",
+            "target ≤ 1.5 s",
+        )
 
 
 if __name__ == "__main__":

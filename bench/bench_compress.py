@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import row, temp_dir  # noqa: E402
-from core import Priority, create_tract  # noqa: E402
-from core.models import content as c  # noqa: E402
+from bench._common import row, temp_dir
+from core import Priority, create_tract
+from core.models import content as c
 
 
-def build(path: Path, n: int):  # noqa: ANN201
+def build(path: Path, n: int):
     tract = create_tract(path)
     with tract.batch():
         tract.system("You are a coding agent.")
@@ -28,11 +28,16 @@ def build(path: Path, n: int):  # noqa: ANN201
             if i % 4 == 1:
                 tract.commit(c.tool_io("bash", "call", {"command": f"pytest tests/test_{i}.py"}))
             elif i % 4 == 2:
-                tract.commit(c.tool_io("bash", "result",
-                                       {"output": f"{i % 7} failed, {i % 50} passed"}, "success"))
+                tract.commit(
+                    c.tool_io(
+                        "bash", "result", {"output": f"{i % 7} failed, {i % 50} passed"}, "success"
+                    )
+                )
             elif i % 4 == 3:
-                tract.assistant(f"Step {i}: the failure in parse_{i}.py comes from an off-by-one "
-                                f"at line {i % 300}; fixed by clamping the index.")
+                tract.assistant(
+                    f"Step {i}: the failure in parse_{i}.py comes from an off-by-one "
+                    f"at line {i % 300}; fixed by clamping the index."
+                )
             else:
                 tract.user(f"Step {i}: run the tests again and summarise what failed.")
         if n > 10:
@@ -40,8 +45,9 @@ def build(path: Path, n: int):  # noqa: ANN201
     return tract
 
 
-def timed_compress(path: Path, n: int, summarizer: str, *, range_from: int, range_len: int,
-                   repeats: int = 3) -> tuple[float, float, int]:
+def timed_compress(
+    path: Path, n: int, summarizer: str, *, range_from: int, range_len: int, repeats: int = 3
+) -> tuple[float, float, int]:
     samples, previews = [], []
     sources = 0
     for k in range(repeats):
@@ -71,13 +77,15 @@ def main() -> None:
             )
             row(f"1k range, {summarizer}: preview", f"{preview * 1000:.0f} ms")
             row(f"1k range, {summarizer}: summarise + apply", f"{apply * 1000:.0f} ms")
-            row(f"1k range, {summarizer}: total ({sources} sources)",
-                f"{(preview + apply) * 1000:.0f} ms", "target ≤ 500 ms")
+            row(
+                f"1k range, {summarizer}: total ({sources} sources)",
+                f"{(preview + apply) * 1000:.0f} ms",
+                "target ≤ 500 ms",
+            )
         preview, apply, sources = timed_compress(
             d / "middle.db", 10_000, "extractive", range_from=4000, range_len=1000, repeats=1
         )
-        row("1k range in a 10k branch (6k replayed): total",
-            f"{(preview + apply) * 1000:.0f} ms")
+        row("1k range in a 10k branch (6k replayed): total", f"{(preview + apply) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import median_ms, row, temp_dir  # noqa: E402
-from core import Tract, create_tract  # noqa: E402
-from core.models import content as c  # noqa: E402
+from bench._common import median_ms, row, temp_dir
+from core import Tract, create_tract
+from core.models import content as c
 
 
 def build(path: Path, n: int) -> float:
@@ -29,8 +29,9 @@ def build(path: Path, n: int) -> float:
         tract.system("You are a coding agent working in a large repository.")
         for i in range(n - 1):
             if i % 4 == 3:
-                tract.commit(c.tool_io("bash", "result", {"output": f"exit 0 after step {i}"},
-                                       "success"))
+                tract.commit(
+                    c.tool_io("bash", "result", {"output": f"exit 0 after step {i}"}, "success")
+                )
             elif i % 2:
                 tract.assistant(f"Step {i}: I edited module_{i % 97}.py and re-ran the tests.")
             else:
@@ -88,14 +89,19 @@ def main() -> None:
             built = build(path, n)
             row("insert (one transaction)", f"{built:.2f} s", f"{n / built:,.0f} commits/s")
             hashes_s, rows_s, length = chain_read(path)
-            row(f"read first-parent chain ({length}): hashes", f"{hashes_s * 1000:.0f} ms",
-                "target ≤ 500 ms" if n >= 100_000 else "")
+            row(
+                f"read first-parent chain ({length}): hashes",
+                f"{hashes_s * 1000:.0f} ms",
+                "target ≤ 500 ms" if n >= 100_000 else "",
+            )
             row(f"read first-parent chain ({length}): full rows", f"{rows_s * 1000:.0f} ms")
             samples = appends(path, args.appends)
             medians[n] = median_ms(samples)
             row("append one commit: median", f"{medians[n]:.3f} ms", "target ≤ 1 ms")
-            row("append one commit: p90",
-                f"{sorted(samples)[int(len(samples) * 0.9)] * 1000:.3f} ms")
+            row(
+                "append one commit: p90",
+                f"{sorted(samples)[int(len(samples) * 0.9)] * 1000:.3f} ms",
+            )
     if len(medians) >= 2:
         small, big = min(medians), max(medians)
         ratio = medians[big] / medians[small]
