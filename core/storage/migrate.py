@@ -32,10 +32,10 @@ def alembic_config(conn: Connection | None = None) -> Config:
     return cfg
 
 
-def script_head() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == HEAD_REVISION, f"versions.HEAD_REVISION is stale ({head})"
-    return head
+def script_revisions() -> tuple[str, ...]:
+    """The revisions of the shipped scripts, oldest first (tests compare with REVISIONS)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return tuple(reversed([rev.revision for rev in script.walk_revisions()]))
 
 
 def _current_revision(conn: Connection) -> str | None:

@@ -23,6 +23,7 @@ REVISIONS: tuple[str, ...] = (
     "tai_v4",
     "tai_v5",
     "tai_v6",
+    "tt_0001",
     HEAD_REVISION,
 )
 

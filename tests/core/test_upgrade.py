@@ -625,3 +625,12 @@ def test_upgrade_keeps_transactions_still_in_the_wal(fixture_store, tmp_path: Pa
     assert report.rows_before["annotations"] == report.rows_after["annotations"] == 6
     assert sqlite_counts(report.backup)["annotations"] == 6
     assert sqlite_rows(path, "SELECT reason FROM annotations WHERE reason = 'late'") == [("late",)]
+
+
+def test_revision_list_matches_the_shipped_migrations() -> None:
+    """versions.REVISIONS drives detection; it must list every migration script, in order."""
+    from core.storage.migrate import script_revisions
+    from core.storage.versions import REVISIONS
+
+    assert script_revisions() == REVISIONS
+    assert REVISIONS[-1] == HEAD_REVISION
