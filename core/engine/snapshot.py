@@ -135,15 +135,33 @@ class Snapshot:
             sequence = [r for r in sequence if r.time <= at_time]
         entries = self.entries
         index = self.index
+        edits: list[CompileRow] = []
+        default = self._default
+        get = priorities.get
         for row in sequence:
             index[row.commit_hash] = len(entries)
-            entries.append(Entry(row, self._priority(row, priorities)))
-        for row in sequence:
+            info = get(row.commit_hash)
+            entries.append(Entry(row, info.priority if info is not None else default(row)))
             if row.is_edit:
-                self._apply_edit(row, render=False)
+                edits.append(row)
+        for row in edits:
+            self._apply_edit(row, render=False)
+        cache = self._cache
+        render = self.render_payload
         for entry in entries:
-            if not entry.row.is_edit:
-                self._render(entry)
+            row = entry.row
+            if row.is_edit:
+                continue
+            if entry.edit is None and cache is not None:
+                # The common case, inlined: known tokens, text rendered on first read.
+                tokens = cache.cached(row)
+                if tokens is not None:
+                    entry.message = Message(source=(render, row.payload_json))
+                    entry.tokens = tokens
+                    raw = row.generation_config
+                    entry.config = None if raw is None or raw == "null" else _config(raw)
+                    continue
+            self._render(entry)
         self._rebuild()
 
     def append(

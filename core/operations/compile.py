@@ -77,10 +77,12 @@ class Compiler:
         )
 
     def cached(self, row: CompileRow) -> int | None:
-        if not self._trusted(row):
+        content_type = row.content_type
+        if content_type not in BUILTIN_TYPES or content_type in self.ctx.registry.custom:
             return None
-        if row.message_tokens is not None:
-            return int(row.message_tokens)
+        tokens = row.message_tokens
+        if tokens is not None:
+            return tokens
         return self._token_memo.get(row.content_hash)
 
     def count(self, row: CompileRow, role: str, text: str, name: str | None) -> int:

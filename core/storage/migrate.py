@@ -17,7 +17,7 @@ from sqlalchemy import Connection, inspect, text
 
 from core.storage.connection import advisory_xact_lock
 from core.storage.schema import ALEMBIC_VERSION_TABLE
-from core.storage.versions import HEAD_REVISION, StoreVersion
+from core.storage.versions import StoreVersion
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = "tract-tui:migrate"

@@ -12,12 +12,23 @@ from __future__ import annotations
 # C0 and C1 controls (DEL included), line/paragraph separators, bidi embeddings/overrides and
 # isolates, and the zero-width characters that can hide or join text invisibly.
 _HIDDEN = (
-    *range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E,
-    0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0xFEFF,
+    *range(0x00, 0x20),
+    *range(0x7F, 0xA0),
+    0x061C,
+    0x180E,
+    0x200B,
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,
+    0x2028,
+    0x2029,
+    *range(0x202A, 0x202F),
+    0x2060,
+    *range(0x2066, 0x206A),
+    0xFEFF,
 )
-_LINE: dict[int, str] = {
-    cp: (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}") for cp in _HIDDEN
-}
+_LINE: dict[int, str] = {cp: (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}") for cp in _HIDDEN}
 _LINE[0x09] = " "  # a tab is harmless, but keep columns intact
 _LINE[0x0A] = "\\n"
 _LINE[0x0D] = "\\r"

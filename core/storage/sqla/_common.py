@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, String, type_coerce
+from sqlalchemy import ColumnElement, Connection, String, type_coerce
 from sqlalchemy.engine import Row
 
 from core.engine.clock import from_storage
@@ -37,6 +37,32 @@ def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
+
+
+_COMPILED: dict[tuple[int, str], Any] = {}
+
+
+def raw_rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a prebuilt statement on the DBAPI cursor and return plain tuples.
+
+    For the few reads that return a whole history (a 100k-commit compile): SQLAlchemy's
+    result rows and type processing cost more than SQLite's own work there. ``stmt`` must be
+    built once (``statements.py``), and its columns must need no result processing.
+    """
+    key = (id(stmt), conn.dialect.name)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = stmt.compile(dialect=conn.dialect)
+    bound = compiled.construct_params(params)
+    args: Any = (
+        tuple(bound[name] for name in compiled.positiontup) if compiled.positional else bound
+    )
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.string, args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def raw_text(col: Any) -> ColumnElement[Any]:

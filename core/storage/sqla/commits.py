@@ -25,7 +25,7 @@ from core.models.records import CommitInfo, CompileRow
 from core.storage import schema as s
 from core.storage.repositories import CommitParentRepository, CommitRepository
 from core.storage.sqla import statements as st
-from core.storage.sqla._common import COMMIT_COLUMNS, chunks, commit_from_row, unique
+from core.storage.sqla._common import COMMIT_COLUMNS, chunks, commit_from_row, raw_rows, unique
 
 
 class SqlCommitRepository(CommitRepository):
@@ -125,31 +125,22 @@ class SqlCommitRepository(CommitRepository):
                 self.conn.execute(st.count_commits_of_tract(), {"tract_id": tract}).scalar_one()
             )
             params: dict[str, Any] = {"head": head, "enc": encoding, "limit": cap + 1}
-            rows = _order_chain(head, self.conn.execute(st.compile_chain(), params).all())
+            raw = _order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
             merges = {
                 r[0] for r in self.conn.execute(st.merge_commits_of_tract(), {"tract_id": tract})
             }
-            parents = self.parent_counts([r.commit_hash for r in rows if r.commit_hash in merges])
+            counts = self.parent_counts([r[0] for r in raw if r[0] in merges]) if merges else {}
         else:
             params = {"head": head, "enc": encoding, "limit": limit}
-            rows = _order_chain(head, self.conn.execute(st.compile_chain(), params).all())
-            parents = self.parent_counts([r.commit_hash for r in rows])
-        return [
-            CompileRow(
-                r.commit_hash,
-                r.parent_hash,
-                r.content_hash,
-                r.content_type,
-                str(r.operation).upper() == "EDIT",
-                r.response_to,
-                r.created_at,
-                r.generation_config_json,
-                parents.get(r.commit_hash, 0),
-                r.payload_json,
-                r.message_tokens,
-            )
-            for r in rows
-        ]
+            raw = _order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
+            counts = self.parent_counts([r[0] for r in raw])
+        rows = list(map(CompileRow._make, raw))
+        if counts:
+            rows = [
+                r._replace(n_parents=counts[r.commit_hash]) if r.commit_hash in counts else r
+                for r in rows
+            ]
+        return rows
 
     def parent_counts(self, hashes: Sequence[str]) -> dict[str, int]:
         """Number of commit_parents rows per commit (≥ 2: a merge); absent means 0."""

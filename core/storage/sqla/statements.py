@@ -185,7 +185,20 @@ def compile_chain() -> Executable:
     chain = anchor.union_all(step)
     b = s.blobs.c
     mt = s.blob_message_tokens
-    return select(chain, b.payload_json, mt.c.message_tokens).select_from(
+    # Columns in CompileRow's order, so a row becomes one with ``CompileRow._make``.
+    return select(
+        chain.c.commit_hash,
+        chain.c.parent_hash,
+        chain.c.content_hash,
+        chain.c.content_type,
+        (chain.c.operation == "EDIT").label("is_edit"),
+        chain.c.response_to,
+        chain.c.created_at,
+        chain.c.generation_config_json,
+        literal_column("0").label("n_parents"),
+        b.payload_json,
+        mt.c.message_tokens,
+    ).select_from(
         chain.outerjoin(s.blobs, b.content_hash == chain.c.content_hash).outerjoin(
             mt,
             and_(mt.c.content_hash == chain.c.content_hash, mt.c.encoding == bindparam("enc")),

@@ -9,11 +9,13 @@ from core.storage import schema
 from core.storage.migrations import steps
 
 # Frozen: later revisions add their own indexes.
-TT_0001_INDEXES = frozenset({
-    "tract_tui_ix_commits_parent_hash",
-    "tract_tui_ix_commit_parents_parent",
-    "tract_tui_ix_compile_effectives_commit",
-})
+TT_0001_INDEXES = frozenset(
+    {
+        "tract_tui_ix_commits_parent_hash",
+        "tract_tui_ix_commit_parents_parent",
+        "tract_tui_ix_compile_effectives_commit",
+    }
+)
 
 revision = "tt_0001"
 down_revision = "tai_v6"
