@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    cast,
     func,
     insert,
     literal_column,
@@ -191,7 +192,8 @@ def compile_chain() -> Executable:
         chain.c.parent_hash,
         chain.c.content_hash,
         chain.c.content_type,
-        (chain.c.operation == "EDIT").label("is_edit"),
+        # Compared as text: on PostgreSQL the column is the native enum type.
+        (cast(chain.c.operation, String) == "EDIT").label("is_edit"),
         chain.c.response_to,
         chain.c.created_at,
         chain.c.generation_config_json,
