@@ -12,7 +12,13 @@ from tract_tui.gateway import StoreGateway
 from tract_tui.screens.main_actions import MainActions
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.graph_view import GraphView
-from tract_tui.widgets.messages import HighlightCommits, JumpToCommit, StoreChanged
+from tract_tui.widgets.messages import (
+    HighlightCommits,
+    JumpToCommit,
+    OpenEvent,
+    OpenRecord,
+    StoreChanged,
+)
 from tract_tui.widgets.search_bar import SearchBar
 from tract_tui.widgets.status_bar import StatusBar
 
@@ -81,6 +87,12 @@ class MainScreen(MainActions, Screen[None]):
             graph.reload(keep=message.commit_hash)
         else:
             graph.goto_hash(message.commit_hash)
+
+    def on_open_event(self, message: OpenEvent) -> None:
+        self.show_event(message.event_id)
+
+    def on_open_record(self, message: OpenRecord) -> None:
+        self.show_record(message.record_id)
 
     def on_store_changed(self, message: StoreChanged) -> None:
         self.query_one(GraphView).reload()

@@ -12,12 +12,14 @@ from rich.text import Text
 from textual import work
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from core.views.commit_detail import CommitDetail
 from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
 from tract_tui.gateway import StoreGateway
+from tract_tui.widgets.detail_links import DetailLinks, links_of
+from tract_tui.widgets.messages import JumpToCommit, OpenEvent, OpenRecord
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -39,9 +41,14 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.commit_hash: str | None = None
         self._rendered: str | None = None
         self.body = Static(Text("No commit selected", style="dim"))
+        self.links = DetailLinks(id="detail-links")
 
     def compose(self):
         yield self.body
+        yield self.links
+
+    def on_mount(self) -> None:
+        self.links.display = False
 
     def show(self, commit_hash: str | None) -> None:
         self.commit_hash = commit_hash
@@ -58,9 +65,37 @@ class DetailPane(VerticalScroll, can_focus=True):
         if message.commit_hash != self.commit_hash:
             return
         self.body.update(render_detail(message.detail))
+        self.links.set_links(links_of(message.detail) if message.detail else [])
         if message.commit_hash != self._rendered:  # a refresh of the same commit keeps scroll
             self._rendered = message.commit_hash
             self.scroll_home(animate=False)
+
+    def on_focus(self) -> None:
+        # Entering the pane puts the cursor on its links, ready to jump.
+        if self.links.display and self.links.option_count:
+            self.links.focus()
+            if self.links.highlighted is None:
+                self.links.highlighted = 0
+
+    def action_jump(self) -> None:
+        index = self.links.highlighted
+        if index is not None:
+            self._follow(index)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._follow(event.option_index)
+
+    def _follow(self, index: int) -> None:
+        if not 0 <= index < len(self.links.links):
+            return
+        link = self.links.links[index]
+        if link.kind == "commit":
+            self.post_message(JumpToCommit(link.target))
+        elif link.kind == "event":
+            self.post_message(OpenEvent(link.target))
+        elif link.kind == "record":
+            self.post_message(OpenRecord(link.target))
 
     def action_back(self) -> None:
         self.app.action_focus_previous()
@@ -97,19 +132,16 @@ def render_detail(detail: CommitDetail | None) -> Text:
         for a in detail.annotations:
             reason = f" — {display_line(a.reason)}" if a.reason else ""
             out.append(f"  {a.created_at:%Y-%m-%d %H:%M:%S} {a.priority.name}{reason}\n")
-    if detail.edits:
-        out.append("\nedited by\n", style="bold")
-        for e in detail.edits:
-            out.append(f"  {e.commit_hash[:12]} {display_line(e.message or '')}\n")
-    if detail.events:
-        out.append("\noperation events\n", style="bold")
-        for ev in detail.events:
-            out.append(f"  {ev.event_type} {ev.event_id[:12]} ({ev.role})\n")
-    if detail.records:
-        out.append("\ncompile records\n", style="bold")
-        for r in detail.records[:20]:
-            out.append(f"  {r[:12]}\n")
-    out.append("\nparents " + (", ".join(p[:8] for p in detail.parents) or "none (root)"))
-    if detail.children:
-        out.append("\nchildren " + ", ".join(ch[:8] for ch in detail.children))
+    links = (
+        len(detail.edits)
+        + len(detail.parents)
+        + len(detail.children)
+        + len(detail.events)
+        + len(detail.records)
+        + (1 if detail.edit_target else 0)
+    )
+    if not detail.parents:
+        out.append("\nroot commit (no parents)", style="dim")
+    if links:
+        out.append(f"\nlinks ({links}) — enter on one to jump:", style="bold")
     return out

@@ -51,6 +51,12 @@ class GraphActions:
 
     # -- actions ----------------------------------------------------------------------------
 
+    def action_open(self) -> None:
+        """Enter: move to the selected commit's details, where its links are jumps."""
+        detail = self.screen.query("#graph-detail")  # type: ignore[attr-defined]
+        if detail:
+            detail.first().focus()
+
     def action_compress(self) -> None:
         """Anchor..cursor (either order), or cursor..HEAD when nothing is marked."""
         selected = self._need_selection()

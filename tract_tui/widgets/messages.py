@@ -26,3 +26,19 @@ class HighlightCommits(Message):
 
 class StoreChanged(Message):
     """A panel wrote to the store (a revert): reload what shows it."""
+
+
+class OpenEvent(Message):
+    """Show an operation event in the events tab."""
+
+    def __init__(self, event_id: str) -> None:
+        super().__init__()
+        self.event_id = event_id
+
+
+class OpenRecord(Message):
+    """Show a compile record in the records tab."""
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__()
+        self.record_id = record_id
