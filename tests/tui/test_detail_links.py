@@ -20,7 +20,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def _open_links(pilot, app, commit_hash: str) -> DetailLinks:  # noqa: ANN001
+async def _open_links(pilot, app, commit_hash: str) -> DetailLinks:
     graph = app.screen.query_one(GraphView)
     await wait_for(pilot, lambda: graph.model.complete and graph.select_hash(commit_hash))
     detail = app.screen.query_one("#graph-detail", DetailPane)
