@@ -352,19 +352,8 @@ def _recount(counter: TokenCounter, messages: Sequence[Message]) -> int:
     return sum(message_tokens(counter, m.role, m.content, m.name) for m in messages) + REPLY_PRIMER
 
 
-def _payload(raw: Any) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    if isinstance(raw, dict):
-        return raw
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _config(raw: Any) -> dict[str, Any] | None:
+def _json_dict(raw: Any) -> dict[str, Any] | None:
+    """A stored JSON object (text on SQLite, already parsed on PostgreSQL), else None."""
     if raw is None or raw == "null":
         return None
     if isinstance(raw, dict):
@@ -374,3 +363,7 @@ def _config(raw: Any) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None
+
+
+_payload = _json_dict
+_config = _json_dict

@@ -52,8 +52,24 @@ class CompressMixin(FacadeBase):
         instructions: str | None = None,
     ) -> CompressPreview:
         """Dry run: groups, kept/dropped/summarised commits, tokens before and after."""
+        plan = self._plan(commits, from_ref, to_ref, preserve, target_tokens, instructions)
+        drafts = summarize_plan(plan, ExtractiveSummarizer(self.ctx.counter))
+        after = plan.estimated_after(
+            [self.ctx.message_tokens(dialogue("assistant", d.text)) for d in drafts]
+        )
+        return CompressPreview(plan, tuple(d.text for d in drafts), after)
+
+    def _plan(
+        self,
+        commits: Sequence[str] | None,
+        from_ref: str | None,
+        to_ref: str | None,
+        preserve: Sequence[str],
+        target_tokens: int | None,
+        instructions: str | None,
+    ) -> CompressPlan:
         with self._read() as uow:
-            plan = plan_compression(
+            return plan_compression(
                 uow,
                 self.ctx,
                 self.compiler,
@@ -64,11 +80,6 @@ class CompressMixin(FacadeBase):
                 target_tokens=target_tokens,
                 instructions=instructions,
             )
-        drafts = summarize_plan(plan, ExtractiveSummarizer(self.ctx.counter))
-        after = plan.estimated_after(
-            [self.ctx.message_tokens(dialogue("assistant", d.text)) for d in drafts]
-        )
-        return CompressPreview(plan, tuple(d.text for d in drafts), after)
 
     def make_summarizer(
         self,
@@ -124,18 +135,7 @@ class CompressMixin(FacadeBase):
         if content is not None and summaries is not None:
             raise CompressionError("give either content or summaries, not both")
         if plan is None:
-            with self._read() as uow:
-                plan = plan_compression(
-                    uow,
-                    self.ctx,
-                    self.compiler,
-                    commits=commits,
-                    from_ref=from_ref,
-                    to_ref=to_ref,
-                    preserve=preserve,
-                    target_tokens=target_tokens,
-                    instructions=instructions,
-                )
+            plan = self._plan(commits, from_ref, to_ref, preserve, target_tokens, instructions)
         texts: Sequence[str] | None = summaries
         if content is not None:
             if len(plan.groups) != 1:
