@@ -41,7 +41,8 @@ class TractApp(App[None]):
         if self.keymap.bindings:
             self.set_keymap(self.keymap.bindings)
         for problem in self.keymap.problems:
-            self.notify(problem, title="Keymap", severity="warning", timeout=10)
+            # The keymap file is user text: never markup.
+            self.notify(problem, title="Keymap", severity="warning", timeout=10, markup=False)
         if self.gateway is not None:
             self.push_screen(MainScreen(self.gateway))
         elif self.store is not None and self.tracts:

@@ -193,14 +193,24 @@ class Store:
         try:
             with write_connection(engine) as conn:
                 advisory_xact_lock(conn, MIGRATION_LOCK)
-                schema.Base.metadata.create_all(conn)
-                conn.execute(
-                    schema.trace_meta.insert().values(
-                        key="schema_version", value=str(schema.TRACT_AI_SCHEMA_VERSION)
-                    )
-                )
-                stamp_head(conn)
+                # Another process (an agent starting at the same moment) may have created the
+                # store while we waited for the lock: then open what it made.
                 version = detect(conn)
+                if version.empty:
+                    schema.Base.metadata.create_all(conn)
+                    conn.execute(
+                        schema.trace_meta.insert().values(
+                            key="schema_version", value=str(schema.TRACT_AI_SCHEMA_VERSION)
+                        )
+                    )
+                    stamp_head(conn)
+                    version = detect(conn)
+            _refuse_unusable(location, version)
+            if not version.at_head:
+                raise StoreNeedsUpgradeError(
+                    f"{location.display}: store is at {version.label}; "
+                    f"run: tract-tui upgrade '{location.cli_arg}'"
+                )
         except BaseException:
             engine.dispose()
             raise
@@ -318,15 +328,24 @@ def backup_sqlite(path: Path, version: StoreVersion) -> Path:
     while dest.exists():
         n += 1
         dest = path.with_name(f"{path.stem}.backup-{tag}-{stamp}-{n}{suffix}")
+    # Written under a temporary name and renamed once complete and on disk: a process killed
+    # mid-copy must not leave a truncated file that looks like a backup (the crash harness,
+    # tests/reliability, found one). An interrupted copy leaves only "<backup>.partial".
+    partial = dest.with_name(dest.name + ".partial")
     # Quoted: a "?", "#" or "%" in the path would otherwise end or alter the URI (and open
     # some other, empty, database to back up).
     con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
     try:
-        con.execute("VACUUM INTO ?", (str(dest),))
+        partial.unlink(missing_ok=True)
+        con.execute("VACUUM INTO ?", (str(partial),))
     except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
         raise StoreError(f"{path}: backup to {dest} failed ({exc})") from None
     finally:
         con.close()
+    with partial.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(partial, dest)
     return dest
 
 
@@ -361,7 +380,12 @@ def upgrade_store(
         )
         try:
             with write_connection(engine) as conn:
-                upgrade_in_transaction(conn, version)
+                advisory_xact_lock(conn, MIGRATION_LOCK)  # PostgreSQL: one migrator at a time
+                # Whoever held the lock before us may have upgraded the store already.
+                locked_version = detect(conn)
+                if not locked_version.at_head:
+                    _refuse_unusable(location, locked_version)
+                    upgrade_in_transaction(conn, locked_version)
                 after_version = detect(conn)
         except SQLAlchemyError as exc:
             raise StoreError(
@@ -371,6 +395,10 @@ def upgrade_store(
         after = count_rows(engine)
     finally:
         engine.dispose()
+    if locked_version.at_head:  # someone else did it: we changed nothing
+        return UpgradeReport(
+            location.display, after_version.label, after_version.label, backup_path, after, after
+        )
     return UpgradeReport(
         location.display, version.label, after_version.label, backup_path, before, after
     )

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from core.views.graph import GraphMode, GraphModel
 from core.views.graph_rows import RowInfo
 from core.views.lane_render import UNICODE, render_row
-from core.views.text import first_line
+from core.views.text import display_line, first_line
 from tract_tui.actions import bindings_for
 from tract_tui.gateway import RefsState, StoreGateway
 from tract_tui.widgets.graph_actions import GraphActions
@@ -34,6 +34,7 @@ from tract_tui.widgets.graph_style import (
     format_tokens,
     marks_for,
 )
+from tract_tui.widgets.virtual_list import cell
 
 FIRST_PAGE = 300
 PAGE = 5000
@@ -168,6 +169,12 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             return
         self.model = model
         self.refs = refs
+        # The cursor is an index: move it with the model swap, or until the first page's
+        # _Rows arrives it would name another commit (new rows above it shift every index),
+        # and a key pressed in between (pin, compile, compress) would act on that commit.
+        index = model.index_of(self._want_selection) if self._want_selection else None
+        if index is not None:
+            self.cursor = index
         # Keep showing the old details until the new ones arrive: a reload (live update)
         # must not flash placeholders over every row.
         self._stale = dict(self.details)
@@ -254,9 +261,13 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             self.scroll_to(y=index, animate=False)
         elif index >= top + height:
             self.scroll_to(y=index - height + 1, animate=False)
-        self.refresh_line(old - self.scroll_offset.y)
-        self.refresh_line(index - self.scroll_offset.y)
+        self.refresh_line(old)  # ScrollView.refresh_line takes a virtual row (it scrolls)
+        self.refresh_line(index)
         self._request_details()
+        if self._want_selection is not None:
+            # A reload is in flight: it must restore this choice, not the one it started with
+            # (else a key pressed during a live update is undone when the rows arrive).
+            self._want_selection = self.selected_hash
         if old != index:
             self.post_message(self.Selected(self.selected_hash))
 
@@ -337,7 +348,9 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
                 )
                 segments.append(Segment(text, style))
             used = sum(len(s.text) for s in segments)
-            self._graph_width = max(self._graph_width, used)
+            if used > self._graph_width:  # lines drawn before used a narrower pad: redraw
+                self._graph_width = used
+                self.refresh()
             pad = min(self._graph_width, 24) - used
             if pad > 0:
                 segments.append(Segment(" " * pad, base))
@@ -373,7 +386,7 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         for label in self.model.labels.get(commit_hash, ()):
             out.append(
                 Segment(
-                    f"({label})",
+                    f"({display_line(label)})",  # a branch name is stored text too
                     style("graph--head") if label.startswith("HEAD") else style("graph--label"),
                 )
             )
@@ -385,7 +398,7 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             style("graph--dim") if dim else (style("graph--skipped") if info.skipped else Style())
         )
         out += [
-            Segment(f"{info.badge:<5}", style("graph--badge")),
+            Segment(cell(display_line(info.badge), 5), style("graph--badge")),
             Segment(f"{format_tokens(info.token_count):>6} ", style("graph--tokens")),
         ]
         match_style = style("graph--match") if commit_hash in self.matches else Style()
