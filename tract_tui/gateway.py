@@ -23,6 +23,7 @@ from core.views.commit_detail import CommitDetail, commit_detail
 from core.views.events import EventPage, list_events
 from core.views.graph import ScanRow, ref_labels
 from core.views.graph_rows import RowInfo, row_details
+from core.views.health import QuickCheck, quick_check
 from core.views.record_view import RecordView, record_view
 from core.views.records import RecordPage, list_records
 from core.views.search import SearchQuery, search_commits
@@ -42,7 +43,7 @@ class Fingerprint:
     """Cheap summary of everything a screen shows; a change means "reload"."""
 
     refs: tuple[tuple[str, str | None, str | None], ...]
-    commits: tuple[int, str | None]
+    newest: str | None  # newest commit: no count(*), which grows with the history
     annotations: int
     events: int
     records: int
@@ -84,15 +85,19 @@ class StoreGateway:
         with self.tract.store.read() as uow:
             return commit_detail(uow, self.tract.ctx, commit_hash)
 
+    def quick_check(self) -> QuickCheck:
+        """Cheap damage check on open (refs and the newest commits; not a verify)."""
+        with self.tract.store.read() as uow:
+            return quick_check(uow, self.tract_id)
+
     def fingerprint(self) -> Fingerprint:
         with self.tract.store.read() as uow:
             refs = tuple(
                 (r.ref_name, r.commit_hash, r.symbolic_target) for r in uow.refs.list(self.tract_id)
             )
-            commits = uow.commits.latest(self.tract_id)
             return Fingerprint(
                 refs=refs,
-                commits=commits,
+                newest=uow.commits.latest(self.tract_id),
                 annotations=uow.annotations.max_id(self.tract_id),
                 events=uow.events.count(self.tract_id),
                 records=uow.records.count(self.tract_id),

@@ -124,8 +124,8 @@ class CommitRepository(ABC):
     def count(self, tract_id: str) -> int: ...
 
     @abstractmethod
-    def latest(self, tract_id: str) -> tuple[int, str | None]:
-        """(commit count, newest commit hash) — the cheap "did anything change" probe."""
+    def latest(self, tract_id: str) -> str | None:
+        """The newest commit's hash: one index lookup, the cheap "anything new?" probe."""
 
     @abstractmethod
     def tract_ids(self) -> list[str]:

@@ -38,7 +38,6 @@ from core.storage.connection import (
     read_connection,
     write_connection,
 )
-from core.storage.migrate import MIGRATION_LOCK, stamp_head, upgrade_in_transaction
 from core.storage.sqla.uow import SqlUnitOfWork
 from core.storage.versions import StoreVersion, detect
 
@@ -192,6 +191,8 @@ class Store:
         engine = make_engine(location)
         try:
             with write_connection(engine) as conn:
+                from core.storage.migrate import MIGRATION_LOCK, stamp_head  # alembic: lazily
+
                 advisory_xact_lock(conn, MIGRATION_LOCK)
                 # Another process (an agent starting at the same moment) may have created the
                 # store while we waited for the lock: then open what it made.
@@ -380,6 +381,8 @@ def upgrade_store(
         )
         try:
             with write_connection(engine) as conn:
+                from core.storage.migrate import MIGRATION_LOCK, upgrade_in_transaction
+
                 advisory_xact_lock(conn, MIGRATION_LOCK)  # PostgreSQL: one migrator at a time
                 # Whoever held the lock before us may have upgraded the store already.
                 locked_version = detect(conn)

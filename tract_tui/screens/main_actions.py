@@ -88,7 +88,9 @@ class MainActions:
 
     def _task_failed(self, exc: Exception) -> None:
         self.set_activity("")
-        self.notify(display_line(str(exc) or type(exc).__name__), severity="error", timeout=8)
+        # Errors quote refs, branch names and stored text: never markup (notify parses it).
+        message = display_line(str(exc) or type(exc).__name__)
+        self.notify(message, severity="error", timeout=8, markup=False)
 
     def panel_with(self, pane: str, method: str) -> Widget | None:
         """The widget in tab ``pane`` that offers ``method`` (the events/records panels)."""
@@ -181,7 +183,7 @@ class MainActions:
 
         def done(head: str | None) -> None:
             self.graph.reload(keep=head)
-            self.notify(f"Switched to {display_line(name)}", timeout=2)
+            self.notify(f"Switched to {display_line(name)}", timeout=2, markup=False)
 
         self.run_store_task(
             lambda: self.gateway.switch(name), done, group="switch", activity="switching…"
@@ -278,7 +280,7 @@ class MainActions:
 
     def store_changed(self, old: Fingerprint, new: Fingerprint) -> None:
         """Another process (or this one) wrote: reload what changed, keeping the selection."""
-        if (old.refs, old.commits, old.annotations) != (new.refs, new.commits, new.annotations):
+        if (old.refs, old.newest, old.annotations) != (new.refs, new.newest, new.annotations):
             self.graph.reload()
         if old.events != new.events and (panel := self.panel_with("events", "reload")):
             panel.reload()  # type: ignore[attr-defined]

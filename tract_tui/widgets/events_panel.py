@@ -317,11 +317,16 @@ class EventsPanel(Horizontal):
         # Switching to this tab hands the keys to the list. After the refresh: the graph,
         # hidden by the switch, gives its focus away (to any focusable widget) meanwhile.
         self.call_after_refresh(self.event_list.focus)
+        self._highlight(self.event_list.selected)
 
     def on_virtual_list_highlighted(self, message: VirtualList.Highlighted) -> None:
         message.stop()
         row: EventRow | None = message.row
         self.detail.show(row)
+        if not pane_hidden(self):  # only what the user selects, not the first row at start
+            self._highlight(row)
+
+    def _highlight(self, row: EventRow | None) -> None:
         sources = frozenset(row.sources) if row else frozenset()
         results = frozenset(row.results) if row else frozenset()
         self.post_message(HighlightCommits(sources, results))
@@ -377,7 +382,7 @@ class EventsPanel(Horizontal):
     def on_events_panel__reverted(self, message: _Reverted) -> None:
         if message.error is not None or message.result is None:
             error = message.error or "revert failed"
-            self.notify(error, severity="error", title="Not reverted", markup=False)
+            self.notify(display_line(error), severity="error", title="Not reverted", markup=False)
             return
         r = message.result
         head = r.head[:8] if r.head else "no commit"

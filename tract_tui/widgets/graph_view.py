@@ -357,11 +357,11 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         segments.extend(self._row_segments(commit_hash, row))
         strip = Strip(segments)
         if row == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("graph--cursor"))
+            strip = _overlay(strip, self.get_component_rich_style("graph--cursor"))
         elif commit_hash in self.highlight_sources:
-            strip = strip.apply_style(self.get_component_rich_style("graph--source"))
+            strip = _overlay(strip, self.get_component_rich_style("graph--source"))
         elif commit_hash in self.highlight_results:
-            strip = strip.apply_style(self.get_component_rich_style("graph--result"))
+            strip = _overlay(strip, self.get_component_rich_style("graph--result"))
         elif self.filter_matches and commit_hash not in self.matches:
             dim = self.get_component_rich_style("graph--filtered")  # over the lane colours
             strip = Strip(Segment.apply_style(strip, post_style=dim), strip.cell_length)
@@ -408,3 +408,8 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             message = message[len(prefix) :]
         out.append(Segment(first_line(message, 200), text_style + match_style))
         return out
+
+
+def _overlay(strip: Strip, style: Style) -> Strip:
+    """Put ``style`` over every segment (its background wins over the segments' own)."""
+    return Strip(Segment.apply_style(strip, post_style=style), strip.cell_length)

@@ -255,8 +255,10 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
             self.scroll_to(y=index, animate=False)
         elif index >= top + rows:
             self.scroll_to(y=index - rows + 1, animate=False)
-        self.refresh_line(old - self.scroll_offset.y + 1)
-        self.refresh_line(index - self.scroll_offset.y + 1)
+        # ScrollView.refresh_line takes a virtual line (it subtracts the scroll itself); the
+        # header is line 0, so row i is line i + 1.
+        self.refresh_line(old + 1)
+        self.refresh_line(index + 1)
         self._prefetch()
         if old != index:
             self._announce()
@@ -319,7 +321,9 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
         strip = Strip(segments).crop(0, width)
         if index == self.cursor:
             cursor = style("vlist--cursor")
-            return strip.apply_style(cursor).extend_cell_length(width, self.rich_style + cursor)
+            # Over the segments: a cell's own background must not hide the cursor.
+            overlaid = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
+            return overlaid.extend_cell_length(width, self.rich_style + cursor)
         return strip.extend_cell_length(width, self.rich_style)
 
     def part(self, name: str) -> Style:

@@ -238,15 +238,14 @@ class SqlCommitRepository(CommitRepository):
             ).scalar_one()
         )
 
-    def latest(self, tract_id: str) -> tuple[int, str | None]:
+    def latest(self, tract_id: str) -> str | None:
         c = s.commits.c
-        newest = self.conn.execute(
+        return self.conn.execute(
             select(c.commit_hash)
             .where(c.tract_id == tract_id)
             .order_by(c.created_at.desc(), c.commit_hash.desc())
             .limit(1)
         ).scalar()
-        return self.count(tract_id), newest
 
     def tract_ids(self) -> list[str]:
         stmt = union(select(s.commits.c.tract_id), select(s.refs.c.tract_id))
