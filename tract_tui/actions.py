@@ -281,6 +281,14 @@ ACTIONS: tuple[Action, ...] = (
     # -- details --
     Action("detail.jump", "enter", "jump", "Jump", "Follow the link under the cursor"),
     Action("detail.back", "escape", "back", "Back", "Back to the list", footer=False),
+    Action(
+        "detail.more",
+        "m",
+        "more",
+        "More",
+        "Show more of a content too long to show at once",
+        footer=False,
+    ),
 )
 
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}

@@ -10,19 +10,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 
-# C0 and C1 controls (DEL included), line/paragraph separators and bidi controls.
+# C0 and C1 controls (DEL included), line/paragraph separators, bidi controls, and the
+# zero-width characters that hide or join text invisibly (the set of core.views.text).
 _ESCAPES: dict[int, str] = {
     cp: (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}")
     for cp in (
         *range(0x00, 0x20),
         *range(0x7F, 0xA0),
         0x061C,
+        0x180E,
+        0x200B,
+        0x200C,
+        0x200D,
         0x200E,
         0x200F,
         0x2028,
         0x2029,
         *range(0x202A, 0x202F),
+        0x2060,
         *range(0x2066, 0x206A),
+        0xFEFF,
     )
 }
 _ESCAPES[0x09] = " "  # a tab is harmless, but keep columns intact
@@ -54,14 +61,27 @@ def err(message: str) -> None:
     print(f"tract-tui: {plain(message)}", file=sys.stderr)
 
 
+def width(text: str) -> int:
+    """Terminal cells of ``text`` (CJK and emoji take two): what columns are aligned by."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def pad(text: str, cells: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``cells`` terminal cells (never cut)."""
+    fill = " " * max(0, cells - width(text))
+    return fill + text if right else text + fill
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     """Left-aligned first column, right-aligned others; cells are made plain."""
     cells = [[plain(c) for c in r] for r in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    widths = [max([width(h), *(width(r[i]) for r in cells)]) for i, h in enumerate(headers)]
 
     def fmt(row: Sequence[str]) -> str:
-        first = row[0].ljust(widths[0])
-        rest = (c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))
+        first = pad(row[0], widths[0])
+        rest = (pad(c, w, right=True) for c, w in zip(row[1:], widths[1:], strict=True))
         return "  ".join((first, *rest)).rstrip()
 
     return [fmt(list(headers)), *(fmt(r) for r in cells)]

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tract_tui.commands import Command
-from tract_tui.commands._output import first_line, out, plain
+from tract_tui.commands._output import first_line, out, pad, plain, width
 
 if TYPE_CHECKING:
     from core.operations.context import HeadState
@@ -61,13 +61,15 @@ def _tract_lines(uow: UnitOfWork, tract: TractSummary) -> list[str]:
     if not branches:
         return [*lines, "  no branches"]
     tips = uow.commits.get_many(r.commit_hash for r in branches if r.commit_hash)
-    width = max(len(branch_short(r.ref_name)) for r in branches)
+    # Escaped first, then padded by terminal cells: escapes and wide names keep columns.
+    names = {r.ref_name: plain(branch_short(r.ref_name)) for r in branches}
+    column = max(width(name) for name in names.values())
     lines.append("  branches:")
     for ref in branches:
         mark = "*" if head.branch is not None and head.branch == branch_short(ref.ref_name) else " "
         tip = tips.get(ref.commit_hash or "")
         where = tip.short if tip else f"{(ref.commit_hash or '')[:8]} (missing)"
-        label = plain(f"  {mark} {branch_short(ref.ref_name).ljust(width)}  {where}")
+        label = f"  {mark} {pad(names[ref.ref_name], column)}  {where}"
         message = first_line(tip.message) if tip else ""
         lines.append(f"{label}  {message}".rstrip())
     return lines

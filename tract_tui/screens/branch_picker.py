@@ -48,7 +48,9 @@ class BranchPickerScreen(ModalScreen[str | None]):
         try:
             refs = self.gateway.refs()
         except Exception as exc:
-            self.app.call_from_thread(self.notify, display_line(str(exc)), severity="error")
+            self.app.call_from_thread(
+                self.notify, display_line(str(exc)), severity="error", markup=False
+            )
             return
         self.app.call_from_thread(self._show, refs)
 

@@ -90,7 +90,7 @@ class CompileDiffScreen(Screen[None]):
         if message.error:
             self.error = message.error
             self._render_head()
-            self.notify(message.error, severity="error", markup=False)
+            self.notify(display_line(message.error), severity="error", markup=False)
             return
         self.diff = message.diff
         self._render_head()

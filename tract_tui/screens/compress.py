@@ -25,7 +25,7 @@ from core.facade.compress import CompressPreview
 from core.llm.config import endpoint_configured
 from core.operations.compress import CompressResult
 from core.operations.compress_plan import DROPPED, KEPT, CompressPlan
-from core.views.text import display_line
+from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
 from tract_tui.gateway import StoreGateway
 
@@ -165,13 +165,15 @@ class CompressScreen(ModalScreen[CompressResult | None]):
                 areas, labels, manual.query(".label").results(Static), preview.drafts, strict=True
             ):
                 static.update(label)
-                area.load_text(draft)
+                area.load_text(display_block(draft))
         else:
             manual.remove_children()
             widgets: list[Static | TextArea] = []
             for i, (label, draft) in enumerate(zip(labels, preview.drafts, strict=True)):
                 widgets.append(Static(label, classes="label"))
-                widgets.append(TextArea(draft, id=f"summary-{i}", soft_wrap=True))
+                # A TextArea draws controls raw: a draft quoting stored text is made safe.
+                area = TextArea(display_block(draft), id=f"summary-{i}", soft_wrap=True)
+                widgets.append(area)
             manual.mount_all(widgets)
         self.query_one("#repreview", Button).remove_class("shown")
         self.query_one("#confirm", Button).disabled = False

@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from core.views.health import QuickCheck
 from tract_tui.gateway import StoreGateway
 from tract_tui.screens.main_actions import MainActions
 from tract_tui.widgets.detail import DetailPane
@@ -103,6 +104,13 @@ class MainScreen(MainActions, Screen[None]):
         self.query_one(GraphView).focus()
         self.query_one(GraphView).reload()
         self.start_live(getattr(self.app, "poll_interval", 0.5))
+        self.run_store_task(self.gateway.quick_check, self._checked, group="quick-check")
+
+    def _checked(self, check: QuickCheck) -> None:
+        """Say what the graph cannot show (a damaged store still opens; verify names it)."""
+        if not check.ok:
+            self.query_one(StatusBar).problems = "damaged: run tract-tui verify"
+            self.notify(check.summary(), severity="warning", timeout=15, markup=False)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "narrow")

@@ -21,6 +21,10 @@ from tract_tui.gateway import StoreGateway
 from tract_tui.widgets.detail_links import DetailLinks, links_of
 from tract_tui.widgets.messages import JumpToCommit, OpenEvent, OpenRecord
 
+SHOW_CHARS = 64_000  # of a content, per chunk (m shows one more)
+SHOW_LINES = 1_000
+SHOW_MESSAGE = 2_000  # of a commit message
+
 
 class DetailPane(VerticalScroll, can_focus=True):
     BINDINGS = bindings_for("detail")
@@ -40,6 +44,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.gateway = gateway
         self.commit_hash: str | None = None
         self._rendered: str | None = None
+        self._detail: CommitDetail | None = None
+        self.steps = 1  # how many chunks of a long content are shown (m adds one)
         self.body = Static(Text("No commit selected", style="dim"))
         self.links = DetailLinks(id="detail-links")
 
@@ -51,6 +57,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.links.display = False
 
     def show(self, commit_hash: str | None) -> None:
+        if commit_hash != self.commit_hash:
+            self.steps = 1
         self.commit_hash = commit_hash
         if commit_hash is None:
             self.body.update(Text("No commit selected", style="dim"))
@@ -64,7 +72,8 @@ class DetailPane(VerticalScroll, can_focus=True):
     def on_detail_pane_loaded(self, message: Loaded) -> None:
         if message.commit_hash != self.commit_hash:
             return
-        self.body.update(render_detail(message.detail))
+        self._detail = message.detail
+        self.body.update(render_detail(message.detail, self.steps))
         self.links.set_links(links_of(message.detail) if message.detail else [])
         if message.commit_hash != self._rendered:  # a refresh of the same commit keeps scroll
             self._rendered = message.commit_hash
@@ -97,30 +106,69 @@ class DetailPane(VerticalScroll, can_focus=True):
         elif link.kind == "record":
             self.post_message(OpenRecord(link.target))
 
+    def action_more(self) -> None:
+        """Show the next chunk of a clipped content (each press lays out one more)."""
+        if self._detail is not None and self._detail.commit.commit_hash == self.commit_hash:
+            self.steps += 1
+            self.body.update(render_detail(self._detail, self.steps))
+
     def action_back(self) -> None:
         self.app.action_focus_previous()
 
 
-def render_detail(detail: CommitDetail | None) -> Text:
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n / 1000:.0f} KB"
+
+
+def clip(text: str, steps: int = 1) -> tuple[str, str]:
+    """The head of ``text`` that is cheap to lay out (``steps`` chunks), and a note on the
+    rest ('' when nothing was left out). Wrapping text costs about 2 s per MB on the UI
+    thread, so a 10 MB message is shown a chunk at a time, never all at once."""
+    chars, lines = SHOW_CHARS * steps, SHOW_LINES * steps
+    head = text[:chars]
+    end = -1
+    for _ in range(lines):
+        end = head.find("\n", end + 1)
+        if end < 0:
+            break
+    if end >= 0:
+        head = head[:end]
+    if len(head) == len(text):
+        return text, ""
+    rest = text[len(head) :]
+    more = f"… {_size(len(rest.encode('utf-8')))} more ({rest.count(chr(10)):,} lines) "
+    return head, more + "not shown: press m to show more"
+
+
+def _block(out: Text, text: str, steps: int) -> None:
+    head, note = clip(text, steps)
+    out.append(display_block(head) + "\n")
+    if note:
+        out.append(note + "\n", style="bold yellow")
+
+
+def render_detail(detail: CommitDetail | None, steps: int = 1) -> Text:
     if detail is None:
         return Text("Commit not found (deleted by GC?)", style="bold red")
     c = detail.commit
     out = Text()
     out.append(f"{c.commit_hash}\n", style="bold yellow")
-    out.append(f"{c.content_type}", style="bold")
-    out.append(f" · {c.operation.name} · {detail.role} · {detail.priority.name}")
+    out.append(display_line(c.content_type), style="bold")  # a foreign writer's type name
+    out.append(f" · {c.operation.name} · {display_line(detail.role)} · {detail.priority.name}")
     out.append(f" · {c.token_count} tokens\n")
     out.append(f"{c.created_at.isoformat(sep=' ', timespec='seconds')}\n", style="dim")
     if c.message:
-        out.append(display_line(c.message) + "\n", style="italic")
+        message = c.message if len(c.message) <= SHOW_MESSAGE else c.message[:SHOW_MESSAGE] + "…"
+        out.append(display_line(message) + "\n", style="italic")
     if detail.edit_target is not None:
         out.append(f"edits {detail.edit_target.commit_hash[:12]}\n", style="cyan")
     out.append("\n")
     if detail.edited_text is not None:
         out.append("compiles as (edited):\n", style="bold cyan")
-        out.append(display_block(detail.edited_text) + "\n\n")
+        _block(out, detail.edited_text, steps)
+        out.append("\n")
         out.append("original:\n", style="bold dim")
-    out.append(display_block(detail.text) + "\n")
+    _block(out, detail.text, steps)
     if c.generation_config:
         out.append("\ngeneration config\n", style="bold")
         out.append(display_block(json.dumps(c.generation_config, indent=2, sort_keys=True)) + "\n")

@@ -9,7 +9,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from core.views.commit_detail import CommitDetail
-from core.views.text import first_line
+from core.views.text import display_line, first_line
 
 MAX_RECORDS = 50
 
@@ -46,8 +46,8 @@ def links_of(detail: CommitDetail) -> list[tuple[Link, Text]]:
     for event in detail.events:
         text = Text()
         text.append(f"{'event':<9}", style="dim")
-        text.append(f"{event.event_type} {event.event_id[:12]}", style="cyan")
-        text.append(" (this commit is a " + event.role + ")", style="dim")
+        text.append(f"{display_line(event.event_type)} {event.event_id[:12]}", style="cyan")
+        text.append(" (this commit is a " + display_line(event.role) + ")", style="dim")
         out.append((Link("event", event.event_id), text))
     for record_id in detail.records[:MAX_RECORDS]:
         text = Text()

@@ -21,11 +21,14 @@ class StatusBar(Static):
     rows: reactive[str] = reactive("")
     activity: reactive[str] = reactive("")
     matches: reactive[str] = reactive("")  # "3/17 matches" while a search is active
+    problems: reactive[str] = reactive("")  # the quick health check on open found damage
 
     def render(self) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("tract-tui ", style="bold")
         out.append(display_line(self.store), style="dim")
+        if self.problems:  # early in the line: the end is what gets cut
+            out.append(f"  ⚠ {self.problems}", style="bold red")
         if self.detached:
             out.append("  HEAD detached at ", style="bold red")
             out.append((self.head or "")[:8], style="yellow")

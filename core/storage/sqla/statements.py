@@ -229,25 +229,21 @@ def count_commits_of_tract() -> Executable:
 def graph_page(keyed: bool) -> Executable:
     """Commits of a tract newest first, with merge parents (position ≥ 1) joined in order.
 
-    Keyset-paged on (created_at, commit_hash) so every page is one index range scan. A merge
-    yields one row per extra parent; the repository folds them.
+    Keyset-paged on (created_at, commit_hash) so every page is one index range scan. The limit
+    counts commits (an inner query), not joined rows: a merge of three or more parents yields
+    one row per extra parent, and limiting those rows cut the page short (so the scan thought
+    it was the last) and could split a merge's parents across pages. The repository folds them.
     """
     c = s.commits.c
     cp = s.commit_parents.c
-    created = raw_text(c.created_at).label("created_at")
-    stmt = (
-        select(c.commit_hash, c.parent_hash, created, cp.parent_hash.label("merge_parent"))
-        .select_from(
-            s.commits.outerjoin(
-                s.commit_parents, and_(cp.commit_hash == c.commit_hash, cp.position >= 1)
-            )
-        )
+    page = (
+        select(c.commit_hash, c.parent_hash, c.created_at)
         .where(c.tract_id == bindparam("tract_id"))
-        .order_by(c.created_at.desc(), c.commit_hash.desc(), cp.position)
+        .order_by(c.created_at.desc(), c.commit_hash.desc())
         .limit(bindparam("limit"))
     )
     if keyed:
-        stmt = stmt.where(
+        page = page.where(
             tuple_(c.created_at, c.commit_hash)
             < tuple_(
                 # untyped on purpose: stored text on SQLite, a datetime on PostgreSQL
@@ -255,7 +251,21 @@ def graph_page(keyed: bool) -> Executable:
                 bindparam("after_hash"),
             )
         )
-    return stmt
+    pg = page.subquery("page")
+    return (
+        select(
+            pg.c.commit_hash,
+            pg.c.parent_hash,
+            raw_text(pg.c.created_at).label("created_at"),
+            cp.parent_hash.label("merge_parent"),
+        )
+        .select_from(
+            pg.outerjoin(
+                s.commit_parents, and_(cp.commit_hash == pg.c.commit_hash, cp.position >= 1)
+            )
+        )
+        .order_by(pg.c.created_at.desc(), pg.c.commit_hash.desc(), cp.position)
+    )
 
 
 @cache

@@ -1,0 +1,84 @@
+"""A cheap health check for opening a store: what a browser can notice without a full verify.
+
+``verify`` re-derives every hash and checks every reference; that is too slow to run whenever
+a store is opened. This looks only at the tract's refs and its newest commits (the first page a
+graph shows) in a fixed handful of set-based queries, and reports damage a person would
+otherwise meet as a blank pane: refs naming missing commits, commits whose content blob is
+missing or unreadable, and parents that are not stored. It is a hint, not a proof: a clean
+result says nothing about older rows, which only ``tract-tui verify`` checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.storage.repositories import UnitOfWork
+
+NEWEST = 300  # commits checked: the graph's first page
+
+
+@dataclass(frozen=True)
+class QuickCheck:
+    dangling_refs: tuple[str, ...] = ()  # ref names whose commit is not stored
+    missing_content: tuple[str, ...] = ()  # commits whose blob row is missing
+    unreadable_content: tuple[str, ...] = ()  # commits whose payload is not a JSON object
+    missing_parents: tuple[str, ...] = ()  # commits whose (merge) parent is not stored
+    checked: int = 0  # commits looked at
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.dangling_refs
+            or self.missing_content
+            or self.unreadable_content
+            or self.missing_parents
+        )
+
+    def summary(self) -> str:
+        """One line for a person: what is wrong, and what to run."""
+        parts = []
+        if self.dangling_refs:
+            parts.append(f"{_n(self.dangling_refs, 'ref')} to missing commits")
+        if self.missing_content:
+            parts.append(f"{_n(self.missing_content, 'commit')} without stored content")
+        if self.unreadable_content:
+            parts.append(f"{_n(self.unreadable_content, 'commit')} with unreadable content")
+        if self.missing_parents:
+            parts.append(f"{_n(self.missing_parents, 'commit')} with a missing parent")
+        if not parts:
+            return "no problems seen"
+        return "store has problems (" + "; ".join(parts) + "): run tract-tui verify"
+
+
+def _n(items: tuple[str, ...], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def quick_check(uow: UnitOfWork, tract_id: str, newest: int = NEWEST) -> QuickCheck:
+    refs = uow.refs.list(tract_id)
+    page = uow.commits.graph_page(tract_id, after=None, limit=newest)
+    hashes = [h for h, _, _ in page]
+    parents = {p for _, ps, _ in page for p in ps}
+    targets = {r.commit_hash for r in refs if r.commit_hash}
+    stored = uow.commits.get_many([*hashes, *targets, *parents])
+    blobs = uow.blobs.get_many(stored[h].content_hash for h in hashes if h in stored)
+    missing: list[str] = []
+    unreadable: list[str] = []
+    for h in hashes:
+        commit = stored.get(h)
+        if commit is None:
+            continue
+        blob = blobs.get(commit.content_hash)
+        if blob is None:
+            missing.append(h)
+        elif not blob.payload:  # the repository reads unparseable JSON as {}
+            unreadable.append(h)
+    return QuickCheck(
+        dangling_refs=tuple(
+            sorted(r.ref_name for r in refs if r.commit_hash and r.commit_hash not in stored)
+        ),
+        missing_content=tuple(missing),
+        unreadable_content=tuple(unreadable),
+        missing_parents=tuple(h for h, ps, _ in page if any(p not in stored for p in ps)),
+        checked=len(hashes),
+    )
