@@ -6,8 +6,9 @@ foreign_keys=ON). pysqlite's own transaction handling is switched off so that SQ
 ``BEGIN IMMEDIATE``: a writer takes the lock up front, so a read-then-write transaction never
 fails half-way with "database is locked" when another process committed in between.
 
-PostgreSQL: psycopg 3, pre-ping (a long-lived UI outlives server restarts), and writers of one
-tract serialised with a transaction-scoped advisory lock.
+PostgreSQL: psycopg 3, pre-ping (a long-lived UI outlives server restarts), writers of one
+tract serialised with a transaction-scoped advisory lock, and read transactions at REPEATABLE
+READ (one snapshot, as a SQLite WAL reader has).
 """
 
 from __future__ import annotations
@@ -162,8 +163,15 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def read_connection(engine: Engine) -> Iterator[Connection]:
     """One read transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
-    with engine.connect() as conn, conn.begin():
-        yield conn
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # READ COMMITTED gives every statement a new snapshot; a read must see one state
+            # of the store (HEAD and its chain, a graph page). Read-only REPEATABLE READ never
+            # fails to serialise. Writers stay READ COMMITTED: after the tract's advisory lock
+            # they must see what the previous writer committed.
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def lock_key(name: str) -> int:

@@ -145,14 +145,9 @@ class SqlCommitRepository(CommitRepository):
     def parent_counts(self, hashes: Sequence[str]) -> dict[str, int]:
         """Number of commit_parents rows per commit (≥ 2: a merge); absent means 0."""
         out: dict[str, int] = {}
-        cp = s.commit_parents.c
         for batch in chunks(hashes):
-            for r in self.conn.execute(
-                select(cp.commit_hash, func.count())
-                .where(cp.commit_hash.in_(batch))
-                .group_by(cp.commit_hash)
-            ):
-                out[r[0]] = int(r[1])
+            for commit_hash, count in self.conn.execute(st.parent_counts(), {"hashes": batch}):
+                out[commit_hash] = int(count)
         return out
 
     def graph_page(

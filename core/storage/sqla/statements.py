@@ -296,3 +296,14 @@ def commits_in_tract_of() -> Executable:
     c = s.commits.c
     tract = select(c.tract_id).where(c.commit_hash == bindparam("head")).scalar_subquery()
     return select(func.count()).select_from(s.commits).where(c.tract_id == tract)
+
+
+@cache
+def parent_counts() -> Executable:
+    """commit_parents rows per commit, for the given :hashes (≥ 2 means a merge)."""
+    cp = s.commit_parents.c
+    return (
+        select(cp.commit_hash, func.count())
+        .where(cp.commit_hash.in_(HASHES))
+        .group_by(cp.commit_hash)
+    )
