@@ -136,32 +136,38 @@ class Snapshot:
         entries = self.entries
         index = self.index
         edits: list[CompileRow] = []
-        default = self._default
+        defaults = self._defaults
         get = priorities.get
+        cache = self._cache
+        cached = cache.cached if cache is not None else None
+        render = self.render_payload
+        # One pass for the common case (no edit, known tokens: text rendered on first read);
+        # everything else is rendered after the edits are known.
         for row in sequence:
             index[row.commit_hash] = len(entries)
             info = get(row.commit_hash)
-            entries.append(Entry(row, info.priority if info is not None else default(row)))
+            if info is not None:
+                priority = info.priority
+            else:
+                priority = defaults.get(row.content_type) or self._default(row)
+            entry = Entry(row, priority)
+            entries.append(entry)
             if row.is_edit:
                 edits.append(row)
+                continue
+            tokens = cached(row) if cached is not None else None
+            if tokens is None:
+                continue
+            entry.message = Message(source=(render, row.payload_json))
+            entry.tokens = tokens
+            raw = row.generation_config
+            if raw is not None and raw != "null":
+                entry.config = _config(raw)
         for row in edits:
             self._apply_edit(row, render=False)
-        cache = self._cache
-        render = self.render_payload
         for entry in entries:
-            row = entry.row
-            if row.is_edit:
-                continue
-            if entry.edit is None and cache is not None:
-                # The common case, inlined: known tokens, text rendered on first read.
-                tokens = cache.cached(row)
-                if tokens is not None:
-                    entry.message = Message(source=(render, row.payload_json))
-                    entry.tokens = tokens
-                    raw = row.generation_config
-                    entry.config = None if raw is None or raw == "null" else _config(raw)
-                    continue
-            self._render(entry)
+            if entry.edit is not None or (entry.message is None and not entry.row.is_edit):
+                self._render(entry)
         self._rebuild()
 
     def append(
