@@ -6,14 +6,19 @@
   test's ``tmp_path`` and makes the copy writable.
 - ``pg_url``: a PostgreSQL URL whose connections live in a fresh schema of their own, dropped
   after the test. Skips when ``TRACT_TEST_POSTGRES_URL`` is unset.
-- ``store_url``: parametrised over the two backends ("sqlite" → a new file path in ``tmp_path``,
-  "postgres" → ``pg_url``), for suites that must behave the same on both.
+- ``backend`` / ``store_target`` / ``store_url`` / ``store_url_factory``: parametrised over the
+  two backends, for suites that must behave the same on both. ``store_target``: a store to
+  work in ("sqlite" → ``tmp_path/store.db``, "postgres" → one store reused by the session,
+  emptied before each test: fast). ``store_url`` / ``store_url_factory``: new, empty locations
+  (a path in ``tmp_path``, a fresh schema like ``pg_url``). ``sql_rows(target, sql)`` and
+  ``store_bytes(target)`` read a store directly on either backend.
 
-Mark PostgreSQL-only tests ``@pytest.mark.postgres``; ``store_url`` marks its postgres half.
+Mark PostgreSQL-only tests ``@pytest.mark.postgres``; ``backend`` marks its postgres half.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -94,26 +99,37 @@ def pg_admin_engine(pg_base_url: str) -> Iterator[Any]:
     engine.dispose()
 
 
+def create_pg_schema(admin_engine: Any) -> str:
+    """A new, empty schema with a unique name."""
+    from sqlalchemy import text
+
+    name = f"t_{uuid.uuid4().hex}"
+    with admin_engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    return name
+
+
+def drop_pg_schema(admin_engine: Any, name: str) -> None:
+    from sqlalchemy import text
+
+    with admin_engine.begin() as conn:
+        # Never hang the suite on a connection a failed test left open.
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+
+
 @pytest.fixture
 def pg_schema_factory(pg_admin_engine: Any) -> Iterator[Callable[[], str]]:
     """Makes fresh, empty PostgreSQL schemas; all of them are dropped (CASCADE) after the test."""
-    from sqlalchemy import text
-
     made: list[str] = []
 
     def make() -> str:
-        name = f"t_{uuid.uuid4().hex}"
-        with pg_admin_engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{name}"'))
-        made.append(name)
-        return name
+        made.append(create_pg_schema(pg_admin_engine))
+        return made[-1]
 
     yield make
     for name in made:
-        with pg_admin_engine.begin() as conn:
-            # Never hang the suite on a connection a failed test left open.
-            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        drop_pg_schema(pg_admin_engine, name)
 
 
 @pytest.fixture
@@ -137,15 +153,209 @@ def pg_url(pg_base_url: str, pg_schema: str) -> str:
     return url_in_schema(pg_base_url, pg_schema)
 
 
+@pytest.fixture(scope="module")
+def pg_module_url(pg_base_url: str, pg_admin_engine: Any) -> Iterator[str]:
+    """Like ``pg_url``, one schema for a whole module (read-only data built once)."""
+    name = create_pg_schema(pg_admin_engine)
+    yield url_in_schema(pg_base_url, name)
+    drop_pg_schema(pg_admin_engine, name)
+
+
 @pytest.fixture
 def pg_url_factory(pg_base_url: str, pg_schema_factory: Callable[[], str]) -> Callable[[], str]:
     """More URLs like ``pg_url``, each in a fresh schema (for tests that need several)."""
     return lambda: url_in_schema(pg_base_url, pg_schema_factory())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where to create a store: a new SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
+class ReusedPgStore:
+    """One PostgreSQL store that every ``store_target`` test of the session gets, emptied.
+
+    Creating a store costs ≈0.1 s on PostgreSQL (some 40 DDL statements and a few password-
+    authenticated connections) and dropping its schema ≈0.03 s; deleting a test's rows costs a
+    few milliseconds. Before each test every row is deleted (children first), the version rows
+    are put back and the id sequences restarted. When that cannot be done (a leaked
+    connection holds a lock) or the DDL no longer matches what was created (a test altered
+    it), a new store in a new schema takes over.
+    """
+
+    _DDL = """
+        SELECT (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = :s AND a.attnum > 0 AND NOT a.attisdropped),
+               (SELECT count(*) FROM pg_constraint k JOIN pg_namespace n
+                ON n.oid = k.connamespace WHERE n.nspname = :s),
+               (SELECT count(*) FROM pg_indexes WHERE schemaname = :s),
+               (SELECT count(*) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+                JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = :s)
+    """
+
+    def __init__(self, base_url: str, admin_engine: Any) -> None:
+        self.base_url = base_url
+        self.admin = admin_engine
+        self.schema: str | None = None
+        self.made: list[str] = []
+        self.ddl: tuple[Any, ...] = ()
+        self.sequences: list[str] = []
+
+    def checkout(self) -> str:
+        """The store's URL, with no rows but its version markers."""
+        if self.schema is None or not self._reset(self.schema):
+            self._fresh()
+        assert self.schema is not None
+        return url_in_schema(self.base_url, self.schema)
+
+    def _fresh(self) -> None:
+        from sqlalchemy import text
+
+        from core.storage.store import Store
+
+        name = create_pg_schema(self.admin)
+        self.made.append(name)
+        Store.open(url_in_schema(self.base_url, name), create=True).close()
+        with self.admin.connect() as conn:
+            self.ddl = tuple(conn.execute(text(self._DDL), {"s": name}).one())
+            self.sequences = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT sequence_name FROM information_schema.sequences "
+                        "WHERE sequence_schema = :s"
+                    ),
+                    {"s": name},
+                )
+            ]
+        self.schema = name
+
+    def _reset(self, name: str) -> bool:
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from core.storage import schema as tables
+        from core.storage.versions import HEAD_REVISION
+
+        try:
+            with self.admin.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+                if tuple(conn.execute(text(self._DDL), {"s": name}).one()) != self.ddl:
+                    return False
+                for table in reversed(tables.Base.metadata.sorted_tables):
+                    conn.execute(text(f'DELETE FROM "{name}"."{table.name}"'))
+                conn.execute(
+                    text(f"INSERT INTO \"{name}\"._trace_meta VALUES ('schema_version', :v)"),
+                    {"v": str(tables.TRACT_AI_SCHEMA_VERSION)},
+                )
+                version_table = f'"{name}".{tables.ALEMBIC_VERSION_TABLE}'
+                conn.execute(text(f"DELETE FROM {version_table}"))
+                conn.execute(text(f"INSERT INTO {version_table} VALUES (:r)"), {"r": HEAD_REVISION})
+                for seq in self.sequences:
+                    conn.execute(text(f'ALTER SEQUENCE "{name}"."{seq}" RESTART'))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def close(self) -> None:
+        for name in self.made:
+            # A leaked connection may still hold one: the database is a throwaway anyway.
+            with contextlib.suppress(Exception):
+                drop_pg_schema(self.admin, name)
+
+
+@pytest.fixture(scope="session")
+def pg_reused_store(pg_base_url: str) -> Iterator[ReusedPgStore]:
+    from sqlalchemy import create_engine
+
+    # One pooled connection: a reset is then a few statements, not a new login each time.
+    admin = create_engine(pg_base_url, pool_size=1, max_overflow=0)
+    reused = ReusedPgStore(pg_base_url, admin)
+    yield reused
+    reused.close()
+    admin.dispose()
+
+
+# --- both backends ------------------------------------------------------------------------
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgres"``: every test using it (or the fixtures below) runs twice."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store_url_factory(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Callable[[str], str]:
+    """``new("name.db")`` → where to create another store on this test's backend.
+
+    SQLite: a path in ``tmp_path`` named ``name``; PostgreSQL: a URL in a fresh schema (the
+    name is ignored). Nothing is created until the store is opened with ``create``.
+    """
+    if backend == "sqlite":
+        return lambda name="store.db": str(tmp_path / name)
+    factory: Callable[[], str] = request.getfixturevalue("pg_url_factory")
+    return lambda name="store.db": factory()
+
+
+@pytest.fixture
+def store_url(store_url_factory: Callable[[str], str]) -> str:
+    """Where to create a store, with nothing there yet: ``tmp_path/store.db``, or a fresh
+    PostgreSQL schema (for tests of creation, upgrades, or DDL)."""
+    return store_url_factory("store.db")
+
+
+@pytest.fixture
+def store_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A store to work in, on each backend: ``tmp_path/store.db`` (created on first open), or
+    the session's reused PostgreSQL store with every row deleted (see ``ReusedPgStore``).
+
+    Open it with ``create_tract(target)`` / ``Store.open(target, create=True)``: both work
+    whether or not the store exists yet. Tests must not change its DDL (use ``store_url``).
+    """
+    if backend == "sqlite":
         return str(tmp_path / "store.db")
-    return request.getfixturevalue("pg_url")
+    reused: ReusedPgStore = request.getfixturevalue("pg_reused_store")
+    return reused.checkout()
+
+
+def sql_rows(target: str | os.PathLike[str], sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Run one SQL statement on a store (path or URL) through its own short-lived connection."""
+    from sqlalchemy import text
+
+    from core.storage.connection import make_engine, parse_location
+
+    engine = make_engine(parse_location(target), pool=False)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def store_bytes(target: str | os.PathLike[str]) -> bytes:
+    """Everything a store holds, to prove a secret never reached it.
+
+    SQLite: the file's bytes and its ``-wal``'s (deleted rows may linger in free pages, so this
+    is stricter than reading rows). PostgreSQL: every row of every table, as text.
+    """
+    from sqlalchemy import inspect, literal_column, select, table
+
+    from core.storage.connection import make_engine, parse_location
+
+    location = parse_location(target)
+    if location.path is not None:
+        parts = (location.path, Path(f"{location.path}-wal"))
+        return b"".join(p.read_bytes() for p in parts if p.exists())
+    engine = make_engine(location, pool=False)
+    try:
+        with engine.connect() as conn:
+            lines = [
+                repr(tuple(row))
+                for name in inspect(conn).get_table_names()
+                for row in conn.execute(select(literal_column("*")).select_from(table(name)))
+            ]
+    finally:
+        engine.dispose()
+    return "\n".join(lines).encode()

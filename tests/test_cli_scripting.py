@@ -1,9 +1,10 @@
 """The scripting commands: log, compile, events, records, reproduce.
 
-Each runs in-process through ``tract_tui.cli.main`` on a small store built here and on a copy of
-the shipped tract-ai v5 store: ``--json`` output parses, exit codes follow the contract (0 ok,
-1 "does not reproduce", 2 error with one line on stderr), and stored control characters never
-reach the terminal raw in the table output while JSON keeps them verbatim.
+Each runs in-process through ``tract_tui.cli.main`` on a small store built here (on SQLite and
+on PostgreSQL) and on a copy of the shipped tract-ai v5 store: ``--json`` output parses, exit
+codes follow the contract (0 ok, 1 "does not reproduce", 2 error with one line on stderr), and
+stored control characters never reach the terminal raw in the table output while JSON keeps
+them verbatim.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def assert_safe(text: str) -> None:
 
 
 @pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    path = tmp_path / "small.db"
+def small(store_target: str) -> tuple[str, dict[str, str]]:
+    """A small store, on SQLite and on PostgreSQL (``store_target``)."""
+    path = store_target
     with create_tract(path, clock=FrozenClock(T0, timedelta(seconds=1))) as t:
         s = t.system("You are a shell agent.")
         u = t.user(EVIL, name="op\x1bera")
@@ -195,8 +197,8 @@ def test_errors_are_one_line_exit_2(capsys, tmp_path, small) -> None:
     assert code == 2 and "unknown ref" in err and err.count("\n") == 1
 
 
-def test_tract_selection(capsys, tmp_path) -> None:
-    path = tmp_path / "multi.db"
+def test_tract_selection(capsys, store_target) -> None:
+    path = store_target
     ids = []
     for text in ("first tract", "second tract"):
         with create_tract(path) as t:

@@ -169,11 +169,7 @@ class Store:
             _refuse_unusable(location, version)
             if not version.at_head:
                 if not auto_upgrade or readonly:
-                    raise StoreNeedsUpgradeError(
-                        f"{location.display}: store is at {version.label}; run: "
-                        f"tract-tui upgrade '{location.cli_arg}'"
-                        + (" (with your password for ***)" if location.url.password else "")
-                    )
+                    raise _needs_upgrade(location, version)
                 upgrade_store(location, version)
                 with read_connection(engine) as conn:
                     version = detect(conn)
@@ -208,10 +204,7 @@ class Store:
                     version = detect(conn)
             _refuse_unusable(location, version)
             if not version.at_head:
-                raise StoreNeedsUpgradeError(
-                    f"{location.display}: store is at {version.label}; "
-                    f"run: tract-tui upgrade '{location.cli_arg}'"
-                )
+                raise _needs_upgrade(location, version)
         except BaseException:
             engine.dispose()
             raise
@@ -300,6 +293,14 @@ def _refuse_unusable(location: StoreLocation, version: StoreVersion) -> None:
         raise StoreTooNewError(f"{location.display}: {version.problem}; nothing was changed")
     if not version.is_tract_store:
         raise NotATractStoreError(f"{location.display}: {version.problem}")
+
+
+def _needs_upgrade(location: StoreLocation, version: StoreVersion) -> StoreNeedsUpgradeError:
+    return StoreNeedsUpgradeError(
+        f"{location.display}: store is at {version.label}; run: "
+        f"tract-tui upgrade '{location.cli_arg}'"
+        + (" (with your password for ***)" if location.url.password else "")
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -398,10 +399,8 @@ def upgrade_store(
         after = count_rows(engine)
     finally:
         engine.dispose()
-    if locked_version.at_head:  # someone else did it: we changed nothing
-        return UpgradeReport(
-            location.display, after_version.label, after_version.label, backup_path, after, after
-        )
+    if locked_version.at_head:  # another process upgraded it while we waited: nothing changed
+        version, before = after_version, after
     return UpgradeReport(
         location.display, version.label, after_version.label, backup_path, before, after
     )

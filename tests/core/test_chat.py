@@ -14,7 +14,6 @@ from collections import deque
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +33,7 @@ from core.llm.config import LLMSettings
 from core.models import content as c
 from core.operations.budget import BudgetAction, TokenBudget
 from core.operations.chat import ChatRefusedError, resolve_llm_kwargs
+from tests.conftest import store_bytes
 
 SECRET = "sk-test-DO-NOT-STORE-4f9a2b7c1d"
 T0 = datetime(2026, 3, 1, 12, 0, 0)
@@ -122,8 +122,8 @@ def client(endpoint: tuple[Endpoint, str]) -> Iterator[OpenAICompatibleClient]:
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Iterator[Tract]:
-    t = create_tract(tmp_path / "chat.db", clock=FrozenClock(T0))
+def tract(store_target: str) -> Iterator[Tract]:
+    t = create_tract(store_target, clock=FrozenClock(T0))
     yield t
     t.close()
 
@@ -241,18 +241,15 @@ def test_malformed_response_is_an_llm_response_error(tract, endpoint, client, bo
     assert len(ep.requests) == 1 and len(tract.log()) == 1  # prompt only
 
 
-def test_api_key_never_reaches_the_store(tmp_path: Path, endpoint, client) -> None:
+def test_api_key_never_reaches_the_store(store_target: str, endpoint, client) -> None:
     ep, _ = endpoint
-    path = tmp_path / "secret.db"
-    with create_tract(path) as t:
+    with create_tract(store_target) as t:
         t.chat("one", client=client, temperature=0)
         ep.then(401)
         with pytest.raises(LLMAuthError):
             t.chat("two", client=client)
     assert SECRET not in repr(client.settings)
-    for part in (path, Path(f"{path}-wal")):
-        if part.exists():
-            assert SECRET.encode() not in part.read_bytes()
+    assert SECRET.encode() not in store_bytes(store_target)
 
 
 def test_client_from_environment(tract, endpoint, monkeypatch, tmp_path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -22,15 +21,16 @@ from core.llm.client import OpenAICompatibleClient
 from core.llm.config import LLMSettings
 from core.models import content as c
 from core.operations.verify import verify_store
+from tests.conftest import store_bytes
 from tests.core._llm_server import Step, completion, llm_server
 
 KEY = "sk-test-SECRET-never-stored-123"
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Tract:
+def tract(store_target: str) -> Tract:
     clock = FrozenClock(datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
-    t = create_tract(tmp_path / "store.db", clock=clock)
+    t = create_tract(store_target, clock=clock)
     yield t
     t.close()
 
@@ -72,7 +72,7 @@ def test_manual_compression_of_five_commits(tract: Tract) -> None:
     # commits after the range stay on the branch, in order (re-created)
     assert [tract.get_commit(h).message for h in chain[-2:]] == [a.message for a in after]
     assert result.replayed.keys() == {a.commit_hash for a in after}
-    assert verify_store(tract.store.location.cli_arg).ok
+    assert verify_store(tract.store).ok
 
 
 def test_llm_compression_around_a_pinned_commit(tract: Tract) -> None:
@@ -200,10 +200,9 @@ def test_tool_pairs_by_id_across_parallel_calls(tract: Tract) -> None:
     }
 
 
-def test_failing_summarizer_leaves_store_untouched(tract: Tract, tmp_path: Path) -> None:
+def test_failing_summarizer_leaves_store_untouched(tract: Tract, store_target: str) -> None:
     tract.user("a")
     tract.user("b")
-    db = tmp_path / "store.db"
     before = (_texts(tract), tract.head, len(tract.log(limit=None)))
     with llm_server() as server:
         server.script(*(Step(500, {"error": {"message": "boom-text-xyz"}}) for _ in range(3)))
@@ -219,9 +218,7 @@ def test_failing_summarizer_leaves_store_untouched(tract: Tract, tmp_path: Path)
     assert (_texts(tract), tract.head, len(tract.log(limit=None))) == before
     with tract.store.read() as uow:
         assert uow.events.count(tract.tract_id) == 0
-    data = db.read_bytes() + (
-        db.with_name("store.db-wal").read_bytes() if db.with_name("store.db-wal").exists() else b""
-    )
+    data = store_bytes(store_target)
     assert b"boom-text-xyz" not in data and KEY.encode() not in data
 
 
@@ -236,7 +233,7 @@ def test_llm_timeout_is_an_error(tract: Tract) -> None:
         assert KEY not in str(info.value)
 
 
-def test_llm_success_records_provenance(tract: Tract, tmp_path: Path) -> None:
+def test_llm_success_records_provenance(tract: Tract, store_target: str) -> None:
     tract.system("sys")
     start = tract.user("question about parse.py")
     tract.assistant("the bug is on line 42")
@@ -262,9 +259,7 @@ def test_llm_success_records_provenance(tract: Tract, tmp_path: Path) -> None:
     assert event.original_tokens > 0 and event.compressed_tokens > 0
     summary = tract.get_commit(result.summaries[0])
     assert summary.generation_config["model"] == "served-model"
-    data = (tmp_path / "store.db").read_bytes()
-    wal = tmp_path / "store.db-wal"
-    assert KEY.encode() not in data + (wal.read_bytes() if wal.exists() else b"")
+    assert KEY.encode() not in store_bytes(store_target)
 
 
 def test_revert_restores_and_refuses_when_moved(tract: Tract) -> None:

@@ -6,7 +6,6 @@ Defects §15.13: diff token deltas were always 0, and the ordered recount omitte
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,8 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Tract:
-    t = create_tract(tmp_path / "store.db", clock=FrozenClock(START))
+def tract(store_target: str) -> Tract:
+    t = create_tract(store_target, clock=FrozenClock(START))
     yield t
     t.close()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -24,8 +23,8 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Iterator[Tract]:
-    t = create_tract(tmp_path / "store.db", clock=FrozenClock(START))
+def tract(store_target: str) -> Iterator[Tract]:
+    t = create_tract(store_target, clock=FrozenClock(START))
     yield t
     t.close()
 
@@ -234,7 +233,7 @@ def test_response_to_targets_and_merge_parents_are_reachable(tract: Tract) -> No
     assert exists(tract, base, s1, o1) == [True, True, True]
 
 
-def test_removal_cleans_every_row_naming_the_commit(tract: Tract) -> None:
+def test_removal_cleans_every_row_naming_the_commit(tract: Tract, backend: str) -> None:
     """An orphaned merge commit and an annotated instruction go without FK errors."""
     base = tract.user("base").commit_hash
     tract.branch("side")
@@ -258,8 +257,9 @@ def test_removal_cleans_every_row_naming_the_commit(tract: Tract) -> None:
     assert set(result.removed) == {side, merge.commit_hash}
     assert rows(tract, "SELECT count(*) FROM commit_parents") == 0
     assert rows(tract, "SELECT count(*) FROM annotations") == 0
-    with tract.store.read() as uow:
-        assert list(uow.conn.execute(text("PRAGMA foreign_key_check"))) == []
+    if backend == "sqlite":  # PostgreSQL checks every foreign key as the rows change
+        with tract.store.read() as uow:
+            assert list(uow.conn.execute(text("PRAGMA foreign_key_check"))) == []
 
 
 def test_a_young_edit_keeps_its_old_target(tract: Tract) -> None:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,23 +23,16 @@ from core.errors import (
     UnmergedBranchError,
 )
 from core.models import content as c
+from tests.conftest import sql_rows
 
 START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Tract:
-    t = create_tract(tmp_path / "store.db", clock=FrozenClock(START))
+def tract(store_target: str) -> Tract:
+    t = create_tract(store_target, clock=FrozenClock(START))
     yield t
     t.close()
-
-
-def _rows(path: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_01_empty_tract(tract: Tract) -> None:
@@ -61,14 +52,14 @@ def test_02_instruction_then_user(tract: Tract) -> None:
     ]
 
 
-def test_03_first_commit_attaches_head_to_main(tract: Tract, tmp_path: Path) -> None:
+def test_03_first_commit_attaches_head_to_main(tract: Tract, store_target: str) -> None:
     first = tract.user("hi")
     assert tract.current_branch == "main" and tract.head == first.commit_hash
     refs = dict(
         (
             (n, (h, s))
-            for n, h, s in _rows(
-                tmp_path / "store.db", "SELECT ref_name, commit_hash, symbolic_target FROM refs"
+            for n, h, s in sql_rows(
+                store_target, "SELECT ref_name, commit_hash, symbolic_target FROM refs"
             )
         )
     )
@@ -76,11 +67,11 @@ def test_03_first_commit_attaches_head_to_main(tract: Tract, tmp_path: Path) -> 
     assert refs["refs/heads/main"] == (first.commit_hash, None)
 
 
-def test_04_identical_content_one_blob_two_commits(tract: Tract, tmp_path: Path) -> None:
+def test_04_identical_content_one_blob_two_commits(tract: Tract, store_target: str) -> None:
     a = tract.user("same")
     b = tract.user("same")
     assert a.content_hash == b.content_hash and a.commit_hash != b.commit_hash
-    assert _rows(tmp_path / "store.db", "SELECT count(*) FROM blobs")[0][0] == 1
+    assert sql_rows(store_target, "SELECT count(*) FROM blobs")[0][0] == 1
 
 
 def test_05_commit_hash_is_deterministic(tract: Tract) -> None:
@@ -107,11 +98,11 @@ def test_06_instruction_auto_pinned_once(tract: Tract) -> None:
     assert tract.annotations(user_commit.commit_hash) == []
 
 
-def test_07_bad_edits_rejected_and_nothing_written(tract: Tract, tmp_path: Path) -> None:
+def test_07_bad_edits_rejected_and_nothing_written(tract: Tract, store_target: str) -> None:
     base = tract.user("original")
     edit = tract.edit(base.commit_hash, c.dialogue("user", "changed"))
-    counts = _rows(
-        tmp_path / "store.db", "SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM commits)"
+    counts = sql_rows(
+        store_target, "SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM commits)"
     )
     for kwargs in (
         {"response_to": None},
@@ -123,8 +114,8 @@ def test_07_bad_edits_rejected_and_nothing_written(tract: Tract, tmp_path: Path)
                 c.dialogue("user", "new text never stored"), CommitOperation.EDIT, **kwargs
             )
     assert (
-        _rows(
-            tmp_path / "store.db",
+        sql_rows(
+            store_target,
             "SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM commits)",
         )
         == counts
@@ -226,7 +217,7 @@ def test_15_token_formula(tract: Tract) -> None:
     assert compiled.token_source == "tiktoken:cl100k_base"
 
 
-def test_16_cached_compile_equals_full(tract: Tract, tmp_path: Path) -> None:
+def test_16_cached_compile_equals_full(tract: Tract, store_target: str) -> None:
     for i in range(20):
         tract.user(f"u{i}")
         tract.assistant(f"a{i}", generation_config={"model": f"m{i}"})
@@ -235,7 +226,8 @@ def test_16_cached_compile_equals_full(tract: Tract, tmp_path: Path) -> None:
         if i % 7 == 3:
             tract.annotate(tract.head or "", Priority.SKIP)
         cached = tract.compile()
-        fresh = Tract.open(tmp_path / "store.db").compile()
+        with Tract.open(store_target) as other:
+            fresh = other.compile()
         assert list(cached.messages) == list(fresh.messages)
         assert cached.token_count == fresh.token_count
         assert list(cached.commit_hashes) == list(fresh.commit_hashes)
@@ -352,31 +344,43 @@ def test_41_batch_is_all_or_nothing(tract: Tract) -> None:
     assert len(tract.compile().messages) == 10
 
 
-def test_50_schema_stays_v6_after_writes(tract: Tract, tmp_path: Path) -> None:
+def test_50_schema_stays_v6_after_writes(tract: Tract, store_target: str, backend: str) -> None:
     tract.system("s")
     tract.user("u")
-    db = tmp_path / "store.db"
-    assert _rows(db, "SELECT value FROM _trace_meta WHERE key='schema_version'") == [("6",)]
-    indexes = {r[0] for r in _rows(db, "SELECT name FROM sqlite_master WHERE type='index'")}
+    db = store_target
+    assert sql_rows(db, "SELECT value FROM _trace_meta WHERE key='schema_version'") == [("6",)]
+    list_indexes = (
+        "SELECT name FROM sqlite_master WHERE type='index'"
+        if backend == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    indexes = {r[0] for r in sql_rows(db, list_indexes)}
     assert {
         "tract_tui_ix_commits_parent_hash",
         "tract_tui_ix_commit_parents_parent",
         "tract_tui_ix_compile_effectives_commit",
     } <= indexes
-    ops = {r[0] for r in _rows(db, "SELECT operation FROM commits")}
+    ops = {r[0] for r in sql_rows(db, "SELECT CAST(operation AS TEXT) FROM commits")}
     assert ops == {"APPEND"}
-    stamps = [r[0] for r in _rows(db, "SELECT created_at FROM commits")]
-    assert all(len(s) == 26 and s[10] == " " for s in stamps)  # fixed text format
-    meta = _rows(db, "SELECT metadata_json, generation_config_json FROM commits LIMIT 1")[0]
+    stamps = [r[0] for r in sql_rows(db, "SELECT created_at FROM commits")]
+    if backend == "sqlite":
+        assert all(len(s) == 26 and s[10] == " " for s in stamps)  # fixed text format
+    else:  # timestamp without time zone, naive UTC
+        assert all(isinstance(s, datetime) and s.tzinfo is None for s in stamps)
+    meta = sql_rows(
+        db,
+        "SELECT CAST(metadata_json AS TEXT), CAST(generation_config_json AS TEXT) "
+        "FROM commits LIMIT 1",
+    )[0]
     assert meta == ("null", "null")  # JSON null, as tract-ai writes
-    assert json.loads(_rows(db, "SELECT payload_json FROM blobs LIMIT 1")[0][0])
+    assert json.loads(sql_rows(db, "SELECT CAST(payload_json AS TEXT) FROM blobs LIMIT 1")[0][0])
 
 
-def test_clock_never_goes_back(tmp_path: Path) -> None:
+def test_clock_never_goes_back(store_target: str) -> None:
     """A clock stepping back still gives children later times than their parents."""
     times = iter([START, START - timedelta(seconds=5), START - timedelta(seconds=10)])
     from core.engine.clock import Clock
 
-    t = create_tract(tmp_path / "s.db", clock=Clock(lambda: next(times)))
-    a, b, c3 = t.user("a"), t.user("b"), t.user("c")
+    with create_tract(store_target, clock=Clock(lambda: next(times))) as t:
+        a, b, c3 = t.user("a"), t.user("b"), t.user("c")
     assert a.created_at < b.created_at < c3.created_at

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,8 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Iterator[Tract]:
-    t = create_tract(tmp_path / "store.db", clock=FrozenClock(START))
+def tract(store_target: str) -> Iterator[Tract]:
+    t = create_tract(store_target, clock=FrozenClock(START))
     yield t
     t.close()
 
@@ -164,8 +163,8 @@ def test_resolver_abort_is_an_error(tract: Tract) -> None:
     assert counts(tract) == before
 
 
-def test_edit_into_an_empty_branch_is_an_issue(tmp_path: Path) -> None:
-    with create_tract(tmp_path / "s.db", clock=FrozenClock(START)) as src:
+def test_edit_into_an_empty_branch_is_an_issue(store_target: str) -> None:
+    with create_tract(store_target, clock=FrozenClock(START)) as src:
         target = src.user("x").commit_hash
         edit = src.edit(target, c.dialogue("user", "y")).commit_hash
         empty = Tract(src.store, "e" * 32)
@@ -173,8 +172,8 @@ def test_edit_into_an_empty_branch_is_an_issue(tmp_path: Path) -> None:
             empty.import_commit(edit, source_tract=src.tract_id)
 
 
-def test_import_from_another_tract(tmp_path: Path) -> None:
-    with create_tract(tmp_path / "s.db", clock=FrozenClock(START)) as src:
+def test_import_from_another_tract(store_target: str) -> None:
+    with create_tract(store_target, clock=FrozenClock(START)) as src:
         sys = src.system("shared rules").commit_hash
         dest = Tract(src.store, "d" * 32, clock=src.ctx.clock)
         result = dest.import_commit(sys, source_tract=src.tract_id)

@@ -32,8 +32,8 @@ TRACT_AI_MERGE = "1c60446e33f6d730ef54450b998db76947ce57aab404e5d926cf3277302086
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Tract:
-    t = create_tract(tmp_path / "store.db", clock=FrozenClock(START))
+def tract(store_target: str) -> Tract:
+    t = create_tract(store_target, clock=FrozenClock(START))
     yield t
     t.close()
 
@@ -480,8 +480,8 @@ def _effective(t: Tract, commit_hash: str) -> bool:
     return not info.is_edit and t.priority(commit_hash) is not Priority.SKIP
 
 
-def test_merge_and_commit_on_both_backends(store_url: str) -> None:
-    t = create_tract(store_url, clock=FrozenClock(START))
+def test_merge_and_commit_on_both_backends(store_target: str) -> None:
+    t = create_tract(store_target, clock=FrozenClock(START))
     try:
         h = both_edit(t)
         t.user("main append")

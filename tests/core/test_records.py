@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,8 @@ T0 = datetime(2026, 3, 1, 9, 0, 0)
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Iterator[Tract]:
-    t = create_tract(tmp_path / "records.db", clock=FrozenClock(T0, timedelta(seconds=1)))
+def tract(store_target: str) -> Iterator[Tract]:
+    t = create_tract(store_target, clock=FrozenClock(T0, timedelta(seconds=1)))
     yield t
     t.close()
 

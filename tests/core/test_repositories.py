@@ -1,4 +1,4 @@
-"""The repository suite, run on SQLite and on PostgreSQL (``store_url``).
+"""The repository suite, run on SQLite and on PostgreSQL (``store_target``).
 
 Every test opens a new store with ``Store.open(url, create=True)`` and works through
 ``store.write()`` / ``store.read()`` units of work. Commits carry correct hashes
@@ -38,8 +38,8 @@ def at(ms: float) -> datetime:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    with Store.open(store_url, create=True) as s:
+def store(store_target: str) -> Iterator[Store]:
+    with Store.open(store_target, create=True) as s:
         yield s
 
 
@@ -127,6 +127,23 @@ def test_write_is_one_transaction(store: Store) -> None:
         assert uow.refs.list(TRACT) == []
         assert uow.annotations.max_id(TRACT) == 0
         assert uow.blobs.get(lost.content_hash) is None
+
+
+def test_read_is_one_snapshot(store: Store) -> None:
+    """What another connection commits during a read transaction is not seen by it (a graph
+    page, HEAD and its chain, a live-update fingerprint: each one state of the store)."""
+    with store.write() as uow:
+        first = add_commit(uow, "first", None, T0)
+        uow.refs.set_direct(TRACT, "refs/heads/main", first.commit_hash)
+    with Store.open(store.location.url) as other, store.read() as uow:
+        assert uow.commits.count(TRACT) == 1
+        with other.write() as w:
+            second = add_commit(w, "second", first, at(1))
+            w.refs.set_direct(TRACT, "refs/heads/main", second.commit_hash)
+        assert uow.commits.count(TRACT) == 1
+        assert uow.refs.get(TRACT, "refs/heads/main").commit_hash == first.commit_hash
+    with store.read() as uow:
+        assert uow.commits.count(TRACT) == 2
 
 
 # --- commits ------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +21,8 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Iterator[Tract]:
-    t = create_tract(tmp_path / "store.db", clock=FrozenClock(START))
+def tract(store_target: str) -> Iterator[Tract]:
+    t = create_tract(store_target, clock=FrozenClock(START))
     yield t
     t.close()
 

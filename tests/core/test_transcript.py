@@ -33,8 +33,8 @@ def shipped(shared_dir: Path) -> Path:
 
 
 @pytest.fixture
-def tract(tmp_path: Path) -> Iterator[Tract]:
-    t = create_tract(tmp_path / "store.db", clock=FrozenClock(START))
+def tract(store_target: str) -> Iterator[Tract]:
+    t = create_tract(store_target, clock=FrozenClock(START))
     yield t
     t.close()
 
@@ -316,9 +316,9 @@ def store_bytes(path: Path) -> bytes:
     )
 
 
-def test_cli_import(tmp_path: Path, shipped: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = tmp_path / "cli.db"
-    assert main(["import", str(shipped), "--store", str(store), "--create"]) == 0
+def test_cli_import(store_target: str, shipped: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = store_target
+    assert main(["import", str(shipped), "--store", store, "--create"]) == 0
     printed = capsys.readouterr().out
     assert "imported 28 messages" in printed and "41 commits onto main" in printed
     assert "event: " in printed

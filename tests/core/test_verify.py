@@ -161,8 +161,8 @@ def test_old_store_with_dangling_rows_is_still_verified(fixture_store) -> None:
         "dangling", "operation_commits", (event, MISSING, "source"))
 
 
-def test_open_store_object_and_fresh_store(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "new.db", create=True) as store:
+def test_open_store_object_and_fresh_store(store_url: str) -> None:
+    with Store.open(store_url, create=True) as store:
         assert verify_store(store).ok
 
 

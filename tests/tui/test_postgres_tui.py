@@ -149,9 +149,7 @@ def test_several_tracts_open_the_picker(pg_url: str, monkeypatch: pytest.MonkeyP
         app = pilot.app
         await wait_for(pilot, lambda: isinstance(app.screen, TractPickerScreen))
         options = app.screen.query_one(OptionList)
-        assert {options.get_option_at_index(i).id for i in range(options.option_count)} == set(
-            made
-        )
+        assert {options.get_option_at_index(i).id for i in range(options.option_count)} == set(made)
         options.highlighted = next(
             i for i in range(options.option_count) if options.get_option_at_index(i).id == second
         )
