@@ -34,14 +34,10 @@ from core.errors import (
 )
 from core.operations.verify_checks import Checker, Progress
 from core.storage.connection import StoreLocation, make_engine, parse_location, read_connection
+from core.storage.inspection import check_sqlite_header, inspect_sqlite, refuse_unusable
 from core.storage.migrate import upgrade_in_transaction
-from core.storage.store import (
-    Store,
-    _refuse_unusable,
-    check_sqlite_header,
-    inspect_sqlite,
-    upgrade_store,
-)
+from core.storage.store import Store
+from core.storage.upgrade import upgrade_store
 from core.storage.versions import StoreVersion, detect
 
 _LONG_HEX = re.compile(r"\b([0-9a-f]{8})[0-9a-f]{24,56}\b")
@@ -193,7 +189,7 @@ def _sqlite_target(location: StoreLocation) -> Iterator[_Target]:
         raise StoreError(f"{path}: is a directory, not a store file")
     check_sqlite_header(path)
     version = inspect_sqlite(path)
-    _refuse_unusable(location, version)
+    refuse_unusable(location, version)
     if version.at_head:
         url = URL.create("sqlite+pysqlite", database=_readonly_uri(path), query={"uri": "true"})
         engine = _no_mmap(make_engine(StoreLocation(url, None), readonly=True, pool=False))
@@ -255,7 +251,7 @@ def _server_target(location: StoreLocation) -> Iterator[_Target]:
             raise StoreError(f"{location.display}: cannot connect ({_first_line(exc)})") from None
         if version.empty:
             raise NotATractStoreError(f"{location.display}: database holds no tract store")
-        _refuse_unusable(location, version)
+        refuse_unusable(location, version)
         if not version.at_head:
             raise StoreNeedsUpgradeError(
                 f"{location.display}: store is at {version.label}; run: "

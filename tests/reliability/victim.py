@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
-import core.storage.store as store_module
+import core.storage.upgrade as store_module
 from core import Tract
 from core.engine.tokens import default_counter
 from core.storage.connection import WRITE_OPTION
