@@ -12,7 +12,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     text,
     union,
@@ -23,9 +22,10 @@ from core.engine.clock import from_storage, to_storage
 from core.models.enums import CommitOperation
 from core.models.records import CommitInfo, CompileRow
 from core.storage import schema as s
-from core.storage.repositories import CommitParentRepository, CommitRepository
+from core.storage.repositories import CommitRepository
 from core.storage.sqla import statements as st
 from core.storage.sqla._common import COMMIT_COLUMNS, chunks, commit_from_row, raw_rows, unique
+from core.storage.sqla.walks import ANCESTORS_SQL, order_chain
 
 
 class SqlCommitRepository(CommitRepository):
@@ -97,7 +97,7 @@ class SqlCommitRepository(CommitRepository):
             limit = int(self.conn.execute(st.commits_in_tract_of(), {"head": head}).scalar_one())
             limit += 1
         rows = self.conn.execute(st.chain_walk(), {"head": head, "limit": limit}).all()
-        return [r[0] for r in _order_chain(head, rows)]
+        return [r[0] for r in order_chain(head, rows)]
 
     def first_parent_chain(
         self, head: str, *, limit: int | None = None, stop_at: Iterable[str] = ()
@@ -125,14 +125,14 @@ class SqlCommitRepository(CommitRepository):
                 self.conn.execute(st.count_commits_of_tract(), {"tract_id": tract}).scalar_one()
             )
             params: dict[str, Any] = {"head": head, "enc": encoding, "limit": cap + 1}
-            raw = _order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
+            raw = order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
             merges = {
                 r[0] for r in self.conn.execute(st.merge_commits_of_tract(), {"tract_id": tract})
             }
             counts = self.parent_counts([r[0] for r in raw if r[0] in merges]) if merges else {}
         else:
             params = {"head": head, "enc": encoding, "limit": limit}
-            raw = _order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
+            raw = order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
             counts = self.parent_counts([r[0] for r in raw])
         rows = list(map(CompileRow._make, raw))
         if counts:
@@ -180,7 +180,7 @@ class SqlCommitRepository(CommitRepository):
         seeds = unique(heads)
         if not seeds:
             return set()
-        sql = _ANCESTORS_SQL[self.conn.dialect.name if merge_parents else "first_parent"]
+        sql = ANCESTORS_SQL[self.conn.dialect.name if merge_parents else "first_parent"]
         out: set[str] = set()
         for batch in chunks(seeds):
             stmt = text(sql).bindparams(bindparam("heads", expanding=True))
@@ -335,109 +335,3 @@ class SqlCommitRepository(CommitRepository):
                 .values(parent_commit_hash=None)
             )
             self.conn.execute(delete(s.commits).where(c.commit_hash.in_(batch)))
-
-
-class SqlCommitParentRepository(CommitParentRepository):
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def add(self, commit_hash: str, parents: Sequence[str]) -> None:
-        self.conn.execute(
-            insert(s.commit_parents),
-            [
-                {"commit_hash": commit_hash, "parent_hash": p, "position": i}
-                for i, p in enumerate(parents)
-            ],
-        )
-
-    def parents_of(self, hashes: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        cp = s.commit_parents.c
-        acc: dict[str, list[tuple[int, str]]] = {}
-        for batch in chunks(unique(hashes)):
-            rows = self.conn.execute(
-                select(cp.commit_hash, cp.parent_hash, cp.position).where(cp.commit_hash.in_(batch))
-            )
-            for r in rows:
-                acc.setdefault(r.commit_hash, []).append((int(r.position), r.parent_hash))
-        return {h: tuple(p for _, p in sorted(v)) for h, v in acc.items()}
-
-    def merges_with_parent(self, parent_hash: str) -> list[str]:
-        cp = s.commit_parents.c
-        rows = self.conn.execute(select(cp.commit_hash).where(cp.parent_hash == parent_hash))
-        return sorted(r[0] for r in rows)
-
-    def delete_for(self, hashes: Iterable[str]) -> int:
-        cp = s.commit_parents.c
-        n = 0
-        for batch in chunks(unique(hashes)):
-            res = self.conn.execute(
-                delete(s.commit_parents).where(
-                    cp.commit_hash.in_(batch) | cp.parent_hash.in_(batch)
-                )
-            )
-            n += int(res.rowcount or 0)
-        return n
-
-
-def _order_chain(head: str, rows: Sequence[Any], parent: int = 1) -> list[Any]:
-    """Rows of a first-parent walk (column 0 the hash, column ``parent`` the parent) in chain
-    order, newest first. Stops where a stored parent cycle would repeat a commit."""
-    out: list[Any] = []
-    seen: set[str] = set()
-    expect: str | None = head
-    for row in rows:  # SQLite emits a recursive CTE in queue order: usually chain order
-        if row[0] != expect or expect in seen:
-            break
-        seen.add(expect)
-        out.append(row)
-        expect = row[parent]
-    else:
-        return out
-    by_hash = {r[0]: r for r in rows}
-    out, seen, current = [], set(), head
-    while current is not None and current in by_hash and current not in seen:
-        seen.add(current)
-        row = by_hash[current]
-        out.append(row)
-        current = row[parent]
-    return out
-
-
-# Reachability over both parent kinds. SQLite (≥3.34) accepts several recursive selects in one
-# CTE; PostgreSQL allows one recursive reference, so it joins a LATERAL union instead. Both use
-# the primary keys at every step (no scan of the edge tables).
-_ANCESTORS_SQL = {
-    "sqlite": """
-        WITH RECURSIVE anc(h) AS (
-            SELECT commit_hash FROM commits WHERE commit_hash IN :heads
-            UNION
-            SELECT c.parent_hash FROM commits c JOIN anc ON c.commit_hash = anc.h
-                WHERE c.parent_hash IS NOT NULL
-            UNION
-            SELECT cp.parent_hash FROM commit_parents cp JOIN anc ON cp.commit_hash = anc.h
-        )
-        SELECT h FROM anc
-    """,
-    "postgresql": """
-        WITH RECURSIVE anc(h) AS (
-            SELECT commit_hash FROM commits WHERE commit_hash IN :heads
-            UNION
-            SELECT e.p FROM anc CROSS JOIN LATERAL (
-                SELECT c.parent_hash AS p FROM commits c
-                    WHERE c.commit_hash = anc.h AND c.parent_hash IS NOT NULL
-                UNION ALL
-                SELECT cp.parent_hash FROM commit_parents cp WHERE cp.commit_hash = anc.h
-            ) e
-        )
-        SELECT h FROM anc
-    """,
-    "first_parent": """
-        WITH RECURSIVE anc(h) AS (
-            SELECT commit_hash FROM commits WHERE commit_hash IN :heads
-            UNION
-            SELECT c.parent_hash FROM commits c JOIN anc ON c.commit_hash = anc.h
-                WHERE c.parent_hash IS NOT NULL
-        )
-        SELECT h FROM anc
-    """,
-}

@@ -10,7 +10,8 @@ from core.storage.connection import advisory_xact_lock
 from core.storage.repositories import UnitOfWork
 from core.storage.sqla.audit import SqlCompileRecordRepository, SqlOperationEventRepository
 from core.storage.sqla.blobs import SqlBlobRepository
-from core.storage.sqla.commits import SqlCommitParentRepository, SqlCommitRepository
+from core.storage.sqla.commits import SqlCommitRepository
+from core.storage.sqla.parents import SqlCommitParentRepository
 from core.storage.sqla.refs import SqlAnnotationRepository, SqlRefRepository
 from core.storage.sqla.tracts import (
     SqlMetaRepository,
