@@ -1,6 +1,6 @@
 """Verify a store without writing to it: re-derive every hash, check every reference.
 
-The checks themselves (set-based SQL and batched hash scans) are in ``verify_checks``; this
+The checks themselves (set-based SQL and batched hash scans) are in ``core.storage.integrity``; this
 module opens the store, runs them in one read transaction (a snapshot) and reports.
 
 A SQLite store behind our head revision is verified through an upgraded temporary copy, so the
@@ -32,9 +32,9 @@ from core.errors import (
     StoreNeedsUpgradeError,
     StoreNotFoundError,
 )
-from core.operations.verify_checks import Checker, Progress
 from core.storage.connection import StoreLocation, make_engine, parse_location, read_connection
 from core.storage.inspection import check_sqlite_header, inspect_sqlite, refuse_unusable
+from core.storage.integrity import Checker, Progress
 from core.storage.migrate import upgrade_in_transaction
 from core.storage.store import Store
 from core.storage.upgrade import upgrade_store

@@ -21,7 +21,7 @@ from core.engine.hashing import commit_hash, content_hash, stored_payload_json
 from core.errors import NotATractStoreError, StoreNotFoundError, StoreTooNewError
 from core.models.enums import CommitOperation
 from core.operations.verify import Problem, VerifyReport, verify_store
-from core.operations.verify_checks import find_cycles
+from core.storage.integrity import find_cycles
 from core.storage.store import Store, upgrade_store
 
 SHIPPED = ("upstream_v3.db", "upstream_v5.db")

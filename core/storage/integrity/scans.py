@@ -1,12 +1,12 @@
-"""The checks behind ``core.operations.verify``: SQL anti-joins, batched hash scans, cycles.
+"""The integrity audit behind ``tract-tui verify``: batched hash scans, references, cycles.
 
 Dangling references, bad positions and EDIT rules are single set-based queries over whole
 tables (anti-joins, GROUP BY), streamed. Blob and commit hashes are recomputed over
 keyset-paged batches; only a commit → parents map is kept, for the parent-cycle search.
 
-This is the one operation that queries tables directly rather than through the repositories:
-an audit is about the stored rows themselves (raw enum text, unparsed timestamps, rows that no
-foreign key protects), which the repositories deliberately decode leniently or never return.
+It lives in the storage layer because it reads the stored rows themselves (raw enum text,
+unparsed timestamps, rows that no foreign key protects), which the repositories deliberately
+decode leniently or never return. The reference checks are in ``references.py``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import sys
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Select, String, cast, distinct, func, inspect, or_, select
+from sqlalchemy import Connection, Select, func, inspect, select
 
 from core.engine.clock import from_storage
 from core.engine.hashing import commit_hash, commit_hash_candidates, content_hash
 from core.models.enums import CommitOperation
 from core.storage import schema as s
+from core.storage.integrity.references import ReferenceChecks
 from core.storage.sqla._common import raw_text
 from core.storage.sqla.uow import SqlUnitOfWork
 
@@ -34,7 +35,7 @@ class ProblemSink(Protocol):
     def add(self, kind: str, table: str, key: tuple[str | int, ...], detail: str) -> None: ...
 
 
-class Checker:
+class Checker(ReferenceChecks):
     """Runs every check over one connection, reporting through ``sink``."""
 
     def __init__(
@@ -199,187 +200,6 @@ class Checker:
             self.report.add(
                 "hash_mismatch", "commits", (h,), f"hash mismatch (stored {h}, computed {computed})"
             )
-
-    def dangling(
-        self, table: str, keys: tuple[str, ...], fk: str, target: str, tcol: str, what: str
-    ) -> None:
-        if table not in self.tables or target not in self.tables:
-            return
-        src = s.Base.metadata.tables[table]
-        tgt = s.Base.metadata.tables[target].alias("tgt")
-        ref = src.c[fk]
-        stmt = (
-            select(*(src.c[k] for k in keys), ref)
-            .select_from(src.outerjoin(tgt, tgt.c[tcol] == ref))
-            .where(ref.is_not(None), tgt.c[tcol].is_(None))
-        )
-        self.emit(
-            stmt, "dangling", table, len(keys), lambda r: f"{fk} names a missing {what} {r[-1]}"
-        )
-
-    def references(self) -> None:
-        commit = ("commits", "commit_hash", "commit")
-        for table, keys, fk, tgt in (
-            ("commits", ("commit_hash",), "parent_hash", commit),
-            ("commits", ("commit_hash",), "content_hash", ("blobs", "content_hash", "blob")),
-            ("commits", ("commit_hash",), "response_to", commit),
-            ("refs", ("tract_id", "ref_name"), "commit_hash", commit),
-            ("annotations", ("id",), "target_hash", commit),
-            ("commit_parents", ("commit_hash", "parent_hash"), "commit_hash", commit),
-            ("commit_parents", ("commit_hash", "parent_hash"), "parent_hash", commit),
-            ("operation_commits", ("event_id", "commit_hash", "role"), "commit_hash", commit),
-            (
-                "operation_commits",
-                ("event_id", "commit_hash", "role"),
-                "event_id",
-                ("operation_events", "event_id", "operation event"),
-            ),
-            ("compile_effectives", ("record_id", "commit_hash"), "commit_hash", commit),
-            (
-                "compile_effectives",
-                ("record_id", "commit_hash"),
-                "record_id",
-                ("compile_records", "record_id", "compile record"),
-            ),
-            ("spawn_pointers", ("id",), "parent_commit_hash", commit),
-        ):
-            self.dangling(table, keys, fk, *tgt)
-        self.progress("references", 1)
-        if "operation_commits" in self.tables:
-            oc = s.operation_commits.c
-            self.emit(
-                select(oc.event_id, oc.commit_hash, oc.role).where(
-                    or_(oc.role.is_(None), oc.role.not_in(("source", "result")))
-                ),
-                "invalid_value",
-                "operation_commits",
-                3,
-                lambda r: f"role {r.role!r} is not source or result",
-            )
-        if "annotations" in self.tables:
-            a = s.annotations.c
-            prio = cast(a.priority, String)
-            self.emit(
-                select(a.id, prio.label("p")).where(
-                    or_(prio.is_(None), prio.not_in(("SKIP", "NORMAL", "PINNED")))
-                ),
-                "invalid_value",
-                "annotations",
-                1,
-                lambda r: f"priority {r.p!r} is not SKIP, NORMAL or PINNED",
-            )
-
-    def edit_targets(self) -> None:
-        c = s.commits.c
-        t = s.commits.alias("target")
-        is_edit = c.operation == CommitOperation.EDIT
-        self.emit(
-            select(c.commit_hash).where(is_edit, c.response_to.is_(None)),
-            "edit_target",
-            "commits",
-            1,
-            lambda _r: "EDIT without a target (response_to)",
-        )
-        self.emit(
-            select(c.commit_hash, c.response_to, c.tract_id, t.c.tract_id.label("tt"))
-            .select_from(s.commits.join(t, t.c.commit_hash == c.response_to))
-            .where(is_edit, t.c.tract_id != c.tract_id),
-            "edit_target",
-            "commits",
-            1,
-            lambda r: f"EDIT target {r.response_to} belongs to another tract ({r.tt})",
-        )
-        self.emit(
-            select(c.commit_hash, c.response_to)
-            .select_from(s.commits.join(t, t.c.commit_hash == c.response_to))
-            .where(is_edit, t.c.operation == CommitOperation.EDIT),
-            "edit_target",
-            "commits",
-            1,
-            lambda r: f"EDIT target {r.response_to} is itself an EDIT",
-        )
-
-    def refs(self) -> None:
-        r = s.refs.c
-        b = s.refs.alias("branch")
-        key = (r.tract_id, r.ref_name)
-        self.emit(
-            select(*key).where(r.commit_hash.is_(None), r.symbolic_target.is_(None)),
-            "invalid_ref",
-            "refs",
-            2,
-            lambda _r: "ref names neither a commit nor a ref",
-        )
-        not_branch = func.substr(r.symbolic_target, 1, 11) != "refs/heads/"
-        self.emit(
-            select(*key, r.symbolic_target).where(r.symbolic_target.is_not(None), not_branch),
-            "invalid_ref",
-            "refs",
-            2,
-            lambda x: f"symbolic target {x.symbolic_target!r} is not a refs/heads/* branch",
-        )
-        # A missing branch behind HEAD is an unborn branch (legal); behind any other ref, not.
-        self.emit(
-            select(*key, r.symbolic_target)
-            .select_from(
-                s.refs.outerjoin(
-                    b, (b.c.tract_id == r.tract_id) & (b.c.ref_name == r.symbolic_target)
-                )
-            )
-            .where(
-                r.symbolic_target.is_not(None),
-                ~not_branch,
-                r.ref_name != "HEAD",
-                b.c.ref_name.is_(None),
-            ),
-            "dangling",
-            "refs",
-            2,
-            lambda x: f"symbolic target {x.symbolic_target!r} names a missing branch",
-        )
-
-    def positions(self) -> None:
-        for table, keys, pos in (
-            ("commit_parents", ("commit_hash",), "position"),
-            ("compile_effectives", ("record_id",), "position"),
-            ("operation_commits", ("event_id", "role"), "position"),
-        ):
-            if table not in self.tables:
-                continue
-            t = s.Base.metadata.tables[table]
-            p = t.c[pos]
-            n = func.count()
-            stmt = (
-                select(
-                    *(t.c[k] for k in keys),
-                    func.min(p).label("lo"),
-                    func.max(p).label("hi"),
-                    n.label("n"),
-                )
-                .group_by(*(t.c[k] for k in keys))
-                .having(or_(func.min(p) != 0, func.max(p) != n - 1, func.count(distinct(p)) != n))
-            )
-            self.emit(
-                stmt,
-                "bad_positions",
-                table,
-                len(keys),
-                lambda r: f"positions {r.lo}..{r.hi} over {r.n} rows are not 0..{r.n - 1}",
-            )
-        if "commit_parents" in self.tables:
-            c, cp = s.commits.c, s.commit_parents.c
-            self.emit(
-                select(cp.commit_hash, cp.parent_hash, c.parent_hash.label("first"))
-                .select_from(s.commit_parents.join(s.commits, c.commit_hash == cp.commit_hash))
-                .where(
-                    cp.position == 0, or_(c.parent_hash.is_(None), c.parent_hash != cp.parent_hash)
-                ),
-                "bad_positions",
-                "commit_parents",
-                2,
-                lambda r: f"position 0 differs from commits.parent_hash ({r.first})",
-            )
-        self.progress("positions", 1)
 
     def cycles(self) -> None:
         for members in find_cycles(self.edges):
