@@ -1,7 +1,8 @@
 """Verify a store without writing to it: re-derive every hash, check every reference.
 
-The checks themselves (set-based SQL and batched hash scans) are in ``core.storage.integrity``; this
-module opens the store, runs them in one read transaction (a snapshot) and reports.
+The checks (set-based SQL and batched hash scans) and the read-only ways of opening a store
+are in ``core.storage.integrity``; this module runs them in one read transaction (a snapshot)
+and reports.
 
 A SQLite store behind our head revision is verified through an upgraded temporary copy, so the
 file itself is never touched; a PostgreSQL store behind head is refused like ``Store.open`` does.
@@ -12,33 +13,24 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import sqlite3
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from sqlalchemy import URL, Engine, event
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
-from core.errors import (
-    NotATractStoreError,
-    StoreError,
-    StoreNeedsUpgradeError,
-    StoreNotFoundError,
-)
-from core.storage.connection import StoreLocation, make_engine, parse_location, read_connection
-from core.storage.inspection import check_sqlite_header, inspect_sqlite, refuse_unusable
+from core.errors import StoreError
+from core.storage.connection import parse_location, read_connection
+from core.storage.inspection import first_line
 from core.storage.integrity import Checker, Progress
-from core.storage.migrate import upgrade_in_transaction
+from core.storage.integrity.targets import (
+    AuditTarget,
+    server_target,
+    sqlite_target,
+    store_target,
+)
 from core.storage.store import Store
-from core.storage.upgrade import upgrade_store
-from core.storage.versions import StoreVersion, detect
 
 _LONG_HEX = re.compile(r"\b([0-9a-f]{8})[0-9a-f]{24,56}\b")
 
@@ -135,139 +127,6 @@ class VerifyReport:
 # --- opening ------------------------------------------------------------------------------
 
 
-@dataclass
-class _Target:
-    engine: Engine
-    display: str
-    label: str
-    notes: list[str] = field(default_factory=list)
-    copy: bool = False
-
-
-def _readonly_uri(path: Path) -> str:
-    """A read-only SQLite URI that leaves nothing behind when it safely can.
-
-    ``mode=ro`` on a WAL store creates ``-wal``/``-shm`` files and leaves them; with neither a
-    ``-wal`` nor a ``-journal`` beside it, nothing is pending and no WAL writer is connected,
-    so ``immutable=1`` reads the file as it is and creates nothing (as ``inspect_sqlite`` does).
-    """
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    if not any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-journal")):
-        uri += "&immutable=1"
-    return uri
-
-
-def _no_mmap(engine: Engine) -> Engine:
-    """Plain reads for the audit: a damaged or truncated file read through mmap can kill the
-    process (SIGBUS) instead of raising, and a one-pass scan gains nothing from mapping the
-    whole file into memory."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute("PRAGMA mmap_size=0")
-
-    return engine
-
-
-def _vacuum_into(src: Path, dest: Path) -> None:
-    con = sqlite3.connect(_readonly_uri(src), uri=True)
-    try:
-        con.execute("VACUUM INTO ?", (str(dest),))
-    except sqlite3.Error as exc:
-        raise StoreError(f"{src}: cannot copy the store for verification ({exc})") from None
-    finally:
-        con.close()
-
-
-@contextmanager
-def _sqlite_target(location: StoreLocation) -> Iterator[_Target]:
-    path = location.path
-    assert path is not None
-    if not path.exists():
-        raise StoreNotFoundError(f"{path}: no such store")
-    if path.is_dir():
-        raise StoreError(f"{path}: is a directory, not a store file")
-    check_sqlite_header(path)
-    version = inspect_sqlite(path)
-    refuse_unusable(location, version)
-    if version.at_head:
-        url = URL.create("sqlite+pysqlite", database=_readonly_uri(path), query={"uri": "true"})
-        engine = _no_mmap(make_engine(StoreLocation(url, None), readonly=True, pool=False))
-        try:
-            yield _Target(engine, location.display, version.label)
-        finally:
-            engine.dispose()
-        return
-    # Behind head: upgrade a throwaway copy, never the store itself.
-    tmpdir = Path(tempfile.mkdtemp(prefix="tract-tui-verify-"))
-    try:
-        copy = tmpdir / "store.db"
-        _vacuum_into(path, copy)
-        notes = [f"verified an upgraded copy; the store itself ({version.label}) was not changed"]
-        try:
-            upgrade_store(copy, backup=False)
-        except StoreError:
-            # Dangling rows make the migration's inserts fail their foreign keys; carry them
-            # over unchecked instead, so that verify can name them.
-            _upgrade_without_foreign_keys(path, copy, version)
-            notes.append(
-                "the copy was upgraded with foreign-key checks off (the store has "
-                "references that do not resolve)"
-            )
-        engine = _no_mmap(make_engine(parse_location(copy), readonly=True, pool=False))
-        try:
-            yield _Target(engine, location.display, inspect_sqlite(copy).label, notes, True)
-        finally:
-            engine.dispose()
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-
-
-def _upgrade_without_foreign_keys(path: Path, copy: Path, version: StoreVersion) -> None:
-    engine = make_engine(parse_location(copy), pool=False)
-    try:
-        with engine.connect() as conn:
-            # Before any BEGIN: the pragma is a no-op inside a transaction.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-            with conn.begin():
-                upgrade_in_transaction(conn, version)
-    except SQLAlchemyError as exc:
-        raise StoreError(
-            f"{path}: cannot verify: upgrading a temporary copy from "
-            f"{version.label} failed ({_first_line(exc)})"
-        ) from None
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _server_target(location: StoreLocation) -> Iterator[_Target]:
-    engine = make_engine(location, readonly=True, pool=False)
-    try:
-        try:
-            with read_connection(engine) as conn:
-                version = detect(conn)
-        except DBAPIError as exc:
-            raise StoreError(f"{location.display}: cannot connect ({_first_line(exc)})") from None
-        if version.empty:
-            raise NotATractStoreError(f"{location.display}: database holds no tract store")
-        refuse_unusable(location, version)
-        if not version.at_head:
-            raise StoreNeedsUpgradeError(
-                f"{location.display}: store is at {version.label}; run: "
-                f"tract-tui upgrade '{location.cli_arg}'"
-            )
-        yield _Target(engine, location.display, version.label)
-    finally:
-        engine.dispose()
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip()
-    return text.splitlines()[0] if text else type(orig).__name__
-
-
 # --- entry point --------------------------------------------------------------------------
 
 
@@ -286,13 +145,13 @@ def verify_store(
     """
     started = time.perf_counter()
     if isinstance(target, Store):
-        opened: AbstractContextManager[_Target] = _store_target(target)
+        opened: AbstractContextManager[AuditTarget] = store_target(target)
     else:
         location = parse_location(target)
         opened = (
-            _sqlite_target(location)
+            sqlite_target(location)
             if location.is_sqlite and location.path is not None
-            else _server_target(location)
+            else server_target(location)
         )
     with opened as tgt:
         report = VerifyReport(
@@ -306,11 +165,6 @@ def verify_store(
             with read_connection(tgt.engine) as conn:
                 Checker(conn, report, batch, progress).run()
         except DBAPIError as exc:
-            raise StoreError(f"{tgt.display}: cannot read the store ({_first_line(exc)})") from None
+            raise StoreError(f"{tgt.display}: cannot read the store ({first_line(exc)})") from None
     report.elapsed = time.perf_counter() - started
     return report
-
-
-@contextmanager
-def _store_target(store: Store) -> Iterator[_Target]:
-    yield _Target(store.engine, store.display, store.version.label)
