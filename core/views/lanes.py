@@ -40,92 +40,44 @@ Rendering to text lives in :mod:`core.views.lane_render`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple
 
-# Cell flags. A cell is the glyph position of one column on one row.
-UP = 1  # a lane enters the cell from the row above
-DOWN = 2  # a lane leaves the cell towards the row below
-LEFT = 4  # a horizontal segment ends in this cell, coming from the left
-RIGHT = 8  # a horizontal segment ends in this cell, leaving to the right
-PASS = 16  # a horizontal segment passes through without joining (a crossing when vertical)
-COMMIT = 32  # the row's commit sits here
+from core.views.lane_layout import (
+    COMMIT,
+    DEFAULT_PALETTE_SIZE,
+    DOWN,
+    LEFT,
+    NO_COLOUR,
+    PASS,
+    RIGHT,
+    UP,
+    Cell,
+    Lane,
+    LaneCheckpoint,
+    RowLayout,
+)
 
-NO_COLOUR = -1
-DEFAULT_PALETTE_SIZE = 8
+__all__ = [
+    "COMMIT",
+    "DEFAULT_PALETTE_SIZE",
+    "DOWN",
+    "LEFT",
+    "NO_COLOUR",
+    "PASS",
+    "RIGHT",
+    "UP",
+    "Cell",
+    "Lane",
+    "LaneCheckpoint",
+    "LaneState",
+    "RowLayout",
+    "layout_rows",
+]
 
 # Shared immutable tuples keep the common rows lean (and fast): rows kept by the caller share them.
 _SINGLE_COLUMN = tuple((i,) for i in range(64))
 _NO_PARENT_COLUMN = (-1,)
 _NO_CONNECTORS = tuple((NO_COLOUR,) * n for n in range(64))
 _STRAIGHT_CELLS: dict[tuple[int, int, bool], tuple[int, ...]] = {}  # (width, column, continues)
-
-
-class Cell(NamedTuple):
-    """Readable view of one cell of a :class:`RowLayout`."""
-
-    up: bool
-    down: bool
-    left: bool  # joined by a horizontal from the left
-    right: bool  # joined by a horizontal to the right
-    crossed: bool  # a horizontal passes through without joining
-    commit: bool
-    colour: int  # colour of the glyph (-1: blank)
-    connector_colour: int  # colour of the connector after the glyph (-1: none)
-
-
-@dataclass(frozen=True, slots=True)
-class RowLayout:
-    """How one row is drawn. Cells are trimmed after the last non-empty one.
-
-    ``cells[i]`` is a bitmask of the flags above; ``colours[i]`` the glyph's colour index and
-    ``connector_colours[i]`` the colour of the connector between column i and i + 1 (there is a
-    connector iff ``cells[i] & (RIGHT | PASS)``). Where lanes cross, the glyph takes the colour of
-    the vertical lane. ``parent_columns`` is aligned with the row's input parents: the column in
-    which the edge to that parent leaves the row, or -1 when it is broken.
-    """
-
-    commit_id: str
-    column: int
-    is_merge: bool
-    is_root: bool
-    cells: tuple[int, ...]
-    colours: tuple[int, ...]
-    connector_colours: tuple[int, ...]
-    parent_columns: tuple[int, ...]
-    broken_parents: tuple[str, ...] = ()
-
-    @property
-    def width(self) -> int:
-        """Occupied columns; the rendered row is ``2 * width`` characters."""
-        return len(self.cells)
-
-    def cell(self, column: int) -> Cell:
-        inside = 0 <= column < len(self.cells)
-        f = self.cells[column] if inside else 0
-        sides = (bool(f & bit) for bit in (UP, DOWN, LEFT, RIGHT, PASS, COMMIT))
-        if not inside:
-            return Cell(*sides, NO_COLOUR, NO_COLOUR)
-        return Cell(*sides, self.colours[column], self.connector_colours[column])
-
-
-class Lane(NamedTuple):
-    column: int
-    waits_for: str
-    colour: int
-
-
-@dataclass(frozen=True, slots=True)
-class LaneCheckpoint:
-    """Immutable copy of a :class:`LaneState` after ``row`` rows."""
-
-    row: int
-    waits_for: tuple[str | None, ...]
-    colours: tuple[int, ...]
-    usage: tuple[int, ...]
-    avoid_column: int
-    # Append-only index shared with the state it came from; not part of the value.
-    emitted: dict[str, int] = field(compare=False, repr=False, hash=False)
 
 
 def _hline(flags: list[int], gcol: list[int], hcol: list[int], a: int, b: int, colour: int) -> None:
