@@ -1,4 +1,4 @@
-"""The graph's key actions (compress, compile, pin/skip, search, go to, copy) and search state.
+"""The graph's key actions (moving, views, compress, compile, pin/skip, search, go to, copy).
 
 A mixin of ``GraphView``: the actions read the selection here and hand the work to the main
 screen (``tract_tui.screens.main_actions``), which runs it in a worker through the gateway.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core.models.enums import Priority
+from core.views.graph import GraphMode
 
 if TYPE_CHECKING:
     from core.views.graph import GraphModel
@@ -19,6 +20,7 @@ class GraphActions:
     """Needs ``model``, ``cursor``, ``mark``, ``selected_hash``, ``move_to`` from GraphView."""
 
     model: GraphModel
+    mode: GraphMode
     cursor: int
     mark: str | None
     matches: frozenset[str]
@@ -29,6 +31,7 @@ class GraphActions:
         selected_hash: str | None
         screen: Any
         app: Any
+        size: Any
 
         def move_to(self, index: int, *, center: bool = False) -> None: ...
         def refresh(self, *a: Any, **kw: Any) -> Any: ...
@@ -50,6 +53,45 @@ class GraphActions:
         return selected
 
     # -- actions ----------------------------------------------------------------------------
+
+    # -- moving and viewing --------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - max(1, self.size.height - 1))
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + max(1, self.size.height - 1))
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self.model) - 1)
+
+    def action_toggle_unreachable(self) -> None:
+        self.mode = GraphMode(not self.mode.show_unreachable, self.mode.first_parent)
+        self.reload()
+        self.notify(
+            "Showing unreachable commits"
+            if self.mode.show_unreachable
+            else "Hiding unreachable commits"
+        )
+
+    def action_toggle_first_parent(self) -> None:
+        self.mode = GraphMode(self.mode.show_unreachable, not self.mode.first_parent)
+        self.reload()
+        self.notify("First-parent view" if self.mode.first_parent else "All parents")
+
+    def action_mark(self) -> None:
+        selected = self.selected_hash
+        self.mark = None if self.mark == selected else selected
+        self.refresh()
 
     def action_open(self) -> None:
         """Enter: move to the selected commit's details, where its links are jumps."""

@@ -286,47 +286,10 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         self._update_size()
         self._request_details()
 
-    def action_cursor_up(self) -> None:
-        self.move_to(self.cursor - 1)
-
-    def action_cursor_down(self) -> None:
-        self.move_to(self.cursor + 1)
-
-    def action_page_up(self) -> None:
-        self.move_to(self.cursor - max(1, self.size.height - 1))
-
-    def action_page_down(self) -> None:
-        self.move_to(self.cursor + max(1, self.size.height - 1))
-
-    def action_first(self) -> None:
-        self.move_to(0)
-
-    def action_last(self) -> None:
-        self.move_to(len(self.model) - 1)
-
     def on_click(self, event: object) -> None:
         y = getattr(event, "y", None)
         if y is not None:
             self.move_to(self.scroll_offset.y + int(y))
-
-    def action_toggle_unreachable(self) -> None:
-        self.mode = GraphMode(not self.mode.show_unreachable, self.mode.first_parent)
-        self.reload()
-        self.notify(
-            "Showing unreachable commits"
-            if self.mode.show_unreachable
-            else "Hiding unreachable commits"
-        )
-
-    def action_toggle_first_parent(self) -> None:
-        self.mode = GraphMode(self.mode.show_unreachable, not self.mode.first_parent)
-        self.reload()
-        self.notify("First-parent view" if self.mode.first_parent else "All parents")
-
-    def action_mark(self) -> None:
-        selected = self.selected_hash
-        self.mark = None if self.mark == selected else selected
-        self.refresh()
 
     # -- rendering --------------------------------------------------------------------------
 
