@@ -81,6 +81,7 @@ def write_commit(
     merge_parents: Sequence[str] | None = None,
     not_before: datetime | None = None,
     known_tokens: tuple[str, int] | None = None,
+    check_collision: bool = True,
 ) -> CommitInfo:
     """Write one commit row (and its blob and merge parents). Moves no ref.
 
@@ -105,8 +106,10 @@ def write_commit(
             parent_hashes=list(merge_parents) if merge_parents else None,
         )
         # Hashes are global (tract_id is not hashed): a copy made in the same microsecond
-        # as its original would collide. Move on by 1 µs and rehash (SCHEMA.md §6).
-        if not uow.commits.exists(commit_hash):
+        # as its original would collide. Move on by 1 µs and rehash (SCHEMA.md §6). A plain
+        # append skips the probe: appends to a tract are serialised and always on the current
+        # tip, with a clock strictly after it, so they cannot repeat an existing commit.
+        if not check_collision or not uow.commits.exists(commit_hash):
             break
         created_at = ctx.now(created_at + ONE_MICROSECOND)
     info = CommitInfo(
@@ -176,6 +179,7 @@ def commit(
         metadata=metadata,
         generation_config=generation_config,
         not_before=state.commit_time,
+        check_collision=False,
     )
     advance_head(uow, ctx.tract_id, state, info.commit_hash)
     if ctx.registry.default_priority(info.content_type) is Priority.PINNED:

@@ -129,11 +129,13 @@ class SqlCommitRepository(CommitRepository):
             merges = {
                 r[0] for r in self.conn.execute(st.merge_commits_of_tract(), {"tract_id": tract})
             }
-            counts = self.parent_counts([r[0] for r in raw if r[0] in merges]) if merges else {}
+            counts: dict[str, int] = (
+                self.parent_counts([r[0] for r in raw if r[0] in merges]) if merges else {}
+            )
         else:
             params = {"head": head, "enc": encoding, "limit": limit}
-            raw = order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
-            counts = self.parent_counts([r[0] for r in raw])
+            raw = order_chain(head, raw_rows(self.conn, st.compile_chain(True), params))
+            counts = {}
         rows = list(map(CompileRow._make, raw))
         if counts:
             rows = [

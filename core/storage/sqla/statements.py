@@ -144,12 +144,14 @@ def annotations_in_force(with_time: bool) -> Executable:
 
 
 @cache
-def compile_chain() -> Executable:
+def compile_chain(count_parents: bool = False) -> Executable:
     """The first-parent walk from :head joined with what a compile needs.
 
     The recursive rows carry the commit's own columns, so each step is one primary-key
     lookup (the parent) instead of two. ``:limit`` bounds the depth: callers pass the
     tract's commit count + 1 for a full walk, so a stored parent cycle cannot loop forever.
+    ``count_parents`` adds each row's merge-parent count (short walks of the incremental
+    compile; a full walk looks merges up once instead).
     """
     c = s.commits.c
     anchor = (
@@ -197,7 +199,13 @@ def compile_chain() -> Executable:
         chain.c.response_to,
         chain.c.created_at,
         chain.c.generation_config_json,
-        literal_column("0").label("n_parents"),
+        (
+            select(func.count())
+            .where(s.commit_parents.c.commit_hash == chain.c.commit_hash)
+            .scalar_subquery()
+            if count_parents
+            else literal_column("0")
+        ).label("n_parents"),
         b.payload_json,
         mt.c.message_tokens,
     ).select_from(
