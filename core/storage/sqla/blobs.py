@@ -12,7 +12,7 @@ from core.models.records import BlobInfo
 from core.storage import schema as s
 from core.storage.repositories import BlobRepository
 from core.storage.sqla import statements as st
-from core.storage.sqla._common import chunks, parse_dict, unique
+from core.storage.sqla._common import chunks, parse_dict, run_prepared, unique
 
 
 class SqlBlobRepository(BlobRepository):
@@ -49,14 +49,10 @@ class SqlBlobRepository(BlobRepository):
             "token_count": blob.token_count,
             "created_at": to_storage(blob.created_at),
         }
-        # SQLAlchemy only keeps an INSERT's rowcount when asked; without it psycopg gives -1
-        # (always "written") on PostgreSQL.
-        res = self.conn.execute(
-            st.insert_blob(self.conn.dialect.name),
-            params,
-            execution_options={"preserve_rowcount": True},
-        )
-        return res.rowcount > 0
+        cursor = run_prepared(self.conn, st.insert_blob(self.conn.dialect.name), params)
+        written = cursor.rowcount > 0
+        cursor.close()
+        return written
 
     def message_tokens(self, hashes: Iterable[str], encoding: str) -> dict[str, int]:
         t = s.blob_message_tokens

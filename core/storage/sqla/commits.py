@@ -24,7 +24,14 @@ from core.models.records import CommitInfo, CompileRow
 from core.storage import schema as s
 from core.storage.repositories import CommitRepository
 from core.storage.sqla import statements as st
-from core.storage.sqla._common import COMMIT_COLUMNS, chunks, commit_from_row, raw_rows, unique
+from core.storage.sqla._common import (
+    COMMIT_COLUMNS,
+    chunks,
+    commit_from_row,
+    raw_rows,
+    run_prepared,
+    unique,
+)
 from core.storage.sqla.walks import ANCESTORS_SQL, order_chain
 
 
@@ -50,7 +57,8 @@ class SqlCommitRepository(CommitRepository):
         return out
 
     def insert(self, commit: CommitInfo) -> None:
-        self.conn.execute(
+        run_prepared(
+            self.conn,
             st.insert_commit(),
             {
                 "commit_hash": commit.commit_hash,
@@ -66,7 +74,7 @@ class SqlCommitRepository(CommitRepository):
                 "generation_config_json": commit.generation_config,
                 "created_at": to_storage(commit.created_at),
             },
-        )
+        ).close()
 
     def exists_in_tract(self, tract_id: str, hashes: Iterable[str]) -> set[str]:
         found: set[str] = set()

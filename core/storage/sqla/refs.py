@@ -17,6 +17,7 @@ from core.storage.sqla._common import (
     ANNOTATION_COLUMNS,
     annotation_from_row,
     chunks,
+    run_prepared,
     unique,
 )
 
@@ -35,12 +36,15 @@ class SqlRefRepository(RefRepository):
 
     def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None, datetime | None]:
         # One query: HEAD, the branch row it names when symbolic, and the commit's time.
-        row = self.conn.execute(st.head_state(), {"tract_id": tract_id}).first()
+        cursor = run_prepared(self.conn, st.head_state(), {"tract_id": tract_id})
+        row = cursor.fetchone()
+        cursor.close()
         if row is None:
             return None, None, None
-        info = _ref(row)
-        commit = row.branch_commit if info.symbolic_target else info.commit_hash
-        when = from_storage(row.commit_time) if commit and row.commit_time else None
+        tract, name, direct, symbolic, branch_commit, commit_time = row
+        info = RefInfo(tract, name, direct, symbolic)
+        commit = branch_commit if symbolic else direct
+        when = from_storage(commit_time) if commit and commit_time else None
         return info, commit, when
 
     def list(self, tract_id: str) -> list[RefInfo]:
@@ -50,7 +54,8 @@ class SqlRefRepository(RefRepository):
         return [_ref(r) for r in rows]
 
     def set_direct(self, tract_id: str, ref_name: str, commit_hash: str) -> None:
-        self.conn.execute(
+        run_prepared(
+            self.conn,
             st.set_ref(self.conn.dialect.name),
             {
                 "tract_id": tract_id,
@@ -58,7 +63,7 @@ class SqlRefRepository(RefRepository):
                 "commit_hash": commit_hash,
                 "symbolic_target": None,
             },
-        )
+        ).close()
 
     def set_symbolic(self, tract_id: str, ref_name: str, target: str) -> None:
         self.conn.execute(
@@ -139,7 +144,9 @@ class SqlAnnotationRepository(AnnotationRepository):
         return out
 
     def max_id(self, tract_id: str) -> int:
-        value = self.conn.execute(st.max_annotation_id(), {"tract_id": tract_id}).scalar()
+        cursor = run_prepared(self.conn, st.max_annotation_id(), {"tract_id": tract_id})
+        value = cursor.fetchone()[0]
+        cursor.close()
         return int(value or 0)
 
     def since(self, tract_id: str, after_id: int) -> list[AnnotationInfo]:
