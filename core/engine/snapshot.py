@@ -2,16 +2,21 @@
 
 Newest edit wins, SKIP drops, EDIT commits only substitute (BEHAVIOUR.md §5 steps 4–9). A
 ``Snapshot`` is also the unit of the incremental compile cache: appends, edits and annotation
-changes patch it in O(changed). Contexts it hands out share its lists through read-only views;
-a patch that would change an element a view can see copies the lists first, so a context never
-changes after it was returned, and handing one out costs O(1).
+changes patch it in O(changed).
+
+State is kept in parallel lists indexed by sequence position (no object per commit: a cold
+compile of 100k commits builds lists, not 100k objects). Messages whose token count is known
+are rendered on first read. Contexts handed out share the effective lists through read-only
+views; a patch that would change an element a view can see first fixes that element's value
+and copies the lists, so a context never changes after it was returned, and handing one out
+costs O(1).
 """
 
 from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any, Protocol, TypeVar, overload
@@ -44,7 +49,7 @@ class View(Sequence[T]):
     def __getitem__(self, i: slice) -> tuple[T, ...]: ...
     def __getitem__(self, i: int | slice) -> T | tuple[T, ...]:
         if isinstance(i, slice):
-            return tuple(self._items[: self._n][i])
+            return tuple(self[k] for k in range(*i.indices(self._n)))
         if i < 0:
             i += self._n
         if not 0 <= i < self._n:
@@ -63,7 +68,35 @@ class View(Sequence[T]):
         return hash(tuple(self))
 
     def __repr__(self) -> str:
-        return f"View({list(self)!r})"
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class MessageView(View[Message]):
+    """Messages of a context; a ``None`` slot is made (from its commit) on first read."""
+
+    __slots__ = ("_make", "_pos")
+
+    def __init__(
+        self, items: list[Message | None], pos: list[int], make: Callable[[int], Message]
+    ) -> None:
+        super().__init__(items)  # type: ignore[arg-type]
+        self._pos = pos
+        self._make = make
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return tuple(self[k] for k in range(*i.indices(self._n)))
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("view index out of range")
+        message = self._items[i]
+        if message is None:
+            message = self._items[i] = self._make(self._pos[i])
+        return message
+
+    def __iter__(self) -> Iterator[Message]:
+        return (self[i] for i in range(self._n))
 
 
 class TokenCache(Protocol):
@@ -72,24 +105,6 @@ class TokenCache(Protocol):
 
     def count(self, row: CompileRow, role: str, text: str, name: str | None) -> int:
         """Count (and remember) the message tokens of the row's blob."""
-
-
-class Entry:
-    """One commit of the sequence and what it currently contributes."""
-
-    __slots__ = ("config", "edit", "message", "priority", "row", "tokens")
-
-    def __init__(self, row: CompileRow, priority: Priority) -> None:
-        self.row = row
-        self.priority = priority
-        self.edit: CompileRow | None = None  # the newest EDIT applied to this commit
-        self.message: Message | None = None
-        self.tokens = 0
-        self.config: Any = None
-
-    @property
-    def effective(self) -> bool:
-        return not self.row.is_edit and self.priority is not Priority.SKIP
 
 
 class Snapshot:
@@ -102,11 +117,17 @@ class Snapshot:
         self.counter = counter
         self._cache = tokens
         self.head: str | None = None
-        self.entries: list[Entry] = []
+        # Per sequence position.
+        self.rows: list[CompileRow] = []
         self.index: dict[str, int] = {}
-        # Parallel lists over the effective entries, in sequence order.
+        self.prio: list[Priority] = []
+        self.tokens_at: list[int] = []
+        self.config_at: list[Any] = []
+        self.edits: dict[int, CompileRow] = {}  # position → the newest EDIT applied to it
+        self.rendered: dict[int, Message] = {}  # messages made eagerly (their tokens counted)
+        # Parallel lists over the effective positions, in sequence order.
         self._pos: list[int] = []
-        self._messages: list[Message] = []
+        self._messages: list[Message | None] = []
         self._hashes: list[str] = []
         self._configs: list[Any] = []
         self._tokens: list[int] = []
@@ -114,7 +135,7 @@ class Snapshot:
         self._shared = False  # a handed-out context sees the lists above
         self.total = 0
         self.annotation_mark = 0  # highest annotation id this snapshot has applied
-        # Usage calibration (BEHAVIOUR.md §5): the API's (prompt, completion) figures and the
+        # API usage calibration (record_usage): the last prompt/completion figures and the
         # correction they imply, kept through later patches so appends add only estimates.
         self.api: tuple[int, int] | None = None
         self.api_delta = 0
@@ -133,41 +154,42 @@ class Snapshot:
         self.head = head
         if at_time is not None:
             sequence = [r for r in sequence if r.time <= at_time]
-        entries = self.entries
+        self.rows = rows = list(sequence)
         index = self.index
-        edits: list[CompileRow] = []
+        prio = self.prio
+        tokens_at = self.tokens_at
+        config_at = self.config_at
         defaults = self._defaults
         get = priorities.get
-        cache = self._cache
-        cached = cache.cached if cache is not None else None
-        render = self.render_payload
-        # One pass for the common case (no edit, known tokens: text rendered on first read);
-        # everything else is rendered after the edits are known.
-        for row in sequence:
-            index[row.commit_hash] = len(entries)
+        cached = self._cache.cached if self._cache is not None else None
+        later: list[int] = []  # positions rendered once the edits are known
+        edits: list[CompileRow] = []
+        for pos, row in enumerate(rows):
+            index[row.commit_hash] = pos
             info = get(row.commit_hash)
             if info is not None:
-                priority = info.priority
+                prio.append(info.priority)
             else:
-                priority = defaults.get(row.content_type) or self._default(row)
-            entry = Entry(row, priority)
-            entries.append(entry)
+                prio.append(defaults.get(row.content_type) or self._default(row))
+            tokens = None
             if row.is_edit:
                 edits.append(row)
-                continue
-            tokens = cached(row) if cached is not None else None
+            elif cached is not None:
+                tokens = cached(row)
             if tokens is None:
+                tokens_at.append(0)
+                config_at.append(None)
+                if not row.is_edit:
+                    later.append(pos)
                 continue
-            entry.message = Message(source=(render, row.payload_json))
-            entry.tokens = tokens
+            tokens_at.append(tokens)  # the common case: the text is rendered on first read
             raw = row.generation_config
-            if raw is not None and raw != "null":
-                entry.config = _config(raw)
+            config_at.append(None if raw is None or raw == "null" else _config(raw))
         for row in edits:
             self._apply_edit(row, render=False)
-        for entry in entries:
-            if entry.edit is not None or (entry.message is None and not entry.row.is_edit):
-                self._render(entry)
+        pending = set(later)
+        for pos in (*later, *(p for p in self.edits if p not in pending)):
+            self._render(pos)
         self._rebuild()
 
     def append(
@@ -175,15 +197,18 @@ class Snapshot:
     ) -> None:
         """Patch for new non-merge commits on top of the current head (oldest first)."""
         for row in rows:
-            self.index[row.commit_hash] = len(self.entries)
-            entry = Entry(row, self._priority(row, priorities))
-            self.entries.append(entry)
+            pos = len(self.rows)
+            self.rows.append(row)
+            self.index[row.commit_hash] = pos
+            self.prio.append(self._priority(row, priorities))
+            self.tokens_at.append(0)
+            self.config_at.append(None)
             if row.is_edit:
                 self._apply_edit(row, render=True)
             else:
-                self._render(entry)
-                if entry.effective:
-                    self._insert(len(self.entries) - 1)
+                self._render(pos)
+                if self._effective(pos):
+                    self._insert(pos)
         self.head = head
 
     def reprioritise(self, changed: Mapping[str, AnnotationInfo | None]) -> None:
@@ -192,13 +217,17 @@ class Snapshot:
             pos = self.index.get(commit_hash)
             if pos is None:
                 continue
-            entry = self.entries[pos]
-            before = entry.effective
-            entry.priority = info.priority if info is not None else self._default(entry.row)
-            if before and not entry.effective:
+            before = self._effective(pos)
+            row = self.rows[pos]
+            self.prio[pos] = info.priority if info is not None else self._default(row)
+            after = self._effective(pos)
+            if before and not after:
                 self._remove(pos)
-            elif entry.effective and not before:
+            elif after and not before:
                 self._insert(pos)
+
+    def _effective(self, pos: int) -> bool:
+        return not self.rows[pos].is_edit and self.prio[pos] is not Priority.SKIP
 
     def _default(self, row: CompileRow) -> Priority:
         value = self._defaults.get(row.content_type)
@@ -216,43 +245,56 @@ class Snapshot:
         pos = self.index.get(edit.response_to) if edit.response_to else None
         if pos is None:
             return  # an edit of something outside the sequence has no effect
-        entry = self.entries[pos]
+        current = self.edits.get(pos)
         # Newest by created_at wins; on equal times the one earlier in the sequence stays.
-        if entry.edit is not None and edit.time <= entry.edit.time:
+        if current is not None and edit.time <= current.time:
             return
-        entry.edit = edit
+        i = bisect.bisect_left(self._pos, pos) if render else -1
+        visible = render and i < len(self._pos) and self._pos[i] == pos
+        if visible and self._messages[i] is None:
+            # Views handed out show the old text: fix it before the edit changes the source.
+            self._messages[i] = self._make(pos)
+        self.edits[pos] = edit
         if not render:
             return
-        self._render(entry)
-        if entry.effective:
+        self._render(pos)
+        if visible:
             self._unshare()
-            i = bisect.bisect_left(self._pos, pos)
-            self.total += entry.tokens - self._tokens[i]
-            self._messages[i] = entry.message  # type: ignore[assignment]
-            self._configs[i] = entry.config
-            self._tokens[i] = entry.tokens
-            self._types[i] = (entry.edit or entry.row).content_type
+            self.total += self.tokens_at[pos] - self._tokens[i]
+            self._messages[i] = self.rendered.get(pos)
+            self._configs[i] = self.config_at[pos]
+            self._tokens[i] = self.tokens_at[pos]
+            self._types[i] = edit.content_type
 
-    def _render(self, entry: Entry) -> None:
-        source = entry.edit or entry.row
+    def _render(self, pos: int) -> None:
+        """Tokens and config of a position's message; the message itself when counting it."""
+        row = self.rows[pos]
+        edit = self.edits.get(pos)
+        source = edit or row
         cache = self._cache
-        cached = cache.cached(source) if cache is not None else None
-        if cached is not None:
-            # Tokens known: render the text only when someone reads it.
-            entry.message = Message(source=(self.render_payload, source.payload_json))
-            entry.tokens = cached
-        else:
+        tokens = cache.cached(source) if cache is not None else None
+        if tokens is None:
             role, text, name = self.render_payload(source.payload_json)
-            entry.message = Message(role, text, name)
+            self.rendered[pos] = Message(role, text, name)
             if cache is not None and source.payload_json is not None:
-                entry.tokens = cache.count(source, role, text, name)
+                tokens = cache.count(source, role, text, name)
             else:
-                entry.tokens = message_tokens(self.counter, role, text, name)
-        config = _config(entry.edit.generation_config) if entry.edit is not None else None
-        raw = entry.row.generation_config
+                tokens = message_tokens(self.counter, role, text, name)
+        else:
+            self.rendered.pop(pos, None)  # made from its (new) source on first read
+        self.tokens_at[pos] = tokens
+        config = _config(edit.generation_config) if edit is not None else None
+        raw = row.generation_config
         if config is None and raw is not None and raw != "null":
             config = _config(raw)
-        entry.config = config
+        self.config_at[pos] = config
+
+    def _make(self, pos: int) -> Message:
+        made = self.rendered.get(pos)
+        if made is not None:
+            return made
+        source = self.edits.get(pos) or self.rows[pos]
+        return Message(source=(self.render_payload, source.payload_json))
 
     def render_payload(self, raw: Any) -> tuple[str, str, str | None]:
         """Role, text and name of a stored payload (a missing blob renders as a notice)."""
@@ -264,13 +306,15 @@ class Snapshot:
     # -- the effective lists ------------------------------------------------------------------
 
     def _rebuild(self) -> None:
-        self._pos = [i for i, e in enumerate(self.entries) if e.effective]
-        chosen = [self.entries[i] for i in self._pos]
-        self._messages = [e.message for e in chosen]  # type: ignore[misc]
-        self._hashes = [e.row.commit_hash for e in chosen]
-        self._configs = [e.config for e in chosen]
-        self._tokens = [e.tokens for e in chosen]
-        self._types = [(e.edit or e.row).content_type for e in chosen]
+        rows, prio, edits = self.rows, self.prio, self.edits
+        skip = Priority.SKIP
+        self._pos = pos = [p for p, r in enumerate(rows) if not r.is_edit and prio[p] is not skip]
+        rendered = self.rendered
+        self._messages = [rendered.get(p) for p in pos] if rendered else [None] * len(pos)
+        self._hashes = [rows[p].commit_hash for p in pos]
+        self._configs = [self.config_at[p] for p in pos]
+        self._tokens = [self.tokens_at[p] for p in pos]
+        self._types = [(edits.get(p) or rows[p]).content_type for p in pos]
         self.total = sum(self._tokens)
         self._shared = False
 
@@ -286,21 +330,21 @@ class Snapshot:
             self._shared = False
 
     def _insert(self, pos: int) -> None:
-        entry = self.entries[pos]
         i = bisect.bisect_left(self._pos, pos)
         if i < len(self._pos):  # not at the end: visible to shared views
             self._unshare()
+        source = self.edits.get(pos) or self.rows[pos]
         values = (
             pos,
-            entry.message,
-            entry.row.commit_hash,
-            entry.config,
-            entry.tokens,
-            (entry.edit or entry.row).content_type,
+            self.rendered.get(pos),
+            self.rows[pos].commit_hash,
+            self.config_at[pos],
+            self.tokens_at[pos],
+            source.content_type,
         )
         for lst, value in zip(self._lists(), values, strict=True):
             lst.insert(i, value)
-        self.total += entry.tokens
+        self.total += self.tokens_at[pos]
 
     def _remove(self, pos: int) -> None:
         i = bisect.bisect_left(self._pos, pos)
@@ -309,7 +353,7 @@ class Snapshot:
         self._unshare()
         for lst in self._lists():
             del lst[i]
-        self.total -= self.entries[pos].tokens
+        self.total -= self.tokens_at[pos]
 
     def calibrate(self, prompt: int, completion: int, delta: int | None = None) -> None:
         """Make the compiled total equal the API's ``prompt`` figure (or apply a known delta)."""
@@ -324,14 +368,12 @@ class Snapshot:
         self, token_source: str, *, include_edit_annotations: bool = False
     ) -> CompiledContext:
         count = len(self._messages)
-        messages: Sequence[Message] = View(self._messages)
+        messages: Sequence[Message] = MessageView(self._messages, self._pos, self._make)
         total = self.total + REPLY_PRIMER if count else 0
         if include_edit_annotations:
             messages = tuple(
-                Message(m.role, m.content + EDITED_SUFFIX, m.name)
-                if self.entries[p].edit is not None
-                else m
-                for m, p in zip(self._messages, self._pos, strict=True)
+                Message(m.role, m.content + EDITED_SUFFIX, m.name) if p in self.edits else m
+                for m, p in zip(messages, self._pos, strict=True)
             )
             total = _recount(self.counter, messages) if count else 0
         if self.api is not None and count:
@@ -351,7 +393,7 @@ class Snapshot:
 
     def edited(self, commit_hash: str) -> CompileRow | None:
         pos = self.index.get(commit_hash)
-        return self.entries[pos].edit if pos is not None else None
+        return self.edits.get(pos) if pos is not None else None
 
 
 def _recount(counter: TokenCounter, messages: Sequence[Message]) -> int:
