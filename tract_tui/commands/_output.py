@@ -10,36 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 
-# C0 and C1 controls (DEL included), line/paragraph separators, bidi controls, and the
-# zero-width characters that hide or join text invisibly (the set of core.views.text).
-_ESCAPES: dict[int, str] = {
-    cp: (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}")
-    for cp in (
-        *range(0x00, 0x20),
-        *range(0x7F, 0xA0),
-        0x061C,
-        0x180E,
-        0x200B,
-        0x200C,
-        0x200D,
-        0x200E,
-        0x200F,
-        0x2028,
-        0x2029,
-        *range(0x202A, 0x202F),
-        0x2060,
-        *range(0x2066, 0x206A),
-        0xFEFF,
-    )
-}
-_ESCAPES[0x09] = " "  # a tab is harmless, but keep columns intact
-_ESCAPES[0x0A] = "\\n"
-_ESCAPES[0x0D] = "\\r"
+from core.views.text import display_line
 
 
 def plain(text: object) -> str:
-    """``text`` as one safe line of plain text."""
-    return str(text).translate(_ESCAPES)
+    """``text`` as one safe line of plain text (the TUI's rules: ``core.views.text``)."""
+    return display_line(text)
 
 
 def first_line(text: str | None, width: int = 60) -> str:

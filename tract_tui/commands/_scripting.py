@@ -18,19 +18,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tract_tui.commands._output import _ESCAPES, out, plain
+from core.views.text import display_block
+from tract_tui.commands._output import out, plain
 
 if TYPE_CHECKING:
     from core.storage.store import Store, UpgradeReport
     from core.tract import Tract
 
-# Like plain(), but a block of text keeps its line breaks and tabs.
-_BLOCK_ESCAPES = {**_ESCAPES, 0x09: "\t", 0x0A: "\n"}
-
 
 def block(text: object, indent: str = "") -> list[str]:
     """Stored text as safe lines (controls escaped, line breaks kept), each indented."""
-    safe = str(text).translate(_BLOCK_ESCAPES)
+    safe = display_block(text)
     return [f"{indent}{line}".rstrip() for line in safe.split("\n")]
 
 

@@ -11,7 +11,7 @@ import json
 
 from tract_tui.commands import Command
 from tract_tui.commands._output import first_line, out, plain
-from tract_tui.commands._tract import add_store_arguments, open_tract
+from tract_tui.commands._scripting import add_store_arguments, open_tract
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.text and args.summarizer not in ("auto", "manual"):
         raise SystemExit("tract-tui: --text goes with --summarizer manual")
-    tract = open_tract(args, readonly=False)
-    try:
+    with open_tract(args) as tract:
         preview = tract.compress_preview(
             from_ref=args.from_ref,
             to_ref=args.to_ref,
@@ -62,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
             summaries=args.text,
             summarizer="manual" if args.text else args.summarizer,
         )
-    finally:
-        tract.close()
     if args.json:
         out(
             json.dumps(

@@ -6,7 +6,7 @@ import argparse
 
 from tract_tui.commands import Command
 from tract_tui.commands._output import out, plain
-from tract_tui.commands._tract import add_store_arguments, open_tract
+from tract_tui.commands._scripting import add_store_arguments, open_tract
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -15,11 +15,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tract = open_tract(args, readonly=False)
-    try:
+    with open_tract(args) as tract:
         result = tract.revert(args.event_id)
-    finally:
-        tract.close()
     head = result.head[:12] if result.head else "(unborn)"
     out(
         f"reverted {result.reverted_event}: {plain(result.branch)} is back at {head} "
