@@ -2,7 +2,7 @@
 """Set up and run tract-tui from a fresh clone with nothing but Python ≥ 3.11.
 
     python3 dev.py demo    # create .venv, install, open the app on a demo store
-    python3 dev.py test    # create .venv, install, run the whole test suite
+    python3 dev.py test    # create .venv, install, lint (ruff), run the whole test suite
 
 Anything after the command is passed on (to ``tract-tui`` or to ``pytest``).
 """
@@ -28,7 +28,7 @@ def _python() -> Path:
 
 def ensure_env() -> None:
     """Create the virtualenv and (re)install the project when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 is there
         sys.exit(f"tract-tui needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     if not _python().exists():
         print(f"creating virtualenv in {VENV}", flush=True)
@@ -51,6 +51,11 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "demo":
         return subprocess.call([str(BIN / "tract-tui"), "--demo", *rest], cwd=ROOT)
+    if not rest:  # the whole suite: lint first (a second; a red lint fails the run)
+        ruff = str(BIN / "ruff")
+        for check in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
+            if subprocess.call(check, cwd=ROOT) != 0:
+                return 1
     return subprocess.call([str(_python()), "-m", "pytest", *rest], cwd=ROOT)
 
 

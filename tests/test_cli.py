@@ -34,16 +34,21 @@ def run_script(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProce
     if not SCRIPT.exists():
         pytest.skip(f"console script not installed at {SCRIPT} (pip install -e .)")
     env = {k: v for k, v in os.environ.items() if k != cli.DEBUG_ENV}
-    return subprocess.run([str(SCRIPT), *argv], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [str(SCRIPT), *argv], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
 
 
 def damage_a_blob(path: Path) -> str:
     with sqlite3.connect(path) as con:
-        blob, text = con.execute("SELECT content_hash, payload_json FROM blobs "
-                                 "WHERE payload_json LIKE '%You are%' LIMIT 1").fetchone()
-        con.execute("UPDATE blobs SET payload_json = ? WHERE content_hash = ?",
-                    (text.replace("You are", "You arf", 1), blob))
+        blob, text = con.execute(
+            "SELECT content_hash, payload_json FROM blobs "
+            "WHERE payload_json LIKE '%You are%' LIMIT 1"
+        ).fetchone()
+        con.execute(
+            "UPDATE blobs SET payload_json = ? WHERE content_hash = ?",
+            (text.replace("You are", "You arf", 1), blob),
+        )
     return blob
 
 
@@ -57,15 +62,18 @@ def head_store(fixture_store: Callable[..., Path]) -> Path:
 # --- dispatch -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["verify", "x.db"], "verify"),
-    (["upgrade", "x.db"], "upgrade"),
-    (["x.db"], None),
-    (["--create", "verify"], "verify"),
-    (["./verify"], None),
-    (["--", "verify"], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["verify", "x.db"], "verify"),
+        (["upgrade", "x.db"], "upgrade"),
+        (["x.db"], None),
+        (["--create", "verify"], "verify"),
+        (["./verify"], None),
+        (["--", "verify"], None),
+        ([], None),
+    ],
+)
 def test_command_name(argv: list[str], expected: str | None) -> None:
     assert command_name(argv, store_parser()) == expected
 
@@ -154,8 +162,9 @@ def test_upgrade_prints_backup_and_counts(fixture_store, capsys) -> None:
 
 def test_summary(head_store: Path, capsys) -> None:
     with sqlite3.connect(head_store) as con:
-        tract, tip = con.execute("SELECT tract_id, commit_hash FROM refs "
-                                 "WHERE ref_name = 'refs/heads/main'").fetchone()
+        tract, tip = con.execute(
+            "SELECT tract_id, commit_hash FROM refs WHERE ref_name = 'refs/heads/main'"
+        ).fetchone()
     code, out, _ = run_cli(capsys, "summary", str(head_store))
     assert code == 0
     assert f"tract {tract}: 223 commits, 2 operation events, 0 compile records" in out
@@ -167,8 +176,11 @@ def test_summary(head_store: Path, capsys) -> None:
 def test_summary_prints_stored_text_plainly(head_store: Path, capsys) -> None:
     hostile = "\x1b[31m[bold red]boom[/bold red]\x1b]0;title\x07 \u202eevil"
     with sqlite3.connect(head_store) as con:
-        con.execute("UPDATE commits SET message = ? WHERE commit_hash = (SELECT commit_hash "
-                    "FROM refs WHERE ref_name = 'refs/heads/main')", (hostile,))
+        con.execute(
+            "UPDATE commits SET message = ? WHERE commit_hash = (SELECT commit_hash "
+            "FROM refs WHERE ref_name = 'refs/heads/main')",
+            (hostile,),
+        )
     code, out, _ = run_cli(capsys, "summary", str(head_store))
     assert code == 0
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
@@ -228,8 +240,12 @@ def test_console_script(fixture_store, tmp_path: Path) -> None:
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "tract_tui", "verify", str(tmp_path / "no.db")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "tract_tui", "verify", str(tmp_path / "no.db")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and done.stderr.startswith("tract-tui: ")
 
 

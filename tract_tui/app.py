@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from typing import Any
+
 from textual.app import App
 
 from core import Tract
@@ -35,6 +38,13 @@ class TractApp(App[None]):
         self.tracts = tracts or []
         self.poll_interval = poll_interval
         self.keymap = Keymap()
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        # Everything loaded so far (modules, the store's engine) lives as long as the app:
+        # moved out of the collector's sight, a full collection during start-up no longer
+        # walks it (one took ~60 ms of the first frame).
+        gc.freeze()
+        return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:
         self.keymap = load_keymap()

@@ -21,7 +21,7 @@ from core.operations.record_diff import RecordDiff
 from core.operations.records import Reproduction
 from core.views.commit_detail import CommitDetail, commit_detail
 from core.views.events import EventPage, list_events
-from core.views.graph import ScanRow, ref_labels
+from core.views.graph import GraphMode, GraphModel, ScanRow, ref_labels
 from core.views.graph_rows import RowInfo, row_details
 from core.views.health import QuickCheck, quick_check
 from core.views.record_view import RecordView, record_view
@@ -47,6 +47,16 @@ class Fingerprint:
     annotations: int
     events: int
     records: int
+
+
+@dataclass(frozen=True)
+class FirstScreen:
+    """The graph's first page, laid out, with the details of its first rows."""
+
+    refs: RefsState
+    model: GraphModel  # fed with the first page; the scan goes on feeding it
+    details: dict[str, RowInfo]
+    after: tuple[object, str] | None  # where the next page starts; None when complete
 
 
 class StoreGateway:
@@ -76,6 +86,16 @@ class StoreGateway:
         with self.tract.store.read() as uow:
             rows = uow.commits.graph_page(self.tract_id, after=after, limit=limit)
         return [ScanRow(h, p, t) for h, p, t in rows]
+
+    def first_screen(self, mode: GraphMode, page: int, detail_rows: int) -> FirstScreen:
+        refs = self.refs()
+        model = GraphModel(refs.labels, mode)
+        rows = self.graph_page(None, page)
+        complete = len(rows) < page
+        model.feed(rows, last=complete)
+        details = self.row_details(model.hashes[:detail_rows])
+        after = None if complete else (rows[-1].created_at, rows[-1].commit_hash)
+        return FirstScreen(refs, model, details, after)
 
     def row_details(self, hashes: list[str]) -> dict[str, RowInfo]:
         with self.tract.store.read() as uow:

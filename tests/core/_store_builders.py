@@ -55,9 +55,19 @@ T0 = datetime(2026, 2, 20, 10, 15, 30, 4512)  # naive UTC, as stored
 TRACT = "5f0c6d1e2a3b4c5d6e7f8091a2b3c4d5"
 CHILD_TRACT = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 V6_TABLES = (
-    "blobs", "commits", "refs", "annotations", "commit_parents", "operation_events",
-    "operation_commits", "compile_records", "compile_effectives", "spawn_pointers",
-    "policy_proposals", "policy_log", "_trace_meta",
+    "blobs",
+    "commits",
+    "refs",
+    "annotations",
+    "commit_parents",
+    "operation_events",
+    "operation_commits",
+    "compile_records",
+    "compile_effectives",
+    "spawn_pointers",
+    "policy_proposals",
+    "policy_log",
+    "_trace_meta",
 )
 LEGACY_TABLES = ("compressions", "compression_sources", "compression_results")
 
@@ -151,8 +161,7 @@ def structure(bind: Engine | Connection, tables: Iterable[str] | None = None) ->
     out: dict[str, Any] = {}
     for name in names:
         cols = {
-            c["name"]: (_type_name(c["type"]), bool(c["nullable"]))
-            for c in insp.get_columns(name)
+            c["name"]: (_type_name(c["type"]), bool(c["nullable"])) for c in insp.get_columns(name)
         }
         pk = tuple(insp.get_pk_constraint(name)["constrained_columns"])
         fks = sorted(
@@ -234,14 +243,35 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout
     for layout in (
-        Layout("v1early", "v1early", 1, tract_col="repo_id", edit_col="reply_to",
-               gen_config=False, bare_head=True),
+        Layout(
+            "v1early",
+            "v1early",
+            1,
+            tract_col="repo_id",
+            edit_col="reply_to",
+            gen_config=False,
+            bare_head=True,
+        ),
         # Intermediate v1 stores: only some of the early differences.
-        Layout("v1mid_tract_id", "v1early", 1, edit_col="reply_to", gen_config=False,
-               alter=tuple(f"ALTER TABLE {t} RENAME COLUMN repo_id TO tract_id"
-                           for t in ("commits", "refs", "annotations"))),
-        Layout("v1mid_bare_head", "v1", 1, gen_config=False, bare_head=True,
-               alter=("ALTER TABLE commits DROP COLUMN generation_config_json",)),
+        Layout(
+            "v1mid_tract_id",
+            "v1early",
+            1,
+            edit_col="reply_to",
+            gen_config=False,
+            alter=tuple(
+                f"ALTER TABLE {t} RENAME COLUMN repo_id TO tract_id"
+                for t in ("commits", "refs", "annotations")
+            ),
+        ),
+        Layout(
+            "v1mid_bare_head",
+            "v1",
+            1,
+            gen_config=False,
+            bare_head=True,
+            alter=("ALTER TABLE commits DROP COLUMN generation_config_json",),
+        ),
         Layout("v1", "v1", 1),
         Layout("v2", "v2", 2),
         Layout("v3", "v3", 3),
@@ -333,38 +363,77 @@ class Built:
         if self.layout.policies:
             counts["policy_proposals"], counts["policy_log"] = self.policy_rows
         if self.layout.schema_version >= 6:
-            for table in ("operation_events", "operation_commits", "compile_records",
-                          "compile_effectives"):
+            for table in (
+                "operation_events",
+                "operation_commits",
+                "compile_records",
+                "compile_effectives",
+            ):
                 counts[table] = self.v6_rows.get(table, 0)
         return counts
 
 
 def _payloads() -> dict[str, dict[str, Any]]:
     return {
-        "system": {"content_type": "instruction",
-                   "text": "You are a careful assistant. Answer in British English."},
-        "ask": {"content_type": "dialogue", "name": None, "role": "user",
-                "text": "Summarise the notes from the café ☕ meeting, please."},
-        "answer": {"content_type": "dialogue", "name": None, "role": "assistant",
-                   "text": "The team agreed to ship on Friday."},
-        "call": {"content_type": "tool_io", "direction": "call",
-                 "payload": {"command": "grep -n 'ship' notes.md"}, "status": None,
-                 "tool_name": "bash"},
-        "result": {"content_type": "tool_io", "direction": "result",
-                   "payload": {"output": "12:ship on Friday after QA — Zoë"},
-                   "status": "success", "tool_name": "bash"},
-        "answer_v2": {"content_type": "dialogue", "name": None, "role": "assistant",
-                      "text": "The team agreed to ship on Friday, after QA signs off."},
+        "system": {
+            "content_type": "instruction",
+            "text": "You are a careful assistant. Answer in British English.",
+        },
+        "ask": {
+            "content_type": "dialogue",
+            "name": None,
+            "role": "user",
+            "text": "Summarise the notes from the café ☕ meeting, please.",
+        },
+        "answer": {
+            "content_type": "dialogue",
+            "name": None,
+            "role": "assistant",
+            "text": "The team agreed to ship on Friday.",
+        },
+        "call": {
+            "content_type": "tool_io",
+            "direction": "call",
+            "payload": {"command": "grep -n 'ship' notes.md"},
+            "status": None,
+            "tool_name": "bash",
+        },
+        "result": {
+            "content_type": "tool_io",
+            "direction": "result",
+            "payload": {"output": "12:ship on Friday after QA — Zoë"},
+            "status": "success",
+            "tool_name": "bash",
+        },
+        "answer_v2": {
+            "content_type": "dialogue",
+            "name": None,
+            "role": "assistant",
+            "text": "The team agreed to ship on Friday, after QA signs off.",
+        },
         "ok": {"content_type": "dialogue", "name": "sam", "role": "user", "text": "ok"},
         "think": {"content_type": "reasoning", "text": "Check the release calendar first."},
         "out": {"content_type": "output", "format": "markdown", "text": "**Friday** it is."},
-        "merge": {"content_type": "dialogue", "name": None, "role": "user",
-                  "text": "Bring the calendar findings back into the main thread."},
-        "summary": {"content_type": "dialogue", "name": None, "role": "assistant",
-                    "text": "Summary: ship Friday after QA."},
-        "summary2": {"content_type": "session", "decisions": ["ship Friday"],
-                     "failed_approaches": [], "next_steps": ["tell QA"],
-                     "session_type": "checkpoint", "summary": "Release agreed."},
+        "merge": {
+            "content_type": "dialogue",
+            "name": None,
+            "role": "user",
+            "text": "Bring the calendar findings back into the main thread.",
+        },
+        "summary": {
+            "content_type": "dialogue",
+            "name": None,
+            "role": "assistant",
+            "text": "Summary: ship Friday after QA.",
+        },
+        "summary2": {
+            "content_type": "session",
+            "decisions": ["ship Friday"],
+            "failed_approaches": [],
+            "next_steps": ["tell QA"],
+            "session_type": "checkpoint",
+            "summary": "Release agreed.",
+        },
     }
 
 
@@ -410,8 +479,13 @@ def populate(
                 "INSERT INTO blobs (content_hash, payload_json, byte_size, token_count, "
                 "created_at) VALUES (:h, :p, :b, :t, :c)"
             ),
-            {"h": chash, "p": stored, "b": len(stored.encode("utf-8")), "t": words,
-             "c": ts_text(when)},
+            {
+                "h": chash,
+                "p": stored,
+                "b": len(stored.encode("utf-8")),
+                "t": words,
+                "c": ts_text(when),
+            },
         )
         return chash
 
@@ -433,31 +507,57 @@ def populate(
         op = CommitOperation.EDIT if edit else CommitOperation.APPEND
         content_type = payloads[key]["content_type"]
         h = commit_hash(
-            content_hash=chash, parent_hash=parent_hash, content_type=content_type,
-            operation=op, created_at=when, response_to=edit_hash, edit_key=layout.edit_col,
+            content_hash=chash,
+            parent_hash=parent_hash,
+            content_type=content_type,
+            operation=op,
+            created_at=when,
+            response_to=edit_hash,
+            edit_key=layout.edit_col,
         )  # tract-ai 0.1 merges were hashed without their other parents
-        cols = [layout.tract_col, "commit_hash", "parent_hash", "content_hash", "content_type",
-                "operation", layout.edit_col, "message", "token_count", "metadata_json",
-                "created_at"]
+        cols = [
+            layout.tract_col,
+            "commit_hash",
+            "parent_hash",
+            "content_hash",
+            "content_type",
+            "operation",
+            layout.edit_col,
+            "message",
+            "token_count",
+            "metadata_json",
+            "created_at",
+        ]
         values: dict[str, Any] = {
-            layout.tract_col: tract_id, "commit_hash": h, "parent_hash": parent_hash,
-            "content_hash": chash, "content_type": content_type, "operation": op.name,
-            layout.edit_col: edit_hash, "message": message, "token_count": 7 + len(name),
-            "metadata_json": json.dumps(metadata), "created_at": ts_text(when),
+            layout.tract_col: tract_id,
+            "commit_hash": h,
+            "parent_hash": parent_hash,
+            "content_hash": chash,
+            "content_type": content_type,
+            "operation": op.name,
+            layout.edit_col: edit_hash,
+            "message": message,
+            "token_count": 7 + len(name),
+            "metadata_json": json.dumps(metadata),
+            "created_at": ts_text(when),
         }
         if layout.gen_config:
             cols.append("generation_config_json")
             values["generation_config_json"] = json.dumps(gen)
         conn.execute(
-            text(f"INSERT INTO commits ({', '.join(cols)}) "
-                 f"VALUES ({', '.join(':' + c for c in cols)})"),
+            text(
+                f"INSERT INTO commits ({', '.join(cols)}) "
+                f"VALUES ({', '.join(':' + c for c in cols)})"
+            ),
             values,
         )
         merge_hashes = tuple(built.h(p) for p in merge) if merge else None
         for pos, p in enumerate(merge_hashes or ()):
             conn.execute(
-                text("INSERT INTO commit_parents (commit_hash, parent_hash, position) "
-                     "VALUES (:c, :p, :n)"),
+                text(
+                    "INSERT INTO commit_parents (commit_hash, parent_hash, position) "
+                    "VALUES (:c, :p, :n)"
+                ),
                 {"c": h, "p": p, "n": pos},
             )
         built.commits[name] = BuiltCommit(
@@ -467,18 +567,21 @@ def populate(
 
     def annotate(target: str, priority: str, reason: str | None, when: datetime) -> None:
         conn.execute(
-            text(f"INSERT INTO annotations ({layout.tract_col}, target_hash, priority, reason, "
-                 "created_at) VALUES (:t, :h, :p, :r, :c)"),
-            {"t": tract_id, "h": built.h(target), "p": priority, "r": reason,
-             "c": ts_text(when)},
+            text(
+                f"INSERT INTO annotations ({layout.tract_col}, target_hash, priority, reason, "
+                "created_at) VALUES (:t, :h, :p, :r, :c)"
+            ),
+            {"t": tract_id, "h": built.h(target), "p": priority, "r": reason, "c": ts_text(when)},
         )
         built.annotations += 1
 
     def ref(name: str, commit_name: str | None, symbolic: str | None) -> None:
         target = built.h(commit_name) if commit_name else None
         conn.execute(
-            text(f"INSERT INTO refs ({layout.tract_col}, ref_name, commit_hash, symbolic_target) "
-                 "VALUES (:t, :n, :c, :s)"),
+            text(
+                f"INSERT INTO refs ({layout.tract_col}, ref_name, commit_hash, symbolic_target) "
+                "VALUES (:t, :n, :c, :s)"
+            ),
             {"t": tract_id, "n": name, "c": target, "s": symbolic},
         )
         built.refs[name] = (target, symbolic)
@@ -486,8 +589,9 @@ def populate(
     def meta(key: str, value: str) -> None:
         if not first:
             return
-        conn.execute(text('INSERT INTO _trace_meta ("key", value) VALUES (:k, :v)'),
-                     {"k": key, "v": value})
+        conn.execute(
+            text('INSERT INTO _trace_meta ("key", value) VALUES (:k, :v)'), {"k": key, "v": value}
+        )
         built.meta[key] = value
 
     meta("schema_version", str(layout.schema_version))
@@ -531,60 +635,97 @@ def populate(
 
     if layout.compressions:
         specs = [
-            (1, "main", 500, "keep names",
-             ("ask", "answer", "call"), ("summary",)),
-            (2, "main", None, None,
-             ("result", "edit", "ok", "call"), ("summary2", "summary")),
+            (1, "main", 500, "keep names", ("ask", "answer", "call"), ("summary",)),
+            (2, "main", None, None, ("result", "edit", "ok", "call"), ("summary2", "summary")),
             (3, None, 200, None, ("think",), ()),
         ]
         for n, branch, target, instructions, sources, results in specs:
             cid = hashlib.md5(f"{tract_id}:{n}".encode()).hexdigest()  # uuid4().hex-shaped
             created = ts_text(at())
             conn.execute(
-                text("INSERT INTO compressions (compression_id, tract_id, branch_name, "
-                     "created_at, original_tokens, compressed_tokens, target_tokens, "
-                     "instructions) VALUES (:i, :t, :b, :c, :o, :n, :tt, :ins)"),
-                {"i": cid, "t": tract_id, "b": branch, "c": created, "o": 1727,
-                 "n": 90 + len(sources), "tt": target, "ins": instructions},
+                text(
+                    "INSERT INTO compressions (compression_id, tract_id, branch_name, "
+                    "created_at, original_tokens, compressed_tokens, target_tokens, "
+                    "instructions) VALUES (:i, :t, :b, :c, :o, :n, :tt, :ins)"
+                ),
+                {
+                    "i": cid,
+                    "t": tract_id,
+                    "b": branch,
+                    "c": created,
+                    "o": 1727,
+                    "n": 90 + len(sources),
+                    "tt": target,
+                    "ins": instructions,
+                },
             )
-            for table, names in (("compression_sources", sources),
-                                 ("compression_results", results)):
+            for table, names in (
+                ("compression_sources", sources),
+                ("compression_results", results),
+            ):
                 # Inserted in reverse so row order differs from position order.
                 for pos, name in reversed(list(enumerate(names))):
                     conn.execute(
-                        text(f"INSERT INTO {table} (compression_id, commit_hash, position) "
-                             "VALUES (:i, :h, :p)"),
+                        text(
+                            f"INSERT INTO {table} (compression_id, commit_hash, position) "
+                            "VALUES (:i, :h, :p)"
+                        ),
                         {"i": cid, "h": built.h(name), "p": pos},
                     )
-            built.compressions.append(BuiltCompression(
-                cid, branch, created, 1727, 90 + len(sources), target, instructions,
-                tuple(built.h(n) for n in sources), tuple(built.h(n) for n in results),
-            ))
+            built.compressions.append(
+                BuiltCompression(
+                    cid,
+                    branch,
+                    created,
+                    1727,
+                    90 + len(sources),
+                    target,
+                    instructions,
+                    tuple(built.h(n) for n in sources),
+                    tuple(built.h(n) for n in results),
+                )
+            )
 
     if layout.spawns:
         conn.execute(
-            text("INSERT INTO spawn_pointers (parent_tract_id, parent_commit_hash, "
-                 "child_tract_id, purpose, inheritance_mode, display_name, created_at) "
-                 "VALUES (:p, :h, :c, :u, 'head_snapshot', 'investigator', :t)"),
-            {"p": tract_id, "h": built.h("result"), "c": CHILD_TRACT if first else tract_id[::-1],
-             "u": "investigate the failing release check", "t": ts_text(at())},
+            text(
+                "INSERT INTO spawn_pointers (parent_tract_id, parent_commit_hash, "
+                "child_tract_id, purpose, inheritance_mode, display_name, created_at) "
+                "VALUES (:p, :h, :c, :u, 'head_snapshot', 'investigator', :t)"
+            ),
+            {
+                "p": tract_id,
+                "h": built.h("result"),
+                "c": CHILD_TRACT if first else tract_id[::-1],
+                "u": "investigate the failing release check",
+                "t": ts_text(at()),
+            },
         )
         built.spawns = 1
 
     if layout.policies:
         meta("policy_config", json.dumps({"compress": {"threshold": 0.9}}))
         conn.execute(
-            text("INSERT INTO policy_proposals (proposal_id, tract_id, policy_name, action_type, "
-                 "action_params_json, reason, status, created_at, resolved_at) VALUES "
-                 "(:i, :t, 'auto_compress', 'compress', :a, 'over budget', 'executed', :c, :r)"),
-            {"i": tract_id[::-1], "t": tract_id, "a": json.dumps({"target_tokens": 300}),
-             "c": ts_text(at()), "r": ts_text(at())},
+            text(
+                "INSERT INTO policy_proposals (proposal_id, tract_id, policy_name, action_type, "
+                "action_params_json, reason, status, created_at, resolved_at) VALUES "
+                "(:i, :t, 'auto_compress', 'compress', :a, 'over budget', 'executed', :c, :r)"
+            ),
+            {
+                "i": tract_id[::-1],
+                "t": tract_id,
+                "a": json.dumps({"target_tokens": 300}),
+                "c": ts_text(at()),
+                "r": ts_text(at()),
+            },
         )
         conn.execute(
-            text('INSERT INTO policy_log (tract_id, policy_name, "trigger", action_type, reason, '
-                 "outcome, commit_hash, error_message, created_at) VALUES "
-                 "(:t, 'auto_compress', 'compile', 'compress', 'over budget', 'proposed', :h, "
-                 "NULL, :c)"),
+            text(
+                'INSERT INTO policy_log (tract_id, policy_name, "trigger", action_type, reason, '
+                "outcome, commit_hash, error_message, created_at) VALUES "
+                "(:t, 'auto_compress', 'compile', 'compress', 'over budget', 'proposed', :h, "
+                "NULL, :c)"
+            ),
             {"t": tract_id, "h": built.h("head"), "c": ts_text(at())},
         )
         built.policy_rows = (1, 1)
@@ -592,34 +733,50 @@ def populate(
     if layout.schema_version >= 6:  # what tract-ai v6 writes natively
         event_id = hashlib.md5(f"{tract_id}:event".encode()).hexdigest()
         conn.execute(
-            text("INSERT INTO operation_events (event_id, tract_id, event_type, branch_name, "
-                 "created_at, original_tokens, compressed_tokens, params_json) VALUES "
-                 "(:e, :t, 'compress', 'main', :c, 812, 64, :p)"),
-            {"e": event_id, "t": tract_id, "c": ts_text(at()),
-             "p": json.dumps({"target_tokens": None, "instructions": "keep names"})},
+            text(
+                "INSERT INTO operation_events (event_id, tract_id, event_type, branch_name, "
+                "created_at, original_tokens, compressed_tokens, params_json) VALUES "
+                "(:e, :t, 'compress', 'main', :c, 812, 64, :p)"
+            ),
+            {
+                "e": event_id,
+                "t": tract_id,
+                "c": ts_text(at()),
+                "p": json.dumps({"target_tokens": None, "instructions": "keep names"}),
+            },
         )
         links = [("ask", "source", 0), ("answer", "source", 1), ("out", "result", 0)]
         for name, role, pos in links:
             conn.execute(
-                text("INSERT INTO operation_commits (event_id, commit_hash, role, position) "
-                     "VALUES (:e, :h, :r, :p)"),
+                text(
+                    "INSERT INTO operation_commits (event_id, commit_hash, role, position) "
+                    "VALUES (:e, :h, :r, :p)"
+                ),
                 {"e": event_id, "h": built.h(name), "r": role, "p": pos},
             )
         record_id = hashlib.md5(f"{tract_id}:record".encode()).hexdigest()
         conn.execute(
-            text("INSERT INTO compile_records (record_id, tract_id, head_hash, token_count, "
-                 "commit_count, token_source, params_json, created_at) VALUES "
-                 "(:r, :t, :h, 321, 3, 'tiktoken:cl100k_base', 'null', :c)"),
+            text(
+                "INSERT INTO compile_records (record_id, tract_id, head_hash, token_count, "
+                "commit_count, token_source, params_json, created_at) VALUES "
+                "(:r, :t, :h, 321, 3, 'tiktoken:cl100k_base', 'null', :c)"
+            ),
             {"r": record_id, "t": tract_id, "h": built.head, "c": ts_text(at())},
         )
         for pos, name in enumerate(("system", "edit", "head")):
             conn.execute(
-                text("INSERT INTO compile_effectives (record_id, commit_hash, position) "
-                     "VALUES (:r, :h, :p)"),
+                text(
+                    "INSERT INTO compile_effectives (record_id, commit_hash, position) "
+                    "VALUES (:r, :h, :p)"
+                ),
                 {"r": record_id, "h": built.h(name), "p": pos},
             )
-        built.v6_rows = {"operation_events": 1, "operation_commits": len(links),
-                         "compile_records": 1, "compile_effectives": 3}
+        built.v6_rows = {
+            "operation_events": 1,
+            "operation_commits": len(links),
+            "compile_records": 1,
+            "compile_effectives": 3,
+        }
     return built
 
 
@@ -671,7 +828,8 @@ def v5_metadata() -> MetaData:
     """tract-ai v5's tables, as its create_all made them (native enums on PostgreSQL)."""
     md = MetaData()
     Table(
-        "blobs", md,
+        "blobs",
+        md,
         Column("content_hash", String(64), primary_key=True),
         Column("payload_json", Text, nullable=False),
         Column("byte_size", Integer, nullable=False),
@@ -679,7 +837,8 @@ def v5_metadata() -> MetaData:
         Column("created_at", DateTime, nullable=False),
     )
     Table(
-        "compressions", md,
+        "compressions",
+        md,
         Column("compression_id", String(64), primary_key=True),
         Column("tract_id", String(64), nullable=False),
         Column("branch_name", String(255)),
@@ -691,7 +850,8 @@ def v5_metadata() -> MetaData:
         Index("ix_compressions_tract_id", "tract_id"),
     )
     Table(
-        "policy_proposals", md,
+        "policy_proposals",
+        md,
         Column("proposal_id", String(64), primary_key=True),
         Column("tract_id", String(64), nullable=False),
         Column("policy_name", String(100), nullable=False),
@@ -705,7 +865,8 @@ def v5_metadata() -> MetaData:
         Index("ix_policy_proposals_tract_id", "tract_id"),
     )
     Table(
-        "policy_log", md,
+        "policy_log",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("tract_id", String(64), nullable=False),
         Column("policy_name", String(100), nullable=False),
@@ -720,12 +881,14 @@ def v5_metadata() -> MetaData:
         Index("ix_policy_log_tract_id", "tract_id"),
     )
     Table(
-        "_trace_meta", md,
+        "_trace_meta",
+        md,
         Column("key", String(255), primary_key=True),
         Column("value", Text, nullable=False),
     )
     Table(
-        "commits", md,
+        "commits",
+        md,
         Column("commit_hash", String(64), primary_key=True),
         Column("tract_id", String(64), nullable=False),
         Column("parent_hash", String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")),
@@ -744,14 +907,16 @@ def v5_metadata() -> MetaData:
         Index("ix_commits_tract_time", "tract_id", "created_at"),
     )
     Table(
-        "refs", md,
+        "refs",
+        md,
         Column("tract_id", String(64), primary_key=True),
         Column("ref_name", String(255), primary_key=True),
         Column("commit_hash", String(64), ForeignKey("commits.commit_hash")),
         Column("symbolic_target", String(255)),
     )
     Table(
-        "annotations", md,
+        "annotations",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("tract_id", String(64), nullable=False),
         Column("target_hash", String(64), ForeignKey("commits.commit_hash"), nullable=False),
@@ -762,7 +927,8 @@ def v5_metadata() -> MetaData:
         Index("ix_annotations_target_time", "target_hash", "created_at"),
     )
     Table(
-        "commit_parents", md,
+        "commit_parents",
+        md,
         Column("commit_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
         Column("parent_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
         Column("position", Integer, nullable=False),
@@ -770,19 +936,25 @@ def v5_metadata() -> MetaData:
     )
     for name in ("compression_sources", "compression_results"):
         Table(
-            name, md,
-            Column("compression_id", String(64), ForeignKey("compressions.compression_id"),
-                   primary_key=True),
-            Column("commit_hash", String(64), ForeignKey("commits.commit_hash"),
-                   primary_key=True),
+            name,
+            md,
+            Column(
+                "compression_id",
+                String(64),
+                ForeignKey("compressions.compression_id"),
+                primary_key=True,
+            ),
+            Column("commit_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
             Column("position", Integer, nullable=False),
         )
     Table(
-        "spawn_pointers", md,
+        "spawn_pointers",
+        md,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("parent_tract_id", String(64), nullable=False),
-        Column("parent_commit_hash", String(64),
-               ForeignKey("commits.commit_hash", ondelete="SET NULL")),
+        Column(
+            "parent_commit_hash", String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")
+        ),
         Column("child_tract_id", String(64), nullable=False, unique=True),
         Column("purpose", Text, nullable=False),
         Column("inheritance_mode", String(20), nullable=False),
@@ -823,9 +995,12 @@ def sqlite_counts(path: Path) -> dict[str, int]:
     """Row count of every table, read with the sqlite3 module (read-only)."""
     con = sqlite3.connect(ro_uri(path), uri=True)
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         return {n: con.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
     finally:
         con.close()
@@ -840,16 +1015,22 @@ def unverified_commits(conn: Connection) -> list[str]:
         ):
             parents.setdefault(c, []).append((pos, p))
     bad = []
-    rows = conn.execute(text(
-        "SELECT commit_hash, parent_hash, content_hash, content_type, operation, response_to, "
-        "created_at FROM commits"
-    ))
+    rows = conn.execute(
+        text(
+            "SELECT commit_hash, parent_hash, content_hash, content_type, operation, response_to, "
+            "created_at FROM commits"
+        )
+    )
     for h, parent, chash, ctype, op, edit, created in rows:
         when = datetime.fromisoformat(created) if isinstance(created, str) else created
         merge = [p for _, p in sorted(parents[h])] if h in parents else None
         candidates = commit_hash_candidates(
-            content_hash=chash, parent_hash=parent, content_type=ctype,
-            operation=CommitOperation[str(op)], created_at=when, response_to=edit,
+            content_hash=chash,
+            parent_hash=parent,
+            content_type=ctype,
+            operation=CommitOperation[str(op)],
+            created_at=when,
+            response_to=edit,
             merge_parents=merge,
         )
         if h not in candidates:

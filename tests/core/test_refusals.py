@@ -89,12 +89,31 @@ def head_store(path: Path) -> Path:
     when = datetime(2026, 2, 20, 10, 15, 30, 4512, tzinfo=UTC)
     payload = {"content_type": "instruction", "text": "Be brief."}
     chash = content_hash(payload)
-    h = commit_hash(content_hash=chash, parent_hash=None, content_type="instruction",
-                    operation=CommitOperation.APPEND, created_at=when)
+    h = commit_hash(
+        content_hash=chash,
+        parent_hash=None,
+        content_type="instruction",
+        operation=CommitOperation.APPEND,
+        created_at=when,
+    )
     with Store.open(path, create=True) as store, store.write() as uow:
         uow.blobs.insert_if_absent(BlobInfo(chash, payload, 40, 3, when))
-        uow.commits.insert(CommitInfo(h, "t1", None, chash, "instruction",
-                                      CommitOperation.APPEND, None, None, 3, None, None, when))
+        uow.commits.insert(
+            CommitInfo(
+                h,
+                "t1",
+                None,
+                chash,
+                "instruction",
+                CommitOperation.APPEND,
+                None,
+                None,
+                3,
+                None,
+                None,
+                when,
+            )
+        )
         uow.refs.set_direct("t1", "refs/heads/main", h)
         uow.refs.set_symbolic("t1", "HEAD", "refs/heads/main")
     return path
@@ -261,12 +280,15 @@ def _probe_unprivileged(path: Path, mode: str) -> dict[str, object]:
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("running as root without setpriv: root ignores a 0444 mode, so a "
-                        "read-only file cannot be made here")
+            pytest.skip(
+                "running as root without setpriv: root ignores a 0444 mode, so a "
+                "read-only file cannot be made here"
+            )
         cmd = [setpriv, "--bounding-set=-all", "--inh-caps=-all", "--", *cmd]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
-                          check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
+    )
     if proc.returncode != 0 and proc.stderr.startswith("setpriv"):
         pytest.skip(f"running as root and cannot drop capabilities: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
@@ -315,8 +337,12 @@ def test_readonly_file_at_head_opens_read_only(tmp_path: Path) -> None:
     data = path.read_bytes()
     result = _probe_unprivileged(path, "default")
     assert path.read_bytes() == data
-    assert result == {"writable": False, "readonly": True, "commits": 1,
-                      "write_error": "StoreReadOnlyError"}
+    assert result == {
+        "writable": False,
+        "readonly": True,
+        "commits": 1,
+        "write_error": "StoreReadOnlyError",
+    }
     assert not list(tmp_path.glob("*.backup-*"))
 
 
@@ -332,8 +358,12 @@ def test_store_in_a_readonly_directory_opens_read_only(tmp_path: Path) -> None:
     finally:
         folder.chmod(0o755)
     assert snapshot(folder) == before
-    assert result == {"writable": False, "readonly": True, "commits": 1,
-                      "write_error": "StoreReadOnlyError"}
+    assert result == {
+        "writable": False,
+        "readonly": True,
+        "commits": 1,
+        "write_error": "StoreReadOnlyError",
+    }
 
 
 # --- readonly=True, explicitly (works as root too) ----------------------------------------

@@ -75,14 +75,27 @@ def add_commit(
     target = edit or response_to
     parents = [p.commit_hash for p in merge] if merge else None
     h = commit_hash(
-        content_hash=blob.content_hash, parent_hash=parent.commit_hash if parent else None,
-        content_type=payload["content_type"], operation=op, created_at=when,
-        response_to=target.commit_hash if target else None, parent_hashes=parents,
+        content_hash=blob.content_hash,
+        parent_hash=parent.commit_hash if parent else None,
+        content_type=payload["content_type"],
+        operation=op,
+        created_at=when,
+        response_to=target.commit_hash if target else None,
+        parent_hashes=parents,
     )
     info = CommitInfo(
-        h, tract, parent.commit_hash if parent else None, blob.content_hash,
-        payload["content_type"], op, target.commit_hash if target else None, message,
-        7, metadata, gen, when,
+        h,
+        tract,
+        parent.commit_hash if parent else None,
+        blob.content_hash,
+        payload["content_type"],
+        op,
+        target.commit_hash if target else None,
+        message,
+        7,
+        metadata,
+        gen,
+        when,
     )
     uow.commits.insert(info)
     if parents:
@@ -99,8 +112,13 @@ def raw(store: Store, sql: str, **params: object) -> list[tuple]:
 
 
 def test_blob_insert_if_absent_twice(store: Store) -> None:
-    payload = {"content_type": "tool_io", "direction": "result", "payload": {"out": "Zoë ✓"},
-               "status": None, "tool_name": "bash"}
+    payload = {
+        "content_type": "tool_io",
+        "direction": "result",
+        "payload": {"out": "Zoë ✓"},
+        "status": None,
+        "tool_name": "bash",
+    }
     first = blob_of(payload, T0, tokens=11)
     with store.write() as uow:
         assert uow.blobs.insert_if_absent(first) is True
@@ -181,8 +199,9 @@ def test_commit_roundtrip_and_stored_encoding(store: Store) -> None:
     assert rows[edit.commit_hash][0] == "EDIT"
     assert json.loads(rows[child.commit_hash][2]) == gen
     if store.engine.dialect.name == "sqlite":
-        [(stamp,)] = raw(store, "SELECT created_at FROM commits WHERE commit_hash = :h",
-                         h=root.commit_hash)
+        [(stamp,)] = raw(
+            store, "SELECT created_at FROM commits WHERE commit_hash = :h", h=root.commit_hash
+        )
         assert stamp == "2026-02-20 10:15:30.004512"
 
 
@@ -204,8 +223,11 @@ def test_merge_parents(store: Store) -> None:
             [ours.commit_hash, theirs.commit_hash, extra.commit_hash]
         )
         assert uow.commits.children(merge.commit_hash) == []
-    positions = raw(store, "SELECT parent_hash, position FROM commit_parents "
-                           "WHERE commit_hash = :h ORDER BY position", h=merge.commit_hash)
+    positions = raw(
+        store,
+        "SELECT parent_hash, position FROM commit_parents WHERE commit_hash = :h ORDER BY position",
+        h=merge.commit_hash,
+    )
     assert positions == [(ours.commit_hash, 0), (theirs.commit_hash, 1), (extra.commit_hash, 2)]
 
 
@@ -235,7 +257,8 @@ def test_refs_direct_symbolic_head_state_and_delete(store: Store) -> None:
         uow.refs.set_direct(OTHER, "refs/heads/main", c1.commit_hash)
     with store.read() as uow:
         assert uow.refs.head_state(TRACT)[:2] == (
-            RefInfo(TRACT, "HEAD", c1.commit_hash, None), c1.commit_hash
+            RefInfo(TRACT, "HEAD", c1.commit_hash, None),
+            c1.commit_hash,
         )
         assert uow.refs.head_state(OTHER)[:2] == (None, None)
         assert uow.refs.get(TRACT, "PREV_BRANCH") == RefInfo(
@@ -243,14 +266,18 @@ def test_refs_direct_symbolic_head_state_and_delete(store: Store) -> None:
         )
         assert uow.refs.get(TRACT, "refs/heads/nope") is None
         assert [r.ref_name for r in uow.refs.list(TRACT)] == [
-            "HEAD", "ORIG_HEAD", "PREV_BRANCH", "refs/heads/main"
+            "HEAD",
+            "ORIG_HEAD",
+            "PREV_BRANCH",
+            "refs/heads/main",
         ]
         assert uow.commits.tract_ids() == sorted([TRACT, OTHER])
     # Detaching cleared the symbolic target in the row itself.
-    assert raw(store, "SELECT commit_hash, symbolic_target FROM refs "
-                      "WHERE tract_id = :t AND ref_name = 'HEAD'", t=TRACT) == [
-        (c1.commit_hash, None)
-    ]
+    assert raw(
+        store,
+        "SELECT commit_hash, symbolic_target FROM refs WHERE tract_id = :t AND ref_name = 'HEAD'",
+        t=TRACT,
+    ) == [(c1.commit_hash, None)]
     with store.write() as uow:
         assert uow.refs.delete(TRACT, "PREV_BRANCH") is True
         assert uow.refs.delete(TRACT, "PREV_BRANCH") is False
@@ -291,9 +318,7 @@ def test_annotations_history_and_in_force(store: Store) -> None:
         assert uow.annotations.in_force_for_tract(OTHER) == {}
         assert uow.annotations.max_id(TRACT) == y_second.id
         assert uow.annotations.max_id(OTHER) == 0
-        assert [a.id for a in uow.annotations.since(TRACT, a_norm.id)] == [
-            y_first.id, y_second.id
-        ]
+        assert [a.id for a in uow.annotations.since(TRACT, a_norm.id)] == [y_first.id, y_second.id]
     stored = raw(store, "SELECT CAST(priority AS VARCHAR(6)) FROM annotations")
     assert sorted(r[0] for r in stored) == ["NORMAL", "PINNED", "PINNED", "SKIP", "SKIP"]
     with store.write() as uow:
@@ -319,12 +344,29 @@ def test_events_keep_their_ordered_sources_and_results(store: Store) -> None:
         sources = _ordered_not_sorted(chain[:4])
         results = _ordered_not_sorted([s1, s2])
         compress = OperationEvent(
-            "e" * 32, TRACT, "compress", "main", at(20), 1727, 90,
-            {"target_tokens": 500, "instructions": None}, sources, results,
+            "e" * 32,
+            TRACT,
+            "compress",
+            "main",
+            at(20),
+            1727,
+            90,
+            {"target_tokens": 500, "instructions": None},
+            sources,
+            results,
         )
-        reorg = OperationEvent("f" * 32, TRACT, "reorganize", "main", at(30), 0, 0,
-                               {"target_branch": "feature"}, (chain[4].commit_hash,),
-                               (chain[0].commit_hash,))
+        reorg = OperationEvent(
+            "f" * 32,
+            TRACT,
+            "reorganize",
+            "main",
+            at(30),
+            0,
+            0,
+            {"target_branch": "feature"},
+            (chain[4].commit_hash,),
+            (chain[0].commit_hash,),
+        )
         other = OperationEvent("a" * 32, OTHER, "import", None, at(40), 0, 0, None, (), ())
         for event in (compress, reorg, other):
             uow.events.add(event)
@@ -341,12 +383,18 @@ def test_events_keep_their_ordered_sources_and_results(store: Store) -> None:
         )
         assert links[s1.commit_hash] == [(compress.event_id, "result")]
         assert uow.events.referenced_commits(TRACT, "result") == {
-            s1.commit_hash, s2.commit_hash, chain[0].commit_hash
+            s1.commit_hash,
+            s2.commit_hash,
+            chain[0].commit_hash,
         }
         assert uow.events.referenced_commits(OTHER) == set()
         assert len(uow.events.referenced_commits()) == 7
-    stored = raw(store, "SELECT commit_hash, role, position FROM operation_commits "
-                        "WHERE event_id = :e ORDER BY role, position", e=compress.event_id)
+    stored = raw(
+        store,
+        "SELECT commit_hash, role, position FROM operation_commits "
+        "WHERE event_id = :e ORDER BY role, position",
+        e=compress.event_id,
+    )
     assert stored == [(h, "result", i) for i, h in enumerate(results)] + [
         (h, "source", i) for i, h in enumerate(sources)
     ]
@@ -367,10 +415,28 @@ def test_compile_records_keep_their_ordered_effectives(store: Store) -> None:
     with store.write() as uow:
         commits = [add_commit(uow, f"c{i}", None, at(i)) for i in range(4)]
         effectives = _ordered_not_sorted(commits)
-        old = CompileRecord("1" * 32, TRACT, commits[0].commit_hash, 120, 1, "tiktoken:cl100k_base",
-                            None, at(10), (commits[0].commit_hash,))
-        new = CompileRecord("2" * 32, TRACT, commits[3].commit_hash, 480, 4, "api:400+80",
-                            {"strategy": "full"}, at(20), effectives)
+        old = CompileRecord(
+            "1" * 32,
+            TRACT,
+            commits[0].commit_hash,
+            120,
+            1,
+            "tiktoken:cl100k_base",
+            None,
+            at(10),
+            (commits[0].commit_hash,),
+        )
+        new = CompileRecord(
+            "2" * 32,
+            TRACT,
+            commits[3].commit_hash,
+            480,
+            4,
+            "api:400+80",
+            {"strategy": "full"},
+            at(20),
+            effectives,
+        )
         empty = CompileRecord("3" * 32, OTHER, "", 0, 0, "", None, at(30), ())
         for record in (old, new, empty):
             uow.records.add(record)
@@ -387,16 +453,20 @@ def test_compile_records_keep_their_ordered_effectives(store: Store) -> None:
         assert sorted(using[commits[0].commit_hash]) == [old.record_id, new.record_id]
         assert using[commits[1].commit_hash] == [new.record_id]
         assert uow.records.referenced_commits() == {c.commit_hash for c in commits}
-    assert raw(store, "SELECT CAST(params_json AS TEXT) FROM compile_records WHERE record_id = :r",
-               r=old.record_id) == [("null",)]
+    assert raw(
+        store,
+        "SELECT CAST(params_json AS TEXT) FROM compile_records WHERE record_id = :r",
+        r=old.record_id,
+    ) == [("null",)]
     with store.write() as uow:
         assert uow.records.delete_older_than(TRACT, at(15)) == 1
     with store.read() as uow:
         assert uow.records.get(old.record_id) is None
         assert uow.records.get(new.record_id) == new
         assert uow.records.get(empty.record_id) == empty
-    assert raw(store, "SELECT COUNT(*) FROM compile_effectives WHERE record_id = :r",
-               r=old.record_id) == [(0,)]
+    assert raw(
+        store, "SELECT COUNT(*) FROM compile_effectives WHERE record_id = :r", r=old.record_id
+    ) == [(0,)]
 
 
 # --- spawn pointers and meta --------------------------------------------------------------
@@ -405,10 +475,14 @@ def test_compile_records_keep_their_ordered_effectives(store: Store) -> None:
 def test_spawn_pointers(store: Store) -> None:
     with store.write() as uow:
         c = add_commit(uow, "parent head", None, T0)
-        p = uow.spawns.add(SpawnPointer(0, TRACT, c.commit_hash, OTHER, "research", "head_snapshot",
-                                        "researcher", at(1)))
-        q = uow.spawns.add(SpawnPointer(0, TRACT, None, "c" * 32, "scratch", "full_clone", None,
-                                        at(2)))
+        p = uow.spawns.add(
+            SpawnPointer(
+                0, TRACT, c.commit_hash, OTHER, "research", "head_snapshot", "researcher", at(1)
+            )
+        )
+        q = uow.spawns.add(
+            SpawnPointer(0, TRACT, None, "c" * 32, "scratch", "full_clone", None, at(2))
+        )
     assert p.id > 0 and q.id > p.id
     with store.read() as uow:
         assert uow.spawns.all() == [p, q]
@@ -430,7 +504,9 @@ def test_meta(store: Store) -> None:
         uow.meta.set("policy_config", "{}")
     with store.read() as uow:
         assert uow.meta.all() == {
-            "schema_version": "6", "tract_tui.ui": '{"theme": "light"}', "policy_config": "{}"
+            "schema_version": "6",
+            "tract_tui.ui": '{"theme": "light"}',
+            "policy_config": "{}",
         }
 
 
@@ -475,11 +551,11 @@ def test_first_parent_walks_on_a_long_chain(store: Store) -> None:
 
 def test_ancestors_over_both_parent_kinds_through_nested_merges(store: Store) -> None:
     r"""
-        r ─ a1 ─ a2 ─────────── m2 ─ top ─ oct (octopus: top, d, c1)
-              └─ b1 ─ m1 ──────┘             /   /
-                 └─ c1 ┘                    d   │
-        r ─ d ──────────────────────────────┘   │
-        c1 ─────────────────────────────────────┘
+    r ─ a1 ─ a2 ─────────── m2 ─ top ─ oct (octopus: top, d, c1)
+          └─ b1 ─ m1 ──────┘             /   /
+             └─ c1 ┘                    d   │
+    r ─ d ──────────────────────────────┘   │
+    c1 ─────────────────────────────────────┘
     """
     with store.write() as uow:
         r = add_commit(uow, "r", None, T0)
@@ -530,8 +606,9 @@ def test_edits_of(store: Store) -> None:
 def test_by_prefix(store: Store) -> None:
     with store.write() as uow:
         mine = [add_commit(uow, f"m{i}", None, at(i)).commit_hash for i in range(40)]
-        theirs = [add_commit(uow, f"o{i}", None, at(100 + i), tract=OTHER).commit_hash
-                  for i in range(40)]
+        theirs = [
+            add_commit(uow, f"o{i}", None, at(100 + i), tract=OTHER).commit_hash for i in range(40)
+        ]
     target = mine[7]
     with store.read() as uow:
         assert uow.commits.by_prefix(TRACT, target[:12]) == [target]
@@ -574,8 +651,9 @@ def test_delete_many_nulls_children_and_edit_targets(store: Store) -> None:
         c = add_commit(uow, "c", b, at(3))
         e = add_commit(uow, "a'", c, at(4), edit=a)
         other = add_commit(uow, "o", None, at(5), tract=OTHER)
-        uow.spawns.add(SpawnPointer(0, TRACT, a.commit_hash, OTHER, "p", "head_snapshot", None,
-                                    at(6)))
+        uow.spawns.add(
+            SpawnPointer(0, TRACT, a.commit_hash, OTHER, "p", "head_snapshot", None, at(6))
+        )
     with store.write() as uow:
         uow.commits.delete_many([a.commit_hash, b.commit_hash])
     with store.read() as uow:
@@ -591,7 +669,9 @@ def test_delete_many_nulls_children_and_edit_targets(store: Store) -> None:
         uow.commits.set_parent(c.commit_hash, r.commit_hash)
     with store.read() as uow:
         assert uow.commits.first_parent_hashes(e.commit_hash) == [
-            e.commit_hash, c.commit_hash, r.commit_hash
+            e.commit_hash,
+            c.commit_hash,
+            r.commit_hash,
         ]
 
 

@@ -120,12 +120,31 @@ def _commit(store: Store) -> str:
     when = datetime(2026, 2, 20, 10, 15, 30, 4512, tzinfo=UTC)
     payload = {"content_type": "instruction", "text": "Be brief."}
     chash = content_hash(payload)
-    h = commit_hash(content_hash=chash, parent_hash=None, content_type="instruction",
-                    operation=CommitOperation.APPEND, created_at=when)
+    h = commit_hash(
+        content_hash=chash,
+        parent_hash=None,
+        content_type="instruction",
+        operation=CommitOperation.APPEND,
+        created_at=when,
+    )
     with store.write() as uow:
         uow.blobs.insert_if_absent(BlobInfo(chash, payload, 40, 3, when))
-        uow.commits.insert(CommitInfo(h, "t1", None, chash, "instruction",
-                                      CommitOperation.APPEND, None, None, 3, None, None, when))
+        uow.commits.insert(
+            CommitInfo(
+                h,
+                "t1",
+                None,
+                chash,
+                "instruction",
+                CommitOperation.APPEND,
+                None,
+                None,
+                3,
+                None,
+                None,
+                when,
+            )
+        )
         uow.annotations.add("t1", h, Priority.PINNED, "Default priority for instruction", when)
     return h
 
@@ -135,21 +154,33 @@ def test_postgres_native_enums_store_upper_case_names(pg_url: str) -> None:
     with Store.open(pg_url, create=True) as store:
         h = _commit(store)
         with store.engine.connect() as conn:
-            enums = dict(conn.execute(text(
-                "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) "
-                "FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
-                "WHERE t.typnamespace = current_schema()::regnamespace GROUP BY t.typname"
-            )).all())
-            udt = dict(conn.execute(text(
-                "SELECT table_name || '.' || column_name, udt_name FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND column_name IN ('operation', 'priority')"
-            )).all())
-            op = conn.execute(text("SELECT operation::text FROM commits WHERE commit_hash = :h"),
-                              {"h": h}).scalar_one()
+            enums = dict(
+                conn.execute(
+                    text(
+                        "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) "
+                        "FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
+                        "WHERE t.typnamespace = current_schema()::regnamespace GROUP BY t.typname"
+                    )
+                ).all()
+            )
+            udt = dict(
+                conn.execute(
+                    text(
+                        "SELECT table_name || '.' || column_name, udt_name "
+                        "FROM information_schema.columns WHERE table_schema = current_schema() "
+                        "AND column_name IN ('operation', 'priority')"
+                    )
+                ).all()
+            )
+            op = conn.execute(
+                text("SELECT operation::text FROM commits WHERE commit_hash = :h"), {"h": h}
+            ).scalar_one()
             prio = conn.execute(text("SELECT priority::text FROM annotations")).scalar_one()
             meta = conn.execute(text("SELECT metadata_json::text FROM commits")).scalar_one()
-    assert enums == {"commitoperation": ["APPEND", "EDIT"],
-                     "priority": ["SKIP", "NORMAL", "PINNED"]}
+    assert enums == {
+        "commitoperation": ["APPEND", "EDIT"],
+        "priority": ["SKIP", "NORMAL", "PINNED"],
+    }
     assert udt == {"commits.operation": "commitoperation", "annotations.priority": "priority"}
     assert (op, prio) == ("APPEND", "PINNED")
     assert meta == "null"  # JSON null, not SQL NULL, as tract-ai writes None
@@ -165,11 +196,16 @@ def test_postgres_store_has_the_v6_tables_and_private_indexes(
             version = conn.execute(
                 text("SELECT value FROM _trace_meta WHERE \"key\" = 'schema_version'")
             ).scalar_one()
-            json_types = set(conn.execute(text(
-                "SELECT DISTINCT data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND column_name IN ('metadata_json', "
-                "'generation_config_json', 'params_json', 'action_params_json')"
-            )).scalars())
+            json_types = set(
+                conn.execute(
+                    text(
+                        "SELECT DISTINCT data_type FROM information_schema.columns "
+                        "WHERE table_schema = current_schema() AND column_name IN "
+                        "('metadata_json', 'generation_config_json', 'params_json', "
+                        "'action_params_json')"
+                    )
+                ).scalars()
+            )
     assert version == "6"
     assert set(V6_TABLES) <= set(found)
     assert json_types == {"json"}  # plain JSON, not JSONB

@@ -50,8 +50,16 @@ from tests.core._store_builders import (
     unverified_commits,
 )
 
-UNCHANGED = ("blobs", "commits", "refs", "annotations", "commit_parents", "spawn_pointers",
-             "policy_proposals", "policy_log")
+UNCHANGED = (
+    "blobs",
+    "commits",
+    "refs",
+    "annotations",
+    "commit_parents",
+    "spawn_pointers",
+    "policy_proposals",
+    "policy_log",
+)
 PRIVATE_TABLES = {ALEMBIC_VERSION_TABLE, "tract_tui_blob_message_tokens"}
 
 
@@ -74,10 +82,12 @@ def legacy_rows(path: Path) -> dict[str, list[tuple]]:
         "compressed_tokens, target_tokens, instructions FROM compressions ORDER BY 1",
     )
     out["links"] = sorted(
-        sqlite_rows(path, "SELECT compression_id, commit_hash, 'source', position "
-                          "FROM compression_sources")
-        + sqlite_rows(path, "SELECT compression_id, commit_hash, 'result', position "
-                            "FROM compression_results")
+        sqlite_rows(
+            path, "SELECT compression_id, commit_hash, 'source', position FROM compression_sources"
+        )
+        + sqlite_rows(
+            path, "SELECT compression_id, commit_hash, 'result', position FROM compression_results"
+        )
     )
     return out
 
@@ -93,14 +103,18 @@ def assert_events_match_legacy(path: Path, legacy: dict[str, list[tuple]]) -> No
         assert ev[:6] == old[:6]  # same id, tract, branch, created_at text, tokens
         assert ev[6] == "compress"
         target_tokens, instructions = old[6], old[7]
-        expected = {k: v for k, v in (("target_tokens", target_tokens),
-                                      ("instructions", instructions)) if v is not None}
+        expected = {
+            k: v
+            for k, v in (("target_tokens", target_tokens), ("instructions", instructions))
+            if v is not None
+        }
         if expected:
             assert json.loads(ev[7]) == expected
         else:
             assert ev[7] is None  # SQL NULL, not JSON null
-    links = sorted(sqlite_rows(path, "SELECT event_id, commit_hash, role, position "
-                                     "FROM operation_commits"))
+    links = sorted(
+        sqlite_rows(path, "SELECT event_id, commit_hash, role, position FROM operation_commits")
+    )
     assert links == legacy["links"]
 
 
@@ -119,13 +133,33 @@ def append_commit(target: Path | str, built: Built) -> str:
     payload = {"content_type": "dialogue", "name": None, "role": "user", "text": "and now?"}
     chash = content_hash(payload)
     parent = built.head
-    h = commit_hash(content_hash=chash, parent_hash=parent, content_type="dialogue",
-                    operation=CommitOperation.APPEND, created_at=when)
+    h = commit_hash(
+        content_hash=chash,
+        parent_hash=parent,
+        content_type="dialogue",
+        operation=CommitOperation.APPEND,
+        created_at=when,
+    )
     with Store.open(target) as store, store.write() as uow:
-        uow.blobs.insert_if_absent(BlobInfo(chash, payload, len(stored_payload_json(payload)),
-                                            4, when))
-        uow.commits.insert(CommitInfo(h, built.tract_id, parent, chash, "dialogue",
-                                      CommitOperation.APPEND, None, None, 4, None, None, when))
+        uow.blobs.insert_if_absent(
+            BlobInfo(chash, payload, len(stored_payload_json(payload)), 4, when)
+        )
+        uow.commits.insert(
+            CommitInfo(
+                h,
+                built.tract_id,
+                parent,
+                chash,
+                "dialogue",
+                CommitOperation.APPEND,
+                None,
+                None,
+                4,
+                None,
+                None,
+                when,
+            )
+        )
         uow.refs.set_direct(built.tract_id, "refs/heads/main", h)
         uow.annotations.add(built.tract_id, h, Priority.PINNED, "keep", when)
     return h
@@ -150,9 +184,7 @@ def fresh_structure(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", ["upstream_v3.db", "upstream_v5.db"])
-def test_shipped_store_upgrade(
-    name: str, fixture_store, fresh_structure: dict[str, Any]
-) -> None:
+def test_shipped_store_upgrade(name: str, fixture_store, fresh_structure: dict[str, Any]) -> None:
     path = fixture_store(name)
     old_version = sqlite_rows(path, "SELECT value FROM _trace_meta WHERE \"key\"='schema_version'")
     before = sqlite_counts(path)
@@ -269,9 +301,16 @@ def test_built_store_upgrades(built: Built, fresh_structure: dict[str, Any]) -> 
             # A bare early HEAD becomes refs/heads/main + a symbolic HEAD: one more ref.
             added = 1 if table == "refs" and layout.bare_head else 0
             assert after[table] == n + added, table
-    for table in ("commit_parents", "spawn_pointers", "policy_proposals", "policy_log",
-                  "operation_events", "operation_commits", "compile_records",
-                  "compile_effectives"):
+    for table in (
+        "commit_parents",
+        "spawn_pointers",
+        "policy_proposals",
+        "policy_log",
+        "operation_events",
+        "operation_commits",
+        "compile_records",
+        "compile_effectives",
+    ):
         assert table in after
     native = built.v6_rows
     assert after["operation_events"] == len(built.compressions) + native.get("operation_events", 0)
@@ -282,7 +321,8 @@ def test_built_store_upgrades(built: Built, fresh_structure: dict[str, Any]) -> 
     assert not set(LEGACY_TABLES) & set(after)
     assert_at_head(path)
     assert dict(sqlite_rows(path, 'SELECT "key", value FROM _trace_meta')) == {
-        **built.meta, "schema_version": "6"
+        **built.meta,
+        "schema_version": "6",
     }
 
     engine = sqlite_engine(path)
@@ -298,26 +338,43 @@ def test_built_store_upgrades(built: Built, fresh_structure: dict[str, Any]) -> 
         engine.dispose()
 
     # Every commit row is the one written (hashes never rewritten), with the renamed columns.
-    rows = {r[0]: r[1:] for r in sqlite_rows(
-        path, "SELECT commit_hash, tract_id, parent_hash, response_to, operation, "
-              "generation_config_json FROM commits")}
+    rows = {
+        r[0]: r[1:]
+        for r in sqlite_rows(
+            path,
+            "SELECT commit_hash, tract_id, parent_hash, response_to, operation, "
+            "generation_config_json FROM commits",
+        )
+    }
     assert set(rows) == {c.commit_hash for c in built.commits.values()}
     for c in built.commits.values():
         tract, parent, edit_target, op, _gen = rows[c.commit_hash]
         assert (tract, parent, edit_target, op) == (
-            built.tract_id, c.parent_hash, c.edit_target, c.operation.name
+            built.tract_id,
+            c.parent_hash,
+            c.edit_target,
+            c.operation.name,
         )
     edit = built.commits["edit"]
     assert edit.commit_hash == commit_hash(
-        content_hash=edit.content_hash, parent_hash=edit.parent_hash,
-        content_type=edit.content_type, operation=CommitOperation.EDIT,
-        created_at=edit.created_at, response_to=edit.edit_target, edit_key=layout.edit_col,
+        content_hash=edit.content_hash,
+        parent_hash=edit.parent_hash,
+        content_type=edit.content_type,
+        operation=CommitOperation.EDIT,
+        created_at=edit.created_at,
+        response_to=edit.edit_target,
+        edit_key=layout.edit_col,
     )
 
     # Refs: tract-ai v1+ conventions everywhere.
-    refs = {r[0]: r[1:] for r in sqlite_rows(
-        path, "SELECT ref_name, commit_hash, symbolic_target FROM refs WHERE tract_id = ?",
-        built.tract_id)}
+    refs = {
+        r[0]: r[1:]
+        for r in sqlite_rows(
+            path,
+            "SELECT ref_name, commit_hash, symbolic_target FROM refs WHERE tract_id = ?",
+            built.tract_id,
+        )
+    }
     assert refs["HEAD"] == (None, "refs/heads/main")
     assert refs["refs/heads/main"] == (built.head, None)
     if not layout.bare_head:
@@ -344,8 +401,12 @@ def test_built_store_upgrades(built: Built, fresh_structure: dict[str, Any]) -> 
             }
     # ... and takes new writes the way tract-ai would read them.
     new_head = append_commit(path, built)
-    assert sqlite_rows(path, "SELECT commit_hash FROM refs WHERE tract_id = ? AND ref_name = ?",
-                       built.tract_id, "refs/heads/main") == [(new_head,)]
+    assert sqlite_rows(
+        path,
+        "SELECT commit_hash FROM refs WHERE tract_id = ? AND ref_name = ?",
+        built.tract_id,
+        "refs/heads/main",
+    ) == [(new_head,)]
 
     # The backup is the old layout, intact.
     assert report.backup is not None
@@ -397,16 +458,23 @@ def test_early_v1_upgrade_renames_and_converts(tmp_path: Path, shared_dir: Path)
         "tract_tui_ix_commits_content_hash": ["content_hash"],
     }
     assert sorted(sqlite_rows(path, "SELECT ref_name, commit_hash, symbolic_target FROM refs")) == [
-        ("HEAD", None, "refs/heads/main"), ("refs/heads/main", built.head, None)
+        ("HEAD", None, "refs/heads/main"),
+        ("refs/heads/main", built.head, None),
     ]
     # The added column is NULL for old commits (tract-ai reads NULL and JSON null alike).
-    assert sqlite_rows(path, "SELECT COUNT(*) FROM commits WHERE generation_config_json IS NULL") \
-        == [(len(built.commits),)]
+    assert sqlite_rows(
+        path, "SELECT COUNT(*) FROM commits WHERE generation_config_json IS NULL"
+    ) == [(len(built.commits),)]
     # The EDIT's hash uses the early "reply_to" key, and still verifies.
     edit = built.commits["edit"]
-    kwargs = dict(content_hash=edit.content_hash, parent_hash=edit.parent_hash,
-                  content_type=edit.content_type, operation=CommitOperation.EDIT,
-                  created_at=edit.created_at, response_to=edit.edit_target)
+    kwargs = dict(
+        content_hash=edit.content_hash,
+        parent_hash=edit.parent_hash,
+        content_type=edit.content_type,
+        operation=CommitOperation.EDIT,
+        created_at=edit.created_at,
+        response_to=edit.edit_target,
+    )
     assert edit.commit_hash == commit_hash(**kwargs, edit_key="reply_to")
     assert edit.commit_hash != commit_hash(**kwargs)
 
@@ -418,7 +486,8 @@ def test_compression_params_become_event_params(tmp_path: Path, shared_dir: Path
     by_id = {c.compression_id: c for c in built.compressions}
     keep = next(c for c in built.compressions if c.instructions == "keep names")
     assert json.loads(params[keep.compression_id]) == {
-        "target_tokens": 500, "instructions": "keep names"
+        "target_tokens": 500,
+        "instructions": "keep names",
     }
     neither = next(c for c in built.compressions if c.target_tokens is None)
     assert params[neither.compression_id] is None
@@ -473,20 +542,36 @@ def test_postgres_store_behind_head_is_refused_then_upgraded(
             assert unverified_blobs(conn) == []
             meta = dict(conn.execute(text('SELECT "key", value FROM _trace_meta')).all())
             assert meta["schema_version"] == "6"
-            events = {r[0]: r[1:] for r in conn.execute(text(
-                "SELECT event_id, event_type, params_json::text, "
-                "to_char(created_at, 'YYYY-MM-DD HH24:MI:SS.US') FROM operation_events"))}
-            links = sorted(tuple(r) for r in conn.execute(text(
-                "SELECT event_id, role, position, commit_hash FROM operation_commits")))
+            events = {
+                r[0]: r[1:]
+                for r in conn.execute(
+                    text(
+                        "SELECT event_id, event_type, params_json::text, "
+                        "to_char(created_at, 'YYYY-MM-DD HH24:MI:SS.US') FROM operation_events"
+                    )
+                )
+            }
+            links = sorted(
+                tuple(r)
+                for r in conn.execute(
+                    text("SELECT event_id, role, position, commit_hash FROM operation_commits")
+                )
+            )
         for comp in built.compressions:
             event_type, params, created = events[comp.compression_id]
             assert event_type == "compress" and created == comp.created_at
             assert (json.loads(params) if params is not None else None) == comp.expected_params
         assert links == sorted(
-            [(c.compression_id, "source", i, h) for c in built.compressions
-             for i, h in enumerate(c.sources)]
-            + [(c.compression_id, "result", i, h) for c in built.compressions
-               for i, h in enumerate(c.results)]
+            [
+                (c.compression_id, "source", i, h)
+                for c in built.compressions
+                for i, h in enumerate(c.sources)
+            ]
+            + [
+                (c.compression_id, "result", i, h)
+                for c in built.compressions
+                for i, h in enumerate(c.results)
+            ]
         )
     finally:
         engine.dispose()
@@ -499,9 +584,13 @@ def test_postgres_store_behind_head_is_refused_then_upgraded(
     engine = make_engine(parse_location(pg_url), pool=False)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text(
-                "SELECT operation::text FROM commits WHERE commit_hash = :h"), {"h": new_head}
-            ).scalar_one() == "APPEND"
+            assert (
+                conn.execute(
+                    text("SELECT operation::text FROM commits WHERE commit_hash = :h"),
+                    {"h": new_head},
+                ).scalar_one()
+                == "APPEND"
+            )
             assert unverified_commits(conn) == []
             assert unverified_blobs(conn) == []
         after = count_rows(engine)
@@ -548,7 +637,8 @@ def test_chain_from_an_empty_database_builds_a_fresh_store(
     assert not set(LEGACY_TABLES) & set(chained)
 
     fresh_url = (
-        str(tmp_path / "fresh.db") if location.is_sqlite
+        str(tmp_path / "fresh.db")
+        if location.is_sqlite
         else request.getfixturevalue("pg_url_factory")()
     )
     with Store.open(fresh_url, create=True) as fresh:
@@ -565,8 +655,10 @@ def test_failed_upgrade_leaves_the_store_as_it_was(tmp_path: Path, shared_dir: P
     built = build_sqlite_store(tmp_path / "v3.db", "v3")
     path = built.path
     con = sqlite3.connect(path)  # a dangling legacy link (foreign keys off, as some tools do)
-    con.execute("INSERT INTO compression_sources (compression_id, commit_hash, position) "
-                "VALUES (?, ?, 9)", (built.compressions[0].compression_id, "d" * 64))
+    con.execute(
+        "INSERT INTO compression_sources (compression_id, commit_hash, position) VALUES (?, ?, 9)",
+        (built.compressions[0].compression_id, "d" * 64),
+    )
     con.commit()
     con.close()
     before = sqlite_counts(path)
@@ -577,8 +669,9 @@ def test_failed_upgrade_leaves_the_store_as_it_was(tmp_path: Path, shared_dir: P
     assert "\n" not in message and str(path) in message and "v3" in message
     assert sqlite_counts(path) == before
     assert sorted(sqlite_rows(path, "SELECT type, name, sql FROM sqlite_master")) == ddl
-    assert sqlite_rows(path, "SELECT value FROM _trace_meta WHERE \"key\" = 'schema_version'") \
-        == [("3",)]
+    assert sqlite_rows(path, "SELECT value FROM _trace_meta WHERE \"key\" = 'schema_version'") == [
+        ("3",)
+    ]
 
 
 def test_early_v1_with_several_tracts(tmp_path: Path, shared_dir: Path) -> None:
@@ -611,7 +704,9 @@ def test_upgrade_keeps_transactions_still_in_the_wal(fixture_store, tmp_path: Pa
         writer.execute(
             "INSERT INTO annotations (tract_id, target_hash, priority, reason, created_at) "
             "SELECT tract_id, commit_hash, 'SKIP', 'late', '2026-11-26 08:31:00.000001' "
-            "FROM commits WHERE commit_hash = ?", (target,))
+            "FROM commits WHERE commit_hash = ?",
+            (target,),
+        )
         writer.commit()
         crashed = tmp_path / "crashed"
         crashed.mkdir()

@@ -42,31 +42,54 @@ def raw(path: Path) -> sqlite3.Connection:
 def add_blob(con: sqlite3.Connection, payload: dict[str, Any]) -> str:
     h = content_hash(payload)
     text = stored_payload_json(payload)
-    con.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, 1, ?)",
-                (h, text, len(text.encode()), AT.strftime("%Y-%m-%d %H:%M:%S.%f")))
+    con.execute(
+        "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, 1, ?)",
+        (h, text, len(text.encode()), AT.strftime("%Y-%m-%d %H:%M:%S.%f")),
+    )
     return h
 
 
 def add_commit(
-    con: sqlite3.Connection, tract: str, parent: str | None, *, text: str = "hi",
-    op: str = "APPEND", response_to: str | None = None, at: datetime = AT,
-    merge_parents: list[str] | None = None, hash_parents: bool = True,
-    edit_key: str = "response_to", content_type: str | None = None,
+    con: sqlite3.Connection,
+    tract: str,
+    parent: str | None,
+    *,
+    text: str = "hi",
+    op: str = "APPEND",
+    response_to: str | None = None,
+    at: datetime = AT,
+    merge_parents: list[str] | None = None,
+    hash_parents: bool = True,
+    edit_key: str = "response_to",
+    content_type: str | None = None,
 ) -> str:
     """A commit row hashed exactly as tract-ai would (so it is clean unless told otherwise)."""
     payload = {"content_type": "dialogue", "name": None, "role": "user", "text": text}
     blob = add_blob(con, payload)
     h = commit_hash(
-        content_hash=blob, parent_hash=parent, content_type="dialogue",
-        operation=CommitOperation[op], created_at=at, response_to=response_to,
-        parent_hashes=merge_parents if hash_parents else None, edit_key=edit_key,
+        content_hash=blob,
+        parent_hash=parent,
+        content_type="dialogue",
+        operation=CommitOperation[op],
+        created_at=at,
+        response_to=response_to,
+        parent_hashes=merge_parents if hash_parents else None,
+        edit_key=edit_key,
     )
     con.execute(
         "INSERT INTO commits (commit_hash, tract_id, parent_hash, content_hash, content_type, "
         "operation, response_to, message, token_count, metadata_json, generation_config_json, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'test', 1, 'null', 'null', ?)",
-        (h, tract, parent, blob, content_type or "dialogue", op, response_to,
-         at.strftime("%Y-%m-%d %H:%M:%S.%f")),
+        (
+            h,
+            tract,
+            parent,
+            blob,
+            content_type or "dialogue",
+            op,
+            response_to,
+            at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+        ),
     )
     for i, p in enumerate(merge_parents or []):
         con.execute("INSERT INTO commit_parents VALUES (?, ?, ?)", (h, p, i))
@@ -82,13 +105,16 @@ def head_store(fixture_store: Callable[..., Path]) -> Path:  # damage is verifie
 
 def tract_and_tip(path: Path) -> tuple[str, str]:
     with sqlite3.connect(path) as con:
-        return con.execute("SELECT tract_id, commit_hash FROM refs "
-                           "WHERE ref_name = 'refs/heads/main'").fetchone()
+        return con.execute(
+            "SELECT tract_id, commit_hash FROM refs WHERE ref_name = 'refs/heads/main'"
+        ).fetchone()
 
 
 def add_record(con: sqlite3.Connection, tract: str, effectives: dict[str, int]) -> None:
-    con.execute("INSERT INTO compile_records VALUES ('r1', ?, '', 10, 2, '', 'null', ?)",
-                (tract, AT.isoformat(" ")))
+    con.execute(
+        "INSERT INTO compile_records VALUES ('r1', ?, '', 10, 2, '', 'null', ?)",
+        (tract, AT.isoformat(" ")),
+    )
     con.executemany("INSERT INTO compile_effectives VALUES ('r1', ?, ?)", effectives.items())
 
 
@@ -101,7 +127,6 @@ def only(report: VerifyReport) -> Problem:
     return report.problems[0]
 
 
-
 @pytest.mark.parametrize("upgraded", [False, True], ids=["as-shipped", "upgraded"])
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_stores_are_clean(fixture_store, name: str, upgraded: bool) -> None:
@@ -111,9 +136,14 @@ def test_shipped_stores_are_clean(fixture_store, name: str, upgraded: bool) -> N
     report = verify_store(path)
     assert report.ok and report.verified_copy is not upgraded, report.format_lines()
     version = name.removeprefix("upstream_").removesuffix(".db")
-    assert report.notes == ([] if upgraded else [
-        f"verified an upgraded copy; the store itself (tract-ai schema {version}) was not changed"
-    ])
+    assert report.notes == (
+        []
+        if upgraded
+        else [
+            "verified an upgraded copy; "
+            f"the store itself (tract-ai schema {version}) was not changed"
+        ]
+    )
     assert (report.rows_checked["commits"], report.rows_checked["blobs"]) == (223, 222)
     assert report.rows_checked["operation_commits"] == 47  # legacy compressions, migrated
 
@@ -149,8 +179,10 @@ def test_old_store_with_dangling_rows_is_still_verified(fixture_store) -> None:
     """The migration of a damaged v5 store fails its foreign keys; verify names the row."""
     path = fixture_store("upstream_v5.db")
     with raw(path) as con:
-        event, n = con.execute("SELECT compression_id, COUNT(*) FROM compression_sources "
-                               "GROUP BY compression_id LIMIT 1").fetchone()
+        event, n = con.execute(
+            "SELECT compression_id, COUNT(*) FROM compression_sources "
+            "GROUP BY compression_id LIMIT 1"
+        ).fetchone()
         con.execute("INSERT INTO compression_sources VALUES (?, ?, ?)", (event, MISSING, n))
     before = sha256(path)
     report = verify_store(path)
@@ -158,7 +190,10 @@ def test_old_store_with_dangling_rows_is_still_verified(fixture_store) -> None:
     assert "foreign-key checks off" in report.notes[-1]
     problem = only(report)
     assert (problem.kind, problem.table, problem.row_key) == (
-        "dangling", "operation_commits", (event, MISSING, "source"))
+        "dangling",
+        "operation_commits",
+        (event, MISSING, "source"),
+    )
 
 
 def test_open_store_object_and_fresh_store(store_url: str) -> None:
@@ -166,11 +201,12 @@ def test_open_store_object_and_fresh_store(store_url: str) -> None:
         assert verify_store(store).ok
 
 
-
 def _blob_with_text(path: Path) -> tuple[str, str]:
     with sqlite3.connect(path) as con:
-        return con.execute("SELECT content_hash, payload_json FROM blobs "
-                           "WHERE payload_json LIKE '%\"text\": \"You are%' LIMIT 1").fetchone()
+        return con.execute(
+            "SELECT content_hash, payload_json FROM blobs "
+            'WHERE payload_json LIKE \'%"text": "You are%\' LIMIT 1'
+        ).fetchone()
 
 
 def test_one_changed_character_that_still_parses(head_store: Path) -> None:
@@ -188,38 +224,57 @@ def test_one_changed_character_that_still_parses(head_store: Path) -> None:
 def test_payload_that_no_longer_parses(head_store: Path) -> None:
     blob, text = _blob_with_text(head_store)
     with raw(head_store) as con:
-        con.execute("UPDATE blobs SET payload_json = ? WHERE content_hash = ?",
-                    (text.replace('", "', '" "', 1), blob))
+        con.execute(
+            "UPDATE blobs SET payload_json = ? WHERE content_hash = ?",
+            (text.replace('", "', '" "', 1), blob),
+        )
     problem = only(verify_store(head_store))
     assert (problem.kind, problem.table, problem.row_key) == ("invalid_json", "blobs", (blob,))
     assert "invalid JSON" in problem.detail
-
 
 
 def test_commit_hash_mismatch_and_content_type(head_store: Path) -> None:
     tract, tip = tract_and_tip(head_store)
     with raw(head_store) as con:
         changed = add_commit(con, tract, tip, content_type="instruction")
-        con.execute("UPDATE commits SET created_at = '2026-01-01 00:00:00.000001' "
-                    "WHERE commit_hash = ?", (tip,))
+        con.execute(
+            "UPDATE commits SET created_at = '2026-01-01 00:00:00.000001' WHERE commit_hash = ?",
+            (tip,),
+        )
     problems = {(p.kind, p.row_key[0]) for p in verify_store(head_store).problems}
-    assert problems == {("hash_mismatch", tip), ("content_type_mismatch", changed),
-                        ("hash_mismatch", changed)}
+    assert problems == {
+        ("hash_mismatch", tip),
+        ("content_type_mismatch", changed),
+        ("hash_mismatch", changed),
+    }
 
 
 def test_every_legitimate_hash_form_is_accepted(head_store: Path) -> None:
     tract, tip = tract_and_tip(head_store)
     with raw(head_store) as con:
         side = add_commit(con, tract, tip, text="side")
-        new_merge = add_commit(con, tract, tip, merge_parents=[tip, side],
-                               at=AT + timedelta(seconds=1))
-        old_merge = add_commit(con, tract, new_merge, merge_parents=[new_merge, side],
-                               hash_parents=False, at=AT + timedelta(seconds=2))
-        add_commit(con, tract, old_merge, op="EDIT", response_to=side, edit_key="reply_to",
-                   at=AT + timedelta(seconds=3))
+        new_merge = add_commit(
+            con, tract, tip, merge_parents=[tip, side], at=AT + timedelta(seconds=1)
+        )
+        old_merge = add_commit(
+            con,
+            tract,
+            new_merge,
+            merge_parents=[new_merge, side],
+            hash_parents=False,
+            at=AT + timedelta(seconds=2),
+        )
+        add_commit(
+            con,
+            tract,
+            old_merge,
+            op="EDIT",
+            response_to=side,
+            edit_key="reply_to",
+            at=AT + timedelta(seconds=3),
+        )
     report = verify_store(head_store)
     assert report.ok, report.format_lines()
-
 
 
 def test_dangling_ref(head_store: Path) -> None:
@@ -243,13 +298,17 @@ def test_legal_oddities(head_store: Path) -> None:
 def test_bad_symbolic_refs(head_store: Path) -> None:
     tract, _ = tract_and_tip(head_store)
     with raw(head_store) as con:
-        con.execute("UPDATE refs SET symbolic_target = 'refs/heads/gone' "
-                    "WHERE ref_name = 'PREV_BRANCH'")
+        con.execute(
+            "UPDATE refs SET symbolic_target = 'refs/heads/gone' WHERE ref_name = 'PREV_BRANCH'"
+        )
         con.execute("INSERT INTO refs VALUES (?, 'ODD', NULL, 'refs/tags/v1')", (tract,))
         con.execute("INSERT INTO refs VALUES (?, 'EMPTY', NULL, NULL)", (tract,))
     found = {(p.kind, p.row_key) for p in verify_store(head_store).problems}
-    assert found == {("dangling", (tract, "PREV_BRANCH")), ("invalid_ref", (tract, "ODD")),
-                     ("invalid_ref", (tract, "EMPTY"))}
+    assert found == {
+        ("dangling", (tract, "PREV_BRANCH")),
+        ("invalid_ref", (tract, "ODD")),
+        ("invalid_ref", (tract, "EMPTY")),
+    }
 
 
 def test_edit_pointing_to_a_missing_commit(head_store: Path) -> None:
@@ -266,10 +325,12 @@ def test_edit_target_rules(head_store: Path) -> None:
     with raw(head_store) as con:
         other = add_commit(con, "other-tract", None, text="elsewhere")
         first = add_commit(con, tract, tip, op="EDIT", response_to=tip)  # legal
-        on_edit = add_commit(con, tract, first, op="EDIT", response_to=first,
-                             at=AT + timedelta(seconds=1))
-        cross = add_commit(con, tract, on_edit, op="EDIT", response_to=other,
-                           at=AT + timedelta(seconds=2))
+        on_edit = add_commit(
+            con, tract, first, op="EDIT", response_to=first, at=AT + timedelta(seconds=1)
+        )
+        cross = add_commit(
+            con, tract, on_edit, op="EDIT", response_to=other, at=AT + timedelta(seconds=2)
+        )
         no_target = add_commit(con, tract, cross, op="EDIT", at=AT + timedelta(seconds=3))
     found = {(p.kind, p.row_key[0]): p.detail for p in verify_store(head_store).problems}
     assert set(found) == {("edit_target", h) for h in (on_edit, cross, no_target)}
@@ -284,7 +345,10 @@ def test_compile_effective_to_a_missing_commit(head_store: Path) -> None:
         add_record(con, tract, {tip: 0, MISSING: 1})
     problem = only(verify_store(head_store))
     assert (problem.kind, problem.table, problem.row_key) == (
-        "dangling", "compile_effectives", ("r1", MISSING))
+        "dangling",
+        "compile_effectives",
+        ("r1", MISSING),
+    )
 
 
 def test_position_gaps_and_first_parent(head_store: Path) -> None:
@@ -294,11 +358,15 @@ def test_position_gaps_and_first_parent(head_store: Path) -> None:
         merge = con.execute("SELECT commit_hash FROM commit_parents WHERE position = 0").fetchone()
         # The root: an ancestor of the merge already, so this makes no cycle.
         root = con.execute("SELECT commit_hash FROM commits WHERE parent_hash IS NULL").fetchone()
-        con.execute("UPDATE commit_parents SET parent_hash = ? WHERE commit_hash = ? AND "
-                    "position = 0", (root[0], merge[0]))
+        con.execute(
+            "UPDATE commit_parents SET parent_hash = ? WHERE commit_hash = ? AND position = 0",
+            (root[0], merge[0]),
+        )
     found = {(p.kind, p.table, p.row_key) for p in verify_store(head_store).problems}
-    assert found == {("bad_positions", "compile_effectives", ("r1",)),
-                     ("bad_positions", "commit_parents", (merge[0], root[0]))}
+    assert found == {
+        ("bad_positions", "compile_effectives", ("r1",)),
+        ("bad_positions", "commit_parents", (merge[0], root[0])),
+    }
 
 
 def test_audit_links_annotations_and_spawns(head_store: Path) -> None:
@@ -307,14 +375,24 @@ def test_audit_links_annotations_and_spawns(head_store: Path) -> None:
         event = con.execute("SELECT event_id FROM operation_events LIMIT 1").fetchone()[0]
         con.execute("INSERT INTO operation_commits VALUES (?, ?, 'origin', 0)", (event, tip))
         con.execute("INSERT INTO operation_commits VALUES ('no-event', ?, 'source', 0)", (tip,))
-        con.execute("INSERT INTO annotations (tract_id, target_hash, priority, reason, "
-                    "created_at) VALUES (?, ?, 'SKIP', NULL, ?)", (tract, MISSING, str(AT)))
-        con.execute("INSERT INTO spawn_pointers (parent_tract_id, parent_commit_hash, "
-                    "child_tract_id, purpose, inheritance_mode, created_at) "
-                    "VALUES (?, ?, 'child', 'p', 'head_snapshot', ?)", (tract, MISSING, str(AT)))
+        con.execute(
+            "INSERT INTO annotations (tract_id, target_hash, priority, reason, "
+            "created_at) VALUES (?, ?, 'SKIP', NULL, ?)",
+            (tract, MISSING, str(AT)),
+        )
+        con.execute(
+            "INSERT INTO spawn_pointers (parent_tract_id, parent_commit_hash, "
+            "child_tract_id, purpose, inheritance_mode, created_at) "
+            "VALUES (?, ?, 'child', 'p', 'head_snapshot', ?)",
+            (tract, MISSING, str(AT)),
+        )
     found = {(p.kind, p.table) for p in verify_store(head_store).problems}
-    assert found == {("invalid_value", "operation_commits"), ("dangling", "operation_commits"),
-                     ("dangling", "annotations"), ("dangling", "spawn_pointers")}
+    assert found == {
+        ("invalid_value", "operation_commits"),
+        ("dangling", "operation_commits"),
+        ("dangling", "annotations"),
+        ("dangling", "spawn_pointers"),
+    }
 
 
 def test_parent_cycle(head_store: Path) -> None:
@@ -342,8 +420,10 @@ def test_missing_table_and_capped_serialisable_report(head_store: Path) -> None:
     tract, _ = tract_and_tip(head_store)
     with raw(head_store) as con:
         con.execute("DROP TABLE compile_effectives")
-        con.executemany("INSERT INTO refs VALUES (?, ?, ?, NULL)",
-                        [(tract, f"refs/heads/g{i}", MISSING) for i in range(3)])
+        con.executemany(
+            "INSERT INTO refs VALUES (?, ?, ?, NULL)",
+            [(tract, f"refs/heads/g{i}", MISSING) for i in range(3)],
+        )
     report = verify_store(head_store, max_problems=2)
     assert not report.ok and report.omitted == 2 and report.problem_count == 4
     data = json.loads(report.to_json())
@@ -374,26 +454,39 @@ def test_postgres_clean_and_behind_head(pg_url: str) -> None:
     with Store.open(pg_url, create=True) as store:
         payload = {"content_type": "instruction", "text": "be brief"}
         blob = content_hash(payload)
-        h = commit_hash(content_hash=blob, parent_hash=None, content_type="instruction",
-                        operation=CommitOperation.APPEND, created_at=AT)
+        h = commit_hash(
+            content_hash=blob,
+            parent_hash=None,
+            content_type="instruction",
+            operation=CommitOperation.APPEND,
+            created_at=AT,
+        )
         with store.write() as uow:
             conn = uow.conn
-            conn.execute(text("INSERT INTO blobs VALUES (:h, :p, 8, 2, :t)"),
-                         {"h": blob, "p": stored_payload_json(payload), "t": AT})
-            conn.execute(text(
-                "INSERT INTO commits (commit_hash, tract_id, content_hash, content_type, "
-                "operation, token_count, created_at) VALUES (:h, 't', :b, 'instruction', "
-                "'APPEND', 2, :t)"), {"h": h, "b": blob, "t": AT})
+            conn.execute(
+                text("INSERT INTO blobs VALUES (:h, :p, 8, 2, :t)"),
+                {"h": blob, "p": stored_payload_json(payload), "t": AT},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO commits (commit_hash, tract_id, content_hash, content_type, "
+                    "operation, token_count, created_at) VALUES (:h, 't', :b, 'instruction', "
+                    "'APPEND', 2, :t)"
+                ),
+                {"h": h, "b": blob, "t": AT},
+            )
         assert verify_store(pg_url).ok
         with store.write() as uow:  # a throwaway schema: drop the FK to plant a dangling ref
             uow.conn.execute(text("ALTER TABLE refs DROP CONSTRAINT refs_commit_hash_fkey"))
-            uow.conn.execute(text("INSERT INTO refs VALUES ('t', 'refs/heads/x', :m, NULL)"),
-                             {"m": MISSING})
+            uow.conn.execute(
+                text("INSERT INTO refs VALUES ('t', 'refs/heads/x', :m, NULL)"), {"m": MISSING}
+            )
         problem = only(verify_store(pg_url))
         assert (problem.kind, problem.row_key) == ("dangling", ("t", "refs/heads/x"))
         with store.write() as uow:
             uow.conn.execute(text("DELETE FROM tract_tui_alembic_version"))
-            uow.conn.execute(text("UPDATE _trace_meta SET value = '5' "
-                                  "WHERE \"key\" = 'schema_version'"))
+            uow.conn.execute(
+                text("UPDATE _trace_meta SET value = '5' WHERE \"key\" = 'schema_version'")
+            )
     with pytest.raises(StoreNeedsUpgradeError):
         verify_store(pg_url)

@@ -158,6 +158,8 @@ async def test_events_panel_escapes_and_keeps_columns(hostile: HostileStore) -> 
         panel = pilot.app.screen.query_one(EventsPanel)
         events = panel.event_list
         await wait_for(pilot, lambda: events.total == 2 and events.row_at(1) is not None)
+        # Lines are read by offset below: the list must be laid out and at its top.
+        await wait_for(pilot, lambda: events.size.height > 3 and events.scroll_offset.y == 0)
         columns: set[int] = set()
         for index in range(2):
             row = events.row_at(index)
@@ -166,6 +168,7 @@ async def test_events_panel_escapes_and_keeps_columns(hostile: HostileStore) -> 
             text = strip.text
             assert_safe(text, f"event row {index}")
             assert strip.cell_length == events.size.width
+            assert tokens_text(row) in text, (text, tokens_text(row), events.size)
             columns.add(cell_len(text[: text.index(tokens_text(row))]))
         assert len(columns) == 1, f"the tokens column moves: {columns}"
         first = events.render_line(1).text  # the foreign event (newest) comes first
@@ -194,6 +197,8 @@ async def test_records_panel_and_compile_diff(hostile: HostileStore) -> None:
         panel = pilot.app.screen.query_one(RecordsPanel)
         records = panel.record_list
         await wait_for(pilot, lambda: records.total == 2 and records.row_at(1) is not None)
+        # Lines are read by offset below: the list must be laid out and at its top.
+        await wait_for(pilot, lambda: records.size.height > 3 and records.scroll_offset.y == 0)
         for y in range(1, 3):
             strip = records.render_line(y)
             assert_safe(strip.text, f"record row {y}")

@@ -64,8 +64,9 @@ async def test_jump_to_event_and_record(tmp_path: Path) -> None:
         panel = app.screen.query_one("#events-panel")
         await wait_for(
             pilot,
-            lambda: (row := panel.event_list.selected) is not None
-            and row.event_id == result.event_id,
+            lambda: (
+                (row := panel.event_list.selected) is not None and row.event_id == result.event_id
+            ),
         )
         # back to the graph: an unchanged commit of the record links to it
         await pilot.press("1")
@@ -77,6 +78,8 @@ async def test_jump_to_event_and_record(tmp_path: Path) -> None:
         records = app.screen.query_one("#records-panel")
         await wait_for(
             pilot,
-            lambda: (row := records.record_list.selected) is not None
-            and row.record_id == record.record_id,
+            lambda: (
+                (row := records.record_list.selected) is not None
+                and row.record_id == record.record_id
+            ),
         )

@@ -91,6 +91,7 @@ async def open_events(pilot: Pilot) -> EventsPanel:
     panel = pilot.app.screen.query_one(EventsPanel)
     await wait_for(pilot, lambda: panel.event_list.selected is not None)
     await wait_for(pilot, lambda: panel.detail.loaded is not None)
+    await wait_for(pilot, lambda: panel.event_list.size.height > 2)  # laid out: lines readable
     await pilot.pause(0.05)
     return panel
 

@@ -112,6 +112,7 @@ def test_browse_events_and_compile_on_postgres(
         await pilot.press("2")  # the events tab
         panel = app.screen.query_one(EventsPanel)
         await wait_for(pilot, lambda: panel.event_list.selected is not None)
+        await wait_for(pilot, lambda: panel.event_list.size.height > 2)  # laid out
         assert panel.event_list.total == 1
         line = panel.event_list.render_line(1).text
         assert "compress" in line and "main" in line

@@ -89,6 +89,7 @@ async def open_records(pilot: Pilot) -> RecordsPanel:
     detail = panel.detail
     await wait_for(pilot, lambda: detail.row is not None and detail.table.row_count > 0)
     await wait_for(pilot, lambda: "checking" not in rendered(detail.badge))
+    await wait_for(pilot, lambda: panel.record_list.size.height > 2)  # laid out: lines readable
     return panel
 
 

@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from core.operations.record_diff import RecordDiff
 from core.views.records import RecordRow
@@ -23,6 +23,7 @@ from tract_tui.gateway import StoreGateway
 from tract_tui.timefmt import absolute
 from tract_tui.widgets.diff_lines import Line, build_lines, recreated
 from tract_tui.widgets.diff_view import DiffView
+from tract_tui.widgets.footer import KeyFooter
 
 SIDE_BY_SIDE_MIN = 100
 
@@ -60,7 +61,7 @@ class CompileDiffScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield self.head
         yield self.view
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.view.focus()

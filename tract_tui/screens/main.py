@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from core.views.health import QuickCheck
 from tract_tui.gateway import StoreGateway
 from tract_tui.screens.main_actions import MainActions
 from tract_tui.widgets.detail import DetailPane
+from tract_tui.widgets.footer import KeyFooter
 from tract_tui.widgets.graph_view import GraphView
 from tract_tui.widgets.messages import (
     HighlightCommits,
@@ -55,17 +57,18 @@ class MainScreen(MainActions, Screen[None]):
                 yield from self.compose_events()
             with TabPane("Records", id="records"):
                 yield from self.compose_records()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_events(self) -> ComposeResult:
         from tract_tui.widgets.events_panel import EventsPanel
 
-        yield EventsPanel(self.gateway, id="events-panel", classes="split")
+        # Hidden at start: mounted after the first frame, which they would only delay.
+        yield Lazy(EventsPanel(self.gateway, id="events-panel", classes="split"))
 
     def compose_records(self) -> ComposeResult:
         from tract_tui.widgets.records_panel import RecordsPanel
 
-        yield RecordsPanel(self.gateway, id="records-panel", classes="split")
+        yield Lazy(RecordsPanel(self.gateway, id="records-panel", classes="split"))
 
     # -- cross-panel messages from the events and records panels ----------------------------
 
@@ -104,7 +107,10 @@ class MainScreen(MainActions, Screen[None]):
         self.query_one(GraphView).focus()
         self.query_one(GraphView).reload()
         self.start_live(getattr(self.app, "poll_interval", 0.5))
-        self.run_store_task(self.gateway.quick_check, self._checked, group="quick-check")
+        # After the first frame: the check is a read the first rows need not wait behind.
+        self.call_after_refresh(
+            self.run_store_task, self.gateway.quick_check, self._checked, group="quick-check"
+        )
 
     def _checked(self, check: QuickCheck) -> None:
         """Say what the graph cannot show (a damaged store still opens; verify names it)."""
@@ -114,7 +120,7 @@ class MainScreen(MainActions, Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "narrow")
-        self.query_one(Footer).compact = self.size.width < NARROW  # more keys fit at 80 columns
+        self.query_one(KeyFooter).compact = self.size.width < NARROW  # more keys fit at 80 columns
 
     def on_graph_view_selected(self, message: GraphView.Selected) -> None:
         detail = self.query_one("#graph-detail", DetailPane)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.operations.tracts import TractSummary
 from core.views.text import display_line
+from tract_tui.widgets.footer import KeyFooter
 
 
 def tract_label(t: TractSummary) -> Text:
@@ -45,7 +46,7 @@ class TractPickerScreen(Screen[None]):
         title.append("  — enter opens one")
         yield Static(title, classes="title")
         yield OptionList(*(Option(tract_label(t), id=t.tract_id) for t in self.tracts), id="tracts")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -8,6 +8,7 @@ A key press touches only cached data, so it costs the same at row 1 and at row 1
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import ClassVar
@@ -27,7 +28,7 @@ from core.views.graph_rows import RowInfo
 from core.views.lane_render import UNICODE, render_row
 from core.views.text import display_line, first_line
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import RefsState, StoreGateway
+from tract_tui.gateway import FirstScreen, RefsState, StoreGateway
 from tract_tui.widgets.graph_actions import GraphActions
 from tract_tui.widgets.graph_style import (
     LANE_COLOURS,
@@ -97,10 +98,9 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             self.commit_hash = commit_hash
 
     class _Rows(Message):
-        def __init__(self, generation: int, added: int, complete: bool) -> None:
+        def __init__(self, generation: int, complete: bool) -> None:
             super().__init__()
             self.generation = generation
-            self.added = added
             self.complete = complete
 
     class _Details(Message):
@@ -126,6 +126,7 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         self.filter_matches = False  # dim the rows that do not match
         self._goto_pending: str | None = None
         self._stale: dict[str, RowInfo] = {}  # details of the previous scan, until refetched
+        self._painted = threading.Event()  # the newest scan's first rows are on screen
         self.glyphs = UNICODE
         self._graph_width = 2
 
@@ -136,39 +137,57 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         keep = keep or self._want_selection or self.selected_hash
         self._generation += 1
         self._want_selection = keep
-        self._scan(self._generation, self.mode)
+        first = self._first_screen_now() if self._generation == 1 else None
+        if first is not None:
+            self._install(self._generation, first)
+            self.on_graph_view__rows(self._Rows(self._generation, first.after is None))
+            if first.after is None:
+                return
+        self._scan(self._generation, self.mode, first)
+
+    def _first_screen_now(self) -> FirstScreen | None:
+        """On open, the first screen is read here, so the first frame shows rows. A few
+        queries (~25 ms at 100k commits); a thread would take ten times as long, starved of
+        the interpreter while start-up builds and styles the widgets (sqlite3 hands the GIL
+        back on every row). On failure the scan worker reads again and reports."""
+        try:
+            return self.gateway.first_screen(self.mode, FIRST_PAGE, FIRST_DETAILS)
+        except Exception:
+            return None
 
     @work(thread=True, exclusive=True, group="graph-scan", exit_on_error=False)
-    def _scan(self, generation: int, mode: GraphMode) -> None:
-        worker = get_current_worker()
-        refs = self.gateway.refs()
-        model = GraphModel(refs.labels, mode)
-        after: tuple[object, str] | None = None
-        page = FIRST_PAGE
-        first = True
-        while not worker.is_cancelled:
-            rows = self.gateway.graph_page(after, page)
-            last = len(rows) < page
-            model.feed(rows, last=last)
-            if first:
-                # The first screen's details ride along with the first page, so the first
-                # frame shows messages, not placeholders (one query here, not a round trip).
-                details = self.gateway.row_details(model.hashes[:FIRST_DETAILS])
-                self.app.call_from_thread(self._install, generation, model, refs, details)
-                first = False
-            self.post_message(self._Rows(generation, len(rows), last))
-            if last:
-                return
-            after = (rows[-1].created_at, rows[-1].commit_hash)
-            page = PAGE
+    def _scan(self, generation: int, mode: GraphMode, first: FirstScreen | None) -> None:
+        try:
+            self._scan_pages(generation, mode, first)
+        except Exception as exc:  # shown, never a traceback
+            message = display_line(f"Could not read the graph: {exc or type(exc).__name__}")
+            self.app.call_from_thread(
+                self.notify, message, severity="error", timeout=10, markup=False
+            )
 
-    def _install(
-        self, generation: int, model: GraphModel, refs: RefsState, details: dict[str, RowInfo]
-    ) -> None:
+    def _scan_pages(self, generation: int, mode: GraphMode, first: FirstScreen | None) -> None:
+        worker = get_current_worker()
+        if first is None:
+            first = self.gateway.first_screen(mode, FIRST_PAGE, FIRST_DETAILS)
+            self.app.call_from_thread(self._install, generation, first)
+            self.post_message(self._Rows(generation, first.after is None))
+        model, after = first.model, first.after
+        # Let the first rows reach the screen before the rest of the scan competes with the
+        # UI thread for the interpreter.
+        self._painted.wait(timeout=1.0)
+        while after is not None and not worker.is_cancelled:
+            rows = self.gateway.graph_page(after, PAGE)
+            last = len(rows) < PAGE
+            model.feed(rows, last=last)
+            self.post_message(self._Rows(generation, last))
+            after = None if last else (rows[-1].created_at, rows[-1].commit_hash)
+
+    def _install(self, generation: int, first: FirstScreen) -> None:
         if generation != self._generation:
             return
+        model, details = first.model, first.details
         self.model = model
-        self.refs = refs
+        self.refs = first.refs
         # The cursor is an index: move it with the model swap, or until the first page's
         # _Rows arrives it would name another commit (new rows above it shift every index),
         # and a key pressed in between (pin, compile, compress) would act on that commit.
@@ -181,6 +200,8 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         self.details.clear()
         self.details.update(details)
         self._pending.clear()
+        self._painted.clear()
+        self.call_after_refresh(self._painted.set)
 
     def on_graph_view__rows(self, message: _Rows) -> None:
         if message.generation != self._generation:
