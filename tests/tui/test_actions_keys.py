@@ -143,3 +143,26 @@ async def test_copy_hash(tmp_path: Path) -> None:
         await select(pilot, view, built.hashes[2])
         await pilot.press("y")
         assert app.clipboard == built.hashes[2]
+
+
+async def test_view_keys_keep_their_tab_and_hand_it_the_keys(tmp_path: Path) -> None:
+    """1/2/3 switch views from anywhere, including from the graph's detail pane, and the view's
+    list gets the keys at once (focus left in a hidden tab can switch the tab back)."""
+    built = build_store(tmp_path / "s.db")
+    app = make_app(built.path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        view = await ready(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        await pilot.press("enter")  # the graph row's links: the focus moves to the detail pane
+        await wait_for(pilot, lambda: app.focused is not None and app.focused is not view)
+        for key, name, list_id in (
+            ("2", "events", "event-list"),
+            ("3", "records", "record-list"),
+            ("1", "graph", "graph-view"),
+            ("3", "records", "record-list"),
+            ("2", "events", "event-list"),
+        ):
+            await pilot.press(key)
+            await pilot.pause(0.2)  # refreshes and focus changes settle
+            assert tabs.active == name, key
+            assert app.focused is not None and app.focused.id == list_id, key

@@ -26,6 +26,7 @@ from tract_tui.widgets.search_bar import SearchBar
 from tract_tui.widgets.status_bar import StatusBar
 
 NARROW = 100
+VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record-list"}
 
 
 class MainScreen(MainActions, Screen[None]):
@@ -139,6 +140,11 @@ class MainScreen(MainActions, Screen[None]):
         self.query_one(TabbedContent).active = name
         focused = self.focused
         pane = self.query_one(f"#{name}")
-        if name == "graph" and (focused is None or pane not in focused.ancestors_with_self):
-            # Focus left in a hidden pane would switch the tab back (TabPane.Focused).
-            self.query_one(GraphView).focus()
+        if focused is not None and pane in focused.ancestors_with_self:
+            return
+        # Hand the keys to the view's list now: focus left in the hidden pane would be moved
+        # by Textual to a widget of its choosing, and a focus inside a tab switches the tab
+        # back to it (TabPane.Focused). A panel not mounted yet (lazy) focuses itself on show.
+        for target in self.query(f"#{name} {VIEW_LISTS[name]}"):
+            target.focus()
+            break

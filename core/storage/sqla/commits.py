@@ -104,7 +104,20 @@ class SqlCommitRepository(CommitRepository):
         if limit is None:
             limit = int(self.conn.execute(st.commits_in_tract_of(), {"head": head}).scalar_one())
             limit += 1
-        rows = self.conn.execute(st.chain_walk(), {"head": head, "limit": limit}).all()
+        params = {"head": head, "limit": limit}
+        if self.conn.dialect.name == "sqlite":
+            # SQLite runs a recursive CTE as a FIFO queue and emits rows as it dequeues them;
+            # a first-parent walk adds one row per step, so they come in chain order and the
+            # hashes alone suffice (a third less to read at 100k). A stored cycle repeats one.
+            out: list[str] = []
+            seen: set[str] = set()
+            for (h,) in raw_rows(self.conn, st.chain_walk_hashes(), params):
+                if h in seen:
+                    break
+                seen.add(h)
+                out.append(h)
+            return out
+        rows = self.conn.execute(st.chain_walk(), params).all()
         return [r[0] for r in order_chain(head, rows)]
 
     def first_parent_chain(

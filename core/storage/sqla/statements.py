@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.selectable import CTE
 
 from core.storage import schema as s
 from core.storage.sqla._common import ANNOTATION_COLUMNS, COMMIT_COLUMNS, raw_text
@@ -276,9 +277,8 @@ def graph_page(keyed: bool) -> Executable:
     )
 
 
-@cache
-def chain_walk() -> Executable:
-    """(commit_hash, parent_hash) along first parents from :head, at most :limit rows.
+def _chain_walk_cte() -> CTE:
+    """(h, p, d) along first parents from :head, at most :limit rows.
 
     Each step is one primary-key lookup; the depth bound keeps a stored cycle finite.
     """
@@ -294,8 +294,20 @@ def chain_walk() -> Executable:
         .select_from(p.join(anchor, p.c.commit_hash == anchor.c.p))
         .where(anchor.c.d + 1 < bindparam("limit"))
     )
-    walk = anchor.union_all(step)
+    return anchor.union_all(step)
+
+
+@cache
+def chain_walk() -> Executable:
+    """(commit_hash, parent_hash) along first parents from :head, at most :limit rows."""
+    walk = _chain_walk_cte()
     return select(walk.c.h, walk.c.p)
+
+
+@cache
+def chain_walk_hashes() -> Executable:
+    """The hashes of :func:`chain_walk` alone (SQLite: see ``SqlCommitRepository._walk``)."""
+    return select(_chain_walk_cte().c.h)
 
 
 @cache
