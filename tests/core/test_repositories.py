@@ -549,6 +549,37 @@ def test_first_parent_walks_on_a_long_chain(store: Store) -> None:
         assert [c for b in batches for c in b] == built
 
 
+def test_whole_walks_follow_a_chain_out_of_its_tract_and_stop_at_a_cycle(store: Store) -> None:
+    """A whole walk reads its tract's pairs at once; a parent in another tract (a clone that
+    kept an original parent hash) is followed step by step, and a stored cycle ends it."""
+    other = "f" * 32
+    with store.write() as uow:
+        a = add_commit(uow, "a", None, at(0), tract=other)
+        b = add_commit(uow, "b", a, at(1), tract=other)
+        c = add_commit(uow, "c", b, at(2))  # TRACT, parent in the other tract
+        d = add_commit(uow, "d", c, at(3))
+    with store.read() as uow:
+        assert uow.commits.first_parent_hashes(d.commit_hash) == [
+            d.commit_hash,
+            c.commit_hash,
+            b.commit_hash,
+            a.commit_hash,
+        ]
+        assert uow.commits.first_parent_hashes(d.commit_hash, limit=3) == [
+            d.commit_hash,
+            c.commit_hash,
+            b.commit_hash,
+        ]
+    with store.write() as uow:  # corrupt on purpose: a's parent becomes d (a cycle)
+        uow.conn.execute(
+            text("UPDATE commits SET parent_hash = :d WHERE commit_hash = :a"),
+            {"d": d.commit_hash, "a": a.commit_hash},
+        )
+    with store.read() as uow:
+        walk = uow.commits.first_parent_hashes(d.commit_hash)
+        assert walk == [d.commit_hash, c.commit_hash, b.commit_hash, a.commit_hash]
+
+
 def test_ancestors_over_both_parent_kinds_through_nested_merges(store: Store) -> None:
     r"""
     r ─ a1 ─ a2 ─────────── m2 ─ top ─ oct (octopus: top, d, c1)

@@ -96,7 +96,7 @@ def raw_text(col: Any) -> ColumnElement[Any]:
 
 def parse_json(value: Any) -> Any:
     """SQL NULL and JSON ``null`` both give None; unparseable text gives None too."""
-    if value is None:
+    if value is None or value == "null":  # most metadata: tract-ai writes JSON null
         return None
     if isinstance(value, (bytes, bytearray)):
         value = value.decode("utf-8", "replace")
@@ -146,19 +146,21 @@ COMMIT_COLUMNS: Sequence[ColumnElement[Any]] = (
 
 
 def commit_from_row(row: Row[Any]) -> CommitInfo:
+    """A row of :data:`COMMIT_COLUMNS` (unpacked by position: a 100k chain reads faster)."""
+    (h, tract, parent, content, ctype, op, response_to, message, tokens, meta, gen, at) = row
     return CommitInfo(
-        commit_hash=row.commit_hash,
-        tract_id=row.tract_id,
-        parent_hash=row.parent_hash,
-        content_hash=row.content_hash,
-        content_type=row.content_type,
-        operation=parse_operation(row.operation),
-        response_to=row.response_to,
-        message=row.message,
-        token_count=int(row.token_count or 0),
-        metadata=parse_dict(row.metadata_json),
-        generation_config=parse_dict(row.generation_config_json),
-        created_at=from_storage(row.created_at),
+        commit_hash=h,
+        tract_id=tract,
+        parent_hash=parent,
+        content_hash=content,
+        content_type=ctype,
+        operation=parse_operation(op),
+        response_to=response_to,
+        message=message,
+        token_count=int(tokens or 0),
+        metadata=parse_dict(meta),
+        generation_config=parse_dict(gen),
+        created_at=from_storage(at),
     )
 
 

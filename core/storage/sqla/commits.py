@@ -102,22 +102,37 @@ class SqlCommitRepository(CommitRepository):
     def _walk(self, head: str, limit: int | None) -> list[str]:
         """Hashes of the first-parent chain from ``head``, newest first (cycle-safe)."""
         if limit is None:
-            limit = int(self.conn.execute(st.commits_in_tract_of(), {"head": head}).scalar_one())
-            limit += 1
-        params = {"head": head, "limit": limit}
-        if self.conn.dialect.name == "sqlite":
-            # SQLite runs a recursive CTE as a FIFO queue and emits rows as it dequeues them;
-            # a first-parent walk adds one row per step, so they come in chain order and the
-            # hashes alone suffice (a third less to read at 100k). A stored cycle repeats one.
-            out: list[str] = []
-            seen: set[str] = set()
-            for (h,) in raw_rows(self.conn, st.chain_walk_hashes(), params):
+            return self._walk_whole(head)
+        return self._walk_steps(head, limit)
+
+    def _walk_whole(self, head: str) -> list[str]:
+        """A whole chain: the tract's (hash, parent) pairs in one indexed read, followed in
+        memory. ~1.3 µs a commit against ~4 µs a step of the recursive CTE (a 100k chain:
+        ~0.3 s against ~0.55 s), so it wins unless under a third of the tract is on the chain
+        (heavily compressed histories), where both are quick anyway."""
+        parent: dict[str, str | None] = dict(
+            raw_rows(self.conn, st.tract_parent_pairs(), {"head": head})  # type: ignore[arg-type]
+        )
+        out: list[str] = []
+        seen: set[str] = set()
+        current: str | None = head
+        while current is not None and current in parent and current not in seen:
+            seen.add(current)
+            out.append(current)
+            current = parent[current]
+        if current is not None and current not in seen:
+            # The chain leaves the tract (a clone's parent kept its original hash): go on
+            # step by step, bounded by the whole store.
+            bound = int(self.conn.execute(st.count_commits()).scalar_one()) + 1
+            for h in self._walk_steps(current, bound):
                 if h in seen:
                     break
                 seen.add(h)
                 out.append(h)
-            return out
-        rows = self.conn.execute(st.chain_walk(), params).all()
+        return out
+
+    def _walk_steps(self, head: str, limit: int) -> list[str]:
+        rows = self.conn.execute(st.chain_walk(), {"head": head, "limit": limit}).all()
         return [r[0] for r in order_chain(head, rows)]
 
     def first_parent_chain(

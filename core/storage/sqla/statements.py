@@ -298,24 +298,24 @@ def _chain_walk_cte() -> CTE:
 
 
 @cache
+def tract_parent_pairs() -> Executable:
+    """(commit_hash, parent_hash) of every commit in :head's tract, for a full walk in memory."""
+    c = s.commits.c
+    tract = select(c.tract_id).where(c.commit_hash == bindparam("head")).scalar_subquery()
+    return select(c.commit_hash, c.parent_hash).where(c.tract_id == tract)
+
+
+@cache
+def count_commits() -> Executable:
+    """Every commit in the store (the depth bound of a walk that leaves its tract)."""
+    return select(func.count()).select_from(s.commits)
+
+
+@cache
 def chain_walk() -> Executable:
     """(commit_hash, parent_hash) along first parents from :head, at most :limit rows."""
     walk = _chain_walk_cte()
     return select(walk.c.h, walk.c.p)
-
-
-@cache
-def chain_walk_hashes() -> Executable:
-    """The hashes of :func:`chain_walk` alone (SQLite: see ``SqlCommitRepository._walk``)."""
-    return select(_chain_walk_cte().c.h)
-
-
-@cache
-def commits_in_tract_of() -> Executable:
-    """How many commits share :head's tract (the depth bound of a full walk)."""
-    c = s.commits.c
-    tract = select(c.tract_id).where(c.commit_hash == bindparam("head")).scalar_subquery()
-    return select(func.count()).select_from(s.commits).where(c.tract_id == tract)
 
 
 @cache
