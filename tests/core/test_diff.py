@@ -5,26 +5,14 @@ Defects §15.13: diff token deltas were always 0, and the ordered recount omitte
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from core import Tract, create_tract
-from core.engine.clock import FrozenClock
+from core import Tract
 from core.engine.tokens import count_messages
 from core.errors import NotFoundError
 from core.models import content as c
 from core.models.enums import Priority
 from core.operations.diff import serialise
-
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tract(store_target: str) -> Tract:
-    t = create_tract(store_target, clock=FrozenClock(START))
-    yield t
-    t.close()
 
 
 def rows(t: Tract) -> tuple[int, int, int]:

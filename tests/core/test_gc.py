@@ -5,28 +5,19 @@ of every row that names a removed commit, and idempotence."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
-from core import Tract, create_tract
+from core import Tract
 from core.engine.clock import FrozenClock
 from core.errors import BranchNotFoundError, TractError
 from core.models import content as c
 from core.models.enums import CommitOperation, Priority
 from core.models.records import OperationEvent
 from core.operations.commit import write_commit
-
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tract(store_target: str) -> Iterator[Tract]:
-    t = create_tract(store_target, clock=FrozenClock(START))
-    yield t
-    t.close()
+from tests.core._helpers import START, write_merge
 
 
 def later(t: Tract, days: float) -> Tract:
@@ -216,16 +207,7 @@ def test_response_to_targets_and_merge_parents_are_reachable(tract: Tract) -> No
     o1 = tract.user("other one").commit_hash
     tract.switch("main")
     tract.edit(s1, c.dialogue("user", "edited side one"))  # main reaches s1 via response_to
-    with tract.store.write() as uow:  # and o1 via a merge parent
-        head = tract.head or ""
-        merge = write_commit(
-            uow,
-            tract.ctx,
-            c.freeform({"message": "merge"}),
-            parent=head,
-            merge_parents=[head, o1],
-        )
-        uow.refs.set_direct(tract.tract_id, "refs/heads/main", merge.commit_hash)
+    write_merge(tract, tract.head or "", o1)  # and o1 via a merge parent
     tract.delete_branch("side", force=True)
     tract.delete_branch("other", force=True)
     drop_ref(tract, "PREV_HEAD")
@@ -240,21 +222,13 @@ def test_removal_cleans_every_row_naming_the_commit(tract: Tract, backend: str) 
     side = tract.system("side rules").commit_hash  # auto-pinned
     tract.annotate(side, Priority.SKIP, "hide")
     tract.switch("main")
-    with tract.store.write() as uow:
-        merge = write_commit(
-            uow,
-            tract.ctx,
-            c.freeform({"message": "merge"}),
-            parent=base,
-            merge_parents=[base, side],
-        )
-        uow.refs.set_direct(tract.tract_id, "refs/heads/main", merge.commit_hash)
+    merge = write_merge(tract, base, side)
     tract.reset(base)
     tract.delete_branch("side", force=True)
     for ref in ("ORIG_HEAD", "PREV_HEAD"):
         drop_ref(tract, ref)
     result = tract.gc(orphan_retention_days=0)
-    assert set(result.removed) == {side, merge.commit_hash}
+    assert set(result.removed) == {side, merge}
     assert rows(tract, "SELECT count(*) FROM commit_parents") == 0
     assert rows(tract, "SELECT count(*) FROM annotations") == 0
     if backend == "sqlite":  # PostgreSQL checks every foreign key as the rows change

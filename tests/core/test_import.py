@@ -3,9 +3,6 @@ across tracts of one store; refusals write nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
 
 from core import Tract, create_tract
@@ -15,15 +12,7 @@ from core.models import content as c
 from core.models.enums import CommitOperation, Priority
 from core.operations.merge_conflicts import Resolution
 from core.operations.reorganize import EDIT_TARGET_MISSING, ReplayIssue
-
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tract(store_target: str) -> Iterator[Tract]:
-    t = create_tract(store_target, clock=FrozenClock(START))
-    yield t
-    t.close()
+from tests.core._helpers import START
 
 
 def counts(t: Tract) -> tuple[int, int]:

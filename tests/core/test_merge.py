@@ -8,7 +8,7 @@ parents hashed, true LCA, nested expansion).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,16 +26,9 @@ from core.operations.merge import (
     merge_base,
 )
 from core.operations.merge_conflicts import MergeConflict, Resolution
+from tests.core._helpers import START
 
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TRACT_AI_MERGE = "1c60446e33f6d730ef54450b998db76947ce57aab404e5d926cf3277302086e3"
-
-
-@pytest.fixture
-def tract(store_target: str) -> Tract:
-    t = create_tract(store_target, clock=FrozenClock(START))
-    yield t
-    t.close()
 
 
 def commit_count(t: Tract) -> int:

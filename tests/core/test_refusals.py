@@ -14,14 +14,12 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from core.engine.hashing import commit_hash, content_hash
 from core.errors import (
     NotATractStoreError,
     StoreError,
@@ -30,11 +28,10 @@ from core.errors import (
     StoreReadOnlyError,
     StoreTooNewError,
 )
-from core.models.enums import CommitOperation
-from core.models.records import BlobInfo, CommitInfo
 from core.storage.schema import ALEMBIC_VERSION_TABLE
 from core.storage.store import Store, upgrade_store
 from core.storage.versions import HEAD_REVISION
+from tests.core._helpers import insert_root_instruction
 
 ROOT = Path(__file__).resolve().parents[2]
 Snapshot = dict[str, tuple[int, int, str]]
@@ -86,34 +83,8 @@ def set_meta(path: Path, sql: str) -> None:
 
 def head_store(path: Path) -> Path:
     """A store we created, at our head revision, in WAL mode, with one commit."""
-    when = datetime(2026, 2, 20, 10, 15, 30, 4512, tzinfo=UTC)
-    payload = {"content_type": "instruction", "text": "Be brief."}
-    chash = content_hash(payload)
-    h = commit_hash(
-        content_hash=chash,
-        parent_hash=None,
-        content_type="instruction",
-        operation=CommitOperation.APPEND,
-        created_at=when,
-    )
     with Store.open(path, create=True) as store, store.write() as uow:
-        uow.blobs.insert_if_absent(BlobInfo(chash, payload, 40, 3, when))
-        uow.commits.insert(
-            CommitInfo(
-                h,
-                "t1",
-                None,
-                chash,
-                "instruction",
-                CommitOperation.APPEND,
-                None,
-                None,
-                3,
-                None,
-                None,
-                when,
-            )
-        )
+        h, _ = insert_root_instruction(uow)
         uow.refs.set_direct("t1", "refs/heads/main", h)
         uow.refs.set_symbolic("t1", "HEAD", "refs/heads/main")
     return path

@@ -3,13 +3,9 @@ remapped, pins copied, resolver text used), refusals, no-ops, and the one-transa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
 
-from core import Tract, create_tract
-from core.engine.clock import FrozenClock
+from core import Tract
 from core.errors import (
     BranchNotFoundError,
     RebaseError,
@@ -20,15 +16,7 @@ from core.models.enums import CommitOperation, Priority
 from core.operations.commit import write_commit
 from core.operations.merge_conflicts import Resolution
 from core.operations.reorganize import EDIT_TARGET_MISSING, ReplayIssue
-
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tract(store_target: str) -> Iterator[Tract]:
-    t = create_tract(store_target, clock=FrozenClock(START))
-    yield t
-    t.close()
+from tests.core._helpers import write_merge
 
 
 def counts(t: Tract) -> tuple[int, int, int]:
@@ -198,20 +186,12 @@ def test_merge_commit_in_range_is_refused(tract: Tract) -> None:
     tract.switch("main")
     tract.branch("feature")
     mine = tract.user("mine").commit_hash
-    with tract.store.write() as uow:  # a merge of side into feature
-        merge = write_commit(
-            uow,
-            tract.ctx,
-            c.freeform({"message": "Merged side"}),
-            parent=mine,
-            merge_parents=[mine, side],
-        )
-        uow.refs.set_direct(tract.tract_id, "refs/heads/feature", merge.commit_hash)
+    merge = write_merge(tract, mine, side, branch="feature", message="Merged side")
     tract.switch("main")
     tract.user("main moves")
     tract.switch("feature")
     before = counts(tract)
-    with pytest.raises(RebaseError, match=f"merge commit {merge.commit_hash[:8]}"):
+    with pytest.raises(RebaseError, match=f"merge commit {merge[:8]}"):
         tract.rebase("main")
     assert counts(tract) == before
 

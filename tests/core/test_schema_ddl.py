@@ -9,18 +9,16 @@ private indexes (and private tables), and nothing of v6 changes.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from core.engine.hashing import commit_hash, content_hash
-from core.models.enums import CommitOperation, Priority
-from core.models.records import BlobInfo, CommitInfo
+from core.models.enums import Priority
 from core.storage.schema import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
 from core.storage.store import Store
 from core.storage.versions import HEAD_REVISION
+from tests.core._helpers import insert_root_instruction
 from tests.core._store_builders import (
     V6_TABLES,
     parse_reference_ddl,
@@ -117,34 +115,8 @@ def test_every_reference_version_parses(shared_dir: Path) -> None:
 
 
 def _commit(store: Store) -> str:
-    when = datetime(2026, 2, 20, 10, 15, 30, 4512, tzinfo=UTC)
-    payload = {"content_type": "instruction", "text": "Be brief."}
-    chash = content_hash(payload)
-    h = commit_hash(
-        content_hash=chash,
-        parent_hash=None,
-        content_type="instruction",
-        operation=CommitOperation.APPEND,
-        created_at=when,
-    )
     with store.write() as uow:
-        uow.blobs.insert_if_absent(BlobInfo(chash, payload, 40, 3, when))
-        uow.commits.insert(
-            CommitInfo(
-                h,
-                "t1",
-                None,
-                chash,
-                "instruction",
-                CommitOperation.APPEND,
-                None,
-                None,
-                3,
-                None,
-                None,
-                when,
-            )
-        )
+        h, when = insert_root_instruction(uow)
         uow.annotations.add("t1", h, Priority.PINNED, "Default priority for instruction", when)
     return h
 

@@ -3,28 +3,17 @@ with EDITs, nothing left locked after a failure, dict LLM replies), and the trac
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
 
-from core import Tract, create_tract
-from core.engine.clock import FrozenClock
+from core import Tract
 from core.errors import DetachedHeadError, LLMConfigError, SpawnError
 from core.models import content as c
 from core.models.enums import Priority
 from core.operations import spawn as spawn_op
-from core.operations.commit import write_commit
-
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tract(store_target: str) -> Iterator[Tract]:
-    t = create_tract(store_target, clock=FrozenClock(START))
-    yield t
-    t.close()
+from tests.core._helpers import write_merge
 
 
 def conversation(t: Tract) -> dict[str, str]:
@@ -144,17 +133,9 @@ def test_full_clone_keeps_branches_merges_and_unreachable_commits(tract: Tract) 
     side = tract.user("side").commit_hash
     tract.switch("main")
     main1 = tract.user("main").commit_hash
-    with tract.store.write() as uow:
-        merge = write_commit(
-            uow,
-            tract.ctx,
-            c.freeform({"message": "merge"}),
-            parent=main1,
-            merge_parents=[main1, side],
-        )
-        uow.refs.set_direct(tract.tract_id, "refs/heads/main", merge.commit_hash)
+    merge = write_merge(tract, main1, side)
     tract.user("soon unreachable")
-    tract.reset(merge.commit_hash)
+    tract.reset(merge)
     child = tract.spawn("clone all", inheritance="full_clone")
 
     with child.store.read() as uow:

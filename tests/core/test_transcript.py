@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core import Tract, create_tract
-from core.engine.clock import FrozenClock
 from core.errors import TranscriptError
 from core.models.enums import Priority
 from core.operations.transcript_parse import parse_transcript
 from tract_tui.cli import main
 
-START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SHIPPED = Path("/work/shared/fixtures/transcripts/swe_agent_marshmallow_1867.jsonl")
 
 
@@ -30,13 +26,6 @@ def shipped(shared_dir: Path) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} not found")
     return path
-
-
-@pytest.fixture
-def tract(store_target: str) -> Iterator[Tract]:
-    t = create_tract(store_target, clock=FrozenClock(START))
-    yield t
-    t.close()
 
 
 def write_jsonl(path: Path, messages: list[Any]) -> Path:

@@ -1,43 +1,16 @@
-"""Fixtures of the hostile-input suite: an asyncio backend for the Pilot tests, and helpers to
-wait for the app and read what a widget draws."""
+"""Fixtures of the hostile-input suite: an asyncio backend for the Pilot tests, and
+``squeeze`` to compare wrapped text (waiting and reading widgets: ``tests.pilot_helpers``)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Callable
 
 import pytest
-from textual.geometry import Region
-from textual.pilot import Pilot
-from textual.widget import Widget
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the app run until ``condition()`` holds (workers post back asynchronously)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-def rendered(widget: Widget) -> str:
-    """What ``widget`` draws now, one line per row."""
-    width, height = widget.size
-    return "\n".join(s.text for s in widget.render_lines(Region(0, 0, width, height)))
-
-
-def rendered_all(widget: Widget) -> str:
-    """What every leaf widget inside ``widget`` draws (a container draws only its background)."""
-    leaves = [w for w in widget.query("*") if not w.children and w.display] or [widget]
-    return "\n".join(rendered(w) for w in leaves)
 
 
 def squeeze(text: str) -> str:

@@ -27,7 +27,8 @@ from core.operations.verify import verify_store
 from core.views.graph import GraphModel, ScanRow
 from tests.conftest import copy_sqlite_store
 from tests.hostile._big import TRACT, build_linear, reference_order
-from tests.hostile.conftest import rendered_all, squeeze, wait_for
+from tests.hostile.conftest import squeeze
+from tests.pilot_helpers import rendered_all, wait_for
 from tract_tui.app import TractApp
 from tract_tui.widgets import graph_view
 from tract_tui.widgets.detail import DetailPane

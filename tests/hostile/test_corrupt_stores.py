@@ -20,7 +20,7 @@ from core.operations.verify import verify_store
 from core.views.health import quick_check
 from tests.conftest import copy_sqlite_store
 from tests.hostile._corrupt import DAMAGES, NOW, Base, build_base, damage, raw
-from tests.hostile.conftest import rendered, rendered_all, wait_for
+from tests.pilot_helpers import rendered, rendered_all, wait_for
 from tests.tui.conftest import screen_text
 from tract_tui.app import TractApp
 from tract_tui.cli import main

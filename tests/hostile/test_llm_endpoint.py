@@ -23,7 +23,7 @@ from core.errors import TractError
 from core.llm.client import OpenAICompatibleClient
 from core.llm.config import LLMSettings, resolve_settings
 from tests.core._llm_server import Step, completion, llm_server
-from tests.hostile.conftest import wait_for
+from tests.pilot_helpers import wait_for
 from tests.tui.conftest import screen_text
 from tract_tui.app import TractApp
 from tract_tui.screens.compress import CompressScreen

@@ -14,7 +14,7 @@ import pytest
 from core import Tract, create_tract
 from core.engine.clock import FrozenClock
 from core.views.search import parse_query, search_commits
-from tests.hostile.conftest import wait_for
+from tests.pilot_helpers import wait_for
 from tract_tui.app import TractApp
 from tract_tui.widgets.graph_view import GraphView
 from tract_tui.widgets.search_bar import SearchBar

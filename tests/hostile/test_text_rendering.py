@@ -27,7 +27,8 @@ from tests.hostile._hostile_store import (
     HostileStore,
     build,
 )
-from tests.hostile.conftest import rendered, rendered_all, squeeze, wait_for
+from tests.hostile.conftest import squeeze
+from tests.pilot_helpers import rendered, rendered_all, wait_for
 from tests.tui.conftest import screen_text
 from tract_tui.app import TractApp
 from tract_tui.cli import main

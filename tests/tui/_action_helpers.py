@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +11,7 @@ from textual.pilot import Pilot
 from core import Tract, create_tract
 from core.engine.clock import FrozenClock
 from core.models import content as c
+from tests.pilot_helpers import wait_for
 from tract_tui.app import TractApp
 from tract_tui.widgets.graph_view import GraphView
 
@@ -52,16 +51,6 @@ def build_store(path: Path, rounds: int = 6) -> Built:
 
 def make_app(path: Path, **kwargs: object) -> TractApp:
     return TractApp(Tract.open(str(path)), **kwargs)  # type: ignore[arg-type]
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
-    """Let the app run until ``condition()`` is true (workers post back asynchronously)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
 
 
 def graph(app: TractApp) -> GraphView:

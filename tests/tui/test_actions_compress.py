@@ -10,7 +10,8 @@ from textual.widgets import Button, Static, TextArea
 
 from core import Tract
 from tests.core._llm_server import Step, completion, llm_server
-from tests.tui._action_helpers import Probe, build_store, make_app, ready, select, wait_for
+from tests.pilot_helpers import wait_for
+from tests.tui._action_helpers import Probe, build_store, make_app, ready, select
 from tract_tui.screens.compress import CompressScreen
 from tract_tui.widgets.status_bar import StatusBar
 

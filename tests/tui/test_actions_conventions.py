@@ -13,7 +13,8 @@ from textual.widgets import Input, OptionList, Static
 
 from core import Priority, Tract, TractSelectionError, create_tract
 from core.storage.store import Store
-from tests.tui._action_helpers import Probe, build_store, make_app, ready, select, wait_for
+from tests.pilot_helpers import wait_for
+from tests.tui._action_helpers import Probe, build_store, make_app, ready, select
 from tract_tui.app import TractApp
 from tract_tui.keymap import parse_keys
 from tract_tui.screens.compress import CompressScreen

@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import Input, OptionList, TabbedContent
 
 from core import Priority, Tract
-from tests.tui._action_helpers import Probe, build_store, make_app, ready, select, wait_for
+from tests.pilot_helpers import wait_for
+from tests.tui._action_helpers import Probe, build_store, make_app, ready, select
 from tract_tui.screens.branch_picker import BranchPickerScreen
 from tract_tui.screens.goto import GotoScreen
 from tract_tui.widgets.search_bar import SearchBar

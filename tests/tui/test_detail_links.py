@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from core import Tract
-from tests.tui._action_helpers import build_store, make_app, wait_for
+from tests.pilot_helpers import wait_for
+from tests.tui._action_helpers import build_store, make_app
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.detail_links import DetailLinks
 from tract_tui.widgets.graph_view import GraphView

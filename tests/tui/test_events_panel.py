@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 
 from core import Tract, create_tract
 from core.engine.clock import FrozenClock
+from tests.pilot_helpers import rendered, wait_for
 from tract_tui.app import TractApp
 from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.widgets.events_panel import EventsPanel
@@ -69,21 +66,6 @@ def store_state(path: Path) -> tuple[str | None, list[str]]:
     """(main's head, event types newest first), read afresh from the file."""
     with Tract.open(str(path)) as t:
         return t.head, [r.event_type for r in t.events().rows]
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-def rendered(widget: Widget) -> str:
-    """What a widget paints, as plain text (its strips, not its source text)."""
-    width, height = widget.size
-    return "\n".join(s.text for s in widget.render_lines(Region(0, 0, width, height)))
 
 
 async def open_events(pilot: Pilot) -> EventsPanel:

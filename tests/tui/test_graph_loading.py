@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.tui._action_helpers import build_store, graph, make_app, wait_for
+from tests.pilot_helpers import wait_for
+from tests.tui._action_helpers import build_store, graph, make_app
 from tract_tui.widgets import graph_view
 from tract_tui.widgets.graph_view import GraphView
 

@@ -24,7 +24,8 @@ from core import Tract, create_tract
 from core.engine.clock import FrozenClock
 from core.storage.connection import make_engine, parse_location
 from tests.core._store_builders import build_v5_with_sqlalchemy
-from tests.tui._action_helpers import ready, select, wait_for
+from tests.pilot_helpers import wait_for
+from tests.tui._action_helpers import ready, select
 from tract_tui.app import TractApp
 from tract_tui.cli import main
 from tract_tui.screens.main import MainScreen

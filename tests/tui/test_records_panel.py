@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widget import Widget
 
 from core import Tract, create_tract
 from core.engine.clock import FrozenClock
+from tests.pilot_helpers import rendered, wait_for
 from tract_tui.app import TractApp
 from tract_tui.screens.compile_diff import CompileDiffScreen
 from tract_tui.screens.main import MainScreen
@@ -62,20 +59,6 @@ def build(path: Path) -> Built:
 
 def app_for(path: Path) -> TractApp:
     return TractApp(Tract.open(str(path)), clock=FrozenClock(NOW, timedelta(microseconds=1)))
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-def rendered(widget: Widget) -> str:
-    width, height = widget.size
-    return "\n".join(s.text for s in widget.render_lines(Region(0, 0, width, height)))
 
 
 def diff_text(view: DiffView) -> str:

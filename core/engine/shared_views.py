@@ -1,0 +1,84 @@
+"""Read-only sequences over lists a snapshot keeps growing: what a compiled context holds.
+
+A context handed out by a ``Snapshot`` shares the snapshot's lists instead of copying them
+(O(1) per compile); these views show the first ``n`` items, which the snapshot never changes
+while a view can see them (it copies the lists first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
+from typing import Any, TypeVar, overload
+
+from core.models.records import Message
+
+T = TypeVar("T")
+
+
+class View(Sequence[T]):
+    """The first ``n`` items of a list that only ever grows at its end (while shared)."""
+
+    __slots__ = ("_items", "_n")
+
+    def __init__(self, items: list[T], n: int | None = None) -> None:
+        self._items = items
+        self._n = len(items) if n is None else n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, i: int | slice) -> T | tuple[T, ...]:
+        if isinstance(i, slice):
+            return tuple(self[k] for k in range(*i.indices(self._n)))
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("view index out of range")
+        return self._items[i]
+
+    def __iter__(self) -> Iterator[T]:
+        return islice(self._items, self._n)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class MessageView(View[Message]):
+    """Messages of a context; a ``None`` slot is made (from its commit) on first read."""
+
+    __slots__ = ("_make", "_pos")
+
+    def __init__(
+        self, items: list[Message | None], pos: list[int], make: Callable[[int], Message]
+    ) -> None:
+        super().__init__(items)  # type: ignore[arg-type]
+        self._pos = pos
+        self._make = make
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return tuple(self[k] for k in range(*i.indices(self._n)))
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("view index out of range")
+        message = self._items[i]
+        if message is None:
+            message = self._items[i] = self._make(self._pos[i])
+        return message
+
+    def __iter__(self) -> Iterator[Message]:
+        return (self[i] for i in range(self._n))
