@@ -69,14 +69,9 @@ class MessageView(View[Message]):
         self._make = make
 
     def __getitem__(self, i: int | slice) -> Any:
-        if isinstance(i, slice):
-            return tuple(self[k] for k in range(*i.indices(self._n)))
-        if i < 0:
-            i += self._n
-        if not 0 <= i < self._n:
-            raise IndexError("view index out of range")
-        message = self._items[i]
+        message = super().__getitem__(i)  # a slice comes back through here, item by item
         if message is None:
+            i = i + self._n if i < 0 else i  # type: ignore[operator]
             message = self._items[i] = self._make(self._pos[i])
         return message
 

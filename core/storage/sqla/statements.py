@@ -23,7 +23,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.selectable import CTE
 
 from core.storage import schema as s
 from core.storage.sqla._common import ANNOTATION_COLUMNS, COMMIT_COLUMNS, raw_text
@@ -277,8 +276,9 @@ def graph_page(keyed: bool) -> Executable:
     )
 
 
-def _chain_walk_cte() -> CTE:
-    """(h, p, d) along first parents from :head, at most :limit rows.
+@cache
+def chain_walk() -> Executable:
+    """(commit_hash, parent_hash) along first parents from :head, at most :limit rows.
 
     Each step is one primary-key lookup; the depth bound keeps a stored cycle finite.
     """
@@ -294,7 +294,8 @@ def _chain_walk_cte() -> CTE:
         .select_from(p.join(anchor, p.c.commit_hash == anchor.c.p))
         .where(anchor.c.d + 1 < bindparam("limit"))
     )
-    return anchor.union_all(step)
+    walk = anchor.union_all(step)
+    return select(walk.c.h, walk.c.p)
 
 
 @cache
@@ -309,13 +310,6 @@ def tract_parent_pairs() -> Executable:
 def count_commits() -> Executable:
     """Every commit in the store (the depth bound of a walk that leaves its tract)."""
     return select(func.count()).select_from(s.commits)
-
-
-@cache
-def chain_walk() -> Executable:
-    """(commit_hash, parent_hash) along first parents from :head, at most :limit rows."""
-    walk = _chain_walk_cte()
-    return select(walk.c.h, walk.c.p)
 
 
 @cache
