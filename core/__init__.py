@@ -1,7 +1,9 @@
 """tract-tui's engine: stores, history operations, compiles and views. Never imports Textual.
 
-The names below load on first use, so importing a small module (``core.views.text``) does not
-pull in SQLAlchemy and the storage layer.
+The public API (docs/ARCHITECTURE.md): the names below, ``core.errors``, ``core.models``,
+``core.views`` and ``core.read``. The app and the CLI import nothing else from ``core``
+(import-linter checks it). The names load on first use, so importing a small module
+(``core.views.text``) does not pull in SQLAlchemy and the storage layer.
 """
 
 from __future__ import annotations
@@ -9,26 +11,100 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from core.engine.clock import Clock, FrozenClock
     from core.errors import TractError
-    from core.models.enums import CommitOperation, Priority
-    from core.tract import Tract, TractSelectionError, create_tract
+    from core.facade.compress import CompressPreview
+    from core.llm.config import config_path, endpoint_configured, load_config_file
+    from core.models.enums import SUMMARIZER_NAMES, CommitOperation, Priority
+    from core.operations.compress import CompressResult, Progress, RevertResult
+    from core.operations.compress_plan import DROPPED, KEPT, CompressPlan
+    from core.operations.context import HeadState
+    from core.operations.record_diff import ChangedMessage, CommitChange, RecordDiff
+    from core.operations.records import Breakdown, Group, Reproduction
+    from core.operations.tracts import TractSummary
+    from core.operations.transcript import Transcript, parse_transcript
+    from core.operations.verify import VerifyReport, verify_store
+    from core.storage.store import Store, UpgradeReport, upgrade_store
+    from core.tract import Tract, TractSelectionError, create_tract, set_store_setting
 
 _LAZY = {
-    "TractError": "core.errors",
-    "CommitOperation": "core.models.enums",
-    "Priority": "core.models.enums",
+    # the tract and its store
     "Tract": "core.tract",
     "TractSelectionError": "core.tract",
     "create_tract": "core.tract",
+    "set_store_setting": "core.tract",
+    "Store": "core.storage.store",
+    "UpgradeReport": "core.storage.store",
+    "upgrade_store": "core.storage.store",
+    "verify_store": "core.operations.verify",
+    "VerifyReport": "core.operations.verify",
+    "TractSummary": "core.operations.tracts",
+    "HeadState": "core.operations.context",
+    "Clock": "core.engine.clock",
+    "FrozenClock": "core.engine.clock",
+    "TractError": "core.errors",
+    "CommitOperation": "core.models.enums",
+    "Priority": "core.models.enums",
+    # compression: preview, plan, result, revert
+    "SUMMARIZER_NAMES": "core.models.enums",
+    "CompressPreview": "core.facade.compress",
+    "CompressPlan": "core.operations.compress_plan",
+    "KEPT": "core.operations.compress_plan",
+    "DROPPED": "core.operations.compress_plan",
+    "CompressResult": "core.operations.compress",
+    "RevertResult": "core.operations.compress",
+    "Progress": "core.operations.compress",
+    # compile records
+    "Reproduction": "core.operations.records",
+    "Breakdown": "core.operations.records",
+    "Group": "core.operations.records",
+    "RecordDiff": "core.operations.record_diff",
+    "CommitChange": "core.operations.record_diff",
+    "ChangedMessage": "core.operations.record_diff",
+    # transcripts and the LLM endpoint's configuration
+    "Transcript": "core.operations.transcript",
+    "parse_transcript": "core.operations.transcript",
+    "config_path": "core.llm.config",
+    "load_config_file": "core.llm.config",
+    "endpoint_configured": "core.llm.config",
 }
 
 __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
-    "TractError",
-    "CommitOperation",
-    "Priority",
     "Tract",
     "TractSelectionError",
     "create_tract",
+    "set_store_setting",
+    "Store",
+    "UpgradeReport",
+    "upgrade_store",
+    "verify_store",
+    "VerifyReport",
+    "TractSummary",
+    "HeadState",
+    "Clock",
+    "FrozenClock",
+    "TractError",
+    "CommitOperation",
+    "Priority",
+    "SUMMARIZER_NAMES",
+    "CompressPreview",
+    "CompressPlan",
+    "KEPT",
+    "DROPPED",
+    "CompressResult",
+    "RevertResult",
+    "Progress",
+    "Reproduction",
+    "Breakdown",
+    "Group",
+    "RecordDiff",
+    "CommitChange",
+    "ChangedMessage",
+    "Transcript",
+    "parse_transcript",
+    "config_path",
+    "load_config_file",
+    "endpoint_configured",
 ]
 
 

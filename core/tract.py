@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from core.engine.clock import SYSTEM_CLOCK, Clock, from_storage
 from core.engine.tokens import TokenCounter, default_counter
@@ -139,6 +139,16 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
     @property
     def tract_id(self) -> str:
         return self.ctx.tract_id
+
+    def _sibling(self, tract_id: str) -> Self:
+        # Same class, store, counter, clock and types; the sibling never closes the store.
+        return type(self)(
+            self.store,
+            tract_id,
+            counter=self.ctx.counter,
+            clock=self.ctx.clock,
+            registry=self.ctx.registry,
+        )
 
     # -- transactions -----------------------------------------------------------------------
 
@@ -378,3 +388,9 @@ def create_tract(target: str | os.PathLike[str], **kwargs: Any) -> Tract:
     """A new tract in a new or existing store."""
     store = Store.open(target, create=True)
     return Tract(store, uuid.uuid4().hex, owns_store=True, **kwargs)
+
+
+def set_store_setting(store: Store, key: str, value: str) -> None:
+    """Set a database-wide setting (``_trace_meta``); one transaction."""
+    with store.write() as uow:
+        uow.meta.set(key, value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # Where an action applies: the app, or the widget of a view that has focus.
 CONTEXTS = {
@@ -226,11 +226,16 @@ ACTIONS: tuple[Action, ...] = (
     Action("diff.page_down", "pagedown,space", "page_down", "Page down", footer=False),
     Action("diff.top", "home", "scroll_home", "Top", "Go to the top", footer=False),
     Action("diff.bottom", "end,G", "scroll_end", "Bottom", "Go to the end", footer=False),
-    Action("diff.mode", "m", "toggle_mode", "Side by side", "Switch unified / side-by-side"),
+    # The view has the keys; the screen owns the mode ("screen." runs the screen's action).
+    Action("diff.mode", "m", "screen.toggle_mode", "Side by side", "Switch unified / side-by-side"),
     Action(
-        "diff.only_changes", "o", "toggle_only_changes", "Only changes", "Show only what changed"
+        "diff.only_changes",
+        "o",
+        "screen.toggle_only_changes",
+        "Only changes",
+        "Show only what changed",
     ),
-    Action("diff.close", "escape", "close", "Close", "Close the diff"),
+    Action("diff.close", "escape", "screen.close", "Close", "Close the diff"),
     # -- confirmation modal --
     Action("confirm.yes", "y", "answer(True)", "Yes", palette=False),
     Action("confirm.no", "n,escape", "answer(False)", "No", palette=False),
@@ -294,7 +299,7 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
 
 
-def bindings_for(context: str) -> list[Binding]:
+def bindings_for(context: str) -> list[BindingType]:
     """The ``BINDINGS`` of a widget (or the app) for one context of the table."""
     return [
         Binding(

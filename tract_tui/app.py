@@ -5,16 +5,16 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from textual import on
 from textual.app import App
 
-from core import Tract
-from core.operations.tracts import TractSummary
-from core.storage.store import Store
+from core import Store, Tract, TractSummary
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import StoreGateway
 from tract_tui.keymap import Keymap, load_keymap
 from tract_tui.palette import ActionProvider
 from tract_tui.screens.main import MainScreen
+from tract_tui.session import Session
+from tract_tui.widgets.messages import TractChosen
 
 
 class TractApp(App[None]):
@@ -33,7 +33,7 @@ class TractApp(App[None]):
     ) -> None:
         super().__init__()
         self.clock = clock  # "now" for relative times (tract_tui.timefmt); None: wall clock
-        self.gateway = StoreGateway(tract) if tract is not None else None
+        self.session = Session(tract) if tract is not None else None
         self.store = store if store is not None else (tract.store if tract else None)
         self.tracts = tracts or []
         self.poll_interval = poll_interval
@@ -53,8 +53,8 @@ class TractApp(App[None]):
         for problem in self.keymap.problems:
             # The keymap file is user text: never markup.
             self.notify(problem, title="Keymap", severity="warning", timeout=10, markup=False)
-        if self.gateway is not None:
-            self.push_screen(MainScreen(self.gateway))
+        if self.session is not None:
+            self.push_screen(MainScreen(self.session))
         elif self.store is not None and self.tracts:
             from tract_tui.screens.tract_picker import TractPickerScreen
 
@@ -62,11 +62,12 @@ class TractApp(App[None]):
         else:
             self.notify("No tract to show", severity="error")
 
-    def open_tract(self, tract_id: str) -> None:
+    @on(TractChosen)
+    def open_tract(self, message: TractChosen) -> None:
         """From the tract picker: open that tract and show the main screen."""
         assert self.store is not None
-        self.gateway = StoreGateway(Tract(self.store, tract_id))
-        self.switch_screen(MainScreen(self.gateway))
+        self.session = Session(Tract(self.store, message.tract_id))
+        self.switch_screen(MainScreen(self.session))
 
     @property
     def main(self) -> MainScreen | None:
@@ -95,7 +96,4 @@ class TractApp(App[None]):
 
     def action_refresh(self) -> None:
         if self.main is not None:
-            self.main.graph.reload()
-            for pane in ("events", "records"):
-                if (panel := self.main.panel_with(pane, "reload")) is not None:
-                    panel.reload()  # type: ignore[attr-defined]
+            self.main.reload_all()

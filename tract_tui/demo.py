@@ -25,12 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
-from core import Tract
-from core.engine.clock import Clock, FrozenClock
-from core.errors import TractError
+from core import Clock, FrozenClock, Store, Tract, TractError, set_store_setting
 from core.models import content as c
 from core.models.enums import Priority
-from core.storage.store import Store
+from core.read import store_setting
 from tract_tui import demo_data as d
 
 DEMO_VERSION = "1"
@@ -93,8 +91,8 @@ def ensure_demo_store(
 def recorded_version(path: Path) -> str | None:
     """The demo version stored in ``path``; None when it is unreadable or not a demo."""
     try:
-        with Store.open(path, readonly=True) as store, store.read() as uow:
-            return uow.meta.get(VERSION_KEY)
+        with Store.open(path, readonly=True) as store:
+            return store_setting(store, VERSION_KEY)
     except (TractError, OSError, ValueError):
         return None
 
@@ -117,8 +115,7 @@ def build_demo(path: Path, say: Progress, *, clock: Clock | None = None) -> None
     with _seeded_ids(deterministic), Store.open(path, create=True) as store:
         tract = Tract(store, DEMO_TRACT_ID, clock=clock)
         _Story(tract, say).tell()
-        with store.write() as uow:
-            uow.meta.set(VERSION_KEY, DEMO_VERSION)
+        set_store_setting(store, VERSION_KEY, DEMO_VERSION)
 
 
 @dataclass

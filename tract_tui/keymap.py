@@ -15,10 +15,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from textual.keys import KEY_NAME_REPLACEMENTS, Keys, _character_to_key, key_to_character
+from textual.keys import ASCII_KEY_NAMES, KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
-from core.errors import TractError
-from core.llm.config import config_path, load_config_file
+from core import TractError, config_path, load_config_file
 from tract_tui.actions import ACTIONS_BY_ID
 
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
@@ -58,8 +57,19 @@ def valid_key(key: str) -> bool:
 
 
 def normalise_key(key: str) -> str:
-    """``?`` → ``question_mark``: the long form Textual matches key events against."""
-    return _character_to_key(key) if len(key) == 1 else key
+    """``?`` → ``question_mark``: the long form Textual matches key events against.
+
+    Textual names a printable non-alphanumeric key by its Unicode name, lower case with ``_``
+    for spaces and hyphens, then applies its public ``KEY_NAME_REPLACEMENTS`` (``solidus`` →
+    ``slash``); letters and digits name themselves. A keymap test checks a sample of keys
+    against real key events, so a change in Textual's naming shows up as a failure."""
+    if len(key) != 1 or key.isalnum():
+        return key
+    try:
+        name = unicodedata.name(key).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:  # no Unicode name (a control character)
+        name = ASCII_KEY_NAMES.get(key, key)
+    return KEY_NAME_REPLACEMENTS.get(name, name)
 
 
 def parse_keys(table: Any, where: str) -> Keymap:

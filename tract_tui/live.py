@@ -1,6 +1,6 @@
 """Live updates: another process (an agent) writing to the store shows up within a second.
 
-One long-lived thread worker polls ``StoreGateway.fingerprint()`` (a handful of cheap
+One long-lived thread worker polls ``StoreReader.fingerprint()`` (a handful of cheap
 aggregate queries) every ``interval`` seconds and, only when it changed, hands the old and new
 fingerprints to the UI thread. One worker in an exclusive group: polls never pile up, and
 nothing is reloaded (no flicker, no jump) while the store is unchanged.
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
-from tract_tui.gateway import Fingerprint, StoreGateway
+from core.read import Fingerprint, StoreReader
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -25,10 +25,10 @@ OnChange = Callable[[Fingerprint, Fingerprint], None]
 
 class LiveUpdater:
     def __init__(
-        self, app: App[object], gateway: StoreGateway, interval: float, on_change: OnChange
+        self, app: App[object], reader: StoreReader, interval: float, on_change: OnChange
     ) -> None:
         self.app = app
-        self.gateway = gateway
+        self.reader = reader
         self.interval = interval
         self.on_change = on_change
         self._stop = threading.Event()
@@ -52,7 +52,7 @@ class LiveUpdater:
         last: Fingerprint | None = None
         while not worker.is_cancelled and not self._stop.is_set():
             try:
-                current = self.gateway.fingerprint()
+                current = self.reader.fingerprint()
             except Exception:  # the store is busy or briefly unreachable: try next tick
                 current = None
             if current is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import Self
 
 from core.operations.compile import Compiler
 from core.operations.context import TractContext
@@ -24,6 +25,10 @@ class FacadeBase:
         raise NotImplementedError
 
     def resolve(self, ref: str) -> str:
+        raise NotImplementedError
+
+    def _sibling(self, tract_id: str) -> Self:
+        """Another tract of the same store, with this one's counter, clock and types."""
         raise NotImplementedError
 
     @property

@@ -11,6 +11,7 @@ from core.facade.base import FacadeBase
 from core.llm.client import ChatClient, OpenAICompatibleClient
 from core.llm.config import endpoint_configured, resolve_settings
 from core.models.content import dialogue
+from core.models.enums import SUMMARIZER_NAMES
 from core.operations.compress import (
     CompressResult,
     Progress,
@@ -28,7 +29,7 @@ from core.operations.summarizers import (
     Summary,
 )
 
-SUMMARIZER_NAMES = ("auto", "manual", "extractive", "llm")
+__all__ = ["SUMMARIZER_NAMES", "CompressMixin", "CompressPreview"]
 
 
 @dataclass(frozen=True)

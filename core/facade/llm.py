@@ -19,7 +19,6 @@ from core.views import events as events_view
 
 if TYPE_CHECKING:
     from core.llm.client import ChatClient
-    from core.tract import Tract
 
 
 class LLMMixin(FacadeBase):
@@ -43,7 +42,7 @@ class LLMMixin(FacadeBase):
     def chat(
         self, text: str, client: ChatClient | None = None, **kwargs: Any
     ) -> chat_op.ChatResult:
-        """Commit ``text``, send the compiled context, commit the reply (BEHAVIOUR.md §13).
+        """Commit ``text``, send the compiled context, commit the reply (docs/behaviour.md §13).
 
         Without a client, one is built from the environment / config file (``purpose=chat``)
         and closed afterwards.
@@ -57,7 +56,9 @@ class LLMMixin(FacadeBase):
 
             owned = client = OpenAICompatibleClient(resolve_settings(purpose="chat"))
         try:
-            return chat_op.chat(self._tract(), text, client, **kwargs)
+            return chat_op.chat(
+                self._write, self.ctx, self.compiler, self.budget, text, client, **kwargs
+            )
         finally:
             if owned is not None:
                 owned.close()
@@ -69,7 +70,8 @@ class LLMMixin(FacadeBase):
                 current = head_state(uow, self.tract_id).commit
             if self.resolve(head) != current:
                 raise TractError("record_usage calibrates HEAD only; check out that commit first")
-        return chat_op.record_usage(self._tract(), usage)
+        with self._read() as uow:
+            return chat_op.record_usage(uow, self.ctx, self.compiler, usage)
 
     # -- compile records --------------------------------------------------------------------
 
@@ -110,6 +112,3 @@ class LLMMixin(FacadeBase):
     def event(self, event_id: str) -> events_view.EventRow:
         with self._read() as uow:
             return events_view.get_event(uow, self.tract_id, event_id)
-
-    def _tract(self) -> Tract:
-        return self  # type: ignore[return-value]  # the mixin only ever lives in Tract

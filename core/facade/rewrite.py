@@ -7,7 +7,7 @@ compile cache afterwards. LLM calls (an LLM collapse) happen outside any transac
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any, Self
 
 from core.errors import LLMConfigError, TranscriptError
 from core.facade.base import FacadeBase
@@ -20,15 +20,12 @@ from core.operations import transcript as transcript_op
 from core.operations.tracts import TractSummary
 from core.operations.tracts import list_tracts as list_tracts_op
 
-if TYPE_CHECKING:
-    from core.tract import Tract
-
 
 class RewriteMixin(FacadeBase):
     def rebase(
         self, target_branch: str, resolver: reorganize.Resolver | None = None
     ) -> reorganize.RebaseResult:
-        """Replay the current branch onto ``target_branch`` (BEHAVIOUR.md §8)."""
+        """Replay the current branch onto ``target_branch`` (docs/behaviour.md §8)."""
         try:
             with self._write() as uow:
                 return reorganize.rebase(uow, self.ctx, target_branch, resolver)
@@ -77,7 +74,7 @@ class RewriteMixin(FacadeBase):
         record_retention_days: float | None = None,
         branch: str | None = None,
     ) -> gc_op.GCResult:
-        """Remove unreachable commits past their retention (BEHAVIOUR.md §10)."""
+        """Remove unreachable commits past their retention (docs/behaviour.md §10)."""
         try:
             with self._write() as uow:
                 return gc_op.gc(
@@ -97,7 +94,7 @@ class RewriteMixin(FacadeBase):
         inheritance: str = spawn_op.HEAD_SNAPSHOT,
         display_name: str | None = None,
         max_tokens: int | None = None,
-    ) -> Tract:
+    ) -> Self:
         """Create a child tract in this store; returns it (sharing this store)."""
         with self._write() as uow:
             result = spawn_op.spawn(
@@ -109,15 +106,7 @@ class RewriteMixin(FacadeBase):
                 max_tokens=max_tokens,
                 compiler=self.compiler,
             )
-        # Same class, store, counter, clock and types; the child never closes the store.
-        child: Tract = type(self)(  # type: ignore[call-arg]
-            self.store,
-            result.child_tract_id,
-            counter=self.ctx.counter,
-            clock=self.ctx.clock,
-            registry=self.ctx.registry,
-        )
-        return child
+        return self._sibling(result.child_tract_id)
 
     def collapse(
         self,

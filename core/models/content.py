@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import ContentValidationError
-from core.models.enums import Priority
+from core.models.enums import MESSAGE_ROLES, Priority
 from core.models.fields import FieldSpec
 
 Payload = dict[str, Any]
@@ -99,7 +99,7 @@ BUILTIN_MODELS: tuple[ContentModel, ...] = (
     ContentModel(
         "dialogue",
         (
-            _field("role", choices=frozenset({"user", "assistant", "system"})),
+            _field("role", choices=frozenset(MESSAGE_ROLES)),
             _field("text"),
             _opt("name"),
         ),

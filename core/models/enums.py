@@ -1,7 +1,8 @@
 """Enumerations stored in the tract schema.
 
 The database stores the enum *names* in upper case (``APPEND``, ``PINNED``); the lower-case
-*values* only appear inside the commit hash (SCHEMA.md §1, §6).
+*values* only appear inside the commit hash (docs/store-format.md §1, §6). Also the fixed name
+sets the engine accepts (summarizers, message roles), so the CLI and the app offer the same.
 """
 
 from __future__ import annotations
@@ -25,3 +26,10 @@ class Priority(enum.Enum):
 
 
 _PRIORITY_RANK = {Priority.SKIP: 0, Priority.NORMAL: 1, Priority.PINNED: 2}
+
+
+# Summarizers a compression can use; "auto" picks the LLM endpoint when one is configured.
+SUMMARIZER_NAMES = ("auto", "manual", "extractive", "llm")
+
+# The roles of compiled messages (what a model receives), as dialogue content stores them.
+MESSAGE_ROLES = ("system", "user", "assistant")

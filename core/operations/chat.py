@@ -1,4 +1,4 @@
-"""chat(text) and usage calibration (BEHAVIOUR.md §5 usage calibration, §6, §13).
+"""chat(text) and usage calibration (docs/behaviour.md §5 usage calibration, §6, §13).
 
 ``chat`` runs in two transactions around the LLM call: (1) commit the user message, compile
 that head and write the compile record — committed *before* the call, so a failed call still
@@ -8,9 +8,10 @@ leaves evidence of what was sent; (2) commit the reply and calibrate the head th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.errors import ContentValidationError, LLMConfigError, NotFoundError, TractError
 from core.llm.client import PLUMBING_KEYS, ChatClient, response_text, response_usage
@@ -18,11 +19,13 @@ from core.models import content as c
 from core.models.enums import CommitOperation
 from core.models.records import CommitInfo, CompiledContext
 from core.operations import commit as commit_op
-from core.operations.compile import write_record
-from core.operations.context import head_state
+from core.operations.budget import TokenBudget, check_budget
+from core.operations.compile import Compiler, write_record
+from core.operations.context import TractContext, head_state
+from core.storage.repositories import UnitOfWork
 
-if TYPE_CHECKING:
-    from core.tract import Tract
+# A write transaction, opened anew for each phase of a chat (or the caller's batch).
+Transaction = Callable[[], AbstractContextManager[UnitOfWork]]
 
 # Aliases folded into their canonical generation-config names (§13).
 ALIASES = {"stop": "stop_sequences", "max_completion_tokens": "max_tokens"}
@@ -100,14 +103,15 @@ def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def record_usage(tract: Tract, usage: Any, head: str | None = None) -> CompiledContext:
+def record_usage(
+    uow: UnitOfWork, ctx: TractContext, compiler: Compiler, usage: Any, head: str | None = None
+) -> CompiledContext:
     """Calibrate ``head`` (HEAD by default): its compile reports the API's prompt count."""
     prompt, completion = parse_usage(usage)
-    with tract._read() as uow:
-        target = head or head_state(uow, tract.tract_id).commit
-        if target is None:
-            raise NotFoundError("cannot record usage: the tract has no commits")
-        return tract.compiler.calibrate(uow, target, prompt, completion)
+    target = head or head_state(uow, ctx.tract_id).commit
+    if target is None:
+        raise NotFoundError("cannot record usage: the tract has no commits")
+    return compiler.calibrate(uow, target, prompt, completion)
 
 
 def _client_text(client: ChatClient, response: Mapping[str, Any]) -> str:
@@ -122,7 +126,10 @@ def _client_usage(client: ChatClient, response: Mapping[str, Any]) -> dict[str, 
 
 
 def chat(
-    tract: Tract,
+    write: Transaction,
+    ctx: TractContext,
+    compiler: Compiler,
+    budget: TokenBudget | None,
     text: str,
     client: ChatClient | None,
     *,
@@ -130,21 +137,21 @@ def chat(
     config: Mapping[str, Any] | None = None,
     **llm_kwargs: Any,
 ) -> ChatResult:
-    """Commit ``text`` as a user message, send the compiled context, commit the reply."""
-    if tract.in_batch:
-        raise ChatRefusedError("chat() makes an LLM call and is refused inside batch()")
+    """Commit ``text`` as a user message, send the compiled context, commit the reply.
+
+    ``write`` opens each of the two transactions; the caller refuses a batch beforehand (the
+    LLM call must not run inside one)."""
     if client is None:
         raise LLMConfigError("chat() needs an LLM client")
     resolved = resolve_llm_kwargs(llm_kwargs, config)
     settings = getattr(client, "settings", None)
     model = resolved.get("model") or getattr(settings, "model", None)
-    ctx = tract.ctx
     payload = ctx.registry.validate(c.dialogue("user", text, name))
 
-    with tract._write() as uow:  # (1) the prompt and the evidence, committed before the call
-        tract._check_budget(uow, payload, CommitOperation.APPEND, None)
+    with write() as uow:  # (1) the prompt and the evidence, committed before the call
+        check_budget(uow, ctx, compiler, budget, payload, CommitOperation.APPEND, None)
         prompt = commit_op.commit(uow, ctx, payload)
-        sent = tract.compiler.compile(uow, head=prompt.commit_hash)
+        sent = compiler.compile(uow, head=prompt.commit_hash)
         record = write_record(uow, ctx, sent, {"purpose": "chat", "model": model})
 
     response = client.chat(sent.to_dicts(), **request_kwargs(resolved))
@@ -159,11 +166,11 @@ def chat(
     except ContentValidationError:
         calibration = None  # an endpoint's odd usage shape must not lose the reply
 
-    with tract._write() as uow:  # (2) the reply; the sent head is what the usage measured
+    with write() as uow:  # (2) the reply; the sent head is what the usage measured
         if calibration is not None:
-            tract.compiler.calibrate(uow, prompt.commit_hash, *calibration)
+            compiler.calibrate(uow, prompt.commit_hash, *calibration)
         reply_payload = ctx.registry.validate(c.dialogue("assistant", reply_text))
-        tract._check_budget(uow, reply_payload, CommitOperation.APPEND, None)
+        check_budget(uow, ctx, compiler, budget, reply_payload, CommitOperation.APPEND, None)
         reply = commit_op.commit(uow, ctx, reply_payload, generation_config=generation_config)
     return ChatResult(
         text=reply_text,

@@ -10,13 +10,16 @@ from core.engine.tokens import TokenCounter, default_counter, message_tokens
 from core.errors import DetachedHeadError
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry, Payload
 from core.models.records import RefInfo
+from core.models.refs import (  # noqa: F401 - re-exported: operations import them from here
+    BRANCH_PREFIX,
+    HEAD,
+    ORIG_HEAD,
+    PREV_BRANCH,
+    PREV_HEAD,
+    branch_ref,
+    branch_short,
+)
 from core.storage.repositories import UnitOfWork
-
-HEAD = "HEAD"
-BRANCH_PREFIX = "refs/heads/"
-ORIG_HEAD = "ORIG_HEAD"
-PREV_HEAD = "PREV_HEAD"
-PREV_BRANCH = "PREV_BRANCH"
 
 
 @dataclass
@@ -63,14 +66,6 @@ class HeadState:
     @property
     def detached(self) -> bool:
         return self.ref is not None and not self.ref.symbolic_target
-
-
-def branch_short(ref_name: str) -> str:
-    return ref_name[len(BRANCH_PREFIX) :] if ref_name.startswith(BRANCH_PREFIX) else ref_name
-
-
-def branch_ref(name: str) -> str:
-    return name if name.startswith(BRANCH_PREFIX) else BRANCH_PREFIX + name
 
 
 def head_state(uow: UnitOfWork, tract_id: str) -> HeadState:

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.models.records import RefInfo
+from core.models.refs import branch_short, is_branch
 from core.views.lanes import LaneCheckpoint, LaneState, RowLayout
 
 CHECKPOINT_EVERY = 500
@@ -132,16 +134,23 @@ class GraphModel:
 
 
 def ref_labels(
-    refs: Sequence[Any], head_branch: str | None, head_commit: str | None, detached: bool
+    refs: Sequence[RefInfo],
+    head_branch: str | None,
+    head_commit: str | None,
+    detached: bool,
+    *,
+    arrow: str = "→",
 ) -> dict[str, list[str]]:
-    """Commit → labels (``main``, ``HEAD → main``, ``HEAD``) from a tract's refs."""
+    """Commit → labels (``HEAD → main``, ``main``, ``HEAD``) from a tract's refs.
+
+    HEAD's labels come first, then the branches by name. The CLI passes ``arrow="->"`` (its
+    output is plain ASCII around the stored names)."""
     out: dict[str, list[str]] = {}
     for ref in refs:
-        name: str = ref.ref_name
-        if not ref.commit_hash or not name.startswith("refs/heads/"):
+        if not ref.commit_hash or not is_branch(ref.ref_name):
             continue
-        short = name[len("refs/heads/") :]
-        label = f"HEAD → {short}" if short == head_branch and not detached else short
+        short = branch_short(ref.ref_name)
+        label = f"HEAD {arrow} {short}" if short == head_branch and not detached else short
         out.setdefault(ref.commit_hash, []).append(label)
     if detached and head_commit:
         out.setdefault(head_commit, []).insert(0, "HEAD")

@@ -9,6 +9,9 @@ needs no escaping here because the TUI builds ``Text``/segments, never markup st
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
+
 # C0 and C1 controls (DEL included), line/paragraph separators, bidi embeddings/overrides and
 # isolates, and the zero-width characters that can hide or join text invisibly.
 _HIDDEN = (
@@ -47,13 +50,56 @@ def display_block(text: object) -> str:
     return str(text).replace("\r\n", "\n").translate(_BLOCK)
 
 
+@lru_cache(maxsize=4096)
+def char_cells(char: str) -> int:
+    """Terminal cells of one character: 2 for East Asian wide and full-width characters (CJK,
+    most emoji), 0 for combining marks and format characters, else 1."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes: what columns and widths are measured in."""
+    if text.isascii():
+        return len(text)
+    return sum(char_cells(ch) for ch in text)
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal cells, an ellipsis marking the cut.
+
+    Measured in cells, not characters: sixty CJK characters take 120 cells, and a column of
+    60 must hold thirty of them (minus one cell for the ellipsis)."""
+    if width <= 0:
+        return ""
+    if cells(text) <= width:
+        return text
+    room = width - 1  # the ellipsis takes one cell
+    used = 0
+    for i, ch in enumerate(text):
+        used += char_cells(ch)
+        if used > room:
+            return text[:i] + "…"
+    return text  # unreachable: the text was wider than width
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` cells (never cut)."""
+    fill = " " * max(0, width - cells(text))
+    return fill + text if right else text + fill
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` cut or padded to exactly ``width`` cells (a table column)."""
+    return pad(truncate(text, width), width, right=right)
+
+
 def first_line(text: str | None, width: int | None = None) -> str:
-    """The first non-empty line of ``text``, made safe, shortened to ``width``."""
+    """The first non-empty line of ``text``, made safe, cut to ``width`` cells."""
     if not text:
         return ""
     stripped = text.strip()
     line = stripped.splitlines()[0] if stripped else ""
     line = display_line(line)
-    if width is not None and len(line) > width:
-        line = line[: max(0, width - 1)] + "…"
-    return line
+    return line if width is None else truncate(line, width)

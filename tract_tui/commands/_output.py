@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 
-from core.views.text import display_line
+from core.views.text import cells, display_line
+from core.views.text import first_line as _first_line
+from core.views.text import pad as pad
 
 
 def plain(text: object) -> str:
@@ -19,13 +21,8 @@ def plain(text: object) -> str:
 
 
 def first_line(text: str | None, width: int = 60) -> str:
-    """The first line of a stored message, shortened to ``width`` characters, made plain."""
-    if not text:
-        return ""
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    if len(line) > width:
-        line = line[: width - 1] + "…"
-    return plain(line)
+    """The first line of a stored message, made plain, cut to ``width`` terminal cells."""
+    return _first_line(text, width)
 
 
 def out(*lines: str) -> None:
@@ -39,15 +36,7 @@ def err(message: str) -> None:
 
 def width(text: str) -> int:
     """Terminal cells of ``text`` (CJK and emoji take two): what columns are aligned by."""
-    from rich.cells import cell_len
-
-    return cell_len(text)
-
-
-def pad(text: str, cells: int, *, right: bool = False) -> str:
-    """``text`` padded with spaces to ``cells`` terminal cells (never cut)."""
-    fill = " " * max(0, cells - width(text))
-    return fill + text if right else text + fill
+    return cells(text)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:

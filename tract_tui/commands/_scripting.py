@@ -22,8 +22,7 @@ from core.views.text import display_block
 from tract_tui.commands._output import out, plain
 
 if TYPE_CHECKING:
-    from core.storage.store import Store, UpgradeReport
-    from core.tract import Tract
+    from core import Tract, UpgradeReport
 
 
 def block(text: object, indent: str = "") -> list[str]:
@@ -47,29 +46,14 @@ def _upgraded(report: UpgradeReport) -> None:
     print(f"tract-tui: {plain(report.summary())}", file=sys.stderr)
 
 
-def _pick_tract(store: Store, wanted: str) -> str:
-    from core.errors import AmbiguousRefError, NotFoundError
-
-    with store.read() as uow:
-        ids = uow.commits.tract_ids()
-    if wanted in ids:
-        return wanted
-    matches = [t for t in ids if t.startswith(wanted.lower())] if wanted else []
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise AmbiguousRefError(wanted, matches)
-    raise NotFoundError(f"{store.display}: no tract {wanted!r} in this store")
-
-
 @contextmanager
 def open_tract(args: argparse.Namespace) -> Iterator[Tract]:
     """The store's tract: the only one, or the one ``--tract`` names."""
-    from core.storage.store import Store
-    from core.tract import Tract
+    from core import Store, Tract
+    from core.read import find_tract
 
     with Store.open(args.store, on_upgrade=_upgraded) as store:
-        tract_id = _pick_tract(store, args.tract) if args.tract else None
+        tract_id = find_tract(store, args.tract) if args.tract else None
         yield Tract.open(store, tract_id)
 
 

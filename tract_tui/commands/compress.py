@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from core.models.enums import SUMMARIZER_NAMES
 from tract_tui.commands import Command
 from tract_tui.commands._output import first_line, out, plain
 from tract_tui.commands._scripting import add_store_arguments, open_tract
@@ -20,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="to_ref", metavar="REF", help="last commit (default HEAD)")
     parser.add_argument(
         "--summarizer",
-        choices=("auto", "manual", "extractive", "llm"),
+        choices=SUMMARIZER_NAMES,
         default="auto",
         help="auto: the LLM endpoint if OPENAI_API_KEY is set, else extractive",
     )

@@ -27,8 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Lazy imports: `tract-tui -h` stays instant.
-    from core.operations.transcript import parse_transcript
-    from core.tract import Tract
+    from core import Tract, parse_transcript
 
     # Read and validate first: a bad file must not create, open or touch the store.
     transcript = parse_transcript(args.file)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from tract_tui.commands._output import plain
 
 if TYPE_CHECKING:
-    from core.storage.store import UpgradeReport
+    from core import UpgradeReport
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,8 +33,7 @@ def _upgraded(report: UpgradeReport) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core import Tract, TractSelectionError
-    from core.storage.store import Store
+    from core import Store, Tract, TractSelectionError
     from tract_tui.app import TractApp
 
     target = args.store

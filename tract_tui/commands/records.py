@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from tract_tui.commands import Command
 from tract_tui.commands._output import out, plain
@@ -19,6 +20,9 @@ from tract_tui.commands._scripting import (
     when,
 )
 
+if TYPE_CHECKING:
+    from core.views.records import RecordRow
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_store_arguments(parser)
@@ -27,10 +31,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.views.records import list_records
+    from core.read import StoreReader
 
-    with open_tract(args) as tract, tract.store.read() as uow:
-        page = list_records(uow, tract.tract_id, limit=args.limit, with_commits=True)
+    with open_tract(args) as tract:
+        page = StoreReader(tract).records_page(0, args.limit, with_commits=True)
     if args.json:
         rows = [{**_fields(r), "purpose": r.purpose} for r in page.rows]
         print_json({"tract_id": tract.tract_id, "total": page.total, "records": rows})
@@ -52,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fields(row: object) -> dict[str, object]:
+def _fields(row: RecordRow) -> dict[str, object]:
     import dataclasses
 
-    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}  # type: ignore[arg-type]
+    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
 
 
 COMMAND = Command("records", "compile records with their ordered commits", configure, run)

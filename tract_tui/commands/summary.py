@@ -13,10 +13,8 @@ from tract_tui.commands import Command
 from tract_tui.commands._output import first_line, out, pad, plain, width
 
 if TYPE_CHECKING:
-    from core.operations.context import HeadState
-    from core.operations.tracts import TractSummary
-    from core.storage.repositories import UnitOfWork
-    from core.storage.store import UpgradeReport
+    from core import HeadState, UpgradeReport
+    from core.read import TractOverview
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,45 +29,39 @@ def _upgraded(report: UpgradeReport) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.operations.tracts import list_tracts
-    from core.storage.store import Store
+    from core import Store
+    from core.read import overview
 
     with Store.open(args.store, create=args.create, on_upgrade=_upgraded) as store:
         out(plain(f"store: {store.display} ({store.version.label})"))
-        with store.read() as uow:
-            tracts = list_tracts(uow)
-            out(f"{len(tracts)} tract(s)" + ("" if tracts else " (empty store)"))
-            for tract in tracts:
-                out("", *_tract_lines(uow, tract))
+        tracts = overview(store)
+    out(f"{len(tracts)} tract(s)" + ("" if tracts else " (empty store)"))
+    for tract in tracts:
+        out("", *_tract_lines(tract))
     return 0
 
 
-def _tract_lines(uow: UnitOfWork, tract: TractSummary) -> list[str]:
-    from core.operations.context import BRANCH_PREFIX, branch_short, head_state
-
-    tid = tract.tract_id
-    name = f" ({tract.display_name})" if tract.display_name else ""
+def _tract_lines(t: TractOverview) -> list[str]:
+    tid = t.tract.tract_id
+    name = f" ({t.tract.display_name})" if t.tract.display_name else ""
     lines = [
         plain(
-            f"tract {tid}{name}: {tract.commit_count} commits, "
-            f"{uow.events.count(tid)} operation events, {uow.records.count(tid)} compile records"
+            f"tract {tid}{name}: {t.tract.commit_count} commits, "
+            f"{t.events} operation events, {t.records} compile records"
         )
     ]
-    head = head_state(uow, tid)
-    lines.append("  " + _head_line(head))
-    branches = [r for r in uow.refs.list(tid) if r.ref_name.startswith(BRANCH_PREFIX)]
-    if not branches:
+    lines.append("  " + _head_line(t.head))
+    if not t.branches:
         return [*lines, "  no branches"]
-    tips = uow.commits.get_many(r.commit_hash for r in branches if r.commit_hash)
     # Escaped first, then padded by terminal cells: escapes and wide names keep columns.
-    names = {r.ref_name: plain(branch_short(r.ref_name)) for r in branches}
-    column = max(width(name) for name in names.values())
+    names = [plain(b.name) for b in t.branches]
+    column = max(width(name) for name in names)
     lines.append("  branches:")
-    for ref in branches:
-        mark = "*" if head.branch is not None and head.branch == branch_short(ref.ref_name) else " "
-        tip = tips.get(ref.commit_hash or "")
-        where = tip.short if tip else f"{(ref.commit_hash or '')[:8]} (missing)"
-        label = f"  {mark} {pad(names[ref.ref_name], column)}  {where}"
+    for branch, shown in zip(t.branches, names, strict=True):
+        mark = "*" if t.head.branch is not None and t.head.branch == branch.name else " "
+        tip = branch.tip
+        where = tip.short if tip else f"{(branch.commit_hash or '')[:8]} (missing)"
+        label = f"  {mark} {pad(shown, column)}  {where}"
         message = first_line(tip.message) if tip else ""
         lines.append(f"{label}  {message}".rstrip())
     return lines

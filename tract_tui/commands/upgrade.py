@@ -13,7 +13,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.storage.store import upgrade_store  # lazy: `tract-tui -h` stays instant
+    from core import upgrade_store  # lazy: `tract-tui -h` stays instant
 
     report = upgrade_store(args.store)
     if report.backup is None and report.from_label == report.to_label:

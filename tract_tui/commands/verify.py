@@ -18,7 +18,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.operations.verify import verify_store  # lazy: `tract-tui -h` stays instant
+    from core import verify_store  # lazy: `tract-tui -h` stays instant
 
     report = verify_store(args.store)
     if args.json:

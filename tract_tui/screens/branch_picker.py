@@ -10,12 +10,13 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.read import RefsState, StoreReader
 from core.views.text import display_line
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import RefsState, StoreGateway
+from tract_tui.workers import WorkerEndings
 
 
-class BranchPickerScreen(ModalScreen[str | None]):
+class BranchPickerScreen(WorkerEndings, ModalScreen[str | None]):
     """Dismisses with the chosen branch name, or None."""
 
     BINDINGS = bindings_for("modal")
@@ -28,9 +29,9 @@ class BranchPickerScreen(ModalScreen[str | None]):
     BranchPickerScreen .hint { color: $text-muted; }
     """
 
-    def __init__(self, gateway: StoreGateway) -> None:
+    def __init__(self, reader: StoreReader) -> None:
         super().__init__()
-        self.gateway = gateway
+        self.reader = reader
         self.names: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -45,14 +46,7 @@ class BranchPickerScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="branches", exit_on_error=False)
     def _load(self) -> None:
-        try:
-            refs = self.gateway.refs()
-        except Exception as exc:
-            self.app.call_from_thread(
-                self.notify, display_line(str(exc)), severity="error", markup=False
-            )
-            return
-        self.app.call_from_thread(self._show, refs)
+        self.app.call_from_thread(self._show, self.reader.refs())
 
     def _show(self, refs: RefsState) -> None:
         self.names = sorted(refs.branches)

@@ -9,27 +9,33 @@ closes. The diff is computed and laid out in a worker; the view draws only visib
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker
 
-from core.operations.record_diff import RecordDiff
+from core import RecordDiff
+from core.read import StoreReader
 from core.views.records import RecordRow
 from core.views.text import display_line
-from tract_tui.gateway import StoreGateway
+from tract_tui.failures import Failure
 from tract_tui.timefmt import absolute
 from tract_tui.widgets.diff_lines import Line, build_lines, recreated
 from tract_tui.widgets.diff_view import DiffView
 from tract_tui.widgets.footer import KeyFooter
+from tract_tui.workers import WorkerEndings
 
 SIDE_BY_SIDE_MIN = 100
 
 
-class CompileDiffScreen(Screen[None]):
-    # The keys (context "diff") live on the DiffView, which has the focus and calls back here.
+class CompileDiffScreen(WorkerEndings, Screen[None]):
+    # The keys (context "diff") live on the DiffView, which has the focus; the mode keys run
+    # this screen's actions (``screen.toggle_mode``).
     DEFAULT_CSS = """
     CompileDiffScreen > #diff-head { height: auto; background: $boost; padding: 0 1;
         text-wrap: nowrap; text-overflow: ellipsis; }
@@ -37,18 +43,15 @@ class CompileDiffScreen(Screen[None]):
     """
 
     class _Ready(Message):
-        def __init__(
-            self, key: tuple[bool, bool], diff: RecordDiff | None, lines: list[Line], error: str
-        ) -> None:
+        def __init__(self, key: tuple[bool, bool], diff: RecordDiff, lines: list[Line]) -> None:
             super().__init__()
             self.key = key
             self.diff = diff
             self.lines = lines
-            self.error = error
 
-    def __init__(self, gateway: StoreGateway, a: RecordRow, b: RecordRow) -> None:
+    def __init__(self, reader: StoreReader, a: RecordRow, b: RecordRow) -> None:
         super().__init__()
-        self.gateway = gateway
+        self.reader = reader
         self.a = a
         self.b = b
         self.diff: RecordDiff | None = None
@@ -56,7 +59,7 @@ class CompileDiffScreen(Screen[None]):
         self.only_changes = False
         self.error = ""
         self.head = Static(id="diff-head")
-        self.view = DiffView(gateway, id="diff-view")
+        self.view = DiffView(reader, id="diff-view")
 
     def compose(self) -> ComposeResult:
         yield self.head
@@ -78,21 +81,19 @@ class CompileDiffScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="compile-diff", exit_on_error=False)
     def _compute(self, key: tuple[bool, bool], diff: RecordDiff | None = None) -> None:
-        try:
-            if diff is None:
-                diff = self.gateway.diff_records(self.a.record_id, self.b.record_id)
-            lines = build_lines(diff, side_by_side=key[0], only_changes=key[1])
-        except Exception as error:  # reads only; say why in the header
-            self.post_message(self._Ready(key, None, [], str(error)))
-            return
-        self.post_message(self._Ready(key, diff, lines, ""))
+        if diff is None:
+            diff = self.reader.diff_records(self.a.record_id, self.b.record_id)
+        lines = build_lines(diff, side_by_side=key[0], only_changes=key[1])
+        self.post_message(self._Ready(key, diff, lines))
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """Reads only: say why in the header, and in a toast naming the log."""
+        if worker.group == "compile-diff":
+            self.error = failed.reason
+            self._render_head()
+        super().worker_failed(worker, failed)
 
     def on_compile_diff_screen__ready(self, message: _Ready) -> None:
-        if message.error:
-            self.error = message.error
-            self._render_head()
-            self.notify(display_line(message.error), severity="error", markup=False)
-            return
         self.diff = message.diff
         self._render_head()
         if message.key == self._key():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -19,17 +20,15 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
+from textual.worker import Worker
 
+from core import DROPPED, KEPT, CompressPlan, CompressPreview, CompressResult, endpoint_configured
 from core.errors import HeadMovedError
-from core.facade.compress import CompressPreview
-from core.llm.config import endpoint_configured
-from core.operations.compress import CompressResult
-from core.operations.compress_plan import DROPPED, KEPT, CompressPlan
 from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import StoreGateway
-
-SUMMARIZERS = ("auto", "extractive", "llm", "manual")
+from tract_tui.failures import Failure
+from tract_tui.session import Session
+from tract_tui.workers import WorkerEndings
 
 
 def _short(hashes: tuple[str, ...], limit: int = 6) -> str:
@@ -65,7 +64,7 @@ def preview_text(preview: CompressPreview) -> Text:
     return out
 
 
-class CompressScreen(ModalScreen[CompressResult | None]):
+class CompressScreen(WorkerEndings, ModalScreen[CompressResult | None]):
     """Dismisses with the result of an applied compression, or None."""
 
     BINDINGS = bindings_for("compress")
@@ -94,14 +93,14 @@ class CompressScreen(ModalScreen[CompressResult | None]):
 
     def __init__(
         self,
-        gateway: StoreGateway,
+        session: Session,
         from_ref: str | None,
         to_ref: str | None,
         *,
         activity: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
-        self.gateway = gateway
+        self.session = session
         self.from_ref = from_ref
         self.to_ref = to_ref
         self.activity = activity or (lambda _text: None)
@@ -144,12 +143,8 @@ class CompressScreen(ModalScreen[CompressResult | None]):
 
     @work(thread=True, exclusive=True, group="compress-preview", exit_on_error=False)
     def _preview(self) -> None:
-        try:
-            preview = self.gateway.compress_preview(self.from_ref, self.to_ref)
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, exc, previewing=True)
-        else:
-            self.app.call_from_thread(self._show_preview, preview)
+        preview = self.session.reader.compress_preview(self.from_ref, self.to_ref)
+        self.app.call_from_thread(self._show_preview, preview)
 
     def _show_preview(self, preview: CompressPreview) -> None:
         self.preview = preview
@@ -233,14 +228,16 @@ class CompressScreen(ModalScreen[CompressResult | None]):
         def progress(done: int, total: int, text: str) -> None:
             self.app.call_from_thread(self._progress, done, total, text)
 
-        try:
-            result = self.gateway.compress(
-                plan, summarizer=summarizer, summaries=summaries, cancel=cancel, progress=progress
+        result = self.session.write(
+            lambda t: t.compress(
+                plan=plan,
+                summarizer=summarizer,
+                summaries=summaries,
+                cancel=cancel,
+                progress=progress,
             )
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, exc, previewing=False)
-        else:
-            self.app.call_from_thread(self._done, result)
+        )
+        self.app.call_from_thread(self._done, result)
 
     def _progress(self, done: int, total: int, text: str) -> None:
         if self.cancel_event is not None and self.cancel_event.is_set():
@@ -257,16 +254,17 @@ class CompressScreen(ModalScreen[CompressResult | None]):
         self.activity("")
         self.dismiss(result)
 
-    def _failed(self, exc: Exception, *, previewing: bool) -> None:
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """Shown in the dialog, which stays open; the core guarantees nothing was written."""
+        previewing = worker.group == "compress-preview"
         cancelled = self.cancel_event is not None and self.cancel_event.is_set()
         self.cancel_event = None
         self.activity("")
-        message = display_line(str(exc) or type(exc).__name__)
         if cancelled:
             self._status("Cancelled: nothing was written.", error=True)
         else:
-            self._status(message, error=True)
-        stale = isinstance(exc, HeadMovedError)
+            self._status(failed.because, error=True)
+        stale = isinstance(failed.error, HeadMovedError)
         self.query_one("#repreview", Button).set_class(stale or previewing, "shown")
         self.query_one("#confirm", Button).disabled = stale or self.preview is None
 

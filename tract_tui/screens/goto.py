@@ -4,6 +4,7 @@ worker; an unknown or ambiguous ref is shown in the dialog, which stays open."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -11,15 +12,17 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
-from core.views.text import display_line
+from core.read import StoreReader
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import StoreGateway
+from tract_tui.failures import Failure
+from tract_tui.workers import WorkerEndings
 
 _SHORT_HEX = re.compile(r"^[0-9a-fA-F]{1,3}$")
 
 
-class GotoScreen(ModalScreen[str | None]):
+class GotoScreen(WorkerEndings, ModalScreen[str | None]):
     """Dismisses with the full commit hash, or None."""
 
     BINDINGS = bindings_for("modal")
@@ -32,9 +35,10 @@ class GotoScreen(ModalScreen[str | None]):
     GotoScreen .hint { color: $text-muted; }
     """
 
-    def __init__(self, gateway: StoreGateway) -> None:
+    def __init__(self, reader: StoreReader) -> None:
         super().__init__()
-        self.gateway = gateway
+        self.reader = reader
+        self._ref = ""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -52,19 +56,20 @@ class GotoScreen(ModalScreen[str | None]):
         if not ref:
             return
         self._error("")
+        self._ref = ref
         self._resolve(ref)
 
     @work(thread=True, exclusive=True, group="goto", exit_on_error=False)
     def _resolve(self, ref: str) -> None:
-        try:
-            commit_hash = self.gateway.resolve(ref)
-        except Exception as exc:  # shown in the dialog, never a traceback
-            message = str(exc) or type(exc).__name__
-            if _SHORT_HEX.match(ref):
-                message += " (a hash prefix needs at least 4 characters)"
-            self.app.call_from_thread(self._error, display_line(message))
-        else:
-            self.app.call_from_thread(self.dismiss, commit_hash)
+        commit_hash = self.reader.resolve(ref)
+        self.app.call_from_thread(self.dismiss, commit_hash)
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """Shown in the dialog, which stays open for another try."""
+        message = failed.reason
+        if _SHORT_HEX.match(self._ref):
+            message += " (a hash prefix needs at least 4 characters)"
+        self._error(message)
 
     def _error(self, text: str) -> None:
         self.query_one(".error", Static).update(Text(text))

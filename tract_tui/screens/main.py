@@ -1,35 +1,64 @@
 """The main screen: the graph, the operation events and the compile records, each with a
-detail pane, as tabs (keys 1/2/3). Below 100 columns the detail pane moves under the list."""
+detail pane, as tabs (keys 1/2/3). Below 100 columns the detail pane moves under the list.
+
+The widgets post what the user asked for (``CompressRequested``, ``PriorityRequested``, …);
+this screen carries it out: reads and writes run in thread workers (writes through
+``Session.write``), the result comes back on the UI thread, and a failure is one sentence
+(``tract_tui.workers``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.lazy import Lazy
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
+from textual.worker import Worker
 
+from core import CompressResult, Priority, RevertResult
+from core.models.records import CompiledContext
+from core.read import Fingerprint
+from core.views.graph import GraphMode
 from core.views.health import QuickCheck
-from tract_tui.gateway import StoreGateway
-from tract_tui.screens.main_actions import MainActions
+from core.views.text import display_line
+from tract_tui.live import LiveUpdater
+from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
+from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.widgets.graph_view import GraphView
 from tract_tui.widgets.messages import (
+    CompileRequested,
+    CompressRequested,
+    GotoRequested,
     HighlightCommits,
     JumpToCommit,
     OpenEvent,
     OpenRecord,
-    StoreChanged,
+    PriorityRequested,
+    RevertRequested,
+    SearchCloseRequested,
+    SearchRequested,
 )
+from tract_tui.widgets.records_panel import RecordsPanel
 from tract_tui.widgets.search_bar import SearchBar
 from tract_tui.widgets.status_bar import StatusBar
+from tract_tui.workers import WorkerEndings
 
+T = TypeVar("T")
+W = TypeVar("W", bound=Widget)
 NARROW = 100
 VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record-list"}
+PRIORITY_WORDS = {Priority.PINNED: "Pinned", Priority.SKIP: "Skipped", Priority.NORMAL: "Unmarked"}
 
 
-class MainScreen(MainActions, Screen[None]):
+class MainScreen(WorkerEndings, Screen[None]):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }
@@ -42,75 +71,75 @@ class MainScreen(MainActions, Screen[None]):
         border-top: tall $panel; }
     """
 
-    def __init__(self, gateway: StoreGateway) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.gateway = gateway
+        self.session = session
+        self.reader = session.reader
+        self._live: LiveUpdater | None = None
+        self._busy: set[Worker[Any]] = set()  # running tasks that show an activity
+        self._search_query = ""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with TabbedContent(id="views", initial="graph"):
             with TabPane("Graph", id="graph"):
                 with Horizontal(classes="split"):
-                    yield GraphView(self.gateway, id="graph-view")
-                    yield DetailPane(self.gateway, id="graph-detail")
-                yield SearchBar(id="search-bar")
+                    yield GraphView(self.reader, id="graph-view")
+                    yield DetailPane(self.reader, id="graph-detail")
+                yield SearchBar(self.reader, id="search-bar")
+            # Hidden at start: mounted after the first frame, which they would only delay.
             with TabPane("Events", id="events"):
-                yield from self.compose_events()
+                yield Lazy(EventsPanel(self.reader, id="events-panel", classes="split"))
             with TabPane("Records", id="records"):
-                yield from self.compose_records()
+                yield Lazy(RecordsPanel(self.reader, id="records-panel", classes="split"))
         yield KeyFooter()
 
-    def compose_events(self) -> ComposeResult:
-        from tract_tui.widgets.events_panel import EventsPanel
+    # -- plumbing ---------------------------------------------------------------------------
 
-        # Hidden at start: mounted after the first frame, which they would only delay.
-        yield Lazy(EventsPanel(self.gateway, id="events-panel", classes="split"))
+    @property
+    def graph(self) -> GraphView:
+        return self.query_one(GraphView)
 
-    def compose_records(self) -> ComposeResult:
-        from tract_tui.widgets.records_panel import RecordsPanel
+    def panel(self, kind: type[W]) -> W | None:
+        """The events or records panel, once its lazy tab has mounted it."""
+        return next(iter(self.query(kind)), None)
 
-        yield Lazy(RecordsPanel(self.gateway, id="records-panel", classes="split"))
+    def set_activity(self, text: str) -> None:
+        self.query_one(StatusBar).activity = text
 
-    # -- cross-panel messages from the events and records panels ----------------------------
+    def run_store_task(
+        self, job: Callable[[], T], done: Callable[[T], None], *, group: str, activity: str = ""
+    ) -> None:
+        """Run ``job`` in a thread worker and ``done(result)`` on the UI thread. A failure is
+        reported by ``worker_failed`` (every core operation is one transaction: the store is
+        left as it was)."""
 
-    def on_highlight_commits(self, message: HighlightCommits) -> None:
-        graph = self.query_one(GraphView)
-        graph.highlight_sources = message.sources
-        graph.highlight_results = message.results
-        graph.refresh()
+        def run() -> None:
+            result = job()
+            self.app.call_from_thread(done, result)
 
-    def on_jump_to_commit(self, message: JumpToCommit) -> None:
-        from core.views.graph import GraphMode
+        worker = self.run_worker(run, thread=True, group=group, exit_on_error=False, name=group)
+        if activity:
+            self.set_activity(activity)
+            self._busy.add(worker)
 
-        graph = self.query_one(GraphView)
-        self.show_view("graph")
-        graph.focus()
-        if message.unreachable and not graph.mode.show_unreachable:
-            # Compression sources are unreachable: show those, then select it once rescanned.
-            graph.mode = GraphMode(show_unreachable=True, first_parent=False)
-            self.notify("Showing unreachable commits (compression sources)", timeout=3)
-            graph.reload(keep=message.commit_hash)
-        else:
-            graph.goto_hash(message.commit_hash)
+    def worker_ended(self, worker: Worker[Any]) -> None:
+        if worker in self._busy:
+            self._busy.discard(worker)
+            self.set_activity("")
 
-    def on_open_event(self, message: OpenEvent) -> None:
-        self.show_event(message.event_id)
-
-    def on_open_record(self, message: OpenRecord) -> None:
-        self.show_record(message.record_id)
-
-    def on_store_changed(self, message: StoreChanged) -> None:
-        self.query_one(GraphView).reload()
+    # -- start, size, live updates ----------------------------------------------------------
 
     def on_mount(self) -> None:
-        status = self.query_one(StatusBar)
-        status.store = self.gateway.display
-        self.query_one(GraphView).focus()
-        self.query_one(GraphView).reload()
-        self.start_live(getattr(self.app, "poll_interval", 0.5))
+        self.query_one(StatusBar).store = self.reader.display
+        self.graph.focus()
+        self.graph.reload()
+        interval = float(getattr(self.app, "poll_interval", 0.5))
+        self._live = LiveUpdater(self.app, self.reader, interval, self.store_changed)
+        self._live.start(self)
         # After the first frame: the check is a read the first rows need not wait behind.
         self.call_after_refresh(
-            self.run_store_task, self.gateway.quick_check, self._checked, group="quick-check"
+            self.run_store_task, self.reader.quick_check, self._checked, group="quick-check"
         )
 
     def _checked(self, check: QuickCheck) -> None:
@@ -123,18 +152,30 @@ class MainScreen(MainActions, Screen[None]):
         self.set_class(self.size.width < NARROW, "narrow")
         self.query_one(KeyFooter).compact = self.size.width < NARROW  # more keys fit at 80 columns
 
-    def on_graph_view_selected(self, message: GraphView.Selected) -> None:
-        detail = self.query_one("#graph-detail", DetailPane)
-        if message.commit_hash != detail.commit_hash:  # a reload re-announces the same commit
-            detail.show(message.commit_hash)
-        graph = self.query_one(GraphView)
-        refs = graph.refs
-        status = self.query_one(StatusBar)
-        if refs is not None:
-            status.branch, status.head, status.detached = refs.branch, refs.head, refs.detached
-        total = len(graph.model)
-        more = "" if graph.model.complete else "+"
-        status.rows = f"{graph.cursor + 1 if total else 0}/{total}{more} commits"
+    def reload_all(self) -> None:
+        self.graph.reload()
+        for panel in (self.panel(EventsPanel), self.panel(RecordsPanel)):
+            if panel is not None:
+                panel.reload()
+
+    def store_changed(self, old: Fingerprint, new: Fingerprint) -> None:
+        """Another process (or this one) wrote: reload what changed, keeping the selection."""
+        if (old.refs, old.newest, old.annotations) != (new.refs, new.newest, new.annotations):
+            self.graph.reload()
+        if old.events != new.events and (events := self.panel(EventsPanel)) is not None:
+            events.reload()
+        if old.records != new.records and (records := self.panel(RecordsPanel)) is not None:
+            records.reload()
+        if (old.annotations, old.events, old.records) != (
+            new.annotations,
+            new.events,
+            new.records,
+        ):
+            detail = self.query_one("#graph-detail", DetailPane)
+            if detail.commit_hash is not None:
+                detail.show(detail.commit_hash)
+
+    # -- views ------------------------------------------------------------------------------
 
     def show_view(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
@@ -148,3 +189,210 @@ class MainScreen(MainActions, Screen[None]):
         for target in self.query(f"#{name} {VIEW_LISTS[name]}"):
             target.focus()
             break
+
+    def focus_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = name
+
+    def on_graph_view_selected(self, message: GraphView.Selected) -> None:
+        detail = self.query_one("#graph-detail", DetailPane)
+        if message.commit_hash != detail.commit_hash:  # a reload re-announces the same commit
+            detail.show(message.commit_hash)
+        graph = self.graph
+        status = self.query_one(StatusBar)
+        if graph.refs is not None:
+            status.branch, status.head = graph.refs.branch, graph.refs.head
+            status.detached = graph.refs.detached
+        total = len(graph.model)
+        more = "" if graph.model.complete else "+"
+        status.rows = f"{graph.cursor + 1 if total else 0}/{total}{more} commits"
+        if graph.matches:
+            self._update_search_status()
+
+    @on(HighlightCommits)
+    def highlight(self, message: HighlightCommits) -> None:
+        graph = self.graph
+        graph.highlight_sources = message.sources
+        graph.highlight_results = message.results
+        graph.refresh()
+
+    @on(JumpToCommit)
+    def jump_to_commit(self, message: JumpToCommit) -> None:
+        graph = self.graph
+        self.show_view("graph")
+        graph.focus()
+        if message.unreachable and not graph.mode.show_unreachable:
+            # Compression sources are unreachable: show those, then select it once rescanned.
+            graph.mode = GraphMode(show_unreachable=True, first_parent=False)
+            self.notify("Showing unreachable commits (compression sources)", timeout=3)
+            graph.reload(keep=message.commit_hash)
+        else:
+            graph.goto_hash(message.commit_hash)
+
+    @on(OpenEvent)
+    def open_event(self, message: OpenEvent) -> None:
+        self.show_event(message.event_id)
+
+    @on(OpenRecord)
+    def open_record(self, message: OpenRecord) -> None:
+        self.show_record(message.record_id)
+
+    def show_record(self, record_id: str) -> None:
+        """Switch to the records tab and select the record (once the panel is there)."""
+        self.show_view("records")
+        if (records := self.panel(RecordsPanel)) is not None:
+            records.select_record(record_id)
+
+    def show_event(self, event_id: str) -> None:
+        """Select the event in the events panel (without switching tabs)."""
+        if (events := self.panel(EventsPanel)) is not None:
+            events.select_event(event_id)
+
+    # -- compile ----------------------------------------------------------------------------
+
+    @on(CompileRequested)
+    def compile_requested(self, message: CompileRequested) -> None:
+        self.compile_at(message.at)
+
+    def compile_at(self, at: str | None) -> None:
+        self.run_store_task(
+            lambda: self.session.write(lambda t: t.compile(at=at, record=True, reason="tui")),
+            self._compiled,
+            group="compile",
+            activity=f"compiling {at[:8] if at else 'HEAD'}…",
+        )
+
+    def _compiled(self, compiled: CompiledContext) -> None:
+        record = compiled.record_id or ""
+        self.notify(
+            f"Recorded compile {record[:8]}: {compiled.token_count:,} tokens, "
+            f"{compiled.commit_count} commits"
+        )
+        self.show_record(record)
+
+    # -- compress and revert ----------------------------------------------------------------
+
+    @on(CompressRequested)
+    def open_compress(self, message: CompressRequested) -> None:
+        from tract_tui.screens.compress import CompressScreen
+
+        screen = CompressScreen(
+            self.session, message.from_ref, message.to_ref, activity=self.set_activity
+        )
+        self.app.push_screen(screen, self._compressed)
+
+    def _compressed(self, result: CompressResult | None) -> None:
+        if result is None:
+            return
+        graph = self.graph
+        graph.mark = None
+        graph.reload(keep=result.summaries[0] if result.summaries else result.new_head)
+        self.show_view("graph")
+        graph.focus()
+        self.notify(
+            f"Compressed: {result.original_tokens:,} → {result.compressed_tokens:,} tokens "
+            f"in {len(result.summaries)} summaries (event {result.event_id[:8]})"
+        )
+        self.show_event(result.event_id)
+
+    @on(RevertRequested)
+    def revert(self, message: RevertRequested) -> None:
+        def done(result: RevertResult) -> None:
+            if (events := self.panel(EventsPanel)) is not None:
+                events.reverted(result)
+            self.graph.reload()
+
+        self.run_store_task(
+            lambda: self.session.write(lambda t: t.revert(message.event_id)),
+            done,
+            group="event-revert",
+            activity="reverting…",
+        )
+
+    # -- annotations, branches, go to ------------------------------------------------------
+
+    @on(PriorityRequested)
+    def set_priority(self, message: PriorityRequested) -> None:
+        commit_hash, priority = message.commit_hash, message.priority
+
+        def done(_: object) -> None:
+            self.graph.invalidate([commit_hash])
+            detail = self.query_one("#graph-detail", DetailPane)
+            if detail.commit_hash == commit_hash:
+                detail.show(commit_hash)
+            self.notify(f"{PRIORITY_WORDS[priority]} {commit_hash[:8]}", timeout=2)
+
+        self.run_store_task(
+            lambda: self.session.write(lambda t: t.annotate(commit_hash, priority, reason="tui")),
+            done,
+            group="annotate",
+        )
+
+    def open_branch_picker(self) -> None:
+        from tract_tui.screens.branch_picker import BranchPickerScreen
+
+        self.app.push_screen(BranchPickerScreen(self.reader), self._branch_chosen)
+
+    def _branch_chosen(self, name: str | None) -> None:
+        if name is None:
+            return
+
+        def done(head: str | None) -> None:
+            self.graph.reload(keep=head)
+            self.notify(f"Switched to {display_line(name)}", timeout=2, markup=False)
+
+        self.run_store_task(
+            lambda: self.session.write(lambda t: t.switch(name)),
+            done,
+            group="switch",
+            activity="switching…",
+        )
+
+    @on(GotoRequested)
+    def open_goto(self) -> None:
+        from tract_tui.screens.goto import GotoScreen
+
+        self.app.push_screen(GotoScreen(self.reader), self._goto)
+
+    def _goto(self, commit_hash: str | None) -> None:
+        if commit_hash is None:
+            return
+        self.show_view("graph")
+        self.graph.focus()
+        self.graph.goto_hash(commit_hash)
+
+    # -- search -----------------------------------------------------------------------------
+
+    @on(SearchRequested)
+    def open_search(self) -> None:
+        self.show_view("graph")
+        self.query_one(SearchBar).open()
+
+    @on(SearchCloseRequested)
+    def close_search(self) -> None:
+        self.query_one(SearchBar).action_close()
+
+    def on_search_bar_matches(self, message: SearchBar.Matches) -> None:
+        self._search_query = message.query
+        self.graph.set_matches(message.hashes, filter_matches=message.filter_matches)
+        self._update_search_status()
+
+    def _update_search_status(self) -> None:
+        graph = self.graph
+        text = ""
+        if graph.matches or self._search_query.strip():
+            position, total = graph.match_position()
+            text = f"{position}/{total} matches" if total else "no matches"
+        self.query_one(StatusBar).matches = text
+        self.query_one(SearchBar).set_result(text)
+
+    def on_search_bar_submitted(self, message: SearchBar.Submitted) -> None:
+        graph = self.graph
+        graph.focus()
+        if graph.cursor not in graph.match_rows():
+            graph.action_next_match()
+
+    def on_search_bar_closed(self, message: SearchBar.Closed) -> None:
+        self._search_query = ""
+        self.graph.set_matches(frozenset())
+        self._update_search_status()
+        self.graph.focus()

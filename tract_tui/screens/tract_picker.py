@@ -9,9 +9,10 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.operations.tracts import TractSummary
+from core import TractSummary
 from core.views.text import display_line
 from tract_tui.widgets.footer import KeyFooter
+from tract_tui.widgets.messages import TractChosen
 
 
 def tract_label(t: TractSummary) -> Text:
@@ -54,4 +55,4 @@ class TractPickerScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
-            self.app.open_tract(event.option.id)  # type: ignore[attr-defined]
+            self.post_message(TractChosen(event.option.id))

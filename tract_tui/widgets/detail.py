@@ -14,19 +14,20 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
 
+from core.read import StoreReader
 from core.views.commit_detail import CommitDetail
 from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import StoreGateway
 from tract_tui.widgets.detail_links import DetailLinks, links_of
 from tract_tui.widgets.messages import JumpToCommit, OpenEvent, OpenRecord
+from tract_tui.workers import WorkerEndings
 
 SHOW_CHARS = 64_000  # of a content, per chunk (m shows one more)
 SHOW_LINES = 1_000
 SHOW_MESSAGE = 2_000  # of a commit message
 
 
-class DetailPane(VerticalScroll, can_focus=True):
+class DetailPane(WorkerEndings, VerticalScroll, can_focus=True):
     BINDINGS = bindings_for("detail")
     DEFAULT_CSS = """
     DetailPane { border-left: tall $panel; padding: 0 1; }
@@ -39,9 +40,9 @@ class DetailPane(VerticalScroll, can_focus=True):
             self.commit_hash = commit_hash
             self.detail = detail
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.gateway = gateway
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.reader = reader
         self.commit_hash: str | None = None
         self._rendered: str | None = None
         self._detail: CommitDetail | None = None
@@ -67,7 +68,7 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load(self, commit_hash: str) -> None:
-        self.post_message(self.Loaded(commit_hash, self.gateway.commit_detail(commit_hash)))
+        self.post_message(self.Loaded(commit_hash, self.reader.commit_detail(commit_hash)))
 
     def on_detail_pane_loaded(self, message: Loaded) -> None:
         if message.commit_hash != self.commit_hash:

@@ -14,7 +14,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core.operations.record_diff import ChangedMessage, CommitChange, RecordDiff
+from core import ChangedMessage, CommitChange, RecordDiff
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ details (badge, tokens, first line) are fetched for the visible window only."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -13,11 +13,13 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker
 
+from core.read import StoreReader
 from core.views.graph_rows import RowInfo
-from core.views.text import display_line
+from core.views.text import display_line, fit
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import StoreGateway
+from tract_tui.failures import Failure
 from tract_tui.widgets.diff_lines import (
     Line,
     Note,
@@ -30,13 +32,13 @@ from tract_tui.widgets.diff_lines import (
     commit_hashes,
 )
 from tract_tui.widgets.events_panel import commit_text
-from tract_tui.widgets.virtual_list import cell
+from tract_tui.workers import WorkerEndings
 
 MARGIN = 60  # lines above and below the viewport whose commits are fetched
 SIGN_CLASS = {"-": "removed", "+": "added", "~": "changed", "≈": "recreated"}
 
 
-class DiffView(ScrollView, can_focus=True):
+class DiffView(WorkerEndings, ScrollView, can_focus=True):
     BINDINGS = bindings_for("diff")
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "diff--title",
@@ -71,9 +73,9 @@ class DiffView(ScrollView, can_focus=True):
             self.asked = asked
             self.details = details
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.gateway = gateway
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.reader = reader
         self.lines: Sequence[Line] = ()
         self.side_by_side = False
         self.details: dict[str, RowInfo] = {}
@@ -87,17 +89,6 @@ class DiffView(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(lines))
         self.refresh()
         self._request_details()
-
-    # -- keys that belong to the screen (mode, filter, close) ------------------------------
-
-    def action_toggle_mode(self) -> None:
-        self.screen.action_toggle_mode()  # type: ignore[attr-defined]
-
-    def action_toggle_only_changes(self) -> None:
-        self.screen.action_toggle_only_changes()  # type: ignore[attr-defined]
-
-    def action_close(self) -> None:
-        self.screen.action_close()  # type: ignore[attr-defined]
 
     # -- details for the visible window ----------------------------------------------------
 
@@ -116,11 +107,16 @@ class DiffView(ScrollView, can_focus=True):
 
     @work(thread=True, group="diff-details", exit_on_error=False)
     def _fetch(self, generation: int, hashes: list[str]) -> None:
-        try:
-            found = self.gateway.row_details(hashes)
-        except Exception:  # details are a nicety: the hashes still show
-            found = {}
-        self.post_message(self._Details(generation, hashes, found))
+        self.post_message(self._Details(generation, hashes, self.reader.row_details(hashes)))
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """Details are a nicety: the hashes still show (the log has why)."""
+        if worker.group == "diff-details":  # not asked again: one failure, one log entry
+            self._gone |= self._pending
+            self._pending.clear()
+            self.refresh()
+        else:
+            super().worker_failed(worker, failed)
 
     def on_diff_view__details(self, message: _Details) -> None:
         if message.generation != self._generation:
@@ -165,9 +161,9 @@ class DiffView(ScrollView, can_focus=True):
         if isinstance(line, PairNote):
             note = self.style_of("note")
             return [
-                Segment(cell("  " + display_line(line.left), half), note),
+                Segment(fit("  " + display_line(line.left), half), note),
                 rule,
-                Segment(cell("  " + display_line(line.right), half), note),
+                Segment(fit("  " + display_line(line.right), half), note),
             ]
         if isinstance(line, TextLine):
             return [Segment("    " + display_line(line.text), self._text_style(line.text))]
@@ -218,7 +214,7 @@ class DiffView(ScrollView, can_focus=True):
             return [Segment(" " * half)]
         sign, text = side
         style = self.style_of(SIGN_CLASS.get(sign, "dim")) if sign != " " else Style()
-        return [Segment(cell(f"{sign} {display_line(text)}", half), style)]
+        return [Segment(fit(f"{sign} {display_line(text)}", half), style)]
 
     def _hash(self) -> Style:
         return self.style_of("hash")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -20,18 +21,21 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
+from textual.worker import Worker
 
-from core.operations.compress import RevertResult
+from core import RevertResult
+from core.read import StoreReader
 from core.views.events import EventRow
 from core.views.graph_rows import RowInfo
-from core.views.text import display_line, first_line
+from core.views.text import display_line, first_line, fit
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import StoreGateway
+from tract_tui.failures import Failure
 from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.timefmt import absolute, relative, short_absolute
 from tract_tui.widgets.graph_style import format_tokens
-from tract_tui.widgets.messages import HighlightCommits, JumpToCommit, StoreChanged
-from tract_tui.widgets.virtual_list import VirtualList, cell, pane_hidden
+from tract_tui.widgets.messages import HighlightCommits, JumpToCommit, RevertRequested
+from tract_tui.widgets.virtual_list import VirtualList, pane_hidden
+from tract_tui.workers import WorkerEndings
 
 SHOWN_COMMITS = 100  # per side; an event of 5,000 sources shows the first 100 and a count
 REVERTIBLE = ("compress", "reorganize")
@@ -73,18 +77,18 @@ class EventList(VirtualList[EventRow]):
     BINDINGS = bindings_for("events")
     empty_text = "No operation events yet (compress a range with z in the graph)"
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self.gateway = gateway
+        self.reader = reader
 
     def fetch(self, offset: int, limit: int) -> tuple[Sequence[EventRow], int]:
-        page = self.gateway.events_page(offset, limit)
+        page = self.reader.events_page(offset, limit)
         return page.rows, page.total
 
     def header(self) -> str:
         return (
-            f" {cell('type', 10)} {cell('when', 8)} {cell('time (UTC)', 11)} "
-            f"{cell('branch', 10)} {cell('tokens', 18)} by"
+            f" {fit('type', 10)} {fit('when', 8)} {fit('time (UTC)', 11)} "
+            f"{fit('branch', 10)} {fit('tokens', 18)} by"
         )
 
     def row_key(self, row: EventRow) -> str:
@@ -94,15 +98,15 @@ class EventList(VirtualList[EventRow]):
         now = self.now
         return [
             Segment(" "),
-            Segment(cell(display_line(row.event_type), 10), self.part("accent")),
+            Segment(fit(display_line(row.event_type), 10), self.part("accent")),
             Segment(" "),
-            Segment(cell(relative(row.created_at, now), 8), self.part("dim")),
+            Segment(fit(relative(row.created_at, now), 8), self.part("dim")),
             Segment(" "),
-            Segment(cell(short_absolute(row.created_at), 11), self.part("dim")),
+            Segment(fit(short_absolute(row.created_at), 11), self.part("dim")),
             Segment(" "),
-            Segment(cell(display_line(row.branch or "—"), 10), self.part("good")),
+            Segment(fit(display_line(row.branch or "—"), 10), self.part("good")),
             Segment(" "),
-            Segment(cell(tokens_text(row), 18)),
+            Segment(fit(tokens_text(row), 18)),
             Segment(" "),
             Segment(by_text(row), self.part("dim")),
         ]
@@ -120,7 +124,7 @@ class EventList(VirtualList[EventRow]):
         self._panel().revert()
 
 
-class EventDetail(VerticalScroll, can_focus=True):
+class EventDetail(WorkerEndings, VerticalScroll, can_focus=True):
     """One event: what it is, its sources and results side by side, its parameters."""
 
     BINDINGS = bindings_for("detail")
@@ -131,9 +135,9 @@ class EventDetail(VerticalScroll, can_focus=True):
             self.event_id = event_id
             self.infos = infos
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.gateway = gateway
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.reader = reader
         self.row: EventRow | None = None
         self.loaded: str | None = None  # the event whose commit details are shown
         self._timer: Timer | None = None
@@ -174,11 +178,12 @@ class EventDetail(VerticalScroll, can_focus=True):
     @work(thread=True, exclusive=True, group="event-commits", exit_on_error=False)
     def _load(self, row: EventRow) -> None:
         wanted = [*row.sources[:SHOWN_COMMITS], *row.results[:SHOWN_COMMITS]]
-        try:
-            infos = self.gateway.row_details(wanted)
-        except Exception:  # the columns keep their hashes; details are a nicety
-            infos = {}
-        self.post_message(self._Commits(row.event_id, infos))
+        self.post_message(self._Commits(row.event_id, self.reader.row_details(wanted)))
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """The columns keep their hashes; details are a nicety (the log has why)."""
+        if worker.group != "event-commits":
+            super().worker_failed(worker, failed)
 
     def on_event_detail__commits(self, message: _Commits) -> None:
         if self.row is None or message.event_id != self.row.event_id:
@@ -282,17 +287,10 @@ class EventsPanel(Horizontal):
         border-top: tall $panel; }
     """
 
-    class _Reverted(Message):
-        def __init__(self, result: RevertResult | None, error: str | None) -> None:
-            super().__init__()
-            self.result = result
-            self.error = error
-
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.gateway = gateway
-        self.event_list = EventList(gateway, id="event-list")
-        self.detail = EventDetail(gateway, id="event-detail")
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.event_list = EventList(reader, id="event-list")
+        self.detail = EventDetail(reader, id="event-detail")
 
     def compose(self) -> ComposeResult:
         yield self.event_list
@@ -353,7 +351,7 @@ class EventsPanel(Horizontal):
         params = row.params or {}
         if row.event_type not in REVERTIBLE or "head_before" not in params:
             # Nothing to confirm: the core refuses (and says why) without writing anything.
-            self._revert(row.event_id)
+            self.post_message(RevertRequested(row.event_id))
             return
         branch = display_line(row.branch or "?")
         back = str(params.get("head_before") or "")[:8] or "nothing"
@@ -366,28 +364,14 @@ class EventsPanel(Horizontal):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._revert(row.event_id)
+                self.post_message(RevertRequested(row.event_id))
 
         self.app.push_screen(ConfirmScreen(title, body, yes="Revert"), answered)
 
-    @work(thread=True, exclusive=True, group="event-revert", exit_on_error=False)
-    def _revert(self, event_id: str) -> None:
-        try:
-            result = self.gateway.revert(event_id)
-        except Exception as error:  # the core rolled back; nothing was written
-            self.post_message(self._Reverted(None, str(error)))
-            return
-        self.post_message(self._Reverted(result, None))
-
-    def on_events_panel__reverted(self, message: _Reverted) -> None:
-        if message.error is not None or message.result is None:
-            error = message.error or "revert failed"
-            self.notify(display_line(error), severity="error", title="Not reverted", markup=False)
-            return
-        r = message.result
+    def reverted(self, r: RevertResult) -> None:
+        """The screen reverted the event: say where the branch is, show the new event."""
         head = r.head[:8] if r.head else "no commit"
         branch = display_line(r.branch)
         self.notify(f"Reverted {r.reverted_event[:8]}: {branch} is back at {head}", markup=False)
         self.event_list.move_to(0)
         self.reload()
-        self.post_message(StoreChanged())

@@ -1,9 +1,11 @@
-"""The commit graph: a Line API list over a streaming ``GraphModel``.
+"""The commit graph: a Line API list over a streaming ``GraphModel``, and its keys.
 
 Only visible rows are rendered. Rows arrive page by page from a thread worker (the first page
 paints at once; the rest stream in while the user scrolls); each row's details (badge, marks,
 message) are fetched for the visible window plus a margin and show a placeholder until then.
 A key press touches only cached data, so it costs the same at row 1 and at row 100,000.
+Actions on the selection that concern more than the graph (compress, compile, pin, search,
+go to) are posted up as messages; the main screen carries them out.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import work
 from textual.geometry import Size
 from textual.message import Message
@@ -23,19 +24,22 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
+from core import Priority
+from core.read import FirstScreen, RefsState, StoreReader
 from core.views.graph import GraphMode, GraphModel
 from core.views.graph_rows import RowInfo
-from core.views.lane_render import UNICODE, render_row
-from core.views.text import display_line, first_line
+from core.views.lane_render import UNICODE
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import FirstScreen, RefsState, StoreGateway
-from tract_tui.widgets.graph_actions import GraphActions
-from tract_tui.widgets.graph_style import (
-    LANE_COLOURS,
-    format_tokens,
-    marks_for,
+from tract_tui.widgets.graph_paint import LANE_PAD, lane_segments, overlay, row_segments
+from tract_tui.widgets.messages import (
+    CompileRequested,
+    CompressRequested,
+    GotoRequested,
+    PriorityRequested,
+    SearchCloseRequested,
+    SearchRequested,
 )
-from tract_tui.widgets.virtual_list import cell
+from tract_tui.workers import WorkerEndings
 
 FIRST_PAGE = 300
 PAGE = 5000
@@ -44,7 +48,7 @@ FIRST_DETAILS = 80  # rows whose details come with the first page
 DETAIL_CACHE = 4000
 
 
-class GraphView(GraphActions, ScrollView, can_focus=True):
+class GraphView(WorkerEndings, ScrollView, can_focus=True):
     """Every branch of the tract as lanes, one commit per line."""
 
     BINDINGS = bindings_for("graph")
@@ -109,9 +113,9 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
             self.generation = generation
             self.details = details
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.gateway = gateway
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.reader = reader
         self.mode = GraphMode()
         self.model = GraphModel({}, self.mode)
         self.refs: RefsState | None = None
@@ -151,24 +155,15 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         the interpreter while start-up builds and styles the widgets (sqlite3 hands the GIL
         back on every row). On failure the scan worker reads again and reports."""
         try:
-            return self.gateway.first_screen(self.mode, FIRST_PAGE, FIRST_DETAILS)
-        except Exception:
+            return self.reader.first_screen(self.mode, FIRST_PAGE, FIRST_DETAILS)
+        except Exception:  # not reported here: the scan worker reads again and reports
             return None
 
     @work(thread=True, exclusive=True, group="graph-scan", exit_on_error=False)
     def _scan(self, generation: int, mode: GraphMode, first: FirstScreen | None) -> None:
-        try:
-            self._scan_pages(generation, mode, first)
-        except Exception as exc:  # shown, never a traceback
-            message = display_line(f"Could not read the graph: {exc or type(exc).__name__}")
-            self.app.call_from_thread(
-                self.notify, message, severity="error", timeout=10, markup=False
-            )
-
-    def _scan_pages(self, generation: int, mode: GraphMode, first: FirstScreen | None) -> None:
         worker = get_current_worker()
         if first is None:
-            first = self.gateway.first_screen(mode, FIRST_PAGE, FIRST_DETAILS)
+            first = self.reader.first_screen(mode, FIRST_PAGE, FIRST_DETAILS)
             self.app.call_from_thread(self._install, generation, first)
             self.post_message(self._Rows(generation, first.after is None))
         model, after = first.model, first.after
@@ -176,7 +171,7 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         # UI thread for the interpreter.
         self._painted.wait(timeout=1.0)
         while after is not None and not worker.is_cancelled:
-            rows = self.gateway.graph_page(after, PAGE)
+            rows = self.reader.graph_page(after, PAGE)
             last = len(rows) < PAGE
             model.feed(rows, last=last)
             self.post_message(self._Rows(generation, last))
@@ -221,7 +216,7 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
         self._request_details()
         if self.cursor == 0 or message.complete:
             self.post_message(self.Selected(self.selected_hash))
-        self.rows_arrived(message.complete)
+        self._rows_arrived(message.complete)
 
     def _update_size(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.model))
@@ -243,7 +238,7 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
 
     @work(thread=True, group="graph-details", exit_on_error=False)
     def _fetch_details(self, generation: int, hashes: list[str]) -> None:
-        self.post_message(self._Details(generation, self.gateway.row_details(hashes)))
+        self.post_message(self._Details(generation, self.reader.row_details(hashes)))
 
     def on_graph_view__details(self, message: _Details) -> None:
         if message.generation != self._generation:
@@ -317,83 +312,204 @@ class GraphView(GraphActions, ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
         width = self.size.width
+        base = self.rich_style
         if row >= len(self.model):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         commit_hash = self.model.hashes[row]
         layouts = self.model.layouts(row, row + 1)
         segments: list[Segment] = []
-        base = self.rich_style
         if layouts:
-            for text, colour in render_row(layouts[0], self.glyphs):
-                style = (
-                    base + Style(color=LANE_COLOURS[colour % len(LANE_COLOURS)])
-                    if (colour is not None)
-                    else base
-                )
-                segments.append(Segment(text, style))
+            segments = lane_segments(layouts[0], self.glyphs, base)
             used = sum(len(s.text) for s in segments)
             if used > self._graph_width:  # lines drawn before used a narrower pad: redraw
                 self._graph_width = used
                 self.refresh()
-            pad = min(self._graph_width, 24) - used
+            pad = min(self._graph_width, LANE_PAD) - used
             if pad > 0:
                 segments.append(Segment(" " * pad, base))
-        segments.extend(self._row_segments(commit_hash, row))
-        strip = Strip(segments)
-        if row == self.cursor:
-            strip = _overlay(strip, self.get_component_rich_style("graph--cursor"))
-        elif commit_hash in self.highlight_sources:
-            strip = _overlay(strip, self.get_component_rich_style("graph--source"))
-        elif commit_hash in self.highlight_results:
-            strip = _overlay(strip, self.get_component_rich_style("graph--result"))
-        elif self.filter_matches and commit_hash not in self.matches:
-            dim = self.get_component_rich_style("graph--filtered")  # over the lane colours
-            strip = Strip(Segment.apply_style(strip, post_style=dim), strip.cell_length)
-        strip = strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
-        style = self.get_component_rich_style("graph--cursor") if row == self.cursor else base
-        return strip.extend_cell_length(width, style)
-
-    def _row_segments(self, commit_hash: str, row: int) -> list[Segment]:
-        style = self.get_component_rich_style
-        info = self.details.get(commit_hash) or self._stale.get(commit_hash)
-        dim = self.model.unreachable[row]
-        hash_style = style("graph--dim") if dim else style("graph--hash")
-        out = [
-            Segment(
-                marks_for(info, anchored=commit_hash == self.mark, glyphs=self.glyphs),
-                style("graph--mark"),
-            ),
-            Segment(" "),
-            Segment(commit_hash[:8], hash_style),
-            Segment(" "),
-        ]
-        for label in self.model.labels.get(commit_hash, ()):
-            out.append(
-                Segment(
-                    f"({display_line(label)})",  # a branch name is stored text too
-                    style("graph--head") if label.startswith("HEAD") else style("graph--label"),
-                )
+        segments.extend(
+            row_segments(
+                commit_hash,
+                self.details.get(commit_hash) or self._stale.get(commit_hash),
+                self.model.labels.get(commit_hash, ()),
+                unreachable=self.model.unreachable[row],
+                anchored=commit_hash == self.mark,
+                matched=commit_hash in self.matches,
+                glyphs=self.glyphs,
+                style=self.get_component_rich_style,
             )
-            out.append(Segment(" "))
-        if info is None:
-            out.append(Segment("…", style("graph--placeholder")))
-            return out
-        text_style = (
-            style("graph--dim") if dim else (style("graph--skipped") if info.skipped else Style())
         )
-        out += [
-            Segment(cell(display_line(info.badge), 5), style("graph--badge")),
-            Segment(f"{format_tokens(info.token_count):>6} ", style("graph--tokens")),
-        ]
-        match_style = style("graph--match") if commit_hash in self.matches else Style()
-        message = info.message
-        prefix = f"{info.content_type}: "
-        if message.startswith(prefix):  # the badge already says the type
-            message = message[len(prefix) :]
-        out.append(Segment(first_line(message, 200), text_style + match_style))
-        return out
+        strip = Strip(segments)
+        style = self.get_component_rich_style
+        if row == self.cursor:
+            strip = overlay(strip, style("graph--cursor"))
+        elif commit_hash in self.highlight_sources:
+            strip = overlay(strip, style("graph--source"))
+        elif commit_hash in self.highlight_results:
+            strip = overlay(strip, style("graph--result"))
+        elif self.filter_matches and commit_hash not in self.matches:
+            strip = overlay(strip, style("graph--filtered"))  # dims over the lane colours
+        strip = strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
+        return strip.extend_cell_length(
+            width, style("graph--cursor") if row == self.cursor else base
+        )
 
+    # -- keys: moving and viewing -----------------------------------------------------------
 
-def _overlay(strip: Strip, style: Style) -> Strip:
-    """Put ``style`` over every segment (its background wins over the segments' own)."""
-    return Strip(Segment.apply_style(strip, post_style=style), strip.cell_length)
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - max(1, self.size.height - 1))
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + max(1, self.size.height - 1))
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self.model) - 1)
+
+    def action_toggle_unreachable(self) -> None:
+        self.mode = GraphMode(not self.mode.show_unreachable, self.mode.first_parent)
+        self.reload()
+        shown = self.mode.show_unreachable
+        self.notify("Showing unreachable commits" if shown else "Hiding unreachable commits")
+
+    def action_toggle_first_parent(self) -> None:
+        self.mode = GraphMode(self.mode.show_unreachable, not self.mode.first_parent)
+        self.reload()
+        self.notify("First-parent view" if self.mode.first_parent else "All parents")
+
+    def action_mark(self) -> None:
+        selected = self.selected_hash
+        self.mark = None if self.mark == selected else selected
+        self.refresh()
+
+    def action_open(self) -> None:
+        """Enter: move to the selected commit's details, where its links are jumps."""
+        for detail in self.screen.query("#graph-detail"):
+            detail.focus()
+            break
+
+    def action_copy_hash(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.app.copy_to_clipboard(selected)
+            self.notify(f"Copied {selected[:8]}…")
+
+    # -- keys: actions the screen carries out -----------------------------------------------
+
+    def _need_selection(self) -> str | None:
+        selected = self.selected_hash
+        if selected is None:
+            self.notify("No commit selected", severity="warning")
+        return selected
+
+    def action_compress(self) -> None:
+        """Anchor..cursor (either order), or cursor..HEAD when nothing is marked."""
+        selected = self._need_selection()
+        if selected is None:
+            return
+        if self.mark is None or self.mark == selected:
+            self.post_message(CompressRequested(selected, None))
+            return
+        anchor_row = self.model.index_of(self.mark)
+        # Rows are newest first: the larger row index is the older end of the range.
+        if anchor_row is not None and anchor_row > self.cursor:
+            self.post_message(CompressRequested(self.mark, selected))
+        else:
+            self.post_message(CompressRequested(selected, self.mark))
+
+    def action_compile_here(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(CompileRequested(selected))
+
+    def action_priority(self, name: str) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(PriorityRequested(selected, Priority(name)))
+
+    def action_search(self) -> None:
+        self.post_message(SearchRequested())
+
+    def action_goto(self) -> None:
+        self.post_message(GotoRequested())
+
+    def action_clear_search(self) -> None:
+        if self.matches:
+            self.post_message(SearchCloseRequested())
+
+    # -- search matches ---------------------------------------------------------------------
+
+    def action_next_match(self) -> None:
+        self._step_match(+1)
+
+    def action_prev_match(self) -> None:
+        self._step_match(-1)
+
+    def set_matches(self, hashes: frozenset[str], *, filter_matches: bool = False) -> None:
+        self.matches = hashes
+        self.filter_matches = filter_matches and bool(hashes)
+        self.refresh()
+
+    def match_rows(self) -> list[int]:
+        """Rows of the loaded matches, in graph order."""
+        rows = (self.model.index_of(h) for h in self.matches)
+        return sorted(r for r in rows if r is not None)
+
+    def match_position(self) -> tuple[int, int]:
+        """(1-based position of the cursor among the matches or 0, number of matches)."""
+        rows = self.match_rows()
+        position = rows.index(self.cursor) + 1 if self.cursor in rows else 0
+        return position, len(self.matches)
+
+    def _step_match(self, step: int) -> None:
+        rows = self.match_rows()
+        if not rows:
+            self.notify("No matches" if self.matches else "No search: press / first", timeout=2)
+            return
+        if step > 0:
+            after = [r for r in rows if r > self.cursor]
+            target = after[0] if after else rows[0]  # wrap to the first
+        else:
+            before = [r for r in rows if r < self.cursor]
+            target = before[-1] if before else rows[-1]
+        self.move_to(target, center=True)
+
+    # -- go to ------------------------------------------------------------------------------
+
+    def goto_hash(self, commit_hash: str) -> None:
+        """Select a commit; if it is not loaded yet, select it when the scan reaches it, and
+        show unreachable commits if the full scan does not have it."""
+        if self.select_hash(commit_hash):
+            return
+        self._goto_pending = commit_hash
+        if self.model.complete:
+            self._reveal_unreachable(commit_hash)
+        else:
+            self._want_selection = commit_hash
+
+    def _rows_arrived(self, complete: bool) -> None:
+        pending = self._goto_pending
+        if pending is None:
+            return
+        if self.model.index_of(pending) is not None:
+            self._goto_pending = None
+            self.select_hash(pending)
+        elif complete:
+            self._reveal_unreachable(pending)
+
+    def _reveal_unreachable(self, commit_hash: str) -> None:
+        if self.mode.show_unreachable and not self.mode.first_parent:
+            self._goto_pending = None
+            self.notify(f"{commit_hash[:8]} is not in this tract's graph", severity="warning")
+            return
+        self.mode = GraphMode(True, False)
+        self.notify("Showing unreachable commits to reach it", timeout=3)
+        self.reload(keep=commit_hash)

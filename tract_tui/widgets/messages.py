@@ -1,8 +1,54 @@
-"""Messages the audit panels send to the main screen (which owns the graph)."""
+"""Messages widgets post up to their screen (and screens to the app): a widget says what the
+user asked for; the screen, which owns the other widgets and the writes, decides how."""
 
 from __future__ import annotations
 
 from textual.message import Message
+
+from core import Priority
+
+# -- from the graph: actions on the selection ------------------------------------------------
+
+
+class CompressRequested(Message):
+    """Compress ``from_ref..to_ref`` (``to_ref`` None: up to HEAD): open the preview."""
+
+    def __init__(self, from_ref: str, to_ref: str | None) -> None:
+        super().__init__()
+        self.from_ref = from_ref
+        self.to_ref = to_ref
+
+
+class CompileRequested(Message):
+    """Record a compile at ``at`` (None: HEAD) and show the record."""
+
+    def __init__(self, at: str | None) -> None:
+        super().__init__()
+        self.at = at
+
+
+class PriorityRequested(Message):
+    """Pin, skip or unmark a commit."""
+
+    def __init__(self, commit_hash: str, priority: Priority) -> None:
+        super().__init__()
+        self.commit_hash = commit_hash
+        self.priority = priority
+
+
+class SearchRequested(Message):
+    """Open the search bar."""
+
+
+class SearchCloseRequested(Message):
+    """Close the search bar and clear its matches."""
+
+
+class GotoRequested(Message):
+    """Open the go-to dialog."""
+
+
+# -- from the audit panels -------------------------------------------------------------------
 
 
 class JumpToCommit(Message):
@@ -24,8 +70,12 @@ class HighlightCommits(Message):
         self.results = results
 
 
-class StoreChanged(Message):
-    """A panel wrote to the store (a revert): reload what shows it."""
+class RevertRequested(Message):
+    """Revert an operation event (already confirmed by the user when it moves a branch)."""
+
+    def __init__(self, event_id: str) -> None:
+        super().__init__()
+        self.event_id = event_id
 
 
 class OpenEvent(Message):
@@ -42,3 +92,14 @@ class OpenRecord(Message):
     def __init__(self, record_id: str) -> None:
         super().__init__()
         self.record_id = record_id
+
+
+# -- from the tract picker -------------------------------------------------------------------
+
+
+class TractChosen(Message):
+    """Open this tract of the store."""
+
+    def __init__(self, tract_id: str) -> None:
+        super().__init__()
+        self.tract_id = tract_id

@@ -11,11 +11,10 @@ from datetime import datetime
 
 from rich.text import Text
 
-from core.operations.records import Breakdown, Group, Reproduction
+from core import Breakdown, Group, Reproduction
 from core.views.records import RecordRow
-from core.views.text import display_line
+from core.views.text import display_line, fit
 from tract_tui.timefmt import absolute, relative
-from tract_tui.widgets.virtual_list import cell
 
 BAR = 10
 
@@ -99,7 +98,7 @@ def render_breakdown(breakdown: Breakdown | None) -> Text:
         return out
     total = max(1, breakdown.message_tokens)
     for title, groups in (("by role", breakdown.by_role), ("by type", breakdown.by_content_type)):
-        out.append(f"{cell(title, 12)} msgs  tokens\n", style="bold")
+        out.append(f"{fit(title, 12)} msgs  tokens\n", style="bold")
         for g in groups:
             out.append_text(_bar_line(g, total))
     extra = breakdown.primer + breakdown.adjustment
@@ -112,7 +111,7 @@ def _bar_line(group: Group, total: int) -> Text:
     share = group.tokens / total
     filled = round(share * BAR)
     line = Text()
-    key = cell(display_line(group.key), 11)
+    key = fit(display_line(group.key), 11)
     line.append(f" {key} {group.messages:>4} {group.tokens:>7,} ")
     line.append("█" * filled, style="cyan")
     line.append("░" * (BAR - filled), style="dim")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -21,13 +22,15 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
+from textual.worker import Worker
 
-from core.operations.records import Reproduction
+from core import Reproduction
+from core.read import StoreReader
 from core.views.record_view import RecordView
 from core.views.records import RecordRow
-from core.views.text import display_line
+from core.views.text import display_line, fit
 from tract_tui.actions import bindings_for
-from tract_tui.gateway import StoreGateway
+from tract_tui.failures import Failure
 from tract_tui.timefmt import relative, short_absolute
 from tract_tui.widgets.messages import JumpToCommit
 from tract_tui.widgets.record_render import (
@@ -37,7 +40,8 @@ from tract_tui.widgets.record_render import (
     render_summary,
     source_label,
 )
-from tract_tui.widgets.virtual_list import VirtualList, cell, pane_hidden
+from tract_tui.widgets.virtual_list import VirtualList, pane_hidden
+from tract_tui.workers import WorkerEndings
 
 MARKS = ("①", "②")
 TABLE_LIMIT = 500
@@ -48,20 +52,20 @@ class RecordList(VirtualList[RecordRow]):
     BINDINGS = bindings_for("records")
     empty_text = "No compile records yet (C records a compile of HEAD)"
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self.gateway = gateway
+        self.reader = reader
         self.marks: list[RecordRow] = []
 
     def fetch(self, offset: int, limit: int) -> tuple[Sequence[RecordRow], int]:
-        page = self.gateway.records_page(offset, limit)
+        page = self.reader.records_page(offset, limit)
         return page.rows, page.total
 
     def header(self) -> str:
         return (
-            f"    {cell('when', 8)} {cell('time (UTC)', 11)} {cell('head', 8)} "
-            f"{cell('commits', 7, right=True)} {cell('tokens', 7, right=True)} "
-            f"{cell('counted by', 12)} purpose"
+            f"    {fit('when', 8)} {fit('time (UTC)', 11)} {fit('head', 8)} "
+            f"{fit('commits', 7, right=True)} {fit('tokens', 7, right=True)} "
+            f"{fit('counted by', 12)} purpose"
         )
 
     def row_key(self, row: RecordRow) -> str:
@@ -76,19 +80,19 @@ class RecordList(VirtualList[RecordRow]):
     def render_row(self, row: RecordRow, index: int) -> list[Segment]:
         return [
             Segment(" "),
-            Segment(cell(self.mark_of(row), 2), self.part("accent")),
+            Segment(fit(self.mark_of(row), 2), self.part("accent")),
             Segment(" "),
-            Segment(cell(relative(row.created_at, self.now), 8), self.part("dim")),
+            Segment(fit(relative(row.created_at, self.now), 8), self.part("dim")),
             Segment(" "),
-            Segment(cell(short_absolute(row.created_at), 11), self.part("dim")),
+            Segment(fit(short_absolute(row.created_at), 11), self.part("dim")),
             Segment(" "),
-            Segment(cell(row.head_hash[:8] or "(empty)", 8), self.part("accent")),
+            Segment(fit(row.head_hash[:8] or "(empty)", 8), self.part("accent")),
             Segment(" "),
-            Segment(cell(str(row.commit_count), 7, right=True)),
+            Segment(fit(str(row.commit_count), 7, right=True)),
             Segment(" "),
-            Segment(cell(f"{row.token_count:,}", 7, right=True)),
+            Segment(fit(f"{row.token_count:,}", 7, right=True)),
             Segment(" "),
-            Segment(cell(source_label(row.token_source), 12), self.part("dim")),
+            Segment(fit(source_label(row.token_source), 12), self.part("dim")),
             Segment(" "),
             Segment(purpose_text(row, short=True)),
         ]
@@ -125,24 +129,23 @@ class RecordCommits(DataTable[str]):
         self.query_ancestor(RecordsPanel).record_list.focus()
 
 
-class RecordDetail(VerticalScroll):
+class RecordDetail(WorkerEndings, VerticalScroll):
     class _View(Message):
-        def __init__(self, record_id: str, view: RecordView | None, error: str | None) -> None:
+        def __init__(self, record_id: str, view: RecordView) -> None:
             super().__init__()
             self.record_id = record_id
             self.view = view
-            self.error = error
 
     class _Reproduced(Message):
-        def __init__(self, record_id: str, rep: Reproduction | None, error: str | None) -> None:
+        def __init__(self, record_id: str, rep: Reproduction) -> None:
             super().__init__()
             self.record_id = record_id
             self.rep = rep
-            self.error = error
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.gateway = gateway
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.reader = reader
+        self._asked: dict[Worker[Any], str] = {}  # a running worker → its record id
         self.row: RecordRow | None = None
         self._timer: Timer | None = None
         self.summary = Static(Text("No record selected", style="dim"), classes="record-summary")
@@ -181,32 +184,32 @@ class RecordDetail(VerticalScroll):
     def _start(self, record_id: str) -> None:
         self._timer = None
         if self.row is not None and self.row.record_id == record_id:
-            self._load(record_id)
-            self._reproduce(record_id)
+            self._asked[self._load(record_id)] = record_id
+            self._asked[self._reproduce(record_id)] = record_id
 
     @work(thread=True, exclusive=True, group="record-view", exit_on_error=False)
     def _load(self, record_id: str) -> None:
-        try:
-            view = self.gateway.record_view(record_id, TABLE_LIMIT)
-        except Exception as error:  # reads only; show why and carry on
-            self.post_message(self._View(record_id, None, str(error)))
-            return
-        self.post_message(self._View(record_id, view, None))
+        self.post_message(self._View(record_id, self.reader.record_view(record_id, TABLE_LIMIT)))
 
     @work(thread=True, exclusive=True, group="record-reproduce", exit_on_error=False)
     def _reproduce(self, record_id: str) -> None:
-        try:
-            rep = self.gateway.reproduce(record_id)
-        except Exception as error:
-            self.post_message(self._Reproduced(record_id, None, str(error)))
+        self.post_message(self._Reproduced(record_id, self.reader.reproduce(record_id)))
+
+    def worker_ended(self, worker: Worker[Any]) -> None:
+        self._asked.pop(worker, None)
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """Reads only: say why in place and carry on (no toast)."""
+        record_id = self._asked.get(worker)
+        if record_id is None or self.row is None or record_id != self.row.record_id:
             return
-        self.post_message(self._Reproduced(record_id, rep, None))
+        if worker.group == "record-view":
+            self.breakdown.update(Text(f"Cannot read: {failed.because}", style="red"))
+        else:
+            self.badge.update(Text(f"? cannot reproduce: {failed.because}", style="yellow"))
 
     def on_record_detail__view(self, message: _View) -> None:
         if self.row is None or message.record_id != self.row.record_id:
-            return
-        if message.view is None:
-            self.breakdown.update(Text(f"Cannot read: {display_line(message.error)}", style="red"))
             return
         view = message.view
         self.breakdown.update(render_breakdown(view.breakdown))
@@ -225,10 +228,6 @@ class RecordDetail(VerticalScroll):
 
     def on_record_detail__reproduced(self, message: _Reproduced) -> None:
         if self.row is None or message.record_id != self.row.record_id:
-            return
-        if message.rep is None:
-            error = display_line(message.error)
-            self.badge.update(Text(f"? cannot reproduce: {error}", style="yellow"))
             return
         self.badge.update(render_badge(message.rep))
 
@@ -249,11 +248,11 @@ class RecordsPanel(Horizontal):
         border-top: tall $panel; }
     """
 
-    def __init__(self, gateway: StoreGateway, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.gateway = gateway
-        self.record_list = RecordList(gateway, id="record-list")
-        self.detail = RecordDetail(gateway, id="record-detail")
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.reader = reader
+        self.record_list = RecordList(reader, id="record-list")
+        self.detail = RecordDetail(reader, id="record-detail")
 
     def compose(self) -> ComposeResult:
         yield self.record_list
@@ -317,4 +316,4 @@ class RecordsPanel(Horizontal):
         if isinstance(pair, str):
             self.notify(pair, markup=False)
             return
-        self.app.push_screen(CompileDiffScreen(self.gateway, pair[0], pair[1]))
+        self.app.push_screen(CompileDiffScreen(self.reader, pair[0], pair[1]))

@@ -4,23 +4,33 @@ Query syntax: free text plus filters, ``type:tool_io role:user needle``. The sea
 store (one query) as you type (debounced); matches are highlighted in the graph and ``n``/``N``
 move between them. ``ctrl+f`` toggles filter mode: the rows that do not match are dimmed too.
 ``enter`` goes to the first match and back to the graph; ``escape`` clears and closes.
+The bar runs the search itself (a read, in a worker) and posts the matches up; the screen
+shows them in the graph.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
+from core.read import StoreReader
+from core.views.search import parse_query
 from tract_tui.actions import bindings_for
+from tract_tui.failures import Failure
+from tract_tui.workers import WorkerEndings
 
 DEBOUNCE = 0.15
 
 
-class SearchBar(Horizontal):
+class SearchBar(WorkerEndings, Horizontal):
     BINDINGS = bindings_for("search")
     DEFAULT_CSS = """
     SearchBar { height: 1; display: none; background: $boost; }
@@ -30,24 +40,28 @@ class SearchBar(Horizontal):
     SearchBar > .result { width: auto; padding: 0 1; color: $text-muted; }
     """
 
-    class Changed(Message):
-        """The query (or the filter toggle) changed: search again."""
+    class Matches(Message):
+        """The matches of the current query (empty: no query, or nothing matches)."""
 
-        def __init__(self, query: str, filter_matches: bool) -> None:
+        def __init__(self, query: str, hashes: frozenset[str], filter_matches: bool) -> None:
             super().__init__()
             self.query = query
+            self.hashes = hashes
             self.filter_matches = filter_matches
 
     class Submitted(Message):
-        """Enter: go to the first match."""
+        """Enter: go to the first match (posted once the query's matches are in)."""
 
     class Closed(Message):
         """Escape: clear the matches."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+        self.reader = reader
         self.filter_matches = False
         self._timer: Timer | None = None
+        self._searching: str | None = None  # the query a worker is searching for
+        self._jump = False  # enter was pressed before the matches came in
 
     def compose(self) -> ComposeResult:
         yield Static(Text("/"), classes="prompt")
@@ -78,14 +92,43 @@ class SearchBar(Horizontal):
 
     def _emit(self) -> None:
         self._timer = None
-        self.post_message(self.Changed(self.query_text, self.filter_matches))
+        raw = self.query_text
+        if parse_query(raw).empty:
+            self._searching = None
+            self._found(raw, [])
+            return
+        self._searching = raw
+        self._search(raw)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, raw: str) -> None:
+        hashes = self.reader.search(parse_query(raw))
+        self.app.call_from_thread(self._found, raw, hashes)
+
+    def _found(self, raw: str, hashes: list[str]) -> None:
+        if raw != self.query_text:  # an older query: a newer search is on its way
+            return
+        if self._searching == raw:
+            self._searching = None
+        self.post_message(self.Matches(raw, frozenset(hashes), self.filter_matches))
+        if self._jump:
+            self._jump = False
+            self.post_message(self.Submitted())
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        self._searching = None
+        self._jump = False
+        super().worker_failed(worker, failed)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._timer is not None:  # typed and pressed enter at once: search first
             self._timer.stop()
             self._emit()
-        self.post_message(self.Submitted())
+        if self._searching is not None:
+            self._jump = True  # the matches are on their way: go to the first on arrival
+        else:
+            self.post_message(self.Submitted())
 
     def action_toggle_filter(self) -> None:
         self.filter_matches = not self.filter_matches
@@ -95,6 +138,8 @@ class SearchBar(Horizontal):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        self._searching = None
+        self._jump = False
         self.input.value = ""
         self.set_result("")
         self.remove_class("open")

@@ -1,7 +1,7 @@
 """A Line API list whose rows are fetched page by page, on demand (the toolong recipe).
 
 Only the pages around the viewport are held (an LRU of pages); the first line is a sticky
-column header. Subclasses say how to fetch a page (in a worker thread, through the gateway)
+column header. Subclasses say how to fetch a page (in a worker thread, through the reader)
 and how to draw one row; everything else — cursor, scrolling, placeholders while a page is
 loading, "the latest selection wins" — lives here, so a list of 100,000 events costs the same
 as a list of ten.
@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import work
@@ -25,24 +24,18 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
+from textual.worker import Worker
 
-from core.views.text import display_line
+from core.views.text import display_line, fit
+from tract_tui.failures import Failure
 from tract_tui.timefmt import now_for
+from tract_tui.workers import WorkerEndings
 
 T = TypeVar("T")
 
 PAGE = 100
 MAX_PAGES = 30  # rows kept: 3,000 around wherever the user has been lately
 CLOCK_TICK = 30.0  # seconds between refreshes of relative times ("3m ago")
-
-
-def cell(text: str, width: int, *, right: bool = False) -> str:
-    """``text`` cropped or padded to exactly ``width`` cells (an ellipsis marks a crop)."""
-    if width <= 0:
-        return ""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return text.rjust(width) if right else set_cell_size(text, width)
 
 
 def pane_hidden(widget: Widget) -> bool:
@@ -60,7 +53,7 @@ def pane_hidden(widget: Widget) -> bool:
     return tabs.active != pane.id
 
 
-class VirtualList(ScrollView, Generic[T], can_focus=True):
+class VirtualList(WorkerEndings, ScrollView, Generic[T], can_focus=True):
     """Rows ``0..total-1`` fetched in pages of ``PAGE``; line 0 is the column header."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -116,6 +109,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
         self.error: str | None = None
         self._pages: OrderedDict[int, Sequence[T]] = OrderedDict()
         self._pending: set[int] = set()
+        self._loading: dict[Worker[Any], tuple[int, int]] = {}  # → (generation, page)
         self._generation = 0
         self._announced: tuple[int, int] | None = None  # (generation, index) last posted
         self._want_key: str | None = None
@@ -182,16 +176,24 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
         if self.total is not None and page * PAGE >= max(self.total, 1):
             return
         self._pending.add(page)
-        self._load(self._generation, page)
+        self._loading[self._load(self._generation, page)] = (self._generation, page)
 
     @work(thread=True, group="vlist-pages", exit_on_error=False)
     def _load(self, generation: int, page: int) -> None:
-        try:
-            rows, total = self.fetch(page * PAGE, PAGE)
-        except Exception as error:  # shown in the list; the store is untouched by reads
-            self.post_message(self._Page(generation, page, (), 0, str(error)))
-            return
+        rows, total = self.fetch(page * PAGE, PAGE)
         self.post_message(self._Page(generation, page, rows, total, None))
+
+    def worker_ended(self, worker: Worker[Any]) -> None:
+        self._loading.pop(worker, None)
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """Shown in the list, not as a toast; the store is untouched by reads."""
+        where = self._loading.pop(worker, None)
+        if where is None:
+            super().worker_failed(worker, failed)
+            return
+        generation, page = where
+        self.post_message(self._Page(generation, page, (), 0, failed.because))
 
     def on_virtual_list__page(self, message: _Page) -> None:
         message.stop()
@@ -300,7 +302,7 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
         width = self.size.width
         style = self.get_component_rich_style
         if y == 0:
-            return Strip([Segment(cell(self.header(), width), style("vlist--header"))])
+            return Strip([Segment(fit(self.header(), width), style("vlist--header"))])
         index = self.scroll_offset.y + y - 1
         if self.total is None or (self.total == 0 and index == 0):
             if index != 0:
@@ -310,12 +312,12 @@ class VirtualList(ScrollView, Generic[T], can_focus=True):
             else:
                 text = "Loading…" if self.total is None else self.empty_text
                 look = style("vlist--placeholder")
-            return Strip([Segment(cell(" " + text, width), look)])
+            return Strip([Segment(fit(" " + text, width), look)])
         if index >= self.total:
             return Strip.blank(width, self.rich_style)
         row = self.row_at(index)
         if row is None:
-            segments = [Segment(cell(" …", width), style("vlist--placeholder"))]
+            segments = [Segment(fit(" …", width), style("vlist--placeholder"))]
         else:
             segments = self.render_row(row, index)
         strip = Strip(segments).crop(0, width)

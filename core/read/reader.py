@@ -1,24 +1,25 @@
-"""The app's only door to the store. Every method runs in a worker thread.
+"""``StoreReader``: the read models of one tract, each one read transaction.
 
-Each call opens its own unit of work on the shared engine (one pooled connection per worker
-thread; never an ORM object across threads) and returns plain immutable data from
-``core.views``. Widgets never build SQL or walk the DAG.
+Everything a screen or a report shows comes from here: refs and their labels, the graph (its
+first screen and further pages), row and commit details, the fingerprint that tells a poller
+"something changed", event and record pages, a record as sent, search and a quick health
+check. Each method opens its own read transaction on the store (one pooled connection per
+thread; safe to call from worker threads) and returns plain immutable data. Writes are not
+here: they are ``Tract`` methods.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core import Tract
 from core.facade.compress import CompressPreview
-from core.models.enums import Priority
-from core.models.records import CompiledContext
-from core.operations.compress import CompressResult, Progress, RevertResult
-from core.operations.compress_plan import CompressPlan
+from core.models.records import CommitInfo
+from core.models.refs import branch_short, is_branch
 from core.operations.context import head_state
 from core.operations.record_diff import RecordDiff
 from core.operations.records import Reproduction
+from core.tract import Tract
 from core.views.commit_detail import CommitDetail, commit_detail
 from core.views.events import EventPage, list_events
 from core.views.graph import GraphMode, GraphModel, ScanRow, ref_labels
@@ -28,10 +29,13 @@ from core.views.record_view import RecordView, record_view
 from core.views.records import RecordPage, list_records
 from core.views.search import SearchQuery, search_commits
 
+PageKey = tuple[object, str]  # (created_at as stored, commit hash): where the next page starts
+GRAPH_PAGE = 5000
+
 
 @dataclass(frozen=True)
 class RefsState:
-    labels: dict[str, list[str]]  # commit → labels
+    labels: dict[str, list[str]]  # commit → labels (``HEAD → main``, ``feature``, ``HEAD``)
     branch: str | None
     head: str | None
     detached: bool
@@ -56,13 +60,14 @@ class FirstScreen:
     refs: RefsState
     model: GraphModel  # fed with the first page; the scan goes on feeding it
     details: dict[str, RowInfo]
-    after: tuple[object, str] | None  # where the next page starts; None when complete
+    after: PageKey | None  # where the next page starts; None when complete
 
 
-class StoreGateway:
+class StoreReader:
+    """The read models of ``tract``; safe to share between threads."""
+
     def __init__(self, tract: Tract) -> None:
         self.tract = tract
-        self.lock = threading.Lock()  # serialises writes from the UI (reads run in parallel)
 
     @property
     def tract_id(self) -> str:
@@ -70,19 +75,21 @@ class StoreGateway:
 
     @property
     def display(self) -> str:
+        """The store as people should see it (a path, or a URL without its password)."""
         return self.tract.store.display
 
-    def refs(self) -> RefsState:
+    # -- refs and the graph -----------------------------------------------------------------
+
+    def refs(self, *, head_arrow: str = "→") -> RefsState:
         with self.tract.store.read() as uow:
             state = head_state(uow, self.tract_id)
             refs = uow.refs.list(self.tract_id)
-        labels = ref_labels(refs, state.branch, state.commit, state.detached)
-        branches = tuple(
-            r.ref_name[len("refs/heads/") :] for r in refs if r.ref_name.startswith("refs/heads/")
-        )
+        labels = ref_labels(refs, state.branch, state.commit, state.detached, arrow=head_arrow)
+        branches = tuple(branch_short(r.ref_name) for r in refs if is_branch(r.ref_name))
         return RefsState(labels, state.branch, state.commit, state.detached, branches)
 
-    def graph_page(self, after: tuple[object, str] | None, limit: int) -> list[ScanRow]:
+    def graph_page(self, after: PageKey | None, limit: int) -> list[ScanRow]:
+        """The next ``limit`` commits of the tract, newest first, after ``after``."""
         with self.tract.store.read() as uow:
             rows = uow.commits.graph_page(self.tract_id, after=after, limit=limit)
         return [ScanRow(h, p, t) for h, p, t in rows]
@@ -97,7 +104,32 @@ class StoreGateway:
         after = None if complete else (rows[-1].created_at, rows[-1].commit_hash)
         return FirstScreen(refs, model, details, after)
 
-    def row_details(self, hashes: list[str]) -> dict[str, RowInfo]:
+    def graph(
+        self,
+        mode: GraphMode | None = None,
+        *,
+        limit: int | None = None,
+        head_arrow: str = "→",
+    ) -> tuple[RefsState, GraphModel]:
+        """The graph as the app draws it, scanned until ``limit`` rows show (or complete)."""
+        refs = self.refs(head_arrow=head_arrow)
+        model = GraphModel(refs.labels, mode or GraphMode())
+        after: PageKey | None = None
+        while limit is None or len(model) < limit:
+            rows = self.graph_page(after, GRAPH_PAGE)
+            last = len(rows) < GRAPH_PAGE
+            model.feed(rows, last=last)
+            if last:
+                break
+            after = (rows[-1].created_at, rows[-1].commit_hash)
+        return refs, model
+
+    def commits(self, hashes: Sequence[str]) -> dict[str, CommitInfo]:
+        """The stored commits among ``hashes`` (set-based: one query per chunk)."""
+        with self.tract.store.read() as uow:
+            return uow.commits.get_many(hashes)
+
+    def row_details(self, hashes: Sequence[str]) -> dict[str, RowInfo]:
         with self.tract.store.read() as uow:
             return row_details(uow, self.tract.ctx, hashes)
 
@@ -125,17 +157,31 @@ class StoreGateway:
 
     # -- operation events and compile records (pages on demand; never the whole list) -----
 
-    def events_page(self, offset: int, limit: int) -> EventPage:
+    def events_page(self, offset: int, limit: int | None) -> EventPage:
         with self.tract.store.read() as uow:
             return list_events(uow, self.tract_id, limit=limit, offset=offset)
 
-    def records_page(self, offset: int, limit: int) -> RecordPage:
+    def records_page(
+        self, offset: int, limit: int | None, *, with_commits: bool = False
+    ) -> RecordPage:
         with self.tract.store.read() as uow:
-            return list_records(uow, self.tract_id, limit=limit, offset=offset)
+            return list_records(
+                uow, self.tract_id, limit=limit, offset=offset, with_commits=with_commits
+            )
 
     def record_view(self, record_id: str, limit: int = 500) -> RecordView:
         with self.tract.store.read() as uow:
             return record_view(uow, self.tract.ctx, self.tract.compiler, record_id, limit=limit)
+
+    def search(self, query: SearchQuery, limit: int = 5000) -> list[str]:
+        with self.tract.store.read() as uow:
+            return search_commits(uow, self.tract.ctx, query, limit=limit)
+
+    # -- reads the tract offers (here so a widget needs nothing but the reader) -------------
+
+    def resolve(self, ref: str) -> str:
+        """A ref (branch, hash prefix, ``HEAD~2``) → the full commit hash."""
+        return self.tract.resolve(ref)
 
     def reproduce(self, record_id: str) -> Reproduction:
         return self.tract.reproduce(record_id)
@@ -143,52 +189,10 @@ class StoreGateway:
     def diff_records(self, a: str, b: str) -> RecordDiff:
         return self.tract.diff_records(a, b)
 
-    def revert(self, event_id: str) -> RevertResult:
-        with self.lock:
-            return self.tract.revert(event_id)
-
-    # -- actions (thin wrappers over the facade; writes are serialised by ``lock``) ---------
-
-    def resolve(self, ref: str) -> str:
-        return self.tract.resolve(ref)
-
-    def search(self, query: SearchQuery, limit: int = 5000) -> list[str]:
-        with self.tract.store.read() as uow:
-            return search_commits(uow, self.tract.ctx, query, limit=limit)
-
-    def compile(self, at: str | None) -> CompiledContext:
-        with self.lock:
-            return self.tract.compile(at=at, record=True, reason="tui")
-
-    def annotate(self, commit_hash: str, priority: Priority) -> None:
-        with self.lock:
-            self.tract.annotate(commit_hash, priority, reason="tui")
-
-    def switch(self, branch: str) -> str | None:
-        with self.lock:
-            return self.tract.switch(branch)
-
     def compress_preview(
         self, from_ref: str | None, to_ref: str | None, target_tokens: int | None = None
     ) -> CompressPreview:
+        """What compressing ``from_ref..to_ref`` would do (a dry run; writes nothing)."""
         return self.tract.compress_preview(
             from_ref=from_ref, to_ref=to_ref, target_tokens=target_tokens
         )
-
-    def compress(
-        self,
-        plan: CompressPlan,
-        *,
-        summarizer: str,
-        summaries: list[str] | None,
-        cancel: threading.Event,
-        progress: Progress,
-    ) -> CompressResult:
-        with self.lock:
-            return self.tract.compress(
-                plan=plan,
-                summarizer=summarizer,
-                summaries=summaries,
-                cancel=cancel,
-                progress=progress,
-            )
