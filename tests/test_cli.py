@@ -206,12 +206,12 @@ def test_summary_of_old_store_upgrades_with_a_backup(fixture_store, capsys) -> N
 
 
 def test_unexpected_error_is_one_line(monkeypatch, capsys, tmp_path: Path) -> None:
-    import core.operations.verify as verify_mod
+    import core
 
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(verify_mod, "verify_store", boom)
+    monkeypatch.setattr(core, "verify_store", boom)  # what the CLI calls: core's public name
     monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
     code, _, err = run_cli(capsys, "verify", str(tmp_path / "x.db"))
     assert (code, err) == (2, "tract-tui: internal error: RuntimeError: kaput\n")

@@ -66,17 +66,15 @@ def log_failure(what: str, error: BaseException) -> Path | None:
 
 
 def reason(error: BaseException) -> str:
-    """Why, in one line of words: our own errors say it; a store driver's error says it in its
-    ``orig`` (the statement and parameters live only in the wrapper's text); anything else is
-    named by its type."""
-    if isinstance(error, TractError):
-        text = str(error)
-    else:
-        orig = getattr(error, "orig", None)  # a DB-API error wrapped by the store layer
-        text = str(orig) if isinstance(orig, BaseException) else ""
-        text = text or type(error).__name__
-    text = text.split("[SQL:", 1)[0].strip().splitlines()[0] if text.strip() else ""
-    return truncate(display_line(text or type(error).__name__), REASON_CELLS)
+    """Why, in one line of words. A store driver's error wrapped by the storage layer says it
+    in its ``orig`` (the wrapper's own text appends the statement and its parameters, which a
+    person must never be shown); anything else says it in its text, cut before any ``[SQL:``
+    that slipped in, and is named by its type when it says nothing."""
+    orig = getattr(error, "orig", None)
+    text = str(orig) if isinstance(orig, BaseException) else str(error)
+    text = text.split("[SQL:", 1)[0].strip()
+    line = text.splitlines()[0].strip() if text else ""
+    return truncate(display_line(line or type(error).__name__), REASON_CELLS)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,10 @@ ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
 class WorkerEndings(Widget):
-    """Base of every node that runs store workers (``Screen`` is a ``Widget`` too)."""
+    """Base of every node that runs store workers (``Screen`` is a ``Widget`` too).
+
+    List it after the Textual class (``class GraphView(ScrollView, WorkerEndings)``): Textual
+    inherits default CSS and component classes along the first base only."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

@@ -137,15 +137,15 @@ async def open_long_branch(
     pages: list[int] = []
     at_paint: list[int] = []
     app = TractApp(Tract.open(str(path)))
-    gateway = app.gateway
-    assert gateway is not None
-    real_page = gateway.graph_page
+    assert app.session is not None
+    reader = app.session.reader
+    real_page = reader.graph_page
 
     def counted(after: object, limit: int) -> Any:
         pages.append(limit)
         return real_page(after, limit)  # type: ignore[arg-type]
 
-    gateway.graph_page = counted  # type: ignore[method-assign]
+    reader.graph_page = counted  # type: ignore[method-assign]
     install = GraphView._install
 
     def installing(self: GraphView, *args: Any) -> None:  # the scan worker waits for it

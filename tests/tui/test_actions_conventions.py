@@ -177,7 +177,7 @@ async def test_tract_picker_opens_the_chosen_tract(tmp_path: Path) -> None:
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
             view = await ready(pilot)
-            assert app.gateway is not None and app.gateway.tract_id == second_id
+            assert app.session is not None and app.session.reader.tract_id == second_id
             await wait_for(pilot, lambda: view.selected_hash == chosen)
     finally:
         store.close()

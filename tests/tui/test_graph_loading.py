@@ -28,15 +28,15 @@ async def test_first_frame_has_rows_and_the_rest_streams(
     monkeypatch.setattr(graph_view, "FIRST_PAGE", 10)
     monkeypatch.setattr(graph_view, "PAGE", 25)
     app = make_app(built.path)
-    assert app.gateway is not None
+    assert app.session is not None
     pages: list[int] = []
-    real_page = app.gateway.graph_page
+    real_page = app.session.reader.graph_page
 
     def counted(after: Any, limit: int) -> Any:
         pages.append(limit)
         return real_page(after, limit)
 
-    app.gateway.graph_page = counted  # type: ignore[method-assign]
+    app.session.reader.graph_page = counted  # type: ignore[method-assign]
     rows_at_first_render: list[int] = []
     render_line = GraphView.render_line
 
@@ -60,15 +60,15 @@ async def test_a_failing_scan_is_shown(tmp_path: Path, monkeypatch: pytest.Monke
     built = build_store(tmp_path / "s.db", rounds=20)
     monkeypatch.setattr(graph_view, "FIRST_PAGE", 10)
     app = make_app(built.path)
-    assert app.gateway is not None
-    real_page = app.gateway.graph_page
+    assert app.session is not None
+    real_page = app.session.reader.graph_page
 
     def failing(after: Any, limit: int) -> Any:
         if after is not None:  # the first page reads; the next one fails
             raise RuntimeError("disk I/O error [x]")
         return real_page(after, limit)
 
-    app.gateway.graph_page = failing  # type: ignore[method-assign]
+    app.session.reader.graph_page = failing  # type: ignore[method-assign]
     async with app.run_test(size=(100, 30)) as pilot:
         view = graph(app)
 

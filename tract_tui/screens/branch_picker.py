@@ -16,7 +16,7 @@ from tract_tui.actions import bindings_for
 from tract_tui.workers import WorkerEndings
 
 
-class BranchPickerScreen(WorkerEndings, ModalScreen[str | None]):
+class BranchPickerScreen(ModalScreen[str | None], WorkerEndings):
     """Dismisses with the chosen branch name, or None."""
 
     BINDINGS = bindings_for("modal")

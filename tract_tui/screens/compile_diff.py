@@ -33,7 +33,7 @@ from tract_tui.workers import WorkerEndings
 SIDE_BY_SIDE_MIN = 100
 
 
-class CompileDiffScreen(WorkerEndings, Screen[None]):
+class CompileDiffScreen(Screen[None], WorkerEndings):
     # The keys (context "diff") live on the DiffView, which has the focus; the mode keys run
     # this screen's actions (``screen.toggle_mode``).
     DEFAULT_CSS = """

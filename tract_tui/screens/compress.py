@@ -64,7 +64,7 @@ def preview_text(preview: CompressPreview) -> Text:
     return out
 
 
-class CompressScreen(WorkerEndings, ModalScreen[CompressResult | None]):
+class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
     """Dismisses with the result of an applied compression, or None."""
 
     BINDINGS = bindings_for("compress")

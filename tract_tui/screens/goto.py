@@ -22,7 +22,7 @@ from tract_tui.workers import WorkerEndings
 _SHORT_HEX = re.compile(r"^[0-9a-fA-F]{1,3}$")
 
 
-class GotoScreen(WorkerEndings, ModalScreen[str | None]):
+class GotoScreen(ModalScreen[str | None], WorkerEndings):
     """Dismisses with the full commit hash, or None."""
 
     BINDINGS = bindings_for("modal")

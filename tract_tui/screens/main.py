@@ -58,7 +58,7 @@ VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record
 PRIORITY_WORDS = {Priority.PINNED: "Pinned", Priority.SKIP: "Skipped", Priority.NORMAL: "Unmarked"}
 
 
-class MainScreen(WorkerEndings, Screen[None]):
+class MainScreen(Screen[None], WorkerEndings):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }

@@ -27,7 +27,7 @@ SHOW_LINES = 1_000
 SHOW_MESSAGE = 2_000  # of a commit message
 
 
-class DetailPane(WorkerEndings, VerticalScroll, can_focus=True):
+class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
     BINDINGS = bindings_for("detail")
     DEFAULT_CSS = """
     DetailPane { border-left: tall $panel; padding: 0 1; }

@@ -38,7 +38,7 @@ MARGIN = 60  # lines above and below the viewport whose commits are fetched
 SIGN_CLASS = {"-": "removed", "+": "added", "~": "changed", "≈": "recreated"}
 
 
-class DiffView(WorkerEndings, ScrollView, can_focus=True):
+class DiffView(ScrollView, WorkerEndings, can_focus=True):
     BINDINGS = bindings_for("diff")
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "diff--title",

@@ -124,7 +124,7 @@ class EventList(VirtualList[EventRow]):
         self._panel().revert()
 
 
-class EventDetail(WorkerEndings, VerticalScroll, can_focus=True):
+class EventDetail(VerticalScroll, WorkerEndings, can_focus=True):
     """One event: what it is, its sources and results side by side, its parameters."""
 
     BINDINGS = bindings_for("detail")

@@ -48,7 +48,7 @@ FIRST_DETAILS = 80  # rows whose details come with the first page
 DETAIL_CACHE = 4000
 
 
-class GraphView(WorkerEndings, ScrollView, can_focus=True):
+class GraphView(ScrollView, WorkerEndings, can_focus=True):
     """Every branch of the tract as lanes, one commit per line."""
 
     BINDINGS = bindings_for("graph")

@@ -129,7 +129,7 @@ class RecordCommits(DataTable[str]):
         self.query_ancestor(RecordsPanel).record_list.focus()
 
 
-class RecordDetail(WorkerEndings, VerticalScroll):
+class RecordDetail(VerticalScroll, WorkerEndings):
     class _View(Message):
         def __init__(self, record_id: str, view: RecordView) -> None:
             super().__init__()

@@ -30,7 +30,7 @@ from tract_tui.workers import WorkerEndings
 DEBOUNCE = 0.15
 
 
-class SearchBar(WorkerEndings, Horizontal):
+class SearchBar(Horizontal, WorkerEndings):
     BINDINGS = bindings_for("search")
     DEFAULT_CSS = """
     SearchBar { height: 1; display: none; background: $boost; }

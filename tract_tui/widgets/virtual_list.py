@@ -53,7 +53,7 @@ def pane_hidden(widget: Widget) -> bool:
     return tabs.active != pane.id
 
 
-class VirtualList(WorkerEndings, ScrollView, Generic[T], can_focus=True):
+class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
     """Rows ``0..total-1`` fetched in pages of ``PAGE``; line 0 is the column header."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
