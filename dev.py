@@ -2,7 +2,7 @@
 """Set up and run tract-tui from a fresh clone with nothing but Python ≥ 3.11.
 
     python3 dev.py demo    # create .venv, install, open the app on a demo store
-    python3 dev.py test    # create .venv, install, lint (ruff), run the whole test suite
+    python3 dev.py test    # create .venv, install, then ruff, import contracts, mypy, all tests
 
 Anything after the command is passed on (to ``tract-tui`` or to ``pytest``).
 """
@@ -51,9 +51,15 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "demo":
         return subprocess.call([str(BIN / "tract-tui"), "--demo", *rest], cwd=ROOT)
-    if not rest:  # the whole suite: lint first (a second; a red lint fails the run)
+    if not rest:  # the whole suite: the static checks first (seconds; a red one fails the run)
         ruff = str(BIN / "ruff")
-        for check in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
+        checks = (
+            [ruff, "check", "."],
+            [ruff, "format", "--check", "."],
+            [str(BIN / "lint-imports")],  # the layers: pyproject's [tool.importlinter]
+            [str(BIN / "mypy")],  # pyproject's [tool.mypy]
+        )
+        for check in checks:
             if subprocess.call(check, cwd=ROOT) != 0:
                 return 1
     return subprocess.call([str(_python()), "-m", "pytest", *rest], cwd=ROOT)

@@ -1,7 +1,7 @@
 """Timestamps: naive UTC in the store, aware UTC everywhere else.
 
-The schema holds naive UTC at microsecond precision (SCHEMA.md §1). Hashes cover the stored
-value, so every timestamp we write goes through :func:`to_storage` first.
+The schema holds naive UTC at microsecond precision (docs/store-format.md §1). Hashes cover
+the stored value, so every timestamp we write goes through :func:`to_storage` first.
 """
 
 from __future__ import annotations
@@ -9,6 +9,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+from core.models.times import from_storage
+
+__all__ = [
+    "ONE_MICROSECOND",
+    "SYSTEM_CLOCK",
+    "Clock",
+    "FrozenClock",
+    "from_storage",
+    "storage_text",
+    "to_storage",
+]
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -18,15 +30,6 @@ def to_storage(dt: datetime) -> datetime:
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt
-
-
-def from_storage(dt: datetime | str) -> datetime:
-    """Aware UTC from a stored value (a datetime, or SQLite text)."""
-    if isinstance(dt, str):
-        dt = datetime.fromisoformat(dt)
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
 
 
 def storage_text(dt: datetime) -> str:

@@ -64,14 +64,14 @@ class MessageView(View[Message]):
     def __init__(
         self, items: list[Message | None], pos: list[int], make: Callable[[int], Message]
     ) -> None:
-        super().__init__(items)  # type: ignore[arg-type]
+        super().__init__(items)  # type: ignore[arg-type]  # None slots are filled on first read
         self._pos = pos
         self._make = make
 
     def __getitem__(self, i: int | slice) -> Any:
         message = super().__getitem__(i)  # a slice comes back through here, item by item
         if message is None:
-            i = i + self._n if i < 0 else i  # type: ignore[operator]
+            i = i + self._n if i < 0 else i
             message = self._items[i] = self._make(self._pos[i])
         return message
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from core.errors import ContentValidationError
 
@@ -56,6 +56,7 @@ class FieldSpec:
                 f"{content_type}.{self.name}: {value!r} is not one of {allowed}"
             )
         if self.list_of is not None:
+            value = cast("list[Any]", value)  # a list_of field is of kind list (checked above)
             for i, item in enumerate(value):
                 if not isinstance(item, self.list_of) or isinstance(item, bool):
                     raise ContentValidationError(

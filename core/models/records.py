@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from core.engine.clock import from_storage
 from core.models.enums import CommitOperation, Priority
+from core.models.times import from_storage
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ def parse_usage(usage: Any) -> tuple[int, int]:
         ):
             p, comp = usage.get(p_key), usage.get(c_key)
             if _count(p) and _count(comp):
-                return int(p), int(comp)  # type: ignore[arg-type]
+                return int(p), int(comp)  # type: ignore[arg-type]  # _count checked: ints
     raise ContentValidationError(
         "usage must have prompt_tokens and completion_tokens (OpenAI) or "
         "input_tokens and output_tokens (Anthropic) as non-negative integers"

@@ -228,7 +228,7 @@ def write_record(
         token_source=compiled.token_source,
         params=params,
         created_at=ctx.now(),
-        effectives=compiled.commit_hashes,
+        effectives=tuple(compiled.commit_hashes),
     )
     uow.records.add(record)
     return record

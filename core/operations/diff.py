@@ -296,7 +296,7 @@ def _reordered(ctx: TractContext, compiled: CompiledContext, idx: list[int]) -> 
 
 
 def _safety(listed: list[str], infos: dict[str, CommitInfo]) -> list[OrderWarning]:
-    where = {}
+    where: dict[str, int] = {}
     for i, h in enumerate(listed):
         where.setdefault(h, i)
     out: list[OrderWarning] = []

@@ -145,7 +145,7 @@ def clone_tract(uow: UnitOfWork, source: str, child_ctx: TractContext) -> dict[s
     }
     blobs = uow.blobs.get_many(x.content_hash for x in commits)
     mapping: dict[str, str] = {}
-    times = {}
+    times: dict[str, Any] = {}  # copy → its created_at, as written
     for x in _dependency_order(commits, merges):
         blob = blobs.get(x.content_hash)
         if blob is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ class Transcript:
         return self.path.name
 
 
-def parse_transcript(path: str | Path) -> Transcript:
+def parse_transcript(path: str | os.PathLike[str]) -> Transcript:
     """Read and validate a transcript; raises TranscriptError on the first problem."""
     path = Path(path)
     try:

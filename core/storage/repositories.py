@@ -7,6 +7,7 @@ multi-row read is set-based: a walk is one recursive CTE, a batch lookup is one 
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -262,8 +263,12 @@ class OperationEventRepository(ABC):
     def count(self, tract_id: str) -> int: ...
 
     @abstractmethod
-    def for_commits(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    def for_commits(self, hashes: Iterable[str]) -> dict[str, builtins.list[tuple[str, str]]]:
         """Per commit: (event_id, role) pairs it takes part in."""
+
+    @abstractmethod
+    def commit_links(self, hashes: Iterable[str]) -> dict[str, builtins.list[tuple[str, str, str]]]:
+        """Per commit: (event_id, event_type, role) of the events it takes part in."""
 
     @abstractmethod
     def referenced_commits(
@@ -299,7 +304,7 @@ class CompileRecordRepository(ABC):
         """The ordered effective commits of several records (one query per chunk)."""
 
     @abstractmethod
-    def records_using(self, hashes: Iterable[str]) -> dict[str, list[str]]: ...
+    def records_using(self, hashes: Iterable[str]) -> dict[str, builtins.list[str]]: ...
 
     @abstractmethod
     def referenced_commits(self) -> set[str]: ...

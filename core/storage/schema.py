@@ -6,10 +6,11 @@ own additions only add indexes and tables, all under the ``tract_tui_`` prefix, 
 plain foreign key on ``commits`` or ``blobs`` (tract-ai deletes commits during GC).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: this module defines a table named
+# ``annotations``, which that import's feature flag would shadow for type checkers.
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -306,17 +308,22 @@ PRIVATE_INDEXES: tuple[Index, ...] = tuple(
     if idx.name and idx.name.startswith(PRIVATE_PREFIX) and table.name in V6_TABLES
 )
 
-blobs = Blob.__table__
-commits = Commit.__table__
-refs = Ref.__table__
-annotations = Annotation.__table__
-commit_parents = CommitParent.__table__
-operation_events = OperationEventRow.__table__
-operation_commits = OperationCommit.__table__
-compile_records = CompileRecordRow.__table__
-compile_effectives = CompileEffective.__table__
-spawn_pointers = SpawnPointerRow.__table__
-policy_proposals = PolicyProposalRow.__table__
-policy_log = PolicyLogRow.__table__
-trace_meta = TraceMeta.__table__
-blob_message_tokens = BlobMessageTokens.__table__
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+blobs = _table(Blob)
+commits = _table(Commit)
+refs = _table(Ref)
+annotations = _table(Annotation)
+commit_parents = _table(CommitParent)
+operation_events = _table(OperationEventRow)
+operation_commits = _table(OperationCommit)
+compile_records = _table(CompileRecordRow)
+compile_effectives = _table(CompileEffective)
+spawn_pointers = _table(SpawnPointerRow)
+policy_proposals = _table(PolicyProposalRow)
+policy_log = _table(PolicyLogRow)
+trace_meta = _table(TraceMeta)
+blob_message_tokens = _table(BlobMessageTokens)

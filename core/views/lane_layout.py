@@ -63,10 +63,15 @@ class RowLayout:
     def cell(self, column: int) -> Cell:
         inside = 0 <= column < len(self.cells)
         f = self.cells[column] if inside else 0
-        sides = (bool(f & bit) for bit in (UP, DOWN, LEFT, RIGHT, PASS, COMMIT))
-        if not inside:
-            return Cell(*sides, NO_COLOUR, NO_COLOUR)
-        return Cell(*sides, self.colours[column], self.connector_colours[column])
+        up, down, left, right, crossed, commit = (
+            bool(f & bit) for bit in (UP, DOWN, LEFT, RIGHT, PASS, COMMIT)
+        )
+        colour, connector = (
+            (self.colours[column], self.connector_colours[column])
+            if inside
+            else (NO_COLOUR, NO_COLOUR)
+        )
+        return Cell(up, down, left, right, crossed, commit, colour, connector)
 
 
 class Lane(NamedTuple):

@@ -28,12 +28,15 @@ from core.views.graph import GraphMode
 from core.views.health import QuickCheck
 from core.views.text import display_line
 from tract_tui.live import LiveUpdater
+from tract_tui.screens.compile_diff import CompileDiffScreen
+from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.widgets.graph_view import GraphView
 from tract_tui.widgets.messages import (
+    CompileDiffRequested,
     CompileRequested,
     CompressRequested,
     GotoRequested,
@@ -296,17 +299,34 @@ class MainScreen(Screen[None], WorkerEndings):
 
     @on(RevertRequested)
     def revert(self, message: RevertRequested) -> None:
+        event_id = message.event_id
+        if message.question is not None:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._revert(event_id)
+
+            title, body = message.question
+            self.app.push_screen(ConfirmScreen(title, body, yes="Revert"), answered)
+        else:  # nothing to confirm: the core refuses (and says why) without writing
+            self._revert(event_id)
+
+    def _revert(self, event_id: str) -> None:
         def done(result: RevertResult) -> None:
             if (events := self.panel(EventsPanel)) is not None:
                 events.reverted(result)
             self.graph.reload()
 
         self.run_store_task(
-            lambda: self.session.write(lambda t: t.revert(message.event_id)),
+            lambda: self.session.write(lambda t: t.revert(event_id)),
             done,
             group="event-revert",
             activity="reverting…",
         )
+
+    @on(CompileDiffRequested)
+    def open_compile_diff(self, message: CompileDiffRequested) -> None:
+        self.app.push_screen(CompileDiffScreen(self.reader, message.a, message.b))
 
     # -- annotations, branches, go to ------------------------------------------------------
 

@@ -7,6 +7,7 @@ Content is rendered as ``rich.text.Text`` built from plain strings made safe by
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -40,8 +41,8 @@ class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
             self.commit_hash = commit_hash
             self.detail = detail
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.reader = reader
         self.commit_hash: str | None = None
         self._rendered: str | None = None

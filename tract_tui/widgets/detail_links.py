@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import OptionList
@@ -68,8 +69,8 @@ class DetailLinks(OptionList):
     DetailLinks { height: auto; max-height: 12; border: none; padding: 0; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.links: list[Link] = []
 
     def set_links(self, items: list[tuple[Link, Text]]) -> None:

@@ -155,11 +155,11 @@ def _side_by_side(diff: RecordDiff, only_changes: bool) -> list[Line]:
             continue
         lefts, rights = a[i1:i2], b[j1:j2]
         for k in range(max(len(lefts), len(rights))):
-            x = lefts[k] if k < len(lefts) else None
-            y = rights[k] if k < len(rights) else None
+            gone = lefts[k] if k < len(lefts) else None
+            came = rights[k] if k < len(rights) else None
             notes = (
-                f"↳ {why_removed.get(x, '')}" if x else "",
-                f"↳ {why_added.get(y, '')}" if y else "",
+                f"↳ {why_removed.get(gone, '')}" if gone else "",
+                f"↳ {why_added.get(came, '')}" if came else "",
             )
             shown = (
                 notes[0] if notes[0] != last_notes[0] else "",
@@ -168,7 +168,7 @@ def _side_by_side(diff: RecordDiff, only_changes: bool) -> list[Line]:
             if any(shown):
                 out.append(PairNote(*shown))
             last_notes = (notes[0] or last_notes[0], notes[1] or last_notes[1])
-            out.append(Pair(Row("-", x) if x else None, Row("+", y) if y else None))
+            out.append(Pair(Row("-", gone) if gone else None, Row("+", came) if came else None))
     out += [BLANK, Title(f"Changed text ({len(diff.changed)})")]
     for m in diff.changed:
         out.append(Pair(Row("~", m.commit_hash), Row("~", m.commit_hash)))

@@ -73,8 +73,8 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
             self.asked = asked
             self.details = details
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.reader = reader
         self.lines: Sequence[Line] = ()
         self.side_by_side = False

@@ -30,7 +30,6 @@ from core.views.graph_rows import RowInfo
 from core.views.text import display_line, first_line, fit
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
-from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.timefmt import absolute, relative, short_absolute
 from tract_tui.widgets.graph_style import format_tokens
 from tract_tui.widgets.messages import HighlightCommits, JumpToCommit, RevertRequested
@@ -77,7 +76,7 @@ class EventList(VirtualList[EventRow]):
     BINDINGS = bindings_for("events")
     empty_text = "No operation events yet (compress a range with z in the graph)"
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reader = reader
 
@@ -135,8 +134,8 @@ class EventDetail(VerticalScroll, WorkerEndings, can_focus=True):
             self.event_id = event_id
             self.infos = infos
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.reader = reader
         self.row: EventRow | None = None
         self.loaded: str | None = None  # the event whose commit details are shown
@@ -287,8 +286,8 @@ class EventsPanel(Horizontal):
         border-top: tall $panel; }
     """
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.event_list = EventList(reader, id="event-list")
         self.detail = EventDetail(reader, id="event-detail")
 
@@ -361,12 +360,7 @@ class EventsPanel(Horizontal):
             f"The branch moves back to {back}…; the {kept} commits stay stored "
             "(unreachable, and linked from this event)."
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.post_message(RevertRequested(row.event_id))
-
-        self.app.push_screen(ConfirmScreen(title, body, yes="Revert"), answered)
+        self.post_message(RevertRequested(row.event_id, (title, body)))
 
     def reverted(self, r: RevertResult) -> None:
         """The screen reverted the event: say where the branch is, show the new event."""

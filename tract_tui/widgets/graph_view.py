@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from textual import work
@@ -113,8 +113,8 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             self.generation = generation
             self.details = details
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.reader = reader
         self.mode = GraphMode()
         self.model = GraphModel({}, self.mode)

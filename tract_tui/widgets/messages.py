@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from core import Priority
+from core.views.records import RecordRow
 
 # -- from the graph: actions on the selection ------------------------------------------------
 
@@ -71,11 +72,21 @@ class HighlightCommits(Message):
 
 
 class RevertRequested(Message):
-    """Revert an operation event (already confirmed by the user when it moves a branch)."""
+    """Revert an operation event; ``question`` (title, body): ask first (it moves a branch)."""
 
-    def __init__(self, event_id: str) -> None:
+    def __init__(self, event_id: str, question: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.event_id = event_id
+        self.question = question
+
+
+class CompileDiffRequested(Message):
+    """Open the compile diff of two records (older first)."""
+
+    def __init__(self, a: RecordRow, b: RecordRow) -> None:
+        super().__init__()
+        self.a = a
+        self.b = b
 
 
 class OpenEvent(Message):

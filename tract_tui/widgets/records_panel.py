@@ -32,7 +32,7 @@ from core.views.text import display_line, fit
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
 from tract_tui.timefmt import relative, short_absolute
-from tract_tui.widgets.messages import JumpToCommit
+from tract_tui.widgets.messages import CompileDiffRequested, JumpToCommit
 from tract_tui.widgets.record_render import (
     purpose_text,
     render_badge,
@@ -52,7 +52,7 @@ class RecordList(VirtualList[RecordRow]):
     BINDINGS = bindings_for("records")
     empty_text = "No compile records yet (C records a compile of HEAD)"
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reader = reader
         self.marks: list[RecordRow] = []
@@ -114,7 +114,7 @@ class RecordList(VirtualList[RecordRow]):
         self.query_ancestor(RecordsPanel).open_diff()
 
 
-class RecordCommits(DataTable[str]):
+class RecordCommits(DataTable[Text]):
     """The record's effective commits; ``enter`` shows one in the graph."""
 
     BINDINGS = bindings_for("detail")
@@ -142,8 +142,8 @@ class RecordDetail(VerticalScroll, WorkerEndings):
             self.record_id = record_id
             self.rep = rep
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.reader = reader
         self._asked: dict[Worker[Any], str] = {}  # a running worker → its record id
         self.row: RecordRow | None = None
@@ -248,8 +248,8 @@ class RecordsPanel(Horizontal):
         border-top: tall $panel; }
     """
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.reader = reader
         self.record_list = RecordList(reader, id="record-list")
         self.detail = RecordDetail(reader, id="record-detail")
@@ -310,10 +310,8 @@ class RecordsPanel(Horizontal):
         return a, b
 
     def open_diff(self) -> None:
-        from tract_tui.screens.compile_diff import CompileDiffScreen
-
         pair = self.diff_pair()
         if isinstance(pair, str):
             self.notify(pair, markup=False)
             return
-        self.app.push_screen(CompileDiffScreen(self.reader, pair[0], pair[1]))
+        self.post_message(CompileDiffRequested(*pair))

@@ -55,8 +55,8 @@ class SearchBar(Horizontal, WorkerEndings):
     class Closed(Message):
         """Escape: clear the matches."""
 
-    def __init__(self, reader: StoreReader, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # Widget's keyword arguments
+    def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.reader = reader
         self.filter_matches = False
         self._timer: Timer | None = None

@@ -81,19 +81,21 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
     class Highlighted(Message):
         """The row under the cursor changed (or arrived); ``row`` is None when empty."""
 
-        def __init__(self, vlist: VirtualList[T], index: int, row: T | None) -> None:
+        # A message class cannot share the list's type parameter: the panel that handles it
+        # knows which list it holds, so the row is typed by the handler.
+        def __init__(self, vlist: VirtualList[Any], index: int, row: Any) -> None:
             super().__init__()
             self.vlist = vlist
             self.index = index
             self.row = row
 
         @property
-        def control(self) -> VirtualList[T]:
+        def control(self) -> VirtualList[Any]:
             return self.vlist
 
     class _Page(Message):
         def __init__(
-            self, generation: int, page: int, rows: Sequence[T], total: int, error: str | None
+            self, generation: int, page: int, rows: Sequence[Any], total: int, error: str | None
         ) -> None:
             super().__init__()
             self.generation = generation
@@ -102,8 +104,8 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
             self.total = total
             self.error = error
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.cursor = 0
         self.total: int | None = None  # None until the first page arrives
         self.error: str | None = None

@@ -20,6 +20,7 @@ class ReferenceChecks:
 
     conn: Connection
     tables: set[str]
+    progress: Callable[[str, int], None]
 
     def emit(
         self, stmt: Select[Any], kind: str, table: str, nkeys: int, detail: Callable[[Any], str]

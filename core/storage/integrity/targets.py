@@ -130,7 +130,9 @@ def _upgrade_without_foreign_keys(path: Path, copy: Path, version: StoreVersion)
     try:
         with engine.connect() as conn:
             # Before any BEGIN: the pragma is a no-op inside a transaction.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            driver = conn.connection.driver_connection
+            assert driver is not None  # a live connection has its DB-API connection
+            driver.execute("PRAGMA foreign_keys=OFF")
             with conn.begin():
                 upgrade_in_transaction(conn, version)
     except SQLAlchemyError as exc:

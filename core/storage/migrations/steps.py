@@ -21,7 +21,7 @@ def columns(table: str) -> set[str]:
 
 
 def indexes(table: str) -> set[str]:
-    return {i["name"] for i in inspect(conn()).get_indexes(table) if i.get("name")}
+    return {name for i in inspect(conn()).get_indexes(table) if (name := i.get("name"))}
 
 
 def create_missing(new_tables: Iterable[Table]) -> None:

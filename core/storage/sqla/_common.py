@@ -64,7 +64,7 @@ def run_prepared(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
     args: Any = (
         tuple(bound[name] for name in compiled.positiontup) if compiled.positional else bound
     )
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # live conn
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         cursor.execute(compiled.string, args)
@@ -145,7 +145,7 @@ COMMIT_COLUMNS: Sequence[ColumnElement[Any]] = (
 )
 
 
-def commit_from_row(row: Row[Any]) -> CommitInfo:
+def commit_from_row(row: Any) -> CommitInfo:  # a Row of COMMIT_COLUMNS (twelve values)
     """A row of :data:`COMMIT_COLUMNS` (unpacked by position: a 100k chain reads faster)."""
     (h, tract, parent, content, ctype, op, response_to, message, tokens, meta, gen, at) = row
     return CommitInfo(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
@@ -64,7 +66,7 @@ class SqlOperationEventRepository(OperationEventRepository):
         for batch in chunks(links, 500):
             self.conn.execute(insert(s.operation_commits), batch)
 
-    def _with_links(self, rows: list) -> list[OperationEvent]:
+    def _with_links(self, rows: Sequence[Any]) -> list[OperationEvent]:
         oc = s.operation_commits.c
         links: dict[str, dict[str, list[tuple[int, str]]]] = {}
         for batch in chunks([r.event_id for r in rows]):
@@ -104,7 +106,7 @@ class SqlOperationEventRepository(OperationEventRepository):
 
     def get_many(self, event_ids: Iterable[str]) -> dict[str, OperationEvent]:
         e = s.operation_events.c
-        rows = []
+        rows: list[Any] = []
         for batch in chunks(unique(event_ids)):
             rows.extend(self.conn.execute(select(*_EVENT_COLUMNS).where(e.event_id.in_(batch))))
         return {ev.event_id: ev for ev in self._with_links(rows)}
@@ -131,9 +133,9 @@ class SqlOperationEventRepository(OperationEventRepository):
             ).scalar_one()
         )
 
-    def for_commits(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    def for_commits(self, hashes: Iterable[str]) -> dict[str, builtins.list[tuple[str, str]]]:
         oc = s.operation_commits.c
-        out: dict[str, list[tuple[str, str]]] = {}
+        out: dict[str, builtins.list[tuple[str, str]]] = {}
         for batch in chunks(unique(hashes)):
             for r in self.conn.execute(
                 select(oc.commit_hash, oc.event_id, oc.role).where(oc.commit_hash.in_(batch))
@@ -141,7 +143,7 @@ class SqlOperationEventRepository(OperationEventRepository):
                 out.setdefault(r.commit_hash, []).append((r.event_id, r.role))
         return out
 
-    def commit_links(self, hashes: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+    def commit_links(self, hashes: Iterable[str]) -> dict[str, builtins.list[tuple[str, str, str]]]:
         oc = s.operation_commits.c
         ev = s.operation_events.c
         out: dict[str, list[tuple[str, str, str]]] = {}
@@ -267,9 +269,9 @@ class SqlCompileRecordRepository(CompileRecordRepository):
                 acc.setdefault(r.record_id, []).append((int(r.position), r.commit_hash))
         return {rid: tuple(h for _, h in sorted(v)) for rid, v in acc.items()}
 
-    def records_using(self, hashes: Iterable[str]) -> dict[str, list[str]]:
+    def records_using(self, hashes: Iterable[str]) -> dict[str, builtins.list[str]]:
         ce = s.compile_effectives.c
-        out: dict[str, list[str]] = {}
+        out: dict[str, builtins.list[str]] = {}
         for batch in chunks(unique(hashes)):
             for r in self.conn.execute(
                 select(ce.commit_hash, ce.record_id).where(ce.commit_hash.in_(batch))

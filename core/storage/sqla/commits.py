@@ -111,7 +111,7 @@ class SqlCommitRepository(CommitRepository):
         ~0.3 s against ~0.55 s), so it wins unless under a third of the tract is on the chain
         (heavily compressed histories), where both are quick anyway."""
         parent: dict[str, str | None] = dict(
-            raw_rows(self.conn, st.tract_parent_pairs(), {"head": head})  # type: ignore[arg-type]
+            raw_rows(self.conn, st.tract_parent_pairs(), {"head": head})
         )
         out: list[str] = []
         seen: set[str] = set()

@@ -8,6 +8,7 @@ per dialect; SQLAlchemy then reuses their compiled form.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     String,
@@ -23,12 +24,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
 
 from core.storage import schema as s
 from core.storage.sqla._common import ANNOTATION_COLUMNS, COMMIT_COLUMNS, raw_text
 from core.storage.sqla.dialect import insert_ignore_for, upsert_for
 
-HASHES = bindparam("hashes", expanding=True)
+HASHES: BindParameter[Any] = bindparam("hashes", expanding=True)
 
 
 @cache

@@ -10,7 +10,7 @@ def order_chain(head: str, rows: Sequence[Any], parent: int = 1) -> list[Any]:
     """Rows of a first-parent walk (column 0 the hash, column ``parent`` the parent) in chain
     order, newest first. Stops where a stored parent cycle would repeat a commit."""
     out: list[Any] = []
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     expect: str | None = head
     for row in rows:  # SQLite emits a recursive CTE in queue order: usually chain order
         if row[0] != expect or expect in seen:

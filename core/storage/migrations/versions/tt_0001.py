@@ -26,7 +26,9 @@ depends_on = None
 def upgrade() -> None:
     c = steps.conn()
     for index in schema.PRIVATE_INDEXES:
-        if index.name in TT_0001_INDEXES and index.name not in steps.indexes(index.table.name):
+        table = index.table
+        assert table is not None  # every index of the schema belongs to a table
+        if index.name in TT_0001_INDEXES and index.name not in steps.indexes(table.name):
             index.create(c)
     steps.create_missing([schema.blob_message_tokens])
 
