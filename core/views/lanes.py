@@ -220,14 +220,40 @@ class LaneState:
     def step(self, commit_id: str, parents: Sequence[str] = ()) -> RowLayout:
         """Lay out the next row: ``commit_id`` with ``parents``, first parent first."""
         ids = self._ids
-        colours = self._colours
-        usage = self._usage
-        emitted = self._emitted
         row = self._row
         self._row = row + 1
-        emitted.setdefault(commit_id, row)  # a duplicate id keeps its first row
+        self._emitted.setdefault(commit_id, row)  # a duplicate id keeps its first row
+        valid, broken = self._split_parents(parents, row)
+        try:
+            top = ids.index(commit_id)
+        except ValueError:
+            top = -1
+        if top >= 0 and len(valid) < 2 and None not in ids and ids.count(commit_id) == 1:
+            return self._straight_row(commit_id, parents, top, valid, broken)
 
-        # Parents emitted above (or self) cannot get a lane: the graph would run upwards.
+        n = len(ids)
+        col, own = self._column(top, bool(valid))  # 1.
+        row_ = _Row(n + len(valid) + 2)
+        row_.flags[col] = COMMIT | UP if top == col else COMMIT
+        row_.gcol[col] = own
+        if top >= 0 and (top != col or ids.count(commit_id) > 1):
+            self._fork(row_, commit_id, top, col)  # 2.
+        if valid:  # 3.
+            row_.flags[col] |= DOWN
+            row_.ids[col] = valid[0]
+            row_.colours[col] = own
+        elif top >= 0:
+            self._usage[own] -= 1
+        merges = [self._merge(row_, col, p) for p in valid[1:]]  # 4.
+        self._compact(row_, commit_id)  # 5.
+        return self._finish(row_, commit_id, parents, col, valid, broken, merges)  # 6.
+
+    # -- the pieces of a row (numbered as in the module docstring) ---------------------------
+
+    def _split_parents(self, parents: Sequence[str], row: int) -> tuple[list[str], list[str]]:
+        """(valid, broken): parents emitted above (or the commit itself) get no lane — the
+        graph would run upwards; empty and repeated parents are dropped."""
+        emitted = self._emitted
         valid: list[str] = []
         broken: list[str] = []
         for p in parents:
@@ -239,76 +265,60 @@ class LaneState:
                     broken.append(p)
             elif p not in valid:
                 valid.append(p)
+        return valid, broken
 
-        n = len(ids)
-        try:
-            top = ids.index(commit_id)
-        except ValueError:
-            top = -1
-        if top >= 0 and len(valid) < 2 and None not in ids and ids.count(commit_id) == 1:
-            return self._straight_row(commit_id, parents, top, valid, broken)
-        if top >= 0:
-            col = top
-            avoid = self._avoid
-            while col and ids[col - 1] is None and col - 1 != avoid:
-                col -= 1
-            own = colours[top]
-        else:
-            col = self._tip_column()
+    def _column(self, top: int, continues: bool) -> tuple[int, int]:
+        """1. The commit's column and colour: its lane slid left over holes, or a new tip's."""
+        if top < 0:
             own = self._new_colour()
-            if valid:
-                usage[own] += 1
+            if continues:
+                self._usage[own] += 1
+            return self._tip_column(), own
+        ids = self._ids
+        col = top
+        while col and ids[col - 1] is None and col - 1 != self._avoid:
+            col -= 1
+        return col, self._colours[top]
 
-        size = n + len(valid) + 2
-        flags = [0] * size
-        gcol = [NO_COLOUR] * size
-        hcol = [NO_COLOUR] * size
-        new_ids: list[str | None] = [None] * size
-        new_colours = [NO_COLOUR] * size
+    def _fork(self, row: _Row, commit_id: str, top: int, col: int) -> None:
+        """2. Every other lane waiting for the commit turns into its cell (and ends)."""
+        ids, colours, usage = self._ids, self._colours, self._usage
+        for t in range(top, len(ids)):
+            if ids[t] == commit_id and t != col:
+                c = colours[t]
+                row.flags[t] |= UP
+                row.gcol[t] = c
+                row.hline(col, t, c)
+                if t != top:
+                    usage[c] -= 1
 
-        flags[col] = COMMIT
-        gcol[col] = own
-        if top == col:
-            flags[col] = COMMIT | UP
-        if top >= 0 and (top != col or ids.count(commit_id) > 1):
-            # Fork point (or the commit slid left): the lanes turn into the commit's cell.
-            for t in range(top, n):
-                if ids[t] == commit_id and t != col:
-                    c = colours[t]
-                    flags[t] |= UP
-                    gcol[t] = c
-                    _hline(flags, gcol, hcol, col, t, c)
-                    if t != top:
-                        usage[c] -= 1
-        if valid:
-            flags[col] |= DOWN
-            new_ids[col] = valid[0]
-            new_colours[col] = own
-        elif top >= 0:
-            usage[own] -= 1
+    def _merge(self, row: _Row, col: int, parent: str) -> int:
+        """4. A further parent: join the lane already waiting for it, else open one in the
+        first cell free on this row. Returns the parent's column."""
+        ids = self._ids
+        if parent in ids:
+            j = ids.index(parent)  # pinned by the join
+            row.hline(col, j, self._colours[j])
+            return j
+        flags, n = row.flags, len(ids)
+        k = 0
+        while flags[k] or (k < n and ids[k] is not None):
+            k += 1
+        c = self._new_colour()
+        self._usage[c] += 1
+        flags[k] |= DOWN
+        row.gcol[k] = c
+        row.hline(col, k, c)
+        row.ids[k] = parent
+        row.colours[k] = c
+        return k
 
-        merge_columns: list[int] = []
-        for p in valid[1:]:
-            if p in ids:
-                # Reuse the lane that already waits for this parent; it is pinned by the join.
-                j = ids.index(p)
-                _hline(flags, gcol, hcol, col, j, colours[j])
-                merge_columns.append(j)
-                continue
-            k = 0
-            while flags[k] or (k < n and ids[k] is not None):
-                k += 1
-            c = self._new_colour()
-            usage[c] += 1
-            flags[k] |= DOWN
-            gcol[k] = c
-            _hline(flags, gcol, hcol, col, k, c)
-            new_ids[k] = p
-            new_colours[k] = c
-            merge_columns.append(k)
-
-        # Continuing lanes, left to right: straight down if crossed or joined, else slide left.
-        for i in range(n):
+    def _compact(self, row: _Row, commit_id: str) -> None:
+        """5. Continuing lanes, left to right: straight down if crossed or joined, else slid
+        left over the cells empty on this row."""
+        flags, gcol, hcol = row.flags, row.gcol, row.hcol
+        ids, colours = self._ids, self._colours
+        for i in range(len(ids)):
             w = ids[i]
             if w is None or w == commit_id:
                 continue
@@ -330,10 +340,22 @@ class LaneState:
                     gcol[k] = c
                 for k in range(j, i):
                     hcol[k] = c
-            new_ids[j] = w
-            new_colours[j] = c
+            row.ids[j] = w
+            row.colours[j] = c
 
-        width = size
+    def _finish(
+        self,
+        row: _Row,
+        commit_id: str,
+        parents: Sequence[str],
+        col: int,
+        valid: list[str],
+        broken: list[str],
+        merges: list[int],
+    ) -> RowLayout:
+        """6. Trim the row and the lanes, keep the lanes for the next row, lay the row out."""
+        flags, new_ids, new_colours = row.flags, row.ids, row.colours
+        width = len(flags)
         while width and not flags[width - 1]:
             width -= 1
         lanes = width
@@ -342,19 +364,35 @@ class LaneState:
         del new_ids[lanes:], new_colours[lanes:]
         self._ids = new_ids
         self._colours = new_colours
-        self._avoid = -1 if valid else col
-
+        self._avoid = -1 if valid else col  # 6. the next row must not stack under it
         return RowLayout(
             commit_id,
             col,
             len(valid) + len(broken) > 1,
             not valid and not broken,
             tuple(flags[:width]),
-            tuple(gcol[:width]),
-            tuple(hcol[:width]),
-            _parent_columns(parents, valid, [col, *merge_columns]),
+            tuple(row.gcol[:width]),
+            tuple(row.hcol[:width]),
+            _parent_columns(parents, valid, [col, *merges]),
             tuple(broken) if broken else (),
         )
+
+
+class _Row:
+    """One row being drawn: cell flags, glyph and connector colours, and the lanes (ids and
+    colours) it leaves for the next row."""
+
+    __slots__ = ("colours", "flags", "gcol", "hcol", "ids")
+
+    def __init__(self, size: int) -> None:
+        self.flags = [0] * size
+        self.gcol = [NO_COLOUR] * size
+        self.hcol = [NO_COLOUR] * size
+        self.ids: list[str | None] = [None] * size
+        self.colours = [NO_COLOUR] * size
+
+    def hline(self, a: int, b: int, colour: int) -> None:
+        _hline(self.flags, self.gcol, self.hcol, a, b, colour)
 
 
 def layout_rows(
