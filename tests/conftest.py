@@ -1,7 +1,9 @@
 """Fixtures shared by every test suite.
 
-- ``shared_dir`` / ``fixture_store``: the reference material that ships beside the project
-  (tract-ai's schema DDL and real tract-ai stores). Shipped stores are read-only files and are
+- ``shared_dir`` / ``fixture_store``: reference material kept outside the repository (tract-ai's
+  schema DDL, real tract-ai stores, an agent transcript), found through ``$TRACT_TUI_SHARED``
+  (or the older ``$TRACT_TEST_SHARED_DIR``), else as ``shared`` beside the repository; tests that
+  need it skip, with the reason, when it is absent. Shipped stores are read-only files and are
   never opened in place: ``fixture_store(name)`` copies one (with its ``-wal``/``-shm``) into the
   test's ``tmp_path`` and makes the copy writable.
 - ``pg_url``: a PostgreSQL URL whose connections live in a fresh schema of their own, dropped
@@ -30,21 +32,33 @@ from typing import Any
 import pytest
 
 POSTGRES_ENV = "TRACT_TEST_POSTGRES_URL"
-SHARED_ENV = "TRACT_TEST_SHARED_DIR"
-DEFAULT_SHARED_DIR = "/work/shared"
+SHARED_ENV = "TRACT_TUI_SHARED"
+OLD_SHARED_ENV = "TRACT_TEST_SHARED_DIR"  # still honoured
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SQLITE_SIDECARS = ("-wal", "-shm")
 
 
-def _shared_dir() -> Path:
-    return Path(os.environ.get(SHARED_ENV, DEFAULT_SHARED_DIR))
+def shared_root() -> Path:
+    """Where the reference material is: the environment's choice, else beside the repository."""
+    named = os.environ.get(SHARED_ENV) or os.environ.get(OLD_SHARED_ENV)
+    return Path(named) if named else REPO_ROOT.parent / "shared"
+
+
+def shared_file(*parts: str) -> Path | None:
+    """A file of the reference material, or None when it is not there."""
+    path = shared_root().joinpath(*parts)
+    return path if path.is_file() else None
+
+
+_shared_dir = shared_root
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The shared reference tree (``reference/schemas``, ``fixtures/tract-ai``)."""
-    root = _shared_dir()
+    root = shared_root()
     if not (root / "reference" / "schemas").is_dir():
-        pytest.skip(f"shared reference material not found at {root} (set {SHARED_ENV})")
+        pytest.skip(f"reference material not found at {root} (set {SHARED_ENV})")
     return root
 
 

@@ -34,7 +34,7 @@ from tract_tui import demo_data as d
 DEMO_VERSION = "1"
 VERSION_KEY = "tract_tui.demo_version"
 DEMO_TRACT_ID = "de300000000040008000000000001867"  # fixed, so snapshots are stable
-TRANSCRIPT_NAME = "swe_agent_marshmallow_1867.jsonl"
+TRANSCRIPT_ENV = "TRACT_TUI_DEMO_TRANSCRIPT"
 FALLBACK_NAME = "builtin_sample_transcript.jsonl"
 ID_SEED = 1867
 STEP = timedelta(seconds=23)  # between two clock readings: an agent's working pace
@@ -49,11 +49,11 @@ def demo_path() -> Path:
     return Path(platformdirs.user_data_dir("tract-tui")) / "demo.db"
 
 
-def shipped_transcript() -> Path | None:
-    """The SWE-agent transcript in ``../shared`` next to the repository, if it is there."""
-    repo = Path(__file__).resolve().parents[1]
-    candidate = repo.parent / "shared" / "fixtures" / "transcripts" / TRANSCRIPT_NAME
-    return candidate if candidate.is_file() else None
+def configured_transcript() -> Path | None:
+    """The agent transcript named by ``$TRACT_TUI_DEMO_TRANSCRIPT``, if that is a file: the
+    demo imports it instead of its built-in sample (tests use a real SWE-agent run)."""
+    name = os.environ.get(TRANSCRIPT_ENV)
+    return Path(name) if name and Path(name).is_file() else None
 
 
 def ensure_demo_store(
@@ -61,8 +61,12 @@ def ensure_demo_store(
     *,
     path: str | os.PathLike[str] | None = None,
     clock: Clock | None = None,
+    transcript: Path | None = None,
 ) -> Path:
-    """The demo store's path, building it first when it is missing or out of date."""
+    """The demo store's path, building it first when it is missing or out of date.
+
+    ``transcript`` (else ``$TRACT_TUI_DEMO_TRANSCRIPT``) is the agent run the story imports;
+    without one, a built-in sample."""
     say = progress or (lambda _message: None)
     target = Path(path) if path is not None else demo_path()
     if target.exists() and recorded_version(target) == DEMO_VERSION:
@@ -75,7 +79,7 @@ def ensure_demo_store(
     building = Path(name)
     building.unlink()  # Store.open(create=True) wants to create the file itself
     try:
-        build_demo(building, say, clock=clock)
+        build_demo(building, say, clock=clock, transcript=transcript or configured_transcript())
         if Path(f"{building}-wal").exists():  # closing checkpoints it; never lose its pages
             raise OSError(f"{building}: the write-ahead log was not checkpointed")
         for suffix in SIDECARS:  # a stale WAL must never pair with the new file
@@ -108,13 +112,15 @@ def _seeded_ids(enabled: bool) -> Iterator[None]:
         yield
 
 
-def build_demo(path: Path, say: Progress, *, clock: Clock | None = None) -> None:
+def build_demo(
+    path: Path, say: Progress, *, clock: Clock | None = None, transcript: Path | None = None
+) -> None:
     deterministic = clock is not None
     if clock is None:  # spread the story over the last hour or two, as a real session would be
         clock = FrozenClock(datetime.now(UTC) - timedelta(hours=2), STEP)
     with _seeded_ids(deterministic), Store.open(path, create=True) as store:
         tract = Tract(store, DEMO_TRACT_ID, clock=clock)
-        _Story(tract, say).tell()
+        _Story(tract, say, transcript).tell()
         set_store_setting(store, VERSION_KEY, DEMO_VERSION)
 
 
@@ -122,6 +128,7 @@ def build_demo(path: Path, say: Progress, *, clock: Clock | None = None) -> None
 class _Story:
     t: Tract
     say: Progress
+    transcript: Path | None
 
     def tell(self) -> None:
         t = self.t
@@ -173,11 +180,11 @@ class _Story:
         t.compile(record=True, reason="hand-off to the maintainer")
 
     def import_run(self) -> list[str]:
-        source = shipped_transcript()
+        source = self.transcript
         if source is not None:
-            self.say(f"demo: importing the SWE-agent transcript {source.name}")
+            self.say(f"demo: importing the agent transcript {source.name}")
             return list(self.t.import_transcript(source, branch="main").commits)
-        self.say(f"demo: {TRANSCRIPT_NAME} not found next to the repo; using a built-in sample")
+        self.say("demo: importing a built-in sample run")
         with tempfile.TemporaryDirectory(prefix="tract-demo-") as scratch:
             sample = Path(scratch) / FALLBACK_NAME
             lines = (json.dumps(m, ensure_ascii=False) for m in d.FALLBACK_TRANSCRIPT)

@@ -80,7 +80,7 @@ EXPERIMENT_ANSWER = (
 
 HANDOFF = "Ready for review: fix, regression test and changelog entry are in place."
 
-# A stand-in for the shipped SWE-agent transcript when ../shared is not next to the repo:
+# The agent run the demo imports unless $TRACT_TUI_DEMO_TRANSCRIPT names a real one:
 # the same shape (system, user, then assistant text + one tool call + its result).
 FALLBACK_TRANSCRIPT: list[dict[str, Any]] = [
     {"role": "system", "content": "You are SWE-agent, an autonomous programmer in a shell."},

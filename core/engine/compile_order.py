@@ -1,4 +1,4 @@
-"""Compile order: which commits a compile of a head visits, in what order (BEHAVIOUR.md §5.2).
+"""Compile order: which commits a compile of a head visits, in what order (docs/behaviour.md §5.2).
 
 ``build_sequence`` walks the first-parent chain root first and, before every merge commit,
 inserts the commits reachable from its other parents that are not in the sequence yet — each

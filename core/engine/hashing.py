@@ -1,4 +1,4 @@
-"""Content and commit hashes, exactly as tract-ai computes them (SCHEMA.md §6)."""
+"""Content and commit hashes, exactly as tract-ai computes them (docs/store-format.md §6)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Turning a compile sequence into messages, and keeping that result patchable.
 
-Newest edit wins, SKIP drops, EDIT commits only substitute (BEHAVIOUR.md §5 steps 4–9). A
+Newest edit wins, SKIP drops, EDIT commits only substitute (docs/behaviour.md §5 steps 4–9). A
 ``Snapshot`` is also the unit of the incremental compile cache: appends, edits and annotation
 changes patch it in O(changed).
 

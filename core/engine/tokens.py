@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Protocol
 
 # Per message: 3 + tokens(role) + tokens(content) [+ tokens(name) + 1]; plus 3 for the reply
-# primer once per list (BEHAVIOUR.md §5.9).
+# primer once per list (docs/behaviour.md §5.9).
 MESSAGE_OVERHEAD = 3
 NAME_OVERHEAD = 1
 REPLY_PRIMER = 3

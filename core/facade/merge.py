@@ -27,7 +27,7 @@ class MergeMixin(FacadeBase):
         delete_branch: bool = False,
         message: str | None = None,
     ) -> merge_op.MergeResult:
-        """Merge ``source`` into the current branch (BEHAVIOUR.md §7).
+        """Merge ``source`` into the current branch (docs/behaviour.md §7).
 
         The resolver runs outside the merge's transaction (it may call an LLM); committing
         afterwards re-checks that HEAD has not moved meanwhile.
@@ -73,7 +73,7 @@ class MergeMixin(FacadeBase):
         return out
 
     def diff(self, a: str | None = None, b: str | None = None) -> diff_op.DiffResult:
-        """Compare the compiled contexts at two commits (BEHAVIOUR.md §12)."""
+        """Compare the compiled contexts at two commits (docs/behaviour.md §12)."""
         with self._read() as uow:
             return diff_op.diff(uow, self.ctx, self.compiler, a, b)
 

@@ -1,4 +1,4 @@
-"""An OpenAI-compatible chat-completions client over httpx (BEHAVIOUR.md §13).
+"""An OpenAI-compatible chat-completions client over httpx (docs/behaviour.md §13).
 
 Retries 429, 500, 502, 503, 504, connection errors and timeouts with exponential backoff
 (1–30 s plus up to 2 s jitter; a 429's Retry-After is honoured), 3 attempts in all. 401/403
@@ -19,7 +19,7 @@ from core.errors import LLMConfigError, TractError
 from core.llm.config import LLMSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Keys a caller may not smuggle into the request body (BEHAVIOUR.md §13: plumbing keys).
+# Keys a caller may not smuggle into the request body (docs/behaviour.md §13: plumbing keys).
 PLUMBING_KEYS = frozenset(
     {
         "messages",

@@ -1,9 +1,9 @@
 """Content types: the payload dicts stored in blobs.
 
-A payload is a dict discriminated by ``content_type``. Validation follows pydantic-style rules
-(BEHAVIOUR.md §1): a missing required field, a wrong type or a value outside an allowed set is an
-error; unknown keys are dropped; the normalised payload is the *full dump* with defaults and
-``None`` optionals included, because that dict is what the blob hash covers.
+A payload is a dict discriminated by ``content_type``. Validation follows pydantic-style
+rules (docs/behaviour.md §1): a missing required field, a wrong type or a value outside an
+allowed set is an error; unknown keys are dropped; the normalised payload is the *full dump*
+with defaults and ``None`` optionals included, because that dict is what the blob hash covers.
 
 Each type also says how it compiles: the message role, the message text, the optional message
 ``name``, and the raw text used for per-commit token counts and auto messages.
@@ -227,7 +227,7 @@ class ContentRegistry:
             raise ContentValidationError(f"unknown content_type {content_type!r}")
         return model.validate(raw)
 
-    # Compilation helpers cope with any content_type found in a store (BEHAVIOUR.md §1).
+    # Compilation helpers cope with any content_type found in a store (docs/behaviour.md §1).
 
     def role(self, payload: Payload) -> str:
         model = self.model(str(payload.get("content_type")))

@@ -1,4 +1,4 @@
-"""Annotations: the append-only priority history of commits (BEHAVIOUR.md §2)."""
+"""Annotations: the append-only priority history of commits (docs/behaviour.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Branches: git-style names, create, switch, list, delete (BEHAVIOUR.md §4)."""
+"""Branches: git-style names, create, switch, list, delete (docs/behaviour.md §4)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class BranchInfo:
 
 
 def check_branch_name(name: str) -> None:
-    """Refuse what git refuses (the subset BEHAVIOUR.md §4 lists), with the reason."""
+    """Refuse what git refuses (the subset docs/behaviour.md §4 lists), with the reason."""
     checks = (
         (not name, "empty"),
         (".." in name, "contains '..'"),

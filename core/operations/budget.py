@@ -1,4 +1,4 @@
-"""The optional token budget of a tract (BEHAVIOUR.md §3.4, scenario #18).
+"""The optional token budget of a tract (docs/behaviour.md §3.4, scenario #18).
 
 The check is made against the compiled size *after* the commit: the current compile total
 (from the compile cache, so SKIPped and superseded content does not count and the cost does

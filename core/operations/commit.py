@@ -1,4 +1,4 @@
-"""Writing commits (BEHAVIOUR.md §3).
+"""Writing commits (docs/behaviour.md §3).
 
 ``write_commit`` is the one place a commit row is created — appends, merges, replays and copies
 all go through it, so blob dedupe, token counts, timestamps and hashes are uniform.
@@ -30,7 +30,7 @@ MESSAGE_LIMIT = 72
 
 
 def auto_message(content_type: str, raw_text: str) -> str:
-    """``<type>: <preview>``, at most 72 characters (BEHAVIOUR.md §3.3)."""
+    """``<type>: <preview>``, at most 72 characters (docs/behaviour.md §3.3)."""
     preview = raw_text.strip().replace("\n", " ")
     if not preview:
         return content_type
@@ -106,9 +106,9 @@ def write_commit(
             parent_hashes=list(merge_parents) if merge_parents else None,
         )
         # Hashes are global (tract_id is not hashed): a copy made in the same microsecond
-        # as its original would collide. Move on by 1 µs and rehash (SCHEMA.md §6). A plain
-        # append skips the probe: appends to a tract are serialised and always on the current
-        # tip, with a clock strictly after it, so they cannot repeat an existing commit.
+        # as its original would collide. Move on by 1 µs and rehash (docs/store-format.md §6).
+        # A plain append skips the probe: appends to a tract are serialised and always on the
+        # current tip, with a clock strictly after it, so they cannot repeat an existing commit.
         if not check_collision or not uow.commits.exists(commit_hash):
             break
         created_at = ctx.now(created_at + ONE_MICROSECOND)

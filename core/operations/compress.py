@@ -1,4 +1,4 @@
-"""Applying a compression plan, and reverting one (BEHAVIOUR.md §9; issue: complete provenance).
+"""Applying a compression plan, and reverting one (docs/behaviour.md §9: provenance, revert).
 
 The summaries are made *before* the write transaction (an LLM call must never hold the
 store's write lock), then one transaction re-checks that HEAD has not moved, rewrites the range

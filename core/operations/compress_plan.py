@@ -1,4 +1,4 @@
-"""Planning a compression (BEHAVIOUR.md §9): what is selected, kept, dropped and summarised.
+"""Planning a compression (docs/behaviour.md §9): what is selected, kept, dropped and summarised.
 
 A plan is a dry run: it writes nothing and holds everything the preview shows and the apply
 step needs — the range (widened so a tool call never leaves its result), the groups of NORMAL

@@ -1,4 +1,4 @@
-"""Keeping tool calls with their results when a compression range is cut (BEHAVIOUR.md §9).
+"""Keeping tool calls with their results when a compression range is cut (docs/behaviour.md §9).
 
 A *unit* is a span of consecutive rows that a range boundary may not split: a tool call and
 its results. Calls and results are paired by ``tool_call_id`` when both payloads carry one;

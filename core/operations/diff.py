@@ -1,4 +1,4 @@
-"""Diffing two compiled contexts, and the ordered (view-only) compile (BEHAVIOUR.md §12).
+"""Diffing two compiled contexts, and the ordered (view-only) compile (docs/behaviour.md §12).
 
 Both are views: they compile, compare and reorder, and never write a commit, event or record.
 """

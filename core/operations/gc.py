@@ -1,4 +1,4 @@
-"""Garbage collection of unreachable commits (BEHAVIOUR.md §10).
+"""Garbage collection of unreachable commits (docs/behaviour.md §10).
 
 Everything is set-based: one pass over the tract's commits, reachability by recursive CTE, and
 chunked ``IN`` lists for the lookups and deletions. One transaction; a second run removes

@@ -1,4 +1,4 @@
-"""Import (cherry-pick) one commit from another branch or tract of the store (BEHAVIOUR.md §8)."""
+"""Import (cherry-pick) one commit from another branch or tract (docs/behaviour.md §8)."""
 
 from __future__ import annotations
 

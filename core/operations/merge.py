@@ -1,4 +1,4 @@
-"""Merging a branch into the current one (BEHAVIOUR.md §7).
+"""Merging a branch into the current one (docs/behaviour.md §7).
 
 ``merge`` refuses, fast-forwards, writes a clean merge commit, or returns the conflicts without
 writing anything; ``commit_merge`` writes a resolved conflict result: the merge commit, then one

@@ -1,4 +1,4 @@
-"""Resolving refs, reading history, moving HEAD (BEHAVIOUR.md §3–4)."""
+"""Resolving refs, reading history, moving HEAD (docs/behaviour.md §3–4)."""
 
 from __future__ import annotations
 

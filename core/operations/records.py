@@ -1,4 +1,4 @@
-"""Reading compile records: reproduce one, break its tokens down, diff two (BEHAVIOUR.md §6).
+"""Reading compile records: reproduce one, break its tokens down, diff two (docs/behaviour.md §6).
 
 A record documents what was sent. It is reproduced by compiling its ``head_hash`` as of its
 ``created_at`` (edits and annotations as they stood then); when that differs, every differing

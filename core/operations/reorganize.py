@@ -1,4 +1,4 @@
-"""Rebase (reorganize): replay the current branch onto another branch's tip (BEHAVIOUR.md §8).
+"""Rebase (reorganize): replay the current branch onto another branch's tip (docs/behaviour.md §8).
 
 Also home of what rebase and import share: the issue a resolver is asked about (answers are read
 with merge's :func:`~core.operations.merge_conflicts.coerce_resolution`, so one resolver serves

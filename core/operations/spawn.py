@@ -1,4 +1,4 @@
-"""Spawn and collapse: child tracts in the same store (BEHAVIOUR.md §11).
+"""Spawn and collapse: child tracts in the same store (docs/behaviour.md §11).
 
 A spawn is one transaction: the pointer, the parent's "Spawned subagent" commit and the child's
 commits are written together, so a failure leaves neither tract changed and holds no lock

@@ -1,4 +1,4 @@
-"""Summarizers: one small interface, three implementations (BEHAVIOUR.md §9, §13).
+"""Summarizers: one small interface, three implementations (docs/behaviour.md §9, §13).
 
 - ``ManualSummarizer``: text the user wrote, one per group.
 - ``ExtractiveSummarizer``: offline and deterministic. It keeps the sentences that carry

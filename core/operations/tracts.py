@@ -1,4 +1,4 @@
-"""Several tracts in one store: listing them as a spawn tree (BEHAVIOUR.md §11)."""
+"""Several tracts in one store: listing them as a spawn tree (docs/behaviour.md §11)."""
 
 from __future__ import annotations
 

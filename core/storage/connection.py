@@ -89,7 +89,7 @@ def _sqlite_url(path: Path, readonly: bool) -> URL:
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     # A WAL reader needs a -shm beside the file. In a directory we cannot write, SQLite cannot
     # create it and every read fails; with no -wal there, nothing can be writing, so open the
-    # file immutable (SCHEMA.md §1).
+    # file immutable (docs/store-format.md §1).
     if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
         uri += "&immutable=1"
     return URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"})

@@ -1,7 +1,7 @@
 """The store's tables: tract-ai schema v6, column for column, plus our private additions.
 
 Names, column order, types, keys and indexes are identical to what tract-ai 0.1 creates
-(``shared/reference/schemas/v6.sql``), so a store we create is a valid tract-ai v6 store. Our
+(docs/store-format.md §2–3), so a store we create is a valid tract-ai v6 store. Our
 own additions only add indexes and tables, all under the ``tract_tui_`` prefix, and never put a
 plain foreign key on ``commits`` or ``blobs`` (tract-ai deletes commits during GC).
 """

@@ -6,7 +6,7 @@ id (or is a hole, ``None``) and has a stable colour index. :meth:`LaneState.step
 in O(w) typical time, w = live lanes, and returns a :class:`RowLayout`: one text line per commit,
 on which every fork, merge and lane shift of that commit is drawn (tig style).
 
-Per row (UI.md §2):
+Per row:
 
 1. **Column.** The leftmost lane waiting for the commit, slid left over any holes directly beside
    it (except the previous row's lane-ending column, see 6.), so a chain never stays indented

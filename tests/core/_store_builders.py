@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -47,8 +46,9 @@ from sqlalchemy import (
 
 from core.engine.hashing import commit_hash, commit_hash_candidates, content_hash
 from core.models.enums import CommitOperation
+from tests.conftest import shared_root
 
-SHARED_DIR = Path(os.environ.get("TRACT_TEST_SHARED_DIR", "/work/shared"))
+SHARED_DIR = shared_root()
 SCHEMA_DIR = SHARED_DIR / "reference" / "schemas"
 
 T0 = datetime(2026, 2, 20, 10, 15, 30, 4512)  # naive UTC, as stored

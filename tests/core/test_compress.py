@@ -1,4 +1,4 @@
-"""Compression: BEHAVIOUR.md §9, scenarios #35–38 and #44, provenance, preview, revert."""
+"""Compression: docs/behaviour.md §9, scenarios #35–38 and #44, provenance, preview, revert."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Diff of two compiles and the ordered (view-only) compile (BEHAVIOUR.md §12, §16 #34).
+"""Diff of two compiles and the ordered (view-only) compile (docs/behaviour.md §12, §16 #34).
 
 Defects §15.13: diff token deltas were always 0, and the ordered recount omitted ``name``.
 """

@@ -1,4 +1,4 @@
-"""Garbage collection (BEHAVIOUR.md §10): scenarios §16 #39 and #45, defect §15.6 (compile
+"""Garbage collection (docs/behaviour.md §10): scenarios §16 #39 and #45, defect §15.6 (compile
 records, ORIG_HEAD/PREV_HEAD and the branch filter), roots, reachability, retention, clean-up
 of every row that names a removed commit, and idempotence."""
 

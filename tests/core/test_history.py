@@ -1,5 +1,5 @@
-"""Acceptance scenarios of BEHAVIOUR.md §16 for commits, annotations, compile, refs and branches
-(#1–16, #19–24, #41, #50)."""
+"""Acceptance scenarios of docs/behaviour.md §16 for commits, annotations, compile, refs and
+branches (#1–16, #19–24, #41, #50)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Import (cherry-pick, BEHAVIOUR.md §8): scenarios §16 #31, #32 and #30 for import; imports
+"""Import (cherry-pick, docs/behaviour.md §8): scenarios §16 #31, #32 and #30 for import; imports
 across tracts of one store; refusals write nothing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Merge (BEHAVIOUR.md §7): refusals, fast-forward, true-LCA base, clean merges, conflicts and
+"""Merge (docs/behaviour.md §7): refusals, fast-forward, true-LCA base, clean merges, conflicts and
 their resolution as EDITs, nested merges, and merging inside a store tract-ai wrote.
 
 Scenarios §16 #25–30 and #47; defects §15.4 (resolutions applied, merge commit SKIPped, both
@@ -53,7 +53,7 @@ def diverged(t: Tract) -> dict[str, str]:
 
 
 def assert_merge_commit(t: Tract, merge_hash: str, first: str, second: str) -> None:
-    """Two parents in position order, and a hash that covers both (SCHEMA.md §6)."""
+    """Two parents in position order, and a hash that covers both (docs/store-format.md §6)."""
     with t.store.read() as uow:
         info = uow.commits.get(merge_hash)
         assert info is not None

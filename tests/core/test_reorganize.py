@@ -1,4 +1,4 @@
-"""Rebase (BEHAVIOUR.md §8): scenario §16 #33 (and #30 for rebase), defect §15.5 (edit targets
+"""Rebase (docs/behaviour.md §8): scenario §16 #33 (and #30 for rebase), defect §15.5 (edit targets
 remapped, pins copied, resolver text used), refusals, no-ops, and the one-transaction rule."""
 
 from __future__ import annotations

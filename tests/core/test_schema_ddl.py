@@ -1,4 +1,5 @@
-"""A store we create is a valid tract-ai v6 store: the DDL of its 13 v6 tables is v6.sql's.
+"""A store we create is a valid tract-ai v6 store: the DDL of its 13 v6 tables is
+tract-ai's v6 DDL (from the reference material).
 
 Statements are parsed (table → column/constraint lines in order, index → definition) and
 compared part by part, so only whitespace is normalised: a changed type, nullability, default,

@@ -1,4 +1,4 @@
-"""Spawn and collapse (BEHAVIOUR.md §11): scenarios §16 #42 and #46, defect §15.7 (full_clone
+"""Spawn and collapse (docs/behaviour.md §11): scenarios §16 #42 and #46, defect §15.7 (full_clone
 with EDITs, nothing left locked after a failure, dict LLM replies), and the tract listing."""
 
 from __future__ import annotations

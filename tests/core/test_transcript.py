@@ -17,7 +17,7 @@ from core.models.enums import Priority
 from core.operations.transcript_parse import parse_transcript
 from tract_tui.cli import main
 
-SHIPPED = Path("/work/shared/fixtures/transcripts/swe_agent_marshmallow_1867.jsonl")
+SHIPPED = Path("swe_agent_marshmallow_1867.jsonl")  # in the reference material's transcripts
 
 
 @pytest.fixture

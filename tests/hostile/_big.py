@@ -63,7 +63,7 @@ def build_linear(path: Path, n: int) -> list[str]:
 
 
 def reference_order(head: str, parents: dict[str, tuple[str, ...]]) -> list[str]:
-    """BEHAVIOUR.md §5.2 by brute force: the first-parent chain, root first; before each merge,
+    """docs/behaviour.md §5.2 by brute force: the first-parent chain, root first; before each merge,
     the block of each other parent (in position order) in its own compile order, recursively,
     leaving out what is already listed. What is listed is closed under ancestry, so a chain
     walk may stop at the first listed commit."""

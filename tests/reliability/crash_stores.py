@@ -14,7 +14,6 @@ schema (``new_url``), with a smaller history.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from core import Tract
 from core.operations.transcript import parse_transcript, plan_commits
+from tests.conftest import shared_root
 from tests.reliability.agent import payload
 from tests.reliability.crash_checks import Expectation, UpgradeFacts
 from tests.reliability.legacy import build_big_legacy
@@ -37,7 +37,7 @@ from tests.reliability.storefacts import (
     version_facts,
 )
 
-SHARED = Path(os.environ.get("TRACT_TEST_SHARED_DIR", "/work/shared"))
+SHARED = shared_root()
 FIXTURES = SHARED / "fixtures" / "tract-ai"
 V6_OPS = ("compress", "import", "revert")
 UPGRADES = {"upgrade-v5": "upstream_v5.db", "upgrade-big-v3": "upstream_v3.db"}

@@ -29,11 +29,11 @@ from textual.worker import Worker
 from core import Tract
 from core.engine.clock import FrozenClock
 from core.storage.store import Store
-from tests.conftest import copy_sqlite_store
-from tract_tui import demo
+from tests.conftest import copy_sqlite_store, shared_file, shared_root
 from tract_tui.app import TractApp
 from tract_tui.demo import ensure_demo_store
 
+DEMO_TRANSCRIPT = "swe_agent_marshmallow_1867.jsonl"
 DEMO_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DEMO_STEP = timedelta(seconds=23)
 DEMO_NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -50,12 +50,18 @@ def now_clock() -> FrozenClock:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo as users get it: with the shipped SWE-agent transcript from ``../shared``.
-    Snapshots show it, so they are skipped (not failed) on a clone without ``../shared``."""
-    if demo.shipped_transcript() is None:
-        pytest.skip("the shipped transcript (../shared) is not beside the repository")
+    """The demo built from a real SWE-agent run (the reference material's transcript).
+    Snapshots show it, so they are skipped (not failed) where that material is absent."""
+    transcript = demo_transcript()
+    if transcript is None:
+        pytest.skip(f"the SWE-agent transcript is not in {shared_root()} (set TRACT_TUI_SHARED)")
     path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    return ensure_demo_store(path=path, clock=demo_clock())
+    return ensure_demo_store(path=path, clock=demo_clock(), transcript=transcript)
+
+
+def demo_transcript() -> Path | None:
+    """The real agent run the test demo imports, when the reference material is here."""
+    return shared_file("fixtures", "transcripts", DEMO_TRANSCRIPT)
 
 
 @pytest.fixture

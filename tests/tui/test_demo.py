@@ -11,7 +11,7 @@ import pytest
 from core import Tract
 from core.models.enums import CommitOperation, Priority
 from core.storage.store import Store
-from tests.tui.conftest import demo_clock
+from tests.tui.conftest import DEMO_TRANSCRIPT, demo_clock, demo_transcript
 from tract_tui import demo
 from tract_tui.demo import DEMO_VERSION, VERSION_KEY, ensure_demo_store, recorded_version
 
@@ -27,7 +27,7 @@ def test_the_demo_tells_the_whole_story(demo_template: Path) -> None:
         assert kinds == {"import": 1, "compress": 2, "reorganize": 1}
         imported = next(e for e in page.rows if e.event_type == "import")
         assert imported.params is not None
-        assert imported.params["file"] == demo.TRANSCRIPT_NAME
+        assert imported.params["file"] == DEMO_TRANSCRIPT
         assert len(imported.results) == 41  # 28 messages; each tool call is its own commit
         summarizers = {e.summarizer for e in page.rows if e.event_type == "compress"}
         assert summarizers == {"manual", "extractive"}
@@ -52,7 +52,9 @@ def test_the_demo_tells_the_whole_story(demo_template: Path) -> None:
 
 
 def test_the_build_is_deterministic_with_a_clock(tmp_path: Path, demo_template: Path) -> None:
-    again = ensure_demo_store(path=tmp_path / "again.db", clock=demo_clock())
+    again = ensure_demo_store(
+        path=tmp_path / "again.db", clock=demo_clock(), transcript=demo_transcript()
+    )
     with Tract.open(demo_template) as a, Tract.open(again) as b:
         assert a.head == b.head
         assert [e.event_id for e in a.events().rows] == [e.event_id for e in b.events().rows]
@@ -96,13 +98,13 @@ def test_a_failed_build_leaves_the_old_demo_alone(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.db"]
 
 
-def test_without_the_shipped_transcript_a_builtin_sample_is_imported(
+def test_without_a_transcript_a_builtin_sample_is_imported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo, "shipped_transcript", lambda: None)
+    monkeypatch.delenv(demo.TRANSCRIPT_ENV, raising=False)
     said: list[str] = []
     path = ensure_demo_store(said.append, path=tmp_path / "demo.db", clock=demo_clock())
-    assert any("using a built-in sample" in line for line in said)
+    assert any("a built-in sample run" in line for line in said)
     with Tract.open(path) as t:
         kinds = Counter(e.event_type for e in t.events().rows)
         assert kinds == {"import": 1, "compress": 2, "reorganize": 1}

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.conftest import demo_transcript
 from tests.tui.tmux_driver import TmuxApp, TmuxTimeout, tmux_available, tract_tui_binary
-from tract_tui.demo import shipped_transcript
+from tract_tui.demo import TRANSCRIPT_ENV
 
 pytestmark = [
     pytest.mark.tmux,
@@ -86,9 +87,12 @@ def test_demo_builds_in_the_data_dir_and_opens(tmp_path: Path) -> None:
     data = tmp_path / "xdg-data"
     env = {"XDG_DATA_HOME": str(data)}
     demo = data / "tract-tui" / "demo.db"
-    # Nine commits per compression with the shipped transcript; six with the built-in sample
-    # the demo falls back to when ../shared is not next to the repository.
-    compressed = "Compressed 9 commits" if shipped_transcript() else "Compressed 6 commits"
+    # Nine commits per compression with the real SWE-agent run (when the reference material is
+    # here); six with the built-in sample the demo imports otherwise.
+    transcript = demo_transcript()
+    if transcript is not None:
+        env[TRANSCRIPT_ENV] = str(transcript)
+    compressed = "Compressed 9 commits" if transcript else "Compressed 6 commits"
     with TmuxApp([tract_tui_binary(), "--demo"], tmp_path, env=env) as app:
         app.wait_for(
             "(HEAD → main)",

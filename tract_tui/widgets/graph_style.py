@@ -18,7 +18,7 @@ LANE_COLOURS = (
     "#af87af",
 )
 
-# Marker column: our state, kept apart from the lane glyphs (UI.md §2).
+# Marker column: our state (pins, edits, summaries), kept apart from the lane glyphs.
 UNICODE_MARKS = {
     "pinned": "▲",
     "skipped": "⊘",

@@ -1,7 +1,8 @@
 """Frozen table definitions of tract-ai's older layouts, used only by the migrations.
 
-They reproduce ``shared/reference/schemas/v1early…v5.sql`` so a chain run from an empty
-database builds what tract-ai built; upgrades of real stores only create what is missing.
+They reproduce the DDL of tract-ai's v1 (early layout) to v5 (docs/store-format.md §7), so a
+chain run from an empty database builds what tract-ai built; upgrades of real stores only
+create what is missing.
 """
 
 from __future__ import annotations

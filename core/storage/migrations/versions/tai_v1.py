@@ -1,4 +1,4 @@
-"""Normalise any v1 layout to tract-ai's final v1 (SCHEMA.md §7, "The early v1 layout").
+"""Normalise any v1 layout to tract-ai's final v1 (docs/store-format.md §7, "The early v1 layout").
 
 Column-driven, because intermediate v1 stores carry only some of the differences: repo_id →
 tract_id, reply_to → response_to, a nullable generation_config_json, the index names, and the

@@ -4,7 +4,7 @@ Each ``compressions`` row becomes an ``operation_events`` row of type ``compress
 id, tract, branch, time and token counts; ``target_tokens``/``instructions`` go into
 ``params_json`` (only the non-null keys; SQL NULL when both are null). Sources and results
 become ``operation_commits`` rows with roles ``source``/``result`` and their positions. Then
-the three legacy tables are dropped, children first (SCHEMA.md §7).
+the three legacy tables are dropped, children first (docs/store-format.md §7).
 """
 
 import json
