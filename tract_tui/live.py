@@ -31,6 +31,7 @@ class LiveUpdater:
         self.reader = reader
         self.interval = interval
         self.on_change = on_change
+        self.baseline = threading.Event()  # set once the first fingerprint is read
         self._stop = threading.Event()
 
     def start(self, owner: DOMNode) -> None:
@@ -62,4 +63,5 @@ class LiveUpdater:
                     except RuntimeError:  # the app is shutting down
                         return
                 last = current
+                self.baseline.set()
             self._stop.wait(self.interval)

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.app import App
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.worker import Worker
 
@@ -105,8 +106,8 @@ def _graph_loaded(app: App[object]) -> bool:
 
     try:
         graph = app.screen.query_one(GraphView)
-    except Exception:
-        return True  # another screen: nothing to wait for
+    except NoMatches:
+        return True  # another screen, without a graph: nothing to wait for
     if not graph.model.complete:
         return False
     top = graph.scroll_offset.y

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, OptionList, Static
 
 from core import Priority, Tract, TractSelectionError, create_tract
@@ -68,8 +68,11 @@ async def test_keymap_remap_and_help(tmp_path: Path, monkeypatch: pytest.MonkeyP
         view = await ready(pilot)
         notes = " ".join(_notes(app))
         assert "graph.bogus" in notes and "graph.pin" in notes  # named, not a crash
-        await pilot.press("z")  # the old key does nothing now
-        await pilot.pause(0.1)
+        # The keymap moved compress from z to x: z is no longer bound to it, and does nothing.
+        assert app.active_bindings["x"].binding.id == "graph.compress"
+        assert "z" not in app.active_bindings
+        await pilot.press("z")
+        await pilot.pause()  # no delay: the key and whatever it posted are handled
         assert not isinstance(app.screen, CompressScreen)
         await select(pilot, view, built.hashes[2])
         await pilot.press("x")
@@ -110,7 +113,13 @@ async def test_palette_runs_an_action(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         app.screen.query_one(Input).value = "graph: pin"
-        await pilot.pause(0.3)
+        hits = app.screen.query_one(CommandList)
+
+        def pin_highlighted() -> bool:
+            index = hits.highlighted
+            return index is not None and "Pin" in str(hits.get_option_at_index(index).prompt)
+
+        await wait_for(pilot, pin_highlighted)  # the search ran and put the hit under enter
         await pilot.press("enter")
         await wait_for(pilot, lambda: probe.tract.priority(built.hashes[3]) is Priority.PINNED)
         assert app.focused is view
@@ -133,7 +142,9 @@ async def test_live_updates_from_another_process(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 34)) as pilot:
         view = await ready(pilot)
         await select(pilot, view, built.hashes[3])
-        await pilot.pause(0.6)  # the poller has its baseline
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and screen.live is not None
+        await wait_for(pilot, screen.live.baseline.is_set)  # the poller has its baseline
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", LIVE_WRITER, str(built.path), stdout=asyncio.subprocess.PIPE
         )

@@ -164,6 +164,9 @@ async def test_view_keys_keep_their_tab_and_hand_it_the_keys(tmp_path: Path) -> 
             ("2", "events", "event-list"),
         ):
             await pilot.press(key)
-            await pilot.pause(0.2)  # refreshes and focus changes settle
+            # The tab switches at once; a lazily mounted panel focuses its list after a refresh.
+            await wait_for(
+                pilot,
+                lambda list_id=list_id: app.focused is not None and app.focused.id == list_id,
+            )
             assert tabs.active == name, key
-            assert app.focused is not None and app.focused.id == list_id, key

@@ -74,7 +74,9 @@ async def open_events(pilot: Pilot) -> EventsPanel:
     await wait_for(pilot, lambda: panel.event_list.selected is not None)
     await wait_for(pilot, lambda: panel.detail.loaded is not None)
     await wait_for(pilot, lambda: panel.event_list.size.height > 2)  # laid out: lines readable
-    await pilot.pause(0.05)
+    row = panel.event_list.selected
+    assert row is not None
+    await wait_for(pilot, lambda: row.event_type in panel.event_list.render_line(1).text)
     return panel
 
 
@@ -97,9 +99,9 @@ async def test_list_detail_and_graph_highlights(tmp_path: Path) -> None:
         assert f"{built.head_before[:8]} → {str(built.head_after)[:8]}" in params
         # Stored text is data: markup and escapes show as written, nothing is interpreted.
         panel.detail.styles.width = 200  # room for the whole first line
-        await pilot.pause(0.1)
-        text = rendered(panel.detail.sources)
-        assert "[bold]not bold[/] and \\x1b[31mnot red" in text and "\x1b" not in text
+        shown = "[bold]not bold[/] and \\x1b[31mnot red"
+        await wait_for(pilot, lambda: shown in rendered(panel.detail.sources))
+        assert "\x1b" not in rendered(panel.detail.sources)
 
 
 async def test_enter_jumps_to_result_and_o_to_source(tmp_path: Path) -> None:
@@ -146,7 +148,8 @@ async def test_cancelling_the_confirmation_changes_nothing(tmp_path: Path) -> No
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen))
-        await pilot.pause(0.2)
+        await pilot.pause()  # no delay: lets the dialog's answer be handled
+        assert not [w for w in pilot.app.workers if w.group == "event-revert"]
     assert store_state(built.path) == before == (built.head_after, ["compress"])
 
 

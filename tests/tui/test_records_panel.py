@@ -104,9 +104,9 @@ async def test_record_list_and_record_view(tmp_path: Path) -> None:
         assert "dialogue" in breakdown and "█" in breakdown
         # Hostile commit text is shown as written in the commits table.
         detail.table.styles.width = 200
-        await pilot.pause(0.1)
-        table = rendered(detail.table)
-        assert "[bold]not bold[/] and \\x1b[31mnot red" in table and "\x1b" not in table
+        shown = "[bold]not bold[/] and \\x1b[31mnot red"
+        await wait_for(pilot, lambda: shown in rendered(detail.table))
+        assert "\x1b" not in rendered(detail.table)
         await pilot.press("enter")  # records.open: into the commits table
         assert pilot.app.focused is detail.table
         await pilot.press("escape")

@@ -53,11 +53,16 @@ def test_upgraded_store_graph_events_help_quit(
             f"1/{V5_COMMITS} commits",
         )
 
-        # j: the cursor moves to the second row; the detail pane shows that commit.
+        # j: the cursor moves to the second row; the detail pane (loaded by its own worker,
+        # after the status bar) shows that commit.
         app.press("j")
-        screen = app.wait_for(f"2/{V5_COMMITS} commits")
-        detail = [line.split("▊", 1)[-1] for line in screen.splitlines()]
-        assert any(part.strip().startswith(V5_SECOND) for part in detail), screen
+        app.wait_for(f"2/{V5_COMMITS} commits")
+
+        def detail_shows_second(screen: str) -> bool:
+            detail = [line.split("▊", 1)[-1] for line in screen.splitlines()]
+            return any(part.strip().startswith(V5_SECOND) for part in detail)
+
+        app.wait_until(detail_shows_second, f"the detail pane showing {V5_SECOND}")
 
         # 2: the Events tab lists both compress events migrated from the legacy tables; the
         # detail pane names the selected one, and j selects the other.

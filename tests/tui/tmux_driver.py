@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -116,6 +116,17 @@ class TmuxApp:
             time.sleep(0.1)
         missing = [t for t in texts if t not in screen]
         raise TmuxTimeout(f"not on screen after {timeout:.0f}s: {missing!r}\n{screen}")
+
+    def wait_until(self, condition: Callable[[str], bool], what: str, timeout: float = 10.0) -> str:
+        """The screen once ``condition(screen)`` holds; raises naming ``what`` otherwise."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if condition(screen):
+                return screen
+            time.sleep(0.1)
+        raise TmuxTimeout(f"{what}: not seen after {timeout:.0f}s\n{screen}")
 
     def wait_gone(self, text: str, timeout: float = 10.0) -> str:
         deadline = time.monotonic() + timeout

@@ -78,7 +78,7 @@ class MainScreen(Screen[None], WorkerEndings):
         super().__init__()
         self.session = session
         self.reader = session.reader
-        self._live: LiveUpdater | None = None
+        self.live: LiveUpdater | None = None
         self._busy: set[Worker[Any]] = set()  # running tasks that show an activity
         self._search_query = ""
 
@@ -138,8 +138,8 @@ class MainScreen(Screen[None], WorkerEndings):
         self.graph.focus()
         self.graph.reload()
         interval = float(getattr(self.app, "poll_interval", 0.5))
-        self._live = LiveUpdater(self.app, self.reader, interval, self.store_changed)
-        self._live.start(self)
+        self.live = LiveUpdater(self.app, self.reader, interval, self.store_changed)
+        self.live.start(self)
         # After the first frame: the check is a read the first rows need not wait behind.
         self.call_after_refresh(
             self.run_store_task, self.reader.quick_check, self._checked, group="quick-check"
