@@ -145,7 +145,10 @@ async def test_tui_opens_a_damaged_store_and_says_so(copy: Path, base_template: 
         await wait_for(pilot, lambda: bool(status.problems))
         await wait_for(pilot, lambda: "run tract-tui verify" in screen_text(app))
         assert "damaged: run tract-tui verify" in rendered(status)
-        assert any("without stored content" in n.message for n in app._notifications)
+        # The toast is posted to the app as a message: wait for it, as for the status bar.
+        await wait_for(
+            pilot, lambda: any("without stored content" in n.message for n in app._notifications)
+        )
         # HEAD's blob is gone: its content reads "[missing content]".
         detail = app.screen.query_one("#graph-detail", DetailPane)
         graph.select_hash(base_template.main[-1])
