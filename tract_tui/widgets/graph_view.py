@@ -11,7 +11,6 @@ go to) are posted up as messages; the main screen carries them out.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -22,7 +21,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from core import Priority
 from core.read import FirstScreen, RefsState, StoreReader
@@ -30,6 +29,8 @@ from core.views.graph import GraphMode, GraphModel
 from core.views.graph_rows import RowInfo
 from core.views.lane_render import UNICODE
 from tract_tui.actions import bindings_for
+from tract_tui.failures import Failure
+from tract_tui.widgets.graph_details import RowDetails
 from tract_tui.widgets.graph_paint import LANE_PAD, lane_segments, overlay, row_segments
 from tract_tui.widgets.messages import (
     CompileRequested,
@@ -45,7 +46,6 @@ FIRST_PAGE = 300
 PAGE = 5000
 DETAIL_MARGIN = 60  # rows fetched above and below the viewport
 FIRST_DETAILS = 80  # rows whose details come with the first page
-DETAIL_CACHE = 4000
 
 
 class GraphView(ScrollView, WorkerEndings, can_focus=True):
@@ -119,8 +119,8 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.mode = GraphMode()
         self.model = GraphModel({}, self.mode)
         self.refs: RefsState | None = None
-        self.details: OrderedDict[str, RowInfo] = OrderedDict()
-        self._pending: set[str] = set()
+        self.details = RowDetails()
+        self._asked: dict[Worker[None], list[str]] = {}  # a details fetch → its hashes
         self._generation = 0
         self._want_selection: str | None = None
         self.mark: str | None = None  # range anchor for compress
@@ -129,10 +129,10 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.matches: frozenset[str] = frozenset()
         self.filter_matches = False  # dim the rows that do not match
         self._goto_pending: str | None = None
-        self._stale: dict[str, RowInfo] = {}  # details of the previous scan, until refetched
         self._painted = threading.Event()  # the newest scan's first rows are on screen
         self.glyphs = UNICODE
         self._graph_width = 2
+        self._details_failed = -1  # the scan whose details fetch last failed (said once)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -189,12 +189,7 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         index = model.index_of(self._want_selection) if self._want_selection else None
         if index is not None:
             self.cursor = index
-        # Keep showing the old details until the new ones arrive: a reload (live update)
-        # must not flash placeholders over every row.
-        self._stale = dict(self.details)
-        self.details.clear()
-        self.details.update(details)
-        self._pending.clear()
+        self.details.restart(details)  # the old ones still draw until the new ones arrive
         self._painted.clear()
         self.call_after_refresh(self._painted.set)
 
@@ -227,32 +222,37 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         top = self.scroll_offset.y
         start = max(0, top - DETAIL_MARGIN)
         stop = min(len(self.model), top + self.size.height + DETAIL_MARGIN)
-        missing = [
-            h
-            for h in self.model.hashes[start:stop]
-            if h not in self.details and h not in self._pending
-        ]
+        missing = self.details.wanted(self.model.hashes[start:stop])
         if missing:
-            self._pending.update(missing)
-            self._fetch_details(self._generation, missing)
+            self._asked[self._fetch_details(self._generation, missing)] = missing
 
     @work(thread=True, group="graph-details", exit_on_error=False)
     def _fetch_details(self, generation: int, hashes: list[str]) -> None:
         self.post_message(self._Details(generation, self.reader.row_details(hashes)))
 
     def on_graph_view__details(self, message: _Details) -> None:
-        if message.generation != self._generation:
+        if message.generation == self._generation:
+            self.details.arrived(message.details)
+            self.refresh()
+
+    def worker_ended(self, worker: Worker[Any]) -> None:
+        self._asked.pop(worker, None)
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """Rows whose details failed keep their placeholder and are asked again when shown
+        next; the toast is said once per scan, not once per scroll."""
+        asked = self._asked.pop(worker, None)
+        if asked is None:  # the scan itself
+            super().worker_failed(worker, failed)
             return
-        self._pending.difference_update(message.details)
-        self.details.update(message.details)
-        while len(self.details) > DETAIL_CACHE:
-            self.details.popitem(last=False)
-        self.refresh()
+        self.details.failed(asked)
+        if self._details_failed != self._generation:
+            self._details_failed = self._generation
+            super().worker_failed(worker, failed)
 
     def invalidate(self, hashes: Iterable[str]) -> None:
         """Forget cached details (after pin/skip) so they are fetched again."""
-        for h in hashes:
-            self.details.pop(h, None)
+        self.details.forget(hashes)
         self._request_details()
 
     # -- navigation -------------------------------------------------------------------------
@@ -330,7 +330,7 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         segments.extend(
             row_segments(
                 commit_hash,
-                self.details.get(commit_hash) or self._stale.get(commit_hash),
+                self.details.shown(commit_hash),
                 self.model.labels.get(commit_hash, ()),
                 unreachable=self.model.unreachable[row],
                 anchored=commit_hash == self.mark,
