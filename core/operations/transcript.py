@@ -17,6 +17,7 @@ from core.errors import ContentValidationError, TranscriptError
 from core.models import content as c
 from core.models.enums import Priority
 from core.models.records import OperationEvent
+from core.models.refs import branch_short
 from core.operations.branches import check_branch_name
 from core.operations.commit import AUTO_PIN_REASON, write_commit
 from core.operations.context import (
@@ -118,7 +119,7 @@ def import_transcript(
         ref_name = branch_ref(branch)
         existing = uow.refs.get(tract, ref_name)
         tip = existing.commit_hash if existing is not None else state.commit
-    short = ref_name.removeprefix("refs/heads/")
+    short = branch_short(ref_name)
 
     parent = tip
     parent_info = uow.commits.get(tip) if tip else None

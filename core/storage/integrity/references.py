@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, String, cast, distinct, func, or_, select
 
 from core.models.enums import CommitOperation
+from core.models.refs import BRANCH_PREFIX
 from core.storage import schema as s
 
 
@@ -137,7 +138,7 @@ class ReferenceChecks:
             2,
             lambda _r: "ref names neither a commit nor a ref",
         )
-        not_branch = func.substr(r.symbolic_target, 1, 11) != "refs/heads/"
+        not_branch = func.substr(r.symbolic_target, 1, len(BRANCH_PREFIX)) != BRANCH_PREFIX
         self.emit(
             select(*key, r.symbolic_target).where(r.symbolic_target.is_not(None), not_branch),
             "invalid_ref",
