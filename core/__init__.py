@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.errors import TractError
+    from core.importers import detect_format, import_sessions, list_sessions
+    from core.importers.catalog import SessionInfo
+    from core.importers.follow import SessionFollower, cache_store_path
+    from core.importers.openai_chat_parse import parse_transcript
+    from core.importers.run import ImportSession, ImportSummary
     from core.models.enums import CommitOperation, Priority
     from core.tract import Tract, TractSelectionError, create_tract
 
@@ -20,6 +25,16 @@ _LAZY = {
     "Tract": "core.tract",
     "TractSelectionError": "core.tract",
     "create_tract": "core.tract",
+    # Importing sessions (docs/sessions.md)
+    "ImportSession": "core.importers.run",
+    "ImportSummary": "core.importers.run",
+    "SessionFollower": "core.importers.follow",
+    "SessionInfo": "core.importers.catalog",
+    "cache_store_path": "core.importers.follow",
+    "detect_format": "core.importers",
+    "import_sessions": "core.importers",
+    "list_sessions": "core.importers",
+    "parse_transcript": "core.importers.openai_chat_parse",
 }
 
 __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
@@ -29,6 +44,15 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "Tract",
     "TractSelectionError",
     "create_tract",
+    "ImportSession",
+    "ImportSummary",
+    "SessionFollower",
+    "SessionInfo",
+    "cache_store_path",
+    "detect_format",
+    "import_sessions",
+    "list_sessions",
+    "parse_transcript",
 ]
 
 
