@@ -96,6 +96,7 @@ class ClaudeParser:
         self.tool_names: dict[str, str] = {}
         self.tool_nodes: dict[str, str] = {}  # tool_use id → node key of the call
         self.answered: set[str] = set()
+        self._anonymous: list[str] = []  # names of calls without an id, not answered yet
         self._responses: set[str] = set()
         self._pending: dict[str, Compaction] = {}  # tract → compaction waiting for its summary
         self.task_calls: list[tuple[str, str, datetime | None, dict[str, Any]]] = []
@@ -113,6 +114,8 @@ class ClaudeParser:
         self._plans, self._notes = {}, notes
         for line in lines:
             self._record(line.number, line.value)
+        if self.title and self.main in self._plans:  # titles may come after the messages
+            self._plans[self.main].title = self.title
         return list(self._plans.values())
 
     def finish(self, notes: Notes) -> None:
@@ -152,8 +155,8 @@ class ClaudeParser:
             return
         kind = r.get("type")
         kind = kind if isinstance(kind, str) else "untyped"
-        if self.session is None:
-            self.session = _session_tract(self.path, r.get("sessionId"))
+        if self.session is None and isinstance(r.get("sessionId"), str):
+            self.session = _session_tract(self.path, r["sessionId"])
         uuid = r.get("uuid")
         if not isinstance(uuid, str) or not uuid:
             self._bookkeeping(n, kind, r)
@@ -170,6 +173,8 @@ class ClaudeParser:
         # latest occurrence *before* this line.
         parent_uuid = r.get("parentUuid")
         parent_eff = self._latest.get(parent_uuid) if isinstance(parent_uuid, str) else None
+        logical = r.get("logicalParentUuid")
+        logical_eff = self._latest.get(logical) if isinstance(logical, str) else None
         self._latest[uuid] = eff
         self._fp[eff] = fingerprint
         if isinstance(parent_uuid, str) and parent_eff is None:
@@ -186,7 +191,7 @@ class ClaudeParser:
         if kind == "system":
             subtype = r.get("subtype")
             if subtype == "compact_boundary":
-                self._boundary(n, r, eff, tract, at)
+                self._boundary(n, r, eff, tract, at, logical_eff)
                 return
             self._alias[eff] = parent_key
             notes.skip(f"system:{subtype}" if isinstance(subtype, str) else "system")
@@ -232,11 +237,16 @@ class ClaudeParser:
     # -- compactions ------------------------------------------------------------------------
 
     def _boundary(
-        self, n: int, r: Mapping[str, Any], eff: str, tract: str, at: datetime | None
+        self,
+        n: int,
+        r: Mapping[str, Any],
+        eff: str,
+        tract: str,
+        at: datetime | None,
+        closed_eff: str | None,
     ) -> None:
         self._alias[eff] = None  # the summary after it starts a new line
         logical = r.get("logicalParentUuid")
-        closed_eff = self._latest.get(logical) if isinstance(logical, str) else None
         closes = self._alias.get(closed_eff) if closed_eff is not None else None
         if closes is None:
             self._notes.warn(
@@ -308,7 +318,7 @@ class ClaudeParser:
             source_call = r.get("sourceToolUseID")
             payloads, unpaired = cc.user_payloads(
                 msg.get("content"),
-                self.tool_names,
+                self._tool_name,
                 source_call if isinstance(source_call, str) else None,
             )
             self.unpaired += len(unpaired)
@@ -355,6 +365,8 @@ class ClaudeParser:
                 if isinstance(call_id, str):
                     self.tool_names[call_id] = payload["tool_name"]
                     self.tool_nodes[call_id] = key
+                else:
+                    self._anonymous.append(payload["tool_name"])
                 if payload["tool_name"] in cc.TASK_TOOLS:
                     args = {k: v for k, v in payload["payload"].items() if k != "tool_call_id"}
                     self.task_calls.append((tract, key, at, args))
@@ -363,6 +375,13 @@ class ClaudeParser:
             first = payloads[0]
             if first.get("content_type") == "dialogue":
                 self.sidechains[tract] = (first["text"], at)
+
+    def _tool_name(self, call_id: str | None) -> str | None:
+        """The tool a result answers: by id; a result naming no known call answers the
+        latest call that had no id and no result yet (files from before tool ids)."""
+        if call_id is not None and call_id in self.tool_names:
+            return self.tool_names[call_id]
+        return self._anonymous.pop() if self._anonymous else None
 
     @staticmethod
     def _key(eff: str, i: int, n: int) -> str:

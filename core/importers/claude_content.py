@@ -10,7 +10,7 @@ attachment's own, and an attachment that carries no text injected nothing. The r
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from core.importers import blocks as b
@@ -22,9 +22,11 @@ TASK_TOOLS = frozenset({"Task", "Agent"})
 
 
 def user_payloads(
-    content: Any, tool_names: Mapping[str, str], fallback_call: str | None
+    content: Any, name_for: Callable[[str | None], str | None], fallback_call: str | None
 ) -> tuple[list[Payload], list[str]]:
-    """Payloads of a user message, and the tool_use ids it answers without a known call."""
+    """Payloads of a user message, and the tool_use ids it answers without a known call.
+
+    ``name_for(call_id)`` names the tool a result answers (None: no such call)."""
     if isinstance(content, str):
         return [c.dialogue("user", content)], []
     if not isinstance(content, list):
@@ -47,7 +49,7 @@ def user_payloads(
             call_id = block.get("tool_use_id")
             if not isinstance(call_id, str):
                 call_id = fallback_call
-            name = tool_names.get(call_id) if isinstance(call_id, str) else None
+            name = name_for(call_id if isinstance(call_id, str) else None)
             if name is None:
                 unpaired.append(str(call_id))
             output = block.get("content")

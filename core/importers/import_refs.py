@@ -39,7 +39,17 @@ def update(uow: UnitOfWork, tract_id: str, prefix: str, mem: TractMemory) -> dic
         leaves = [x for x in leaves if x.commit_hash not in beside]
     if not leaves:
         return {}
-    leaves.sort(key=lambda x: (x.created_at, x.commit_hash), reverse=True)
+    # Newest first. Sources give times to the millisecond; the microseconds are ours (a
+    # commit placed after its parent, twins moved apart), so within a millisecond the later
+    # line of the file is the newer leaf.
+    leaves.sort(
+        key=lambda x: (
+            x.created_at.replace(microsecond=x.created_at.microsecond // 1000 * 1000),
+            x.source_line,
+            x.commit_hash,
+        ),
+        reverse=True,
+    )
     main = leaves[0]
     desired = {MAIN: main.commit_hash}
     if len(leaves) > 1:

@@ -127,7 +127,11 @@ class PlanWriter:
                 payload = self.ctx.registry.validate(node.payload)
             except ContentValidationError as exc:  # an importer bug, not bad input: say so
                 raise ContentValidationError(f"line {node.line}: {exc}") from None
-            at = node.at or ptime or last or self.ctx.now()
+            if node.at is not None:
+                at = node.at
+            else:  # no time in the source: just after what came before it in the file
+                before = max((t for t in (ptime, last) if t is not None), default=None)
+                at = before + ONE_MICROSECOND if before is not None else self.ctx.now()
             if ptime is not None and at <= ptime:
                 at = ptime + ONE_MICROSECOND
             content_hash, tokens, mtokens = self._blob(payload)

@@ -29,7 +29,16 @@ class Leaf(NamedTuple):
     created_at: datetime
     content_type: str
     parent_hash: str | None
-    source_id: str | None
+    source_line: int  # the source file line it came from (0 when not imported)
+
+
+def _source_line_sql(dialect: str) -> str:
+    if dialect == "postgresql":
+        return "(c.metadata_json -> 'source' ->> 'line')"
+    return (
+        "(CASE WHEN json_valid(c.metadata_json) "
+        "THEN json_extract(c.metadata_json, '$.source.line') END)"
+    )
 
 
 def _source_id_sql(dialect: str) -> str:
@@ -69,10 +78,10 @@ def commits_by_source_id(
 
 def tract_leaves(conn: Connection, tract_id: str) -> list[Leaf]:
     """Commits of the tract that no commit of the tract has as its first or merge parent."""
-    sid = _source_id_sql(conn.dialect.name)
+    line = _source_line_sql(conn.dialect.name)
     rows = conn.execute(
         text(
-            f"SELECT c.commit_hash, c.created_at, c.content_type, c.parent_hash, {sid} AS sid "
+            f"SELECT c.commit_hash, c.created_at, c.content_type, c.parent_hash, {line} AS line "
             "FROM commits c WHERE c.tract_id = :tract "
             "AND NOT EXISTS (SELECT 1 FROM commits k WHERE k.parent_hash = c.commit_hash "
             "AND k.tract_id = :tract) "
@@ -81,7 +90,7 @@ def tract_leaves(conn: Connection, tract_id: str) -> list[Leaf]:
         {"tract": tract_id},
     )
     return [
-        Leaf(r.commit_hash, from_storage(r.created_at), r.content_type, r.parent_hash, r.sid)
+        Leaf(r.commit_hash, from_storage(r.created_at), r.content_type, r.parent_hash, _int(r.line))
         for r in rows
     ]
 
@@ -115,3 +124,10 @@ def source_ids_of(conn: Connection, hashes: Iterable[str]) -> dict[str, str | No
         )
         out.update({r.commit_hash: r.sid for r in rows})
     return out
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
