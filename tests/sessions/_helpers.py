@@ -81,7 +81,7 @@ class Imported:
                 )
         return out
 
-    def spawn_of(self, child: str):  # noqa: ANN201 - a SpawnPointer
+    def spawn_of(self, child: str):
         with self.tract.store.read() as uow:
             return uow.spawns.for_child(child)
 
