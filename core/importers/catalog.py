@@ -21,7 +21,6 @@ import orjson
 from core.importers.detect import CLAUDE_CODE, CODEX
 from core.importers.reader import parse_time
 
-_TS = re.compile(rb'"timestamp":"([^"]+)"')
 _CWD = re.compile(rb'"cwd":"((?:[^"\\]|\\.)*)"')
 
 
@@ -76,8 +75,7 @@ def session_info(path: Path, fmt: str) -> SessionInfo | None:
     except OSError:
         return None
     head = data[: 1 << 16]
-    first_ts = _TS.search(head)
-    started = parse_time(first_ts.group(1).decode("utf-8", "replace")) if first_ts else None
+    started = _first_time(head)
     cwd = _CWD.search(head)
     project = _unescape(cwd.group(1)) if cwd else path.parent.name
     if fmt == CLAUDE_CODE:
@@ -104,6 +102,20 @@ def session_info(path: Path, fmt: str) -> SessionInfo | None:
         messages=messages,
         compactions=compactions,
     )
+
+
+def _first_time(head: bytes) -> datetime | None:
+    """The first record's own ``timestamp`` (not one nested inside a record)."""
+    for raw in head.split(b"\n")[:200]:
+        try:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            when = parse_time(record.get("timestamp"))
+            if when is not None:
+                return when
+    return None
 
 
 def _unescape(raw: bytes) -> str:

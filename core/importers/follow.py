@@ -56,10 +56,10 @@ class SessionFollower(threading.Thread):
         self.on_error = on_error
         self.last_error: str | None = None
         self.imports = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+        self._halt.set()
         if self.is_alive():
             self.join(timeout)
 
@@ -67,7 +67,7 @@ class SessionFollower(threading.Thread):
         store = Store.open(self.store_target)
         try:
             last_discover = time.monotonic()
-            while not self._stop.wait(self.interval):
+            while not self._halt.wait(self.interval):
                 try:
                     changed = any(s.changed() for s in self.session.sources.values())
                     if not changed and time.monotonic() - last_discover > REDISCOVER_SECONDS:
