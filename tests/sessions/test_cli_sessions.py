@@ -156,7 +156,7 @@ def test_sessions_lists_both_agents_and_writes_nothing(
     )
     assert real["started"].startswith("2026-02-16T18:46:55")
     assert rows["compact.jsonl"]["compactions"] == 1
-    assert rows["compact.jsonl"]["messages"] == 12
+    assert rows["compact.jsonl"]["messages"] == 11  # 12 lines, one a system record
     codex = rows["rollout-2025-12-28T12-18-30-019b64e5.jsonl"]
     assert (codex["format"], codex["messages"], codex["session_id"]) == (
         "codex",
