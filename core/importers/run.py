@@ -181,7 +181,14 @@ class ImportSession:
             progress("writing", 0, sum(len(p.nodes) for p in merged))
         try:
             with store.write() as uow:
-                outcomes = PlanWriter(uow, ctx, self.memory).write(merged, notes, source)
+                each = None
+                if progress is not None:
+
+                    def each(done: int, total: int) -> None:
+                        progress("writing", done, total)
+
+                writer = PlanWriter(uow, ctx, self.memory, each)
+                outcomes = writer.write(merged, notes, source)
         except BaseException:
             self.memory.clear()  # it may hold what the rolled-back transaction wrote
             raise

@@ -9,6 +9,7 @@ the store's rule "a commit is later than its parent" holds and the graph stays i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,10 +55,18 @@ class _Row:
 class PlanWriter:
     """Writes plans for one store; ``memory`` (per tract) may outlive it (a follower)."""
 
-    def __init__(self, uow: UnitOfWork, ctx: TractContext, memory: dict[str, TractMemory]) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        ctx: TractContext,
+        memory: dict[str, TractMemory],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.uow = uow
         self.ctx = ctx
         self.memory = memory
+        self.progress = progress
+        self._done = self._total = 0
         self._counted: dict[str, tuple[int, int | None]] = {}  # blob hash → tokens
 
     def mem(self, tract_id: str) -> TractMemory:
@@ -69,6 +78,7 @@ class PlanWriter:
     def write(
         self, plans: list[TractPlan], notes: Notes, source: dict[str, Any]
     ) -> list[TractOutcome]:
+        self._total = sum(len(p.nodes) for p in plans)
         outcomes = [self._tract(plan) for plan in plans]
         self._spawns(plans)
         for i, (plan, out) in enumerate(zip(plans, outcomes, strict=True)):
@@ -116,6 +126,9 @@ class PlanWriter:
         rows: list[_Row] = []
         last: datetime | None = None
         for node in plan.nodes:
+            self._done += 1
+            if self.progress is not None and self._done % 512 == 0:
+                self.progress(self._done, self._total)
             if node.key in mem.known or node.key in known:
                 continue
             parent = ptime = None

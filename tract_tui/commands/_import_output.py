@@ -68,7 +68,7 @@ class Progress:
         if not self.enabled:
             return
         now = time.monotonic()
-        if stage == "reading" and total < BAR_BYTES:
+        if total < (BAR_BYTES if stage == "reading" else 2000):
             return
         if done < total and now - self._last < 0.1:
             return
@@ -76,11 +76,10 @@ class Progress:
         width = 30
         frac = done / total if total else 1.0
         bar = "#" * int(frac * width) + "." * (width - int(frac * width))
-        unit = (
-            f"{done / 1e6:,.1f}/{total / 1e6:,.1f} MB"
-            if stage == "reading"
-            else (f"{total:,} commits")
-        )
+        if stage == "reading":
+            unit = f"{done / 1e6:,.1f}/{total / 1e6:,.1f} MB"
+        else:
+            unit = f"{done:,}/{total:,} records"
         sys.stderr.write(f"\r{stage:<8} [{bar}] {frac:4.0%} {unit}   ")
         sys.stderr.flush()
         self._shown = True

@@ -83,8 +83,9 @@ def tract_leaves(conn: Connection, tract_id: str) -> list[Leaf]:
         text(
             f"SELECT c.commit_hash, c.created_at, c.content_type, c.parent_hash, {line} AS line "
             "FROM commits c WHERE c.tract_id = :tract "
-            "AND NOT EXISTS (SELECT 1 FROM commits k WHERE k.parent_hash = c.commit_hash "
-            "AND k.tract_id = :tract) "
+            # No tract condition inside: it would steer SQLite to the tract index (a scan of
+            # the tract per row) instead of the child index.
+            "AND NOT EXISTS (SELECT 1 FROM commits k WHERE k.parent_hash = c.commit_hash) "
             "AND NOT EXISTS (SELECT 1 FROM commit_parents p WHERE p.parent_hash = c.commit_hash)"
         ),
         {"tract": tract_id},
