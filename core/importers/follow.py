@@ -2,9 +2,9 @@
 
 ``tract-tui PATH`` imports a session file or folder into a store in the user cache directory
 (one per path, so a second open re-imports only what is new) and opens that store. A
-:class:`SessionFollower` thread then polls the files (size and modification time, every
-quarter second) and imports what was appended in one transaction each time; the app's own
-live refresh, which polls the store, shows the new turns.
+:class:`SessionFollower` thread then polls the files (size and modification time: a stat
+call every tenth of a second) and imports what was appended, one transaction each time; the
+app's own live refresh, which polls the store, shows the new turns.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from core.importers.run import ImportSession, ImportSummary
 from core.storage.store import Store
 
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 REDISCOVER_SECONDS = 2.0
 
 
