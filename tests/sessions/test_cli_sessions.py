@@ -168,3 +168,55 @@ def test_sessions_lists_both_agents_and_writes_nothing(
     header = out.splitlines()[0].split()
     assert header[:2] == ["project", "started"] and "compactions" in header
     assert _tree_digest(homes) == before
+
+
+def test_import_follow_prints_each_increment(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = Path(sys.executable).with_name("tract-tui")
+    if not script.exists():
+        pytest.skip("console script not installed")
+    lines = (samples_dir() / REAL).read_bytes().splitlines(keepends=True)
+    path = tmp_path / "03eb5929-52b3-4b13-ada3-b93ae35806b8.jsonl"
+    path.write_bytes(b"".join(lines[:20]))
+    proc = subprocess.Popen(
+        [
+            str(script),
+            "import",
+            str(path),
+            "--store",
+            str(tmp_path / "s.db"),
+            "--create",
+            "--follow",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        while not any(line.startswith("following ") for line in seen):
+            seen.append(proc.stdout.readline().rstrip("\n"))
+        assert "tract 03eb5929-52b3-4b13-ada3-b93ae35806b8: +12 commits" in "\n".join(seen)
+        with path.open("ab") as fh:
+            fh.write(b"".join(lines[20:41]))
+        # the responses that start on lines 26, 33 and 39 (line 19's was recorded already)
+        line = proc.stdout.readline().rstrip("\n")
+        assert line == (
+            "tract 03eb5929-52b3-4b13-ada3-b93ae35806b8: +11 commits, 3 compile records; "
+            "branches main, fork-5270777a"
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
