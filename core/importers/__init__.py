@@ -50,7 +50,7 @@ def import_sessions(
     check everything first, then write it in one transaction."""
     from core.importers.run import ImportSession
 
-    return ImportSession(path, fmt=format, strict=strict).run(
+    return ImportSession(Path(path), fmt=format, strict=strict).run(
         store, create=create, progress=progress
     )
 

@@ -98,7 +98,7 @@ def spans_of(doc: Any, line: int) -> Iterator[Span]:
             for ss in scopes or ():
                 for span in (ss or {}).get("spans") or ():
                     attrs = {
-                        a.get("key"): any_value(a.get("value"))
+                        str(a.get("key")): any_value(a.get("value"))
                         for a in span.get("attributes") or ()
                         if isinstance(a, Mapping)
                     }

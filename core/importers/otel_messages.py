@@ -54,7 +54,9 @@ def _parts_of(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
                     parts.append({"type": "image", **dict(block)})
     for call in msg.get("tool_calls") or ():
         if isinstance(call, Mapping):
-            fn = call.get("function") if isinstance(call.get("function"), Mapping) else call
+            fn: Mapping[str, Any] = (
+                call["function"] if isinstance(call.get("function"), Mapping) else call
+            )
             parts.append(
                 {
                     "type": "tool_call",

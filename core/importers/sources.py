@@ -149,11 +149,7 @@ class ClaudeSource:
             if sub not in self.subs:
                 agent = sub.stem.removeprefix("agent-")
                 tract = tract_key(f"{main_tract}/agent-{agent}")
-                self.subs[sub] = LinesSource(
-                    sub,
-                    lambda sub=sub, tract=tract: ClaudeParser(sub, tract_id=tract),
-                    self.strict,
-                )
+                self.subs[sub] = LinesSource(sub, _subagent_parser(sub, tract), self.strict)
             for plan in self.subs[sub].read(notes):
                 plan.title = plan.title or f"subagent {sub.stem.removeprefix('agent-')}"
                 plans.append(plan)
@@ -185,11 +181,11 @@ class ClaudeSource:
         if main is None:
             main = TractPlan(main_tract, d.CLAUDE_CODE, title=parser.title)
             plans.insert(0, main)
-        for tract, agent, at, prompt in children:
-            call = self._task_call(agent, at, prompt)
+        for tract, agent_id, at, prompt in children:
+            call = self._task_call(agent_id, at, prompt)
             args = call[3] if call else {}
             purpose = args.get("description") or args.get("prompt") or prompt or "subagent"
-            label = f"subagent {agent}" if agent else "sidechain"
+            label = f"subagent {agent_id}" if agent_id else "sidechain"
             main.spawns.append(Spawn(tract, call[1] if call else None, str(purpose)[:500], label))
             self._linked.add(tract)
 
@@ -209,6 +205,10 @@ class ClaudeSource:
                     return call
         earlier = [c for c in calls if at is None or c[2] is None or c[2] <= at]
         return earlier[-1] if earlier else None
+
+
+def _subagent_parser(path: Path, tract: str) -> Callable[[], Parser]:
+    return lambda: ClaudeParser(path, tract_id=tract)
 
 
 def open_source(path: Path, fmt: str | None, strict: bool) -> Source:
