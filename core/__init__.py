@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from core.engine.clock import Clock, FrozenClock
     from core.errors import TractError
     from core.facade.compress import CompressPreview
+    from core.importers import detect_format, import_sessions, list_sessions
+    from core.importers.catalog import SessionInfo
+    from core.importers.follow import SessionFollower, cache_store_path
+    from core.importers.openai_chat_parse import Transcript, parse_transcript
+    from core.importers.run import ImportSession, ImportSummary
     from core.llm.config import config_path, endpoint_configured, load_config_file
     from core.models.enums import SUMMARIZER_NAMES, CommitOperation, Priority
     from core.operations.compress import CompressResult, Progress, RevertResult
@@ -22,7 +27,6 @@ if TYPE_CHECKING:
     from core.operations.record_diff import ChangedMessage, CommitChange, RecordDiff
     from core.operations.records import Breakdown, Group, Reproduction
     from core.operations.tracts import TractSummary
-    from core.operations.transcript import Transcript, parse_transcript
     from core.operations.verify import VerifyReport, verify_store
     from core.storage.store import Store, UpgradeReport, upgrade_store
     from core.tract import Tract, TractSelectionError, create_tract, set_store_setting
@@ -61,9 +65,18 @@ _LAZY = {
     "RecordDiff": "core.operations.record_diff",
     "CommitChange": "core.operations.record_diff",
     "ChangedMessage": "core.operations.record_diff",
-    # transcripts and the LLM endpoint's configuration
-    "Transcript": "core.operations.transcript",
-    "parse_transcript": "core.operations.transcript",
+    # importing transcripts and agent sessions (docs/sessions.md)
+    "Transcript": "core.importers.openai_chat_parse",
+    "parse_transcript": "core.importers.openai_chat_parse",
+    "ImportSession": "core.importers.run",
+    "ImportSummary": "core.importers.run",
+    "SessionFollower": "core.importers.follow",
+    "SessionInfo": "core.importers.catalog",
+    "cache_store_path": "core.importers.follow",
+    "detect_format": "core.importers",
+    "import_sessions": "core.importers",
+    "list_sessions": "core.importers",
+    # the LLM endpoint's configuration
     "config_path": "core.llm.config",
     "load_config_file": "core.llm.config",
     "endpoint_configured": "core.llm.config",
@@ -102,6 +115,14 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "ChangedMessage",
     "Transcript",
     "parse_transcript",
+    "ImportSession",
+    "ImportSummary",
+    "SessionFollower",
+    "SessionInfo",
+    "cache_store_path",
+    "detect_format",
+    "import_sessions",
+    "list_sessions",
     "config_path",
     "load_config_file",
     "endpoint_configured",

@@ -118,6 +118,10 @@ class TranscriptError(TractError):
     """A transcript file is invalid; the message names the file and line."""
 
 
+class SessionImportError(TranscriptError):
+    """A session file (Claude Code, Codex, OpenTelemetry) or folder cannot be imported."""
+
+
 class CompressionError(TractError):
     pass
 

@@ -43,7 +43,7 @@ def store_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         usage=(
-            f"{PROG} [-h] [--version] [--create] [--tract ID] STORE | --demo\n"
+            f"{PROG} [-h] [--version] [--create] [--tract ID] [STORE | PATH] | --demo\n"
             f"       {PROG} COMMAND [ARGS ...]"
         ),
         description="Browse, audit and act on tract stores.",
@@ -88,8 +88,6 @@ def _dispatch(argv: list[str]) -> int:
     try:
         if name is None:
             args = parser.parse_args(argv)
-            if args.store is None and not args.demo:
-                parser.error("a STORE (path or URL), --demo, or a COMMAND is required")
             return open_app.run(args)
         args = command_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: -h/--version (0) or a usage error (2)

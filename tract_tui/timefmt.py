@@ -61,3 +61,17 @@ def absolute(dt: datetime) -> str:
 def short_absolute(dt: datetime) -> str:
     """``dt`` in UTC, to the minute, for narrow columns: ``01-02 10:03``."""
     return _aware(dt).strftime("%m-%d %H:%M")
+
+
+def local_minute(dt: datetime | None) -> str:
+    """``2026-12-04 17:05`` in the local zone; ``?`` when unknown."""
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt is not None else "?"
+
+
+def size_text(n: float) -> str:
+    """A byte count for people: ``512 B``, ``4.1 MB``."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} GB"

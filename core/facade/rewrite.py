@@ -11,12 +11,12 @@ from typing import Any, Self
 
 from core.errors import LLMConfigError, TranscriptError
 from core.facade.base import FacadeBase
+from core.importers import openai_chat as transcript_op
 from core.llm.client import ChatClient
 from core.operations import gc as gc_op
 from core.operations import import_commit as import_op
 from core.operations import reorganize
 from core.operations import spawn as spawn_op
-from core.operations import transcript as transcript_op
 from core.operations.tracts import TractSummary
 from core.operations.tracts import list_tracts as list_tracts_op
 

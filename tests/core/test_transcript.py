@@ -13,8 +13,8 @@ import pytest
 
 from core import Tract, create_tract
 from core.errors import TranscriptError
+from core.importers.openai_chat_parse import parse_transcript
 from core.models.enums import Priority
-from core.operations.transcript_parse import parse_transcript
 from tract_tui.cli import main
 
 SHIPPED = Path("swe_agent_marshmallow_1867.jsonl")  # in the reference material's transcripts

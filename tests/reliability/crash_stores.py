@@ -24,7 +24,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from core import Tract
-from core.operations.transcript import parse_transcript, plan_commits
+from core.importers.openai_chat import parse_transcript, plan_commits
 from tests.conftest import shared_root
 from tests.reliability.agent import payload
 from tests.reliability.crash_checks import Expectation, UpgradeFacts

@@ -29,6 +29,7 @@ def _commands() -> tuple[Command, ...]:
         records,
         reproduce,
         revert,
+        sessions,
         summary,
         upgrade,
         verify,
@@ -42,6 +43,7 @@ def _commands() -> tuple[Command, ...]:
         compress.COMMAND,
         revert.COMMAND,
         import_file.COMMAND,
+        sessions.COMMAND,
         *(m.COMMAND for m in scripting),
     )
 

@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from tract_tui.commands import open_session
 from tract_tui.commands._output import plain
 
 if TYPE_CHECKING:
@@ -17,7 +18,13 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("store", metavar="STORE", nargs="?", help="store path or SQLAlchemy URL")
+    parser.add_argument(
+        "store",
+        metavar="STORE",
+        nargs="?",
+        help="store path or SQLAlchemy URL, or a session file or folder (Claude Code, Codex, "
+        "OpenTelemetry); none: pick one of this machine's sessions",
+    )
     parser.add_argument("--tract", metavar="ID", help="tract id (when the store holds several)")
     parser.add_argument(
         "--create", action="store_true", help="create the store if it does not exist"
@@ -42,7 +49,16 @@ def run(args: argparse.Namespace) -> int:
 
         target = str(ensure_demo_store(progress=lambda m: print(m, file=sys.stderr)))
     if target is None:
-        raise SystemExit("tract-tui: give a STORE (path or URL), or --demo")
+        from tract_tui.session_picker import pick_session
+
+        target = pick_session()
+        if target is None:
+            return 0
+    follower = None
+    if not args.demo and open_session.is_session_path(target):
+        # A session file or folder: imported into its cache store, followed while open.
+        opened = open_session.prepare(target, args.tract)
+        target, args.tract, follower = opened.store, opened.tract, opened.follower
     store = Store.open(
         target,
         create=args.create,
@@ -58,6 +74,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         tracts = []
     app = TractApp(tract, store=store, tracts=tracts)
-    app.run()
-    store.close()
+    if follower is not None:
+        follower.start()
+    try:
+        app.run()
+    finally:
+        if follower is not None:
+            follower.stop()
+        store.close()
     return app.return_code or 0

@@ -13,6 +13,7 @@ from core.engine.clock import from_storage, to_storage
 from core.models.records import CompileRecord, OperationEvent
 from core.storage import schema as s
 from core.storage.repositories import CompileRecordRepository, OperationEventRepository
+from core.storage.sqla import record_chains
 from core.storage.sqla._common import chunks, parse_dict, raw_text, unique
 
 SOURCE = "source"
@@ -232,10 +233,18 @@ class SqlCompileRecordRepository(CompileRecordRepository):
         if row is None:
             return None
         ce = s.compile_effectives.c
-        eff = self.conn.execute(
-            select(ce.commit_hash).where(ce.record_id == record_id).order_by(ce.position)
+        eff = tuple(
+            r[0]
+            for r in self.conn.execute(
+                select(ce.commit_hash).where(ce.record_id == record_id).order_by(ce.position)
+            )
         )
-        return self._record(row, tuple(r[0] for r in eff))
+        record = self._record(row, eff)
+        link = record_chains.link_of(record.params)
+        if link is not None:  # an imported turn: its context extends another record's
+            full = record_chains.expand(self.conn, {record_id: eff}, {record_id: link})
+            record = self._record(row, full[record_id])
+        return record
 
     def list(
         self, tract_id: str, *, limit: int | None = None, offset: int = 0
@@ -260,14 +269,13 @@ class SqlCompileRecordRepository(CompileRecordRepository):
         )
 
     def effectives_of(self, record_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        ce = s.compile_effectives.c
-        acc: dict[str, list[tuple[int, str]]] = {}
-        for batch in chunks(unique(record_ids)):
-            for r in self.conn.execute(
-                select(ce.record_id, ce.commit_hash, ce.position).where(ce.record_id.in_(batch))
-            ):
-                acc.setdefault(r.record_id, []).append((int(r.position), r.commit_hash))
-        return {rid: tuple(h for _, h in sorted(v)) for rid, v in acc.items()}
+        ids = unique(record_ids)
+        own = record_chains.own_rows(self.conn, ids)
+        links = record_chains.links_of(self.conn, ids)
+        if not any(links.values()):
+            return own
+        full = record_chains.expand(self.conn, own, links)
+        return {rid: v for rid, v in full.items() if v}
 
     def records_using(self, hashes: Iterable[str]) -> dict[str, builtins.list[str]]:
         ce = s.compile_effectives.c
@@ -277,7 +285,7 @@ class SqlCompileRecordRepository(CompileRecordRepository):
                 select(ce.commit_hash, ce.record_id).where(ce.commit_hash.in_(batch))
             ):
                 out.setdefault(r.commit_hash, []).append(r.record_id)
-        return out
+        return record_chains.users(self.conn, out) if out else out
 
     def referenced_commits(self) -> set[str]:
         ce = s.compile_effectives.c
@@ -285,15 +293,19 @@ class SqlCompileRecordRepository(CompileRecordRepository):
 
     def delete_older_than(self, tract_id: str, cutoff: datetime) -> int:
         cr = s.compile_records.c
-        old = select(cr.record_id).where(
-            cr.tract_id == tract_id, cr.created_at < to_storage(cutoff)
-        )
-        self.conn.execute(
-            delete(s.compile_effectives).where(s.compile_effectives.c.record_id.in_(old))
-        )
-        res = self.conn.execute(
-            delete(s.compile_records).where(
-                cr.tract_id == tract_id, cr.created_at < to_storage(cutoff)
+        rows = self.conn.execute(
+            select(cr.record_id, cr.created_at, raw_text(cr.params_json).label("p"))
+            .where(cr.tract_id == tract_id)
+            .order_by(cr.created_at.desc(), cr.record_id.desc())
+        ).all()
+        limit = to_storage(cutoff)
+        old = [r.record_id for r in rows if from_storage(r.created_at) < from_storage(limit)]
+        links = {r.record_id: record_chains.link_of(parse_dict(r.p)) for r in rows}
+        # A record another kept record extends stays: that record's context needs it.
+        gone = sorted(record_chains.deletable(links, old, [r.record_id for r in rows]))
+        for batch in chunks(gone):
+            self.conn.execute(
+                delete(s.compile_effectives).where(s.compile_effectives.c.record_id.in_(batch))
             )
-        )
-        return int(res.rowcount or 0)
+            self.conn.execute(delete(s.compile_records).where(cr.record_id.in_(batch)))
+        return len(gone)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ContentValidationError, TranscriptError
+from core.importers.openai_chat_parse import Transcript, TranscriptMessage, parse_transcript
 from core.models import content as c
 from core.models.enums import Priority
 from core.models.records import OperationEvent
@@ -27,7 +28,6 @@ from core.operations.context import (
     head_state,
     require_attached,
 )
-from core.operations.transcript_parse import Transcript, TranscriptMessage, parse_transcript
 from core.storage.repositories import UnitOfWork
 
 __all__ = [

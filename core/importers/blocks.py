@@ -1,0 +1,129 @@
+"""Content pieces shared by the session formats: texts, images, tool calls and results.
+
+A message of a session becomes one or more payloads (``core.models.content``): dialogue text,
+reasoning, a ``tool_io`` call or result. Images never enter a text: they become a short
+placeholder naming their type and size (docs/sessions.md). Tool payloads follow the chat
+transcript import: a call is its arguments plus ``tool_call_id``; a result is
+``{"output", "tool_call_id"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from core.models import content as c
+
+Payload = dict[str, Any]
+
+
+def image_placeholder(media_type: Any = None, data: Any = None, url: Any = None) -> str:
+    kind = media_type if isinstance(media_type, str) and media_type else "image"
+    if isinstance(data, str) and data:
+        size = (len(data) * 3) // 4 - data[-2:].count("=")
+        return f"[{kind}, {size:,} bytes, not imported]"
+    if isinstance(url, str) and url:
+        if url.startswith("data:"):
+            head, _, body = url.partition(",")
+            media = head[5:].split(";", 1)[0] or kind
+            return image_placeholder(media, body)
+        return f"[{kind}: {url}]"
+    return f"[{kind}, not imported]"
+
+
+def anthropic_image(block: Mapping[str, Any]) -> str:
+    source = block.get("source")
+    if not isinstance(source, Mapping):
+        return image_placeholder()
+    return image_placeholder(
+        source.get("media_type") or "image", source.get("data"), source.get("url")
+    )
+
+
+def text_of(value: Any) -> str | None:
+    """The text of a content value: a string, or text-bearing blocks joined by newlines.
+
+    Images become placeholders; blocks without text are left out. None when nothing is there.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    parts: list[str] = []
+    for block in value:
+        if isinstance(block, str):
+            parts.append(block)
+            continue
+        if not isinstance(block, Mapping):
+            continue
+        kind = block.get("type")
+        if kind == "image":
+            parts.append(anthropic_image(block))
+        elif kind in ("input_image", "image_url"):
+            url = block.get("image_url")
+            if isinstance(url, Mapping):
+                url = url.get("url")
+            parts.append(image_placeholder("image", url=url))
+        else:
+            for key in ("text", "content", "output_text", "input_text"):
+                text = block.get(key)
+                if isinstance(text, str):
+                    parts.append(text)
+                    break
+            else:
+                nested = block.get("content")
+                if isinstance(nested, list):
+                    inner = text_of(nested)
+                    if inner:
+                        parts.append(inner)
+    if not parts:
+        return None
+    return "\n".join(parts)
+
+
+def arguments(raw: Any) -> dict[str, Any]:
+    """Tool-call arguments as a dict: a JSON object (text or parsed), else kept verbatim."""
+    if raw is None:
+        return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return {"arguments": raw}
+        return value if isinstance(value, dict) else {"arguments": raw}
+    return {"arguments": raw}
+
+
+def tool_call(name: Any, args: Any, call_id: Any) -> Payload:
+    tool = name if isinstance(name, str) and name else "unknown"
+    cid = call_id if isinstance(call_id, str) else None
+    return c.tool_io(tool, "call", {**arguments(args), "tool_call_id": cid})
+
+
+def tool_result(name: str | None, output: Any, call_id: Any, error: bool = False) -> Payload:
+    text = text_of(output)
+    cid = call_id if isinstance(call_id, str) else None
+    return c.tool_io(
+        name or "unknown",
+        "result",
+        {"output": text if text is not None else "", "tool_call_id": cid},
+        "error" if error else "success",
+    )
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe copy for metadata (orjson and json agree on these types)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return str(value)

@@ -1,0 +1,126 @@
+"""The agent sessions on this machine: where they are and a line of facts about each.
+
+Claude Code keeps sessions in ``~/.claude/projects/<project>/<session>.jsonl`` (the folder
+moves with ``CLAUDE_CONFIG_DIR``), Codex in ``~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl``
+(``CODEX_HOME``). Listing reads each file once as bytes and counts record markers, without
+parsing JSON: a list of a few hundred sessions stays quick. The counts are what the file
+holds; an import says more exactly what became commits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from core.importers.detect import CLAUDE_CODE, CODEX
+from core.importers.reader import parse_time
+
+_CWD = re.compile(rb'"cwd":"((?:[^"\\]|\\.)*)"')
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    path: Path
+    format: str
+    project: str
+    session_id: str
+    started: datetime | None
+    last_activity: datetime
+    size: int
+    messages: int
+    compactions: int
+
+
+def default_roots(env: dict[str, str] | None = None) -> dict[str, Path]:
+    env = dict(os.environ) if env is None else env
+    home = Path(env.get("HOME") or Path.home())
+    claude = Path(env["CLAUDE_CONFIG_DIR"]) if env.get("CLAUDE_CONFIG_DIR") else home / ".claude"
+    codex = Path(env["CODEX_HOME"]) if env.get("CODEX_HOME") else home / ".codex"
+    return {CLAUDE_CODE: claude / "projects", CODEX: codex / "sessions"}
+
+
+def list_sessions(roots: dict[str, Path] | None = None) -> list[SessionInfo]:
+    """Every session under the default locations, most recently active first."""
+    roots = default_roots() if roots is None else roots
+    found: list[SessionInfo] = []
+    for fmt, root in roots.items():
+        for path in _files(fmt, root):
+            info = session_info(path, fmt)
+            if info is not None:
+                found.append(info)
+    found.sort(key=lambda s: (s.last_activity, str(s.path)), reverse=True)
+    return found
+
+
+def _files(fmt: str, root: Path) -> Iterator[Path]:
+    if not root.is_dir():
+        return
+    if fmt == CLAUDE_CODE:
+        for project in sorted(p for p in root.iterdir() if p.is_dir()):
+            yield from sorted(project.glob("*.jsonl"))
+    else:
+        yield from sorted(root.rglob("rollout-*.jsonl"))
+
+
+def session_info(path: Path, fmt: str) -> SessionInfo | None:
+    try:
+        st = path.stat()
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = data[: 1 << 16]
+    started = _first_time(head)
+    cwd = _CWD.search(head)
+    project = _unescape(cwd.group(1)) if cwd else path.parent.name
+    if fmt == CLAUDE_CODE:
+        messages = data.count(b'"type":"user"') + data.count(b'"type":"assistant"')
+        compactions = data.count(b'"subtype":"compact_boundary"')
+        session_id = path.stem
+    else:
+        messages = sum(
+            1
+            for line in data.split(b"\n")
+            if b'"type":"response_item"' in line and b'"type":"message"' in line
+        )
+        compactions = data.count(b'"type":"compacted"')
+        m = re.search(rb'"id":"([^"]+)"', head)
+        session_id = m.group(1).decode("utf-8", "replace") if m else path.stem
+    return SessionInfo(
+        path=path,
+        format=fmt,
+        project=project,
+        session_id=session_id,
+        started=started,
+        last_activity=datetime.fromtimestamp(st.st_mtime, UTC),
+        size=st.st_size,
+        messages=messages,
+        compactions=compactions,
+    )
+
+
+def _first_time(head: bytes) -> datetime | None:
+    """The first record's own ``timestamp`` (not one nested inside a record)."""
+    for raw in head.split(b"\n")[:200]:
+        try:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            when = parse_time(record.get("timestamp"))
+            if when is not None:
+                return when
+    return None
+
+
+def _unescape(raw: bytes) -> str:
+    try:
+        value = orjson.loads(b'"' + raw + b'"')
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", "replace")
+    return value if isinstance(value, str) else str(value)
