@@ -10,14 +10,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from core import Tract
+from core import RecordDiff, Tract
 from core.facade.compress import CompressPreview
 from core.models.enums import Priority
 from core.models.records import CompiledContext
 from core.operations.compress import CompressResult, Progress, RevertResult
 from core.operations.compress_plan import CompressPlan
 from core.operations.context import head_state
-from core.operations.record_diff import RecordDiff
 from core.operations.records import Reproduction
 from core.views.commit_detail import CommitDetail, commit_detail
 from core.views.events import EventPage, list_events
