@@ -142,7 +142,7 @@ def blame_commits(
         copied = f" (copied by {len(via)} operation{'s' * (len(via) != 1)})" if via else ""
         edit = edits.get(h)
         if edit is not None:
-            out[h] = Blame(h, EDIT, f"edit {edit[:8]} (replacing {h[:8]}'s text)", None, (edit,))
+            out[h] = Blame(h, EDIT, f"edit {edit[:8]} of {h[:8]}", None, (edit,))
         elif origin is not None and origin.kind == "summary":
             ev = origin.event
             n = len(origin.originals)

@@ -64,13 +64,20 @@ def markdown(compiled: CompiledContext, title: str, provenance: Sequence[str] = 
 
 
 def render_export(
-    compiled: CompiledContext, fmt: str, title: str, provenance: Sequence[str] = ()
+    compiled: CompiledContext,
+    fmt: str,
+    title: str,
+    provenance: Sequence[str] = (),
+    *,
+    ascii_json: bool = False,
 ) -> str:
-    """The document text for ``fmt`` (one of :data:`FORMATS`)."""
+    """The document text for ``fmt`` (one of :data:`FORMATS`). ``ascii_json`` escapes every
+    non-ASCII character in JSON (for a terminal; parsing gives the same text back)."""
     if fmt == "openai":
-        return json.dumps(openai_messages(compiled), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(openai_messages(compiled), indent=2, ensure_ascii=ascii_json) + "\n"
     if fmt == "anthropic":
-        return json.dumps(anthropic_messages(compiled), indent=2, ensure_ascii=False) + "\n"
+        data = anthropic_messages(compiled)
+        return json.dumps(data, indent=2, ensure_ascii=ascii_json) + "\n"
     if fmt == "markdown":
         return markdown(compiled, title, provenance)
     raise CompileError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")

@@ -9,10 +9,41 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.explain.identifiers import Identifier, extract, present
-from core.explain.messages import render
+from core.explain.messages import parse_payload
 from core.models.records import OperationEvent
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
+
+
+# Payload keys that hold structure, not content (a tool call id is noise to a reader).
+_STRUCTURE = frozenset(
+    "content_type role name direction status tool_call_id call_id id format language "
+    "artifact_type session_type type".split()
+)
+
+
+def identifier_text(raw: object) -> str:
+    """The text a payload says, one string leaf per line: JSON escapes undone, structural keys
+    (types, roles, tool call ids) left out."""
+    payload = parse_payload(raw)
+    if payload is None:
+        return ""
+    out: list[str] = []
+
+    def walk(value: object, key: str | None) -> None:
+        if key in _STRUCTURE:
+            return
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, str(k))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, None)
+
+    walk(payload, None)
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
@@ -42,7 +73,7 @@ def compaction_losses(
     hashes = {h for e in chosen for h in (*e.sources, *e.results)}
     facts = uow.lineage.message_facts(hashes, ctx.counter.encoding_name)
     texts = {
-        h: render(ctx, f.payload_json)[1] for h, f in facts.items() if f.payload_json is not None
+        h: identifier_text(f.payload_json) for h, f in facts.items() if f.payload_json is not None
     }
     out: dict[str, CompactionLoss] = {}
     for ev in chosen:

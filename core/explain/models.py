@@ -50,7 +50,10 @@ class Subject:
     def label(self) -> str:
         if self.record_id:
             return f"record {self.record_id[:8]}"
-        return f"the compile of {(self.head or '')[:8] or 'nothing'}"
+        head = (self.head or "")[:8] or "nothing"
+        if self.ref and self.ref != head:
+            return f"the compile of {self.ref} ({head})"
+        return f"the compile of {head}"
 
 
 @dataclass(frozen=True)
@@ -140,8 +143,15 @@ class Lens:
     into: dict[str, str] = field(repr=False)  # compressed → summary, replaced → copy used
     counts: dict[str, int] = field(default_factory=dict)
 
-    def mark(self, commit_hash: str) -> str:
-        return self.marks.get(commit_hash, NOT_IN)
+    def mark(self, commit_hash: str, created_at: datetime | None = None) -> str:
+        """The commit's mark; pass its ``created_at`` (a graph row has it) to tell a commit
+        made after the compile from one outside it."""
+        found = self.marks.get(commit_hash)
+        if found is not None:
+            return found
+        if created_at is not None and created_at > self.subject.at:
+            return AFTER_RECORD
+        return NOT_IN
 
 
 NOT_IN = "not_in"

@@ -103,9 +103,16 @@ class ExplainMixin(FacadeBase):
         with self._read() as uow:
             return token_timeline(uow, self.ctx, self._records_with_effectives(uow, limit))
 
-    def export(self, fmt: str, *, record: str | None = None, at: str | None = None) -> str:
+    def export(
+        self,
+        fmt: str,
+        *,
+        record: str | None = None,
+        at: str | None = None,
+        ascii_json: bool = False,
+    ) -> str:
         """A record (as sent) or a live compile (``at`` a ref, HEAD by default) as OpenAI
-        messages JSON, Anthropic messages JSON or Markdown."""
+        messages JSON, Anthropic messages JSON or Markdown (with each message's origin)."""
         if fmt not in FORMATS:
             raise CompileError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
         if record is not None and at is not None:
@@ -129,7 +136,7 @@ class ExplainMixin(FacadeBase):
                     hops=HopIndex(uow.events.list(self.tract_id)),
                 )
                 provenance = [found[h].text for h in compiled.commit_hashes]
-        return render_export(compiled, fmt, title, provenance)
+        return render_export(compiled, fmt, title, provenance, ascii_json=ascii_json)
 
     def _to_export(
         self, uow: UnitOfWork, record: str | None, at: str | None
