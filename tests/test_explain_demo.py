@@ -71,8 +71,12 @@ def test_two_compression_diff_counts(story: tuple[Tract, dict]) -> None:
     a = tract.get_record(f["oldest"]).effectives
     b = tract.get_record(f["handoff"]).effectives
     # Every commit of either record is in exactly one section.
-    assert sorted([*diff.kept, *(r.commit_hash for r in diff.removed), *(r.old for r in diff.recreated)]) == sorted(a)  # noqa: E501
-    assert sorted([*diff.kept, *(r.commit_hash for r in diff.added), *(r.new for r in diff.recreated)]) == sorted(b)  # noqa: E501
+    assert sorted(
+        [*diff.kept, *(r.commit_hash for r in diff.removed), *(r.old for r in diff.recreated)]
+    ) == sorted(a)
+    assert sorted(
+        [*diff.kept, *(r.commit_hash for r in diff.added), *(r.new for r in diff.recreated)]
+    ) == sorted(b)
 
     reasons = {r.commit_hash: r.reason for r in diff.removed}
     first, second = f["compressions"]

@@ -14,11 +14,23 @@ from core.models.records import OperationEvent
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
 
-
 # Payload keys that hold structure, not content (a tool call id is noise to a reader).
 _STRUCTURE = frozenset(
-    "content_type role name direction status tool_call_id call_id id format language "
-    "artifact_type session_type type".split()
+    [
+        "content_type",
+        "role",
+        "name",
+        "direction",
+        "status",
+        "tool_call_id",
+        "call_id",
+        "id",
+        "format",
+        "language",
+        "artifact_type",
+        "session_type",
+        "type",
+    ]
 )
 
 

@@ -31,9 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     to_file = args.output is not None
     with open_tract(args) as tract:
-        text = tract.export(
-            args.format, record=args.record, at=args.at, ascii_json=not to_file
-        )
+        text = tract.export(args.format, record=args.record, at=args.at, ascii_json=not to_file)
     if to_file:
         path = Path(args.output)
         try:
