@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core.explain.hops import HopIndex, Origin
+from core.explain.hops import Hops, Origin
 from core.explain.messages import parse_payload
 from core.models.records import CommitInfo
 from core.operations.context import TractContext
@@ -27,6 +27,7 @@ COLLAPSED = "collapsed"
 
 _MERGE_NAME = re.compile(r"^Merge(?:d)?\s+(?:branch\s+)?'?(?P<name>[^'\s]+)'?\s+into\s", re.I)
 MAX_MERGE_WALK = 10_000  # commits walked forward looking for the merge that brought one in
+BULK = 24  # blaming more commits than this parses the compress maps once
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,13 @@ class Blame:
     via: tuple[str, ...] = ()  # events that copied it on the way (oldest first)
 
 
-def _origin_of(hops: HopIndex, h: str) -> tuple[str, Origin | None, tuple[str, ...]]:
+def _origin_of(hops: Hops, h: str) -> tuple[str, Origin | None, tuple[str, ...]]:
     """Follow copies back: (the first commit, what made it, the copying events oldest first)."""
     via: list[str] = []
     seen = {h}
     current = h
     while True:
-        origins = hops.origin.get(current, ())
+        origins = hops.origins(current)
         copy = next((o for o in origins if o.kind == "copy" and o.originals), None)
         if copy is None:
             return current, (origins[-1] if origins else None), tuple(reversed(via))
@@ -126,12 +127,14 @@ def blame_commits(
     *,
     head: str | None = None,
     edits: dict[str, str] | None = None,
-    hops: HopIndex | None = None,
+    hops: Hops | None = None,
 ) -> dict[str, Blame]:
     """Blame per compiled commit. ``edits`` (target → EDIT in force) names edited texts;
     ``head`` enables "merged from branch" for commits a merge brought in."""
     wanted = list(dict.fromkeys(hashes))
-    hops = hops or HopIndex(uow.events.list(ctx.tract_id))
+    hops = hops or Hops(uow, ctx.tract_id)
+    if len(wanted) > BULK:
+        hops.load_all()
     edits = edits or {}
     firsts = {h: _origin_of(hops, h) for h in wanted}
     infos = uow.commits.get_many({f for f, _, _ in firsts.values()})

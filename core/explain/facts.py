@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from core.explain.hops import HopIndex
+from core.explain.hops import Hops
 from core.explain.messages import payload_tokens
 from core.explain.models import AnnotationNote, Subject
 from core.models.content import BUILTIN_TYPES
@@ -60,6 +60,11 @@ class Positions:
         assert self._full is not None
         return self._full
 
+    def index(self) -> dict[str, int]:
+        """hash → position for the whole list (loads it)."""
+        self.all()
+        return self._index
+
     def prefetch(self, hashes: Iterable[str]) -> None:
         if self._full is not None:
             return
@@ -101,7 +106,7 @@ class TractFacts:
             self.edit_target[h] = target
             self.edit_time[h] = at
             self.edits_of.setdefault(target, []).append(h)
-        self.hops = HopIndex(uow.events.list(tract))
+        self.hops = Hops(uow, tract)
         self.skip_types = [
             t
             for t in sorted(BUILTIN_TYPES | set(ctx.registry.custom))
@@ -185,6 +190,11 @@ class Facts:
             self._children = self.uow.lineage.children(cands) if cands else {}
             self.position.prefetch(c for kids in self._children.values() for c in kids)
         return self._candidates
+
+    def maybe_in_history(self) -> set[str]:
+        """Commits that may be in the history without being listed (the candidates): a
+        commit neither listed nor in this set is outside it."""
+        return self._candidate_set() | ({self.head} if self.head else set())
 
     def in_history(self, h: str) -> bool:
         """Whether the compile's walk visits ``h`` (before any time filter)."""

@@ -74,6 +74,7 @@ class Explainer:
         self.facts.position.prefetch(wanted)
         if len(wanted) > BULK:
             self.facts.prepare_branches()
+            self.facts.hops.load_all()
         return {h: self.explain(h) for h in wanted}
 
     def explain(self, h: str) -> Explanation:
@@ -170,9 +171,7 @@ class Explainer:
 
     def _hop(self, h: str) -> hp.Hop | None:
         """The newest operation at or before the compile's time that took ``h`` off."""
-        hops = [
-            x for x in self.facts.hops.removed.get(h, ()) if x.event.created_at <= self.facts.at
-        ]
+        hops = [x for x in self.facts.hops.removed(h) if x.event.created_at <= self.facts.at]
         return hops[-1] if hops else None
 
     def _via_hop(self, h: str, hop: hp.Hop, seen: frozenset[str]) -> Explanation:
@@ -255,7 +254,7 @@ class Explainer:
                 f"{s} is on no branch, and no operation before {self.label} explains where "
                 "it went (a reset or a deleted branch left it behind)."
             )
-            later = [x for x in f.hops.removed.get(h, ()) if x.event.created_at > f.at]
+            later = [x for x in f.hops.removed(h) if x.event.created_at > f.at]
             if later:
                 text = (
                     f"{s} was not in the history of {self.label}; {_ev(later[0].event)} "
@@ -263,7 +262,7 @@ class Explainer:
                 )
             steps.append(Step(UNREACHABLE, h, text))
             verdict = UNREACHABLE
-        for copy in f.hops.imported.get(h, ()):
+        for copy in f.hops.imported(h):
             ev = copy.event
             if ev.created_at <= f.at and copy.successors:
                 c = copy.successors[0]

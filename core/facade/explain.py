@@ -14,7 +14,7 @@ from core.explain.cache_breaks import CacheBreak, cache_breaks
 from core.explain.diff import RecordDiff, diff_records
 from core.explain.export import FORMATS, render_export
 from core.explain.facts import Facts
-from core.explain.hops import HopIndex
+from core.explain.hops import Hops
 from core.explain.lost import CompactionLoss, compaction_losses
 from core.explain.models import Explanation, Lens
 from core.explain.timeline import TokenTimeline, token_timeline
@@ -133,7 +133,7 @@ class ExplainMixin(FacadeBase):
                     compiled.commit_hashes,
                     head=compiled.head_hash,
                     edits=edits,
-                    hops=HopIndex(uow.events.list(self.tract_id)),
+                    hops=Hops(uow, self.tract_id),
                 )
                 provenance = [found[h].text for h in compiled.commit_hashes]
         return render_export(compiled, fmt, title, provenance, ascii_json=ascii_json)

@@ -385,6 +385,16 @@ class LineageRepository(ABC):
     def message_facts(self, hashes: Iterable[str], encoding: str) -> dict[str, MessageFacts]:
         """Per commit: its blob, type, stored payload text and cached message tokens."""
 
+    @abstractmethod
+    def events_light(self, tract_id: str) -> list[OperationEvent]:
+        """A tract's events with their links, params without the compress's old → new maps
+        (``replayed``, ``preserved``: read those from :meth:`params_text`)."""
+
+    @abstractmethod
+    def params_text(self, event_ids: Sequence[str]) -> dict[str, str]:
+        """The stored params JSON text of events (not parsed: a compress's maps can hold a
+        whole history, and a lookup of one hash is a substring search)."""
+
 
 class UnitOfWork(ABC):
     """All repositories over one connection inside one transaction."""

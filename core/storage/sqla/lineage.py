@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, bindparam, cast, select, text
+from sqlalchemy import Connection, String, Text, and_, bindparam, cast, func, select, text
 
 from core.engine.clock import from_storage, to_storage
+from core.models.records import OperationEvent
 from core.storage import schema as s
 from core.storage.repositories import LineageRepository, MessageFacts
-from core.storage.sqla._common import chunks, raw_rows, raw_text, unique
+from core.storage.sqla._common import chunks, parse_dict, raw_rows, raw_text, unique
 
 # Forward reachability over both parent kinds (see walks.ANCESTORS_SQL for the shape).
 _DESCENDANTS_SQL = {
@@ -44,6 +46,26 @@ _DESCENDANTS_SQL = {
 }
 
 
+# The old → new maps a compress keeps in params_json ("replayed", "preserved") can hold a
+# whole history; they are read key by key in SQL, never parsed whole in Python.
+_LIGHT_PARAMS = {
+    "sqlite": "json_remove(e.params_json, '$.replayed', '$.preserved')",
+    "postgresql": "(CAST(e.params_json AS jsonb) - 'replayed' - 'preserved')::text",
+}
+
+
+@cache
+def _links_statement() -> Any:
+    """Every commit link of a tract's events (one statement, read as plain tuples)."""
+    oc = s.operation_commits.c
+    e = s.operation_events.c
+    return (
+        select(oc.event_id, oc.role, oc.position, oc.commit_hash)
+        .join(s.operation_events, e.event_id == oc.event_id)
+        .where(e.tract_id == bindparam("tract"))
+    )
+
+
 class SqlLineageRepository(LineageRepository):
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -67,9 +89,11 @@ class SqlLineageRepository(LineageRepository):
 
     def edits_of_tract(self, tract_id: str) -> list[tuple[str, str, datetime]]:
         c = s.commits.c
+        # A range on the response_to index (EDITs are few); the tract is checked per row, not
+        # through its index, which would read every commit of the tract.
         stmt = select(c.commit_hash, c.response_to, raw_text(c.created_at)).where(
-            c.tract_id == tract_id,
-            c.response_to.is_not(None),
+            c.response_to > "",
+            func.coalesce(c.tract_id, "") == tract_id,
             cast(c.operation, String) == "EDIT",
         )
         return [(h, t, from_storage(at)) for h, t, at in self.conn.execute(stmt)]
@@ -114,6 +138,55 @@ class SqlLineageRepository(LineageRepository):
             bindparam("seeds", expanding=True)
         )
         return {r[0] for r in self.conn.execute(sql, {"seeds": seeds, "cap": cap})}
+
+    def events_light(self, tract_id: str) -> list[OperationEvent]:
+        dialect = self.conn.dialect.name
+        params = _LIGHT_PARAMS[dialect]
+        sql = text(
+            "SELECT e.event_id, e.tract_id, e.event_type, e.branch_name, e.created_at, "
+            f"e.original_tokens, e.compressed_tokens, {params} AS params_json "
+            "FROM operation_events e WHERE e.tract_id = :tract "
+            "AND e.params_json IS NOT NULL AND e.params_json != 'null' "
+            "UNION ALL "
+            "SELECT e.event_id, e.tract_id, e.event_type, e.branch_name, e.created_at, "
+            "e.original_tokens, e.compressed_tokens, NULL FROM operation_events e "
+            "WHERE e.tract_id = :tract AND (e.params_json IS NULL OR e.params_json = 'null')"
+        )
+        rows = self.conn.execute(sql, {"tract": tract_id}).all()
+        links = self._links(tract_id)
+        out = []
+        for r in rows:
+            mine = links.get(r[0], {})
+            out.append(
+                OperationEvent(
+                    event_id=r[0],
+                    tract_id=r[1],
+                    event_type=r[2],
+                    branch_name=r[3],
+                    created_at=from_storage(r[4]),
+                    original_tokens=int(r[5] or 0),
+                    compressed_tokens=int(r[6] or 0),
+                    params=parse_dict(r[7]),
+                    sources=tuple(h for _, h in sorted(mine.get("source", []))),
+                    results=tuple(h for _, h in sorted(mine.get("result", []))),
+                )
+            )
+        return out
+
+    def _links(self, tract_id: str) -> dict[str, dict[str, list[tuple[int, str]]]]:
+        stmt = _links_statement()
+        out: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        for event_id, role, position, commit_hash in raw_rows(self.conn, stmt, {"tract": tract_id}):
+            out.setdefault(event_id, {}).setdefault(role, []).append((position, commit_hash))
+        return out
+
+    def params_text(self, event_ids: Sequence[str]) -> dict[str, str]:
+        e = s.operation_events.c
+        out: dict[str, str] = {}
+        for batch in chunks(unique(event_ids)):
+            stmt = select(e.event_id, cast(e.params_json, Text)).where(e.event_id.in_(batch))
+            out.update({r[0]: r[1] for r in self.conn.execute(stmt) if r[1]})
+        return out
 
     def message_facts(self, hashes: Iterable[str], encoding: str) -> dict[str, MessageFacts]:
         c = s.commits.c
