@@ -49,8 +49,15 @@ _DESCENDANTS_SQL = {
 # The old → new maps a compress keeps in params_json ("replayed", "preserved") can hold a
 # whole history; they are read key by key in SQL, never parsed whole in Python.
 _LIGHT_PARAMS = {
-    "sqlite": "json_remove(e.params_json, '$.replayed', '$.preserved')",
-    "postgresql": "(CAST(e.params_json AS jsonb) - 'replayed' - 'preserved')::text",
+    "sqlite": (
+        "CASE WHEN json_valid(e.params_json) "
+        "THEN json_remove(e.params_json, '$.replayed', '$.preserved') END"
+    ),
+    "postgresql": (
+        "CASE WHEN jsonb_typeof(CAST(e.params_json AS jsonb)) = 'object' "
+        "THEN CAST(CAST(e.params_json AS jsonb) - 'replayed' - 'preserved' AS text) "
+        "ELSE CAST(e.params_json AS text) END"
+    ),
 }
 
 
@@ -145,12 +152,7 @@ class SqlLineageRepository(LineageRepository):
         sql = text(
             "SELECT e.event_id, e.tract_id, e.event_type, e.branch_name, e.created_at, "
             f"e.original_tokens, e.compressed_tokens, {params} AS params_json "
-            "FROM operation_events e WHERE e.tract_id = :tract "
-            "AND e.params_json IS NOT NULL AND e.params_json != 'null' "
-            "UNION ALL "
-            "SELECT e.event_id, e.tract_id, e.event_type, e.branch_name, e.created_at, "
-            "e.original_tokens, e.compressed_tokens, NULL FROM operation_events e "
-            "WHERE e.tract_id = :tract AND (e.params_json IS NULL OR e.params_json = 'null')"
+            "FROM operation_events e WHERE e.tract_id = :tract"
         )
         rows = self.conn.execute(sql, {"tract": tract_id}).all()
         links = self._links(tract_id)
