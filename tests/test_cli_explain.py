@@ -16,7 +16,6 @@ import pytest
 
 from core import Priority, create_tract
 from core.engine.clock import FrozenClock
-from core.models import content as c
 from tests.conftest import store_bytes
 from tests.test_cli_scripting import assert_safe, run, run_json
 
@@ -86,9 +85,7 @@ def test_export_formats(capsys: pytest.CaptureFixture[str], built: tuple, tmp_pa
     assert code == 2  # argparse refuses the format
 
 
-def test_compile_records_events_additions(
-    capsys: pytest.CaptureFixture[str], built: tuple
-) -> None:
+def test_compile_records_events_additions(capsys: pytest.CaptureFixture[str], built: tuple) -> None:
     store, ids = built
     before = store_bytes(store)
     data = run_json(capsys, "compile", store)
@@ -103,7 +100,7 @@ def test_compile_records_events_additions(
     assert "compressed into" in cb["reason"] and cb["resent_tokens"] > 0
     assert by_id[ids["first"]]["cache_break"]["previous"] is None
     assert len(data["timeline"]["sparkline"]) == 2 and len(data["timeline"]["compressions"]) == 1
-    code, out, _ = run(capsys, "records", store)
+    _, out, _ = run(capsys, "records", store)
     assert out.startswith("tokens per record, oldest → newest: ")
     assert "cache break at message 1: message 1 was compressed into" in out
 
@@ -111,6 +108,6 @@ def test_compile_records_events_additions(
     (event,) = data["events"]
     lost = {i["value"] for i in event["lost"]["identifiers"]}
     assert {"src/build.py", "KeyError", "345 ms", "https://example.com/cfg.json"} <= lost
-    code, out, _ = run(capsys, "events", store)
+    _code, out, _ = run(capsys, "events", store)
     assert f"lost: {event['lost']['count']} of {event['lost']['found']} identifiers" in out
     assert store_bytes(store) == before  # reading never writes

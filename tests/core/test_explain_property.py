@@ -166,7 +166,7 @@ class Explained(RuleBasedStateMachine):
                 mark = lens.mark(h, times[h])
                 assert mark == e.verdict or (
                     mark in ("not_in", "after_record") and e.verdict in OUTSIDE
-                ), (h, mark, e.verdict)  # noqa: E501
+                ), (h, mark, e.verdict)
             for h in list(every)[:3]:
                 assert self.tract.why(h, record=rec.record_id).verdict == every[h].verdict
         for branch in self.tract.list_branches():
