@@ -21,7 +21,7 @@ def found(text: str) -> list[tuple[str, str]]:
         (
             "run ./run.sh and ~/.config/x/config.toml",
             [("path", "./run.sh"), ("path", "~/.config/x/config.toml")],
-        ),  # noqa: E501
+        ),
         ("in setup.py and tox.ini", [("path", "setup.py"), ("path", "tox.ini")]),
         ("/usr/bin/python3 crashed", [("path", "/usr/bin/python3")]),
         ("took 345 ms, then 0.04s", [("quantity", "345 ms"), ("quantity", "0.04 s")]),
@@ -30,14 +30,14 @@ def found(text: str) -> list[tuple[str, str]]:
         (
             "a marshmallow.exceptions.ValidationError",
             [("error", "marshmallow.exceptions.ValidationError")],
-        ),  # noqa: E501
+        ),
         ("call TimeDelta._serialize() now", [("function", "TimeDelta._serialize()")]),
         ("fix run_it(x) and print()", [("function", "run_it()"), ("function", "print()")]),
         ("the SequenceMatcher class", [("class", "SequenceMatcher")]),
         (
             "test_timedelta_precision_rounding passed",
             [("name", "test_timedelta_precision_rounding")],
-        ),  # noqa: E501
+        ),
         ("commit 3f2a9c1d landed", [("hash", "3f2a9c1d")]),
     ],
 )
