@@ -106,9 +106,14 @@ class RecordDiff:
         )  # fmt: skip
 
 
-def _subject(record: CompileRecord) -> tuple[Subject, Positions]:
+def _subject(record: CompileRecord, compiled: CompiledContext | None) -> tuple[Subject, Positions]:
+    """The record as a compile; its recompile lends the per-message tokens when it
+    reproduces the record's list."""
     subject = Subject("record", record.head_hash or None, record.created_at, record.record_id)
-    return subject, Positions(record.effectives)
+    tokens = None
+    if compiled is not None and list(compiled.commit_hashes) == list(record.effectives):
+        tokens = compiled.message_tokens
+    return subject, Positions(record.effectives, message_tokens=tokens)
 
 
 def _events(chain: Sequence[Step]) -> tuple[str, ...]:
@@ -125,8 +130,10 @@ def diff_records(
     pos_a = {h: i for i, h in enumerate(a.effectives)}
     pos_b = {h: i for i, h in enumerate(b.effectives)}
     kept = tuple(h for h in b.effectives if h in in_a)
+    ca = compile_as_recorded(uow, compiler, a)
+    cb = compile_as_recorded(uow, compiler, b)
 
-    to_b = Explainer(Facts(uow, ctx, *_subject(b)))
+    to_b = Explainer(Facts(uow, ctx, *_subject(b, cb)))
     gone = [h for h in a.effectives if h not in in_b]
     why_gone = to_b.explain_many(gone)
     recreated: list[Recreated] = []
@@ -154,7 +161,7 @@ def diff_records(
             )
         )
 
-    to_a = Explainer(Facts(uow, ctx, *_subject(a)))
+    to_a = Explainer(Facts(uow, ctx, *_subject(a, ca), to_b.facts.tract))
     new = [h for h in b.effectives if h not in in_a and h not in claimed]
     why_new = to_a.explain_many(new)
     origins = blame_commits(
@@ -175,8 +182,6 @@ def diff_records(
         )
 
     notes: list[str] = []
-    ca = compile_as_recorded(uow, compiler, a)
-    cb = compile_as_recorded(uow, compiler, b)
     changed: list[ChangedMessage] = []
     if ca is None or cb is None:
         gone_rec = a if ca is None else b

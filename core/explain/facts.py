@@ -20,7 +20,7 @@ from core.models.content import BUILTIN_TYPES
 from core.models.enums import Priority
 from core.models.records import AnnotationInfo, CommitInfo
 from core.operations.context import BRANCH_PREFIX, TractContext
-from core.storage.repositories import UnitOfWork
+from core.storage.repositories import MessageFacts, UnitOfWork
 
 DESCENDANT_CAP = 200_000  # bound of a forward walk (a stored cycle cannot loop it)
 
@@ -151,6 +151,7 @@ class Facts:
         self._children: dict[str, list[str]] = {}
         self._hist: dict[str, bool] = {}
         self._commits: dict[str, CommitInfo] = {}
+        self._blob_facts: dict[str, MessageFacts | None] = {}
         self._edit_in_force: dict[str, str] | None = None
         self._branches_of: dict[str, tuple[str, ...]] = {}
         self._bulk_branches: dict[str, set[str]] | None = None
@@ -261,13 +262,24 @@ class Facts:
         if tokens is not None and position < len(tokens):
             return int(tokens[position])
         source = self.edit_in_force().get(target, target)
-        facts = self.uow.lineage.message_facts([source], self.ctx.counter.encoding_name)
-        found = facts.get(source)
+        if source not in self._blob_facts:
+            self.prefetch_tokens([target])
+        found = self._blob_facts.get(source)
         if found is None:
             return None
         if found.message_tokens is not None and found.content_type in BUILTIN_TYPES:
             return found.message_tokens
         return payload_tokens(self.ctx, found.payload_json)
+
+    def prefetch_tokens(self, targets: Iterable[str]) -> None:
+        """The blobs behind the messages at these commits' positions, in one query."""
+        edits = self.edit_in_force()
+        wanted = [edits.get(t, t) for t in targets]
+        missing = [h for h in wanted if h not in self._blob_facts]
+        if missing:
+            found = self.uow.lineage.message_facts(missing, self.ctx.counter.encoding_name)
+            for h in missing:
+                self._blob_facts[h] = found.get(h)
 
     def priority_note(self, h: str) -> AnnotationNote | None:
         return note(self.annotations.get(h))

@@ -75,6 +75,8 @@ class Explainer:
         if len(wanted) > BULK:
             self.facts.prepare_branches()
             self.facts.hops.load_all()
+            if self.facts.position.complete and self.facts.position.message_tokens is None:
+                self.facts.prefetch_tokens(self.facts.position.all())
         return {h: self.explain(h) for h in wanted}
 
     def explain(self, h: str) -> Explanation:
