@@ -13,6 +13,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from core.engine.clock import Clock, FrozenClock
     from core.errors import TractError
+    from core.explain.blame import Blame
+    from core.explain.cache_breaks import CacheBreak
+    from core.explain.diff import ChangedMessage, CommitChange, DiffCounts, RecordDiff, Recreated
+    from core.explain.export import FORMATS as EXPORT_FORMATS
+    from core.explain.identifiers import Identifier
+    from core.explain.lost import CompactionLoss
+    from core.explain.models import LENS_LEGEND, VERDICTS, Explanation, Lens, Step
+    from core.explain.textdiff import word_spans
+    from core.explain.timeline import TimelineMark, TimelinePoint, TokenTimeline, sparkline
     from core.facade.compress import CompressPreview
     from core.importers import detect_format, import_sessions, list_sessions
     from core.importers.catalog import SessionInfo
@@ -24,7 +33,6 @@ if TYPE_CHECKING:
     from core.operations.compress import CompressResult, Progress, RevertResult
     from core.operations.compress_plan import DROPPED, KEPT, CompressPlan
     from core.operations.context import HeadState
-    from core.operations.record_diff import ChangedMessage, CommitChange, RecordDiff
     from core.operations.records import Breakdown, Group, Reproduction
     from core.operations.tracts import TractSummary
     from core.operations.verify import VerifyReport, verify_store
@@ -62,9 +70,6 @@ _LAZY = {
     "Reproduction": "core.operations.records",
     "Breakdown": "core.operations.records",
     "Group": "core.operations.records",
-    "RecordDiff": "core.operations.record_diff",
-    "CommitChange": "core.operations.record_diff",
-    "ChangedMessage": "core.operations.record_diff",
     # importing transcripts and agent sessions (docs/sessions.md)
     "Transcript": "core.importers.openai_chat_parse",
     "parse_transcript": "core.importers.openai_chat_parse",
@@ -80,6 +85,27 @@ _LAZY = {
     "config_path": "core.llm.config",
     "load_config_file": "core.llm.config",
     "endpoint_configured": "core.llm.config",
+    # Explanations: plain values and pure helpers (core.explain).
+    "Explanation": "core.explain.models",
+    "Step": "core.explain.models",
+    "Lens": "core.explain.models",
+    "LENS_LEGEND": "core.explain.models",
+    "VERDICTS": "core.explain.models",
+    "RecordDiff": "core.explain.diff",
+    "CommitChange": "core.explain.diff",
+    "ChangedMessage": "core.explain.diff",
+    "Recreated": "core.explain.diff",
+    "DiffCounts": "core.explain.diff",
+    "Blame": "core.explain.blame",
+    "CacheBreak": "core.explain.cache_breaks",
+    "CompactionLoss": "core.explain.lost",
+    "Identifier": "core.explain.identifiers",
+    "TokenTimeline": "core.explain.timeline",
+    "TimelinePoint": "core.explain.timeline",
+    "TimelineMark": "core.explain.timeline",
+    "sparkline": "core.explain.timeline",
+    "word_spans": "core.explain.textdiff",
+    "EXPORT_FORMATS": "core.explain.export",
 }
 
 __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
@@ -110,9 +136,6 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "Reproduction",
     "Breakdown",
     "Group",
-    "RecordDiff",
-    "CommitChange",
-    "ChangedMessage",
     "Transcript",
     "parse_transcript",
     "ImportSession",
@@ -126,6 +149,26 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "config_path",
     "load_config_file",
     "endpoint_configured",
+    "Explanation",
+    "Step",
+    "Lens",
+    "LENS_LEGEND",
+    "VERDICTS",
+    "RecordDiff",
+    "CommitChange",
+    "ChangedMessage",
+    "Recreated",
+    "DiffCounts",
+    "Blame",
+    "CacheBreak",
+    "CompactionLoss",
+    "Identifier",
+    "TokenTimeline",
+    "TimelinePoint",
+    "TimelineMark",
+    "sparkline",
+    "word_spans",
+    "EXPORT_FORMATS",
 ]
 
 
@@ -135,6 +178,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'core' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    attr = "FORMATS" if name == "EXPORT_FORMATS" else name
+    value = getattr(importlib.import_module(module), attr)
     globals()[name] = value
     return value

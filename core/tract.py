@@ -20,6 +20,7 @@ from core.engine.clock import SYSTEM_CLOCK, Clock, from_storage
 from core.engine.tokens import TokenCounter, default_counter
 from core.errors import CompileError, NotFoundError, TractError
 from core.facade.compress import CompressMixin
+from core.facade.explain import ExplainMixin
 from core.facade.llm import LLMMixin
 from core.facade.merge import MergeMixin
 from core.facade.rewrite import RewriteMixin
@@ -59,11 +60,12 @@ class Status:
     recent: tuple[CommitInfo, ...]
 
 
-class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
+class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin):
     """One tract in one store.
 
     History, refs and compile live here; the other operation groups come from the mixins in
-    ``core.facade`` (merge and diff, compress and revert, rebase/import/GC/spawn, LLM calls).
+    ``core.facade`` (merge and diff, compress and revert, rebase/import/GC/spawn, LLM calls,
+    explanations).
     """
 
     def __init__(

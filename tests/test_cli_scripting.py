@@ -121,7 +121,9 @@ def test_compile_table_escapes_and_json_keeps_text(capsys, small) -> None:
         "name": "op\x1bera",
         "commit_hash": h["u"],
         "tokens": data["messages"][1]["tokens"],
+        "blame": data["messages"][1]["blame"],
     }
+    assert data["messages"][1]["blame"]["kind"] == "typed"  # committed through the API
     assert data["token_source"] == "tiktoken:cl100k_base" and data["record_id"] is None
     with Tract.open(path) as t:
         assert data["token_count"] == t.compile().token_count

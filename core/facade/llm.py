@@ -13,7 +13,6 @@ from core.operations import chat as chat_op
 from core.operations import navigation as nav
 from core.operations import records as records_op
 from core.operations.context import head_state
-from core.operations.record_diff import RecordDiff, diff_records
 from core.storage.repositories import UnitOfWork
 from core.views import events as events_view
 
@@ -98,10 +97,6 @@ class LLMMixin(FacadeBase):
                 head = nav.resolve(uow, self.ctx, at) if at is not None else None
                 compiled = self.compiler.compile(uow, head=head)
         return records_op.token_breakdown(compiled, self.ctx.counter)
-
-    def diff_records(self, a: str, b: str) -> RecordDiff:
-        with self._read() as uow:
-            return diff_records(uow, self.ctx, self.compiler, a, b)
 
     # -- operation events -------------------------------------------------------------------
 

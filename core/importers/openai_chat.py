@@ -153,6 +153,8 @@ def import_transcript(
                 "sha256": transcript.sha256,
                 "message_count": len(transcript.messages),
                 "format": transcript.format,
+                # The file line of each result, in order (blame: "imported from FILE:LINE").
+                "lines": [item.line for item in planned],
             },
             sources=(),
             results=tuple(written),

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.explain.diff import RecordDiff
 from core.facade.compress import CompressPreview
 from core.models.records import CommitInfo
 from core.models.refs import branch_short, is_branch
 from core.operations.context import head_state
-from core.operations.record_diff import RecordDiff
 from core.operations.records import Reproduction
 from core.tract import Tract
 from core.views.commit_detail import CommitDetail, commit_detail

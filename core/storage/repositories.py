@@ -11,7 +11,7 @@ import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.models.enums import Priority
 from core.models.records import (
@@ -345,6 +345,62 @@ class MetaRepository(ABC):
     def all(self) -> dict[str, str]: ...
 
 
+class MessageFacts(NamedTuple):
+    """What a message was made from: the blob, its type, its stored text and cached tokens."""
+
+    content_hash: str
+    content_type: str
+    payload_json: str | None  # None when the blob is missing
+    message_tokens: int | None  # cached compiled-message tokens for the asked encoding
+
+
+class LineageRepository(ABC):
+    """Reads behind the explanations (``core.explain``); each one set-based."""
+
+    @abstractmethod
+    def effective_hashes(self, record_id: str) -> list[str]:
+        """A record's effective commits in position order (hashes only: cheap for 100k)."""
+
+    @abstractmethod
+    def effective_positions(self, record_id: str, hashes: Iterable[str]) -> dict[str, int]:
+        """Positions in a record of those of ``hashes`` it lists."""
+
+    @abstractmethod
+    def edits_of_tract(self, tract_id: str) -> list[tuple[str, str, datetime]]:
+        """(edit hash, target, created_at) of every EDIT commit of a tract."""
+
+    @abstractmethod
+    def children(self, hashes: Iterable[str]) -> dict[str, list[str]]:
+        """Per commit: the commits naming it as first or merge parent."""
+
+    @abstractmethod
+    def of_types(self, tract_id: str, types: Sequence[str]) -> list[str]:
+        """Commits of a tract with one of the content types."""
+
+    @abstractmethod
+    def created_between(self, tract_id: str, after: datetime, until: datetime) -> list[str]:
+        """Commits of a tract with ``after`` < created_at ≤ ``until``."""
+
+    @abstractmethod
+    def descendants(self, hashes: Iterable[str], *, cap: int) -> set[str]:
+        """The commits reachable forward (children, over both parent kinds), seeds included;
+        at most ``cap`` of them."""
+
+    @abstractmethod
+    def message_facts(self, hashes: Iterable[str], encoding: str) -> dict[str, MessageFacts]:
+        """Per commit: its blob, type, stored payload text and cached message tokens."""
+
+    @abstractmethod
+    def events_light(self, tract_id: str) -> list[OperationEvent]:
+        """A tract's events with their links, params without the compress's old → new maps
+        (``replayed``, ``preserved``: read those from :meth:`params_text`)."""
+
+    @abstractmethod
+    def params_text(self, event_ids: Sequence[str]) -> dict[str, str]:
+        """The stored params JSON text of events (not parsed: a compress's maps can hold a
+        whole history, and a lookup of one hash is a substring search)."""
+
+
 class UnitOfWork(ABC):
     """All repositories over one connection inside one transaction."""
 
@@ -358,6 +414,7 @@ class UnitOfWork(ABC):
     spawns: SpawnPointerRepository
     policies: PolicyRepository
     meta: MetaRepository
+    lineage: LineageRepository
     writable: bool
 
     @abstractmethod

@@ -220,16 +220,22 @@ def test_diff_records_explains_a_compression(tract: Tract) -> None:
     d = tract.diff_records(rec_a.record_id, rec_b.record_id)
     assert d.kept == (s.commit_hash,)
     removed = {x.commit_hash: x for x in d.removed}
-    assert [x.commit_hash for x in d.removed] == [u1.commit_hash, a1.commit_hash, u2.commit_hash]
+    assert [x.commit_hash for x in d.removed] == [u1.commit_hash, a1.commit_hash]
     assert removed[u1.commit_hash].reason == "compressed"
     assert f"compressed into {summary.commit_hash[:8]}" in removed[a1.commit_hash].detail
+    why_a1 = removed[a1.commit_hash].explanation
+    assert f"compressed into summary {summary.commit_hash[:8]}" in why_a1
     assert removed[a1.commit_hash].related == (summary.commit_hash,)
-    assert removed[u2.commit_hash].reason == "replayed"  # re-created after the range
-    assert removed[u2.commit_hash].related == (replay.commit_hash,)
-    added = {x.commit_hash: x for x in d.added}
-    assert added[summary.commit_hash].reason == "compress_result"
-    assert added[replay.commit_hash].reason == "replayed_copy"
-    assert added[replay.commit_hash].related == (u2.commit_hash,)
+    # u2 was replayed after the range: the same content under a new hash, paired up.
+    (pair,) = d.recreated
+    assert (pair.old, pair.new) == (u2.commit_hash, replay.commit_hash)
+    assert f"replayed as {replay.commit_hash[:8]}" in pair.detail
+    (added,) = d.added
+    assert added.commit_hash == summary.commit_hash and added.reason == "after_record"
+    assert added.origin is not None and added.origin.kind == "summary"
+    assert added.related == (u1.commit_hash, a1.commit_hash)
+    n = d.counts
+    assert (n.kept, n.removed, n.added, n.recreated, n.changed) == (1, 2, 1, 1, 1)
     (changed,) = d.changed
     assert changed.commit_hash == s.commit_hash and changed.edit_hash == edit.commit_hash
     assert "-You are helpful." in changed.diff and "+You are very helpful." in changed.diff
@@ -268,10 +274,10 @@ def test_diff_records_pairs_rebase_copies(tract: Tract) -> None:
         )
     rec_b = tract.compile(record=True)
     d = tract.diff_records(rec_a.record_id[:8], rec_b.record_id[:8])
-    (removed,) = d.removed
-    (added,) = d.added
-    assert (removed.reason, removed.related) == ("reorganized", (copy.commit_hash,))
-    assert (added.reason, added.related) == ("reorganize_copy", (work.commit_hash,))
+    assert d.removed == () and d.added == ()
+    (pair,) = d.recreated
+    assert (pair.old, pair.new) == (work.commit_hash, copy.commit_hash)
+    assert "copied by the rebase" in pair.detail and len(pair.event_ids) == 1
     assert d.changed == () and d.kept == (base.commit_hash,)
 
 

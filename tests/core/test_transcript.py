@@ -105,12 +105,17 @@ def test_shipped_transcript_round_trips(tract: Tract, shipped: Path) -> None:
 
     assert event is not None
     assert (event.event_type, event.branch_name) == ("import", "main")
-    assert event.params == {
+    params = dict(event.params or {})
+    lines = params.pop("lines")
+    assert params == {
         "file": shipped.name,
         "sha256": hashlib.sha256(raw).hexdigest(),
         "message_count": 28,
         "format": "jsonl",
     }
+    # One file line per result (a message with tool calls gives several commits, one line).
+    assert len(lines) == len(result.commits) and lines[0] == 1 and lines == sorted(lines)
+    assert lines[-1] == sum(1 for line in raw.splitlines() if line.strip())
     assert event.sources == () and event.results == result.commits
     assert tract.head == result.commits[-1] and tract.current_branch == "main"
 

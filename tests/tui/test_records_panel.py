@@ -147,13 +147,19 @@ async def test_mark_two_records_and_diff(tmp_path: Path) -> None:
         assert screen.diff is not None
         assert (screen.diff.a.record_id, screen.diff.b.record_id) == (built.before, built.after)
         # Commits the compress replayed under new hashes are paired, not "removed" + "new".
-        assert {c.reason for c in screen.diff.removed} == {"compressed", "replayed"}
-        assert {c.reason for c in screen.diff.added} == {"compress_result", "replayed_copy"}
+        assert {c.reason for c in screen.diff.removed} == {"compressed"}
+        assert [c.commit_hash for c in screen.diff.added] == [built.summary]
+        # Record a had 9 messages: the system prompt (kept), the compressed range, and the
+        # rest, which the compress replayed under new hashes: paired up, not removed + added.
+        replayed = 9 - 1 - len(built.sources)
+        assert len(screen.diff.recreated) == replayed
         head = rendered(screen.head)
         assert f"tokens {screen.diff.a.token_count:,} → {screen.diff.b.token_count:,}" in head
+        n = len(built.sources)
+        assert f"removed {n} · added 1 · re-created {replayed}" in head  # the section sizes
         text = diff_text(screen.view)
         assert f"Removed ({len(built.sources)})" in text
-        assert f"↳ compressed into {built.summary[:8]}" in text
+        assert f"compressed into {built.summary[:8]}" in text
         assert all(f"- {h[:8]}" in text for h in built.sources)
         assert f"+ {built.summary[:8]}" in text and "Re-created with a new hash" in text
         assert "[bold]not bold[/] and \\x1b[31mnot red" in text and "\x1b" not in text

@@ -153,7 +153,8 @@ def test_record_diff(snap_compare: Callable[..., bool], app: TractApp) -> None:
         "a 8cfbc7c8",
         "b 8f7ea53c",
         "removed 9 · added 1",
-        "compressed into 93f55aa2 (event 3cdce410)",
+        "compressed into 93f55aa2 → sent at 5 (event 3cdce410)",
+        "summary of 9 commits by compress 3cdce410",
         "+ 93f55aa2",
     )
 

@@ -24,6 +24,7 @@ def _commands() -> tuple[Command, ...]:
     from tract_tui.commands import (
         compress,
         events,
+        export,
         import_file,
         log,
         records,
@@ -33,9 +34,10 @@ def _commands() -> tuple[Command, ...]:
         summary,
         upgrade,
         verify,
+        why,
     )
 
-    scripting = (log, compile_cmd, events, records, reproduce)
+    scripting = (log, compile_cmd, events, records, reproduce, why, export)
     return (
         summary.COMMAND,
         upgrade.COMMAND,

@@ -1,7 +1,8 @@
 """``tract-tui compile STORE [--at REF] [--record] [--json] [--tract ID]``: the compiled context.
 
-Prints the messages (role, name, content) with their commits and tokens. ``--record`` writes
-a compile record (as the TUI's compile action does) and prints its id.
+Prints the messages (role, name, content) with their commits, tokens and blame (where each
+came from: typed, imported from FILE:LINE, a summary, an edit, a merged branch). ``--record``
+writes a compile record (as the TUI's compile action does) and prints its id.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tract_tui.commands._scripting import (
 )
 
 if TYPE_CHECKING:
+    from core import Blame
     from core.models.records import CompiledContext
 
 
@@ -31,7 +33,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
-def compiled_dict(compiled: CompiledContext) -> dict[str, Any]:
+def blame_dict(b: Blame) -> dict[str, Any]:
+    return {
+        "kind": b.kind,
+        "text": b.text,
+        "event_id": b.event_id,
+        "commits": list(b.commits),
+        "file": b.file,
+        "line": b.line,
+        "branch": b.branch,
+        "via": list(b.via),
+    }
+
+
+def compiled_dict(
+    compiled: CompiledContext, blame: tuple[Blame, ...] | None = None
+) -> dict[str, Any]:
     tokens = list(compiled.message_tokens)
     messages = []
     for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
@@ -40,6 +57,8 @@ def compiled_dict(compiled: CompiledContext) -> dict[str, Any]:
             item["name"] = m.name
         item["commit_hash"] = h
         item["tokens"] = tokens[i] if i < len(tokens) else None
+        if blame is not None and i < len(blame):
+            item["blame"] = blame_dict(blame[i])
         messages.append(item)
     return {
         "head": compiled.head_hash,
@@ -55,8 +74,16 @@ def compiled_dict(compiled: CompiledContext) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     with open_tract(args) as tract:
         compiled = tract.compile(at=args.at, record=args.record, params={"via": "cli"})
+        # Blame the compile just made: the record when one was written, else the same head.
+        blame = (
+            tract.blame(record=compiled.record_id)
+            if compiled.record_id
+            else tract.blame(at=compiled.head_hash)
+            if compiled.head_hash
+            else ()
+        )
     if args.json:
-        print_json(compiled_dict(compiled))
+        print_json(compiled_dict(compiled, blame))
         return 0
     source = f" ({compiled.token_source})" if compiled.token_source else ""
     out(
@@ -69,7 +96,12 @@ def run(args: argparse.Namespace) -> int:
     for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
         name = f" ({m.name})" if m.name is not None else ""
         count = f"  {tokens[i]} tokens" if i < len(tokens) else ""
-        out("", plain(f"[{i}] {m.role}{name}  {short(h)}{count}"), *block(m.content, "    "))
+        origin = f"  ({blame[i].text})" if i < len(blame) else ""
+        out(
+            "",
+            plain(f"[{i}] {m.role}{name}  {short(h)}{count}{origin}"),
+            *block(m.content, "    "),
+        )
     if compiled.record_id:
         out("", f"record: {compiled.record_id}")
     return 0

@@ -25,7 +25,7 @@ from core.views.records import RecordRow
 from core.views.text import display_line
 from tract_tui.failures import Failure
 from tract_tui.timefmt import absolute
-from tract_tui.widgets.diff_lines import Line, build_lines, recreated
+from tract_tui.widgets.diff_lines import Line, build_lines
 from tract_tui.widgets.diff_view import DiffView
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.workers import WorkerEndings
@@ -153,11 +153,10 @@ class CompileDiffScreen(Screen[None], WorkerEndings):
             out.append(f"({sign}{abs(delta):,})", style="green" if delta <= 0 else "yellow")
             if not diff.tokens_comparable:
                 out.append(" (different token sources)", style="dim")
-            pairs = len(recreated(diff))
+            n = diff.counts  # the sizes of the sections below, so they always agree
             out.append(
-                f"   removed {len(diff.removed) - pairs} · added {len(diff.added) - pairs}"
-                f" · re-created {pairs} · text changed {len(diff.changed)}"
-                f" · kept {len(diff.kept)}",
+                f"   removed {n.removed} · added {n.added} · re-created {n.recreated}"
+                f" · text changed {n.changed} · kept {n.kept}",
                 style="dim",
             )
         mode = "side by side" if self.side_by_side else "unified"

@@ -5,7 +5,8 @@ screen at a time; commit details (badge, tokens, first line) are looked up when 
 drawn, so building stays O(lines) whatever the records hold.
 
 Commits an operation re-created under a new hash (a compress replays everything after its
-range) are paired up, not listed as removed + added: their content did not change.
+range, any number of times) are paired up by the core's diff (``RecordDiff.recreated``), not
+listed as removed + added: their content did not change.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core import ChangedMessage, CommitChange, RecordDiff
+from core import ChangedMessage, CommitChange, RecordDiff, Recreated
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +65,17 @@ class PairText:
 
 Line = Title | Note | Row | Pair | PairNote | TextLine | PairText
 BLANK = Note("")
-RECREATED = ("_copy",)
 
 
-def recreated(diff: RecordDiff) -> dict[str, CommitChange]:
-    """old hash → the added change that re-created it under a new hash."""
-    return {
-        c.related[0]: c for c in diff.added if c.reason.endswith(RECREATED) and len(c.related) == 1
-    }
+def recreated(diff: RecordDiff) -> dict[str, Recreated]:
+    """old hash → its re-created pair (the copy record b lists, however many hops later)."""
+    return {r.old: r for r in diff.recreated}
+
+
+def _recreated_note(r: Recreated) -> str:
+    n = len(r.event_ids)
+    events = ", ".join(e[:8] for e in r.event_ids)
+    return f"↳ copied by {n} operation{'s' * (n != 1)} (event{'s' * (n != 1)} {events})"
 
 
 def _explained(changes: Iterable[CommitChange], sign: str, skip: set[str], out: list[Line]) -> None:
@@ -87,26 +91,21 @@ def _explained(changes: Iterable[CommitChange], sign: str, skip: set[str], out: 
 
 
 def _unified(diff: RecordDiff, only_changes: bool) -> list[Line]:
-    pairs = recreated(diff)
-    new_hashes = {c.commit_hash for c in pairs.values()}
     changed = {m.commit_hash for m in diff.changed}
-    removed = [c for c in diff.removed if c.commit_hash not in pairs]
-    added = [c for c in diff.added if c.commit_hash not in new_hashes]
-    out: list[Line] = [Title(f"Removed ({len(removed)})")]
-    _explained(removed, "-", set(), out)
-    out += [BLANK, Title(f"Added ({len(added)})")]
-    _explained(added, "+", set(), out)
-    if pairs:
-        out += [BLANK, Title(f"Re-created with a new hash, same content ({len(pairs)})")]
+    out: list[Line] = [Title(f"Removed ({len(diff.removed)})")]
+    _explained(diff.removed, "-", set(), out)
+    out += [BLANK, Title(f"Added ({len(diff.added)})")]
+    _explained(diff.added, "+", set(), out)
+    if diff.recreated:
+        title = f"Re-created with a new hash, same content ({len(diff.recreated)})"
+        out += [BLANK, Title(title)]
         last = None
-        for c in diff.removed:
-            if c.commit_hash not in pairs:
-                continue
-            note = f"↳ {c.reason} by event {(c.event_id or '?')[:8]}"
+        for r in diff.recreated:
+            note = _recreated_note(r)
             if note != last:
                 out.append(Note(note))
                 last = note
-            out.append(Row("≈", c.commit_hash, pairs[c.commit_hash].commit_hash))
+            out.append(Row("≈", r.old, r.new))
     out += [BLANK, Title(f"Changed text ({len(diff.changed)})")]
     for m in diff.changed:
         out.append(Row("~", m.commit_hash))
@@ -129,8 +128,7 @@ def _changed_note(m: ChangedMessage) -> str:
 
 
 def _side_by_side(diff: RecordDiff, only_changes: bool) -> list[Line]:
-    pairs = recreated(diff)
-    new_to_old = {c.commit_hash: old for old, c in pairs.items()}
+    new_to_old = {r.new: r.old for r in diff.recreated}
     changed = {m.commit_hash for m in diff.changed}
     why_removed = {c.commit_hash: c.detail for c in diff.removed}
     why_added = {c.commit_hash: c.detail for c in diff.added}
@@ -171,7 +169,7 @@ def _side_by_side(diff: RecordDiff, only_changes: bool) -> list[Line]:
             out.append(Pair(Row("-", gone) if gone else None, Row("+", came) if came else None))
     out += [BLANK, Title(f"Changed text ({len(diff.changed)})")]
     for m in diff.changed:
-        out.append(Pair(Row("~", m.commit_hash), Row("~", m.commit_hash)))
+        out.append(Pair(Row("~", m.commit_hash_a or m.commit_hash), Row("~", m.commit_hash)))
         out.append(Note(_changed_note(m)))
         out += text_pairs(m.text_a.splitlines(), m.text_b.splitlines())
     return out

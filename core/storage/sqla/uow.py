@@ -11,6 +11,7 @@ from core.storage.repositories import UnitOfWork
 from core.storage.sqla.audit import SqlCompileRecordRepository, SqlOperationEventRepository
 from core.storage.sqla.blobs import SqlBlobRepository
 from core.storage.sqla.commits import SqlCommitRepository
+from core.storage.sqla.lineage import SqlLineageRepository
 from core.storage.sqla.parents import SqlCommitParentRepository
 from core.storage.sqla.refs import SqlAnnotationRepository, SqlRefRepository
 from core.storage.sqla.tracts import (
@@ -34,6 +35,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.spawns = SqlSpawnPointerRepository(conn)
         self.policies = SqlPolicyRepository(conn)
         self.meta = SqlMetaRepository(conn)
+        self.lineage = SqlLineageRepository(conn)
         self._locked: set[str] = set()
 
     def lock_tract(self, tract_id: str) -> None:

@@ -1,0 +1,58 @@
+"""A compile's messages as facts, without compiling: per position the commit, the commit whose
+text was sent (its EDIT in force, if any), the blob, the type, the role and the tokens.
+
+One query for the blobs of all positions (tokens from the stored per-blob cache; a blob without
+a cached count is rendered and counted once). The cache breaks and the token timeline read many
+records this way, where a compile per record would read each record's whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.explain.facts import Facts
+from core.explain.messages import parse_payload, payload_tokens
+from core.models.content import BUILTIN_TYPES
+from core.storage.repositories import MessageFacts
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    position: int
+    commit_hash: str  # the compiled (effective) commit
+    source: str  # the commit whose text was sent: the EDIT in force, else commit_hash
+    content_hash: str  # the text's blob: equal blobs mean equal texts (a cache hit)
+    content_type: str
+    role: str
+    tokens: int
+
+
+def message_rows(facts: Facts, cache: dict[str, MessageFacts] | None = None) -> list[MessageRow]:
+    """The compile's messages in order. ``cache`` shares blob facts between compiles."""
+    effectives = facts.position.all()
+    edits = facts.edit_in_force()
+    sources = [edits.get(h, h) for h in effectives]
+    cache = {} if cache is None else cache
+    missing = [s for s in dict.fromkeys(sources) if s not in cache]
+    if missing:
+        cache.update(facts.uow.lineage.message_facts(missing, facts.ctx.counter.encoding_name))
+    registry = facts.ctx.registry
+    rows = []
+    roles: dict[str, tuple[str, int]] = {}  # per blob: role and tokens
+    for pos, (h, src) in enumerate(zip(effectives, sources, strict=True)):
+        found = cache.get(src)
+        if found is None:
+            rows.append(MessageRow(pos, h, src, "", "missing", "system", 0))
+            continue
+        known = roles.get(found.content_hash)
+        if known is None:
+            payload = parse_payload(found.payload_json)
+            role = registry.render(payload)[0] if payload is not None else "system"
+            tokens = found.message_tokens
+            if tokens is None or found.content_type not in BUILTIN_TYPES:
+                tokens = payload_tokens(facts.ctx, found.payload_json)
+            known = roles[found.content_hash] = (role, tokens)
+        rows.append(
+            MessageRow(pos, h, src, found.content_hash, found.content_type, known[0], known[1])
+        )
+    return rows

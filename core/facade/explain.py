@@ -1,0 +1,161 @@
+"""Facade methods: explanations (why, the lens, blame), the rebuilt record diff, prefix-cache
+breaks, compaction losses, the token timeline and exports. All read; none writes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from core.engine.clock import from_storage
+from core.errors import CompileError
+from core.explain import service
+from core.explain.blame import Blame, blame_commits
+from core.explain.cache_breaks import CacheBreak, cache_breaks
+from core.explain.diff import RecordDiff, diff_records
+from core.explain.export import FORMATS, render_export
+from core.explain.facts import Facts
+from core.explain.hops import Hops
+from core.explain.lost import CompactionLoss, compaction_losses
+from core.explain.models import Explanation, Lens
+from core.explain.timeline import TokenTimeline, token_timeline
+from core.facade.base import FacadeBase
+from core.models.records import CompiledContext, CompileRecord
+from core.operations import navigation as nav
+from core.operations.records import compile_as_recorded, find_record
+from core.storage.repositories import UnitOfWork
+
+
+def _time(at_time: datetime | None) -> datetime | None:
+    return from_storage(at_time) if at_time is not None else None
+
+
+class ExplainMixin(FacadeBase):
+    def why(
+        self,
+        commit: str,
+        *,
+        record: str | None = None,
+        at: str | None = None,
+        at_time: datetime | None = None,
+    ) -> Explanation:
+        """Why ``commit`` is (or is not) in a compile: ``record`` (id or prefix), a live
+        compile ``at`` a ref (and ``at_time``), else the latest record, else HEAD's compile."""
+        with self._read() as uow:
+            return service.why(
+                uow, self.ctx, self.compiler, commit, record=record, at=at, at_time=_time(at_time)
+            )
+
+    def lens(
+        self, *, record: str | None = None, at: str | None = None, at_time: datetime | None = None
+    ) -> Lens:
+        """A mark for every commit relative to one compile (defaults as for :meth:`why`)."""
+        with self._read() as uow:
+            return service.lens(
+                uow, self.ctx, self.compiler, record=record, at=at, at_time=_time(at_time)
+            )
+
+    def explain_all(
+        self, *, record: str | None = None, at: str | None = None, at_time: datetime | None = None
+    ) -> dict[str, Explanation]:
+        """Every commit's explanation relative to one compile (reads the whole tract)."""
+        with self._read() as uow:
+            return service.explain_all(
+                uow, self.ctx, self.compiler, record=record, at=at, at_time=_time(at_time)
+            )
+
+    def diff_records(self, a: str, b: str) -> RecordDiff:
+        with self._read() as uow:
+            return diff_records(uow, self.ctx, self.compiler, a, b)
+
+    def blame(self, *, record: str | None = None, at: str | None = None) -> tuple[Blame, ...]:
+        """Where each message of a compile came from, in message order (a ``record`` as
+        recorded; else the live compile ``at`` a ref, HEAD by default)."""
+        with self._read() as uow:
+            subject, positions = service.subject_of(
+                uow, self.ctx, self.compiler, record=record, at=at, latest_record=False
+            )
+            facts = Facts(uow, self.ctx, subject, positions)
+            order = list(positions.all())
+            found = blame_commits(
+                uow,
+                self.ctx,
+                order,
+                head=subject.head,
+                edits=facts.edit_in_force(),
+                hops=facts.hops,
+            )
+        return tuple(found[h] for h in order)
+
+    def cache_breaks(self, limit: int | None = None) -> dict[str, CacheBreak]:
+        """Per record (the newest ``limit``): its prefix-cache break against the previous
+        record on the same line."""
+        with self._read() as uow:
+            records = self._records_with_effectives(uow, limit)
+            return cache_breaks(uow, self.ctx, records)
+
+    def compaction_losses(self) -> dict[str, CompactionLoss]:
+        """Per compress event: the identifiers its sources had and its summaries lost."""
+        with self._read() as uow:
+            return compaction_losses(uow, self.ctx, uow.events.list(self.tract_id))
+
+    def token_timeline(self, limit: int | None = None) -> TokenTimeline:
+        """Tokens per record over time (the newest ``limit``), by role and content type."""
+        with self._read() as uow:
+            return token_timeline(uow, self.ctx, self._records_with_effectives(uow, limit))
+
+    def export(
+        self,
+        fmt: str,
+        *,
+        record: str | None = None,
+        at: str | None = None,
+        ascii_json: bool = False,
+    ) -> str:
+        """A record (as sent) or a live compile (``at`` a ref, HEAD by default) as OpenAI
+        messages JSON, Anthropic messages JSON or Markdown (with each message's origin)."""
+        if fmt not in FORMATS:
+            raise CompileError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+        if record is not None and at is not None:
+            raise CompileError("export a record or a compile at a ref, not both")
+        with self._read() as uow:
+            compiled, title = self._to_export(uow, record, at)
+            provenance: list[str] = []
+            if fmt == "markdown":
+                edits = {}
+                if compiled.head_hash:
+                    subject, positions = service.subject_of(
+                        uow, self.ctx, self.compiler, record=record, at=at, latest_record=False
+                    )
+                    edits = Facts(uow, self.ctx, subject, positions).edit_in_force()
+                found = blame_commits(
+                    uow,
+                    self.ctx,
+                    compiled.commit_hashes,
+                    head=compiled.head_hash,
+                    edits=edits,
+                    hops=Hops(uow, self.tract_id),
+                )
+                provenance = [found[h].text for h in compiled.commit_hashes]
+        return render_export(compiled, fmt, title, provenance, ascii_json=ascii_json)
+
+    def _to_export(
+        self, uow: UnitOfWork, record: str | None, at: str | None
+    ) -> tuple[CompiledContext, str]:
+        if record is not None:
+            rec = find_record(uow, self.ctx, record)
+            compiled = compile_as_recorded(uow, self.compiler, rec)
+            if compiled is None:
+                raise CompileError(
+                    f"head {rec.head_hash[:8]} of record {rec.record_id[:8]} is no longer "
+                    "in the store: its texts cannot be exported"
+                )
+            when = rec.created_at.strftime("%Y-%m-%d %H:%M:%S")
+            return compiled, f"Compile record {rec.record_id[:8]} ({when})"
+        head = nav.resolve(uow, self.ctx, at) if at is not None else None
+        compiled = self.compiler.compile(uow, head=head)
+        return compiled, f"Compile of {(compiled.head_hash or '')[:8] or 'an empty tract'}"
+
+    def _records_with_effectives(self, uow: UnitOfWork, limit: int | None) -> list[CompileRecord]:
+        records = uow.records.list(self.tract_id, limit=limit)
+        lists = uow.records.effectives_of(r.record_id for r in records)
+        return [replace(r, effectives=lists.get(r.record_id, ())) for r in records]
