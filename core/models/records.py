@@ -252,6 +252,7 @@ class CompileRow(NamedTuple):
     n_parents: int  # commit_parents rows: ≥ 2 means a merge
     payload_json: Any  # raw text (or parsed on PostgreSQL); None when the blob is missing
     message_tokens: int | None  # cached compiled-message tokens for the counter's encoding
+    metadata_json: Any = None  # raw text (or parsed); tract-ai c2f26dd compiles tool fields
 
     @property
     def time(self) -> datetime:

@@ -18,14 +18,19 @@ from core.storage.sqla.tracts import (
     SqlPolicyRepository,
     SqlSpawnPointerRepository,
 )
+from core.storage.versions import StoreVersion, detect
 
 
 class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, conn: Connection, *, writable: bool) -> None:
+    def __init__(
+        self, conn: Connection, *, writable: bool, version: StoreVersion | None = None
+    ) -> None:
         self.conn = conn
         self.writable = writable
-        self.blobs = SqlBlobRepository(conn)
-        self.commits = SqlCommitRepository(conn)
+        # The layout being read: which edit column, which of our additions, tract-ai's rules.
+        self.version = version or detect(conn)
+        self.blobs = SqlBlobRepository(conn, token_cache=self.version.has_token_cache)
+        self.commits = SqlCommitRepository(conn, self.version)
         self.parents = SqlCommitParentRepository(conn)
         self.refs = SqlRefRepository(conn)
         self.annotations = SqlAnnotationRepository(conn)
