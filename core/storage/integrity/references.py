@@ -50,7 +50,8 @@ class ReferenceChecks:
     def _table(self, name: str) -> Table:
         if name == "commits":
             return self.commits_t
-        return s.Base.metadata.tables.get(name) or head.metadata.tables[name]
+        found = s.Base.metadata.tables.get(name)
+        return found if found is not None else head.metadata.tables[name]
 
     def references(self) -> None:
         commit = ("commits", "commit_hash", "commit")
