@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from core.engine.clock import SYSTEM_CLOCK, Clock, from_storage
+from core.engine.rules import rules_named
 from core.engine.tokens import TokenCounter, default_counter
 from core.errors import CompileError, NotFoundError, TractError
 from core.facade.compress import CompressMixin
@@ -84,6 +85,8 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
             registry or DEFAULT_REGISTRY,
             counter or default_counter(),
             clock or SYSTEM_CLOCK,
+            # The store compiles as the tract-ai that owns it (b226678 up to v6, c2f26dd on).
+            rules_named(store.version.rules),
         )
         self.compiler = Compiler(self.ctx)
         self._local = threading.local()

@@ -62,7 +62,7 @@ def write_blob(
     )
     if inserted and ctx.counter.encoding_name:
         uow.blobs.set_message_tokens(
-            {content_hash: ctx.message_tokens(payload)}, ctx.counter.encoding_name
+            {content_hash: ctx.message_tokens(payload)}, ctx.token_cache_key
         )
     return content_hash, raw_tokens
 

@@ -353,6 +353,8 @@ class UnitOfWork(ABC):
     spawns: SpawnPointerRepository
     policies: PolicyRepository
     meta: MetaRepository
+    head_tables: Any  # sqla.head_tables.SqlHeadTablesRepository: what tract-ai v7–v13 add
+    version: Any  # versions.StoreVersion: the layout this unit of work reads
     writable: bool
 
     @abstractmethod

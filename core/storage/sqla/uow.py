@@ -11,6 +11,7 @@ from core.storage.repositories import UnitOfWork
 from core.storage.sqla.audit import SqlCompileRecordRepository, SqlOperationEventRepository
 from core.storage.sqla.blobs import SqlBlobRepository
 from core.storage.sqla.commits import SqlCommitRepository
+from core.storage.sqla.head_tables import SqlHeadTablesRepository
 from core.storage.sqla.parents import SqlCommitParentRepository
 from core.storage.sqla.refs import SqlAnnotationRepository, SqlRefRepository
 from core.storage.sqla.tracts import (
@@ -31,6 +32,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.version = version or detect(conn)
         self.blobs = SqlBlobRepository(conn, token_cache=self.version.has_token_cache)
         self.commits = SqlCommitRepository(conn, self.version)
+        self.head_tables = SqlHeadTablesRepository(conn, self.version)
         self.parents = SqlCommitParentRepository(conn)
         self.refs = SqlRefRepository(conn)
         self.annotations = SqlAnnotationRepository(conn)
