@@ -24,6 +24,7 @@ from core.facade.compress import CompressMixin
 from core.facade.llm import LLMMixin
 from core.facade.merge import MergeMixin
 from core.facade.rewrite import RewriteMixin
+from core.facade.tract_ai_features import TractAIFeaturesMixin
 from core.models import content as c
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry
 from core.models.enums import CommitOperation, Priority
@@ -38,6 +39,7 @@ from core.operations.context import HeadState, TractContext, head_state
 from core.operations.tracts import TractSummary, list_tracts
 from core.storage.repositories import UnitOfWork
 from core.storage.store import Store
+from core.storage.upgrade import UpgradeReport
 
 
 class TractSelectionError(TractError):
@@ -60,7 +62,7 @@ class Status:
     recent: tuple[CommitInfo, ...]
 
 
-class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
+class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, TractAIFeaturesMixin):
     """One tract in one store.
 
     History, refs and compile live here; the other operation groups come from the mixins in
@@ -235,13 +237,6 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin):
     def edit(self, target: str, content: Mapping[str, Any], **kw: Any) -> CommitInfo:
         return self.commit(content, CommitOperation.EDIT, response_to=target, **kw)
 
-    def annotate(
-        self, target: str, priority: Priority, reason: str | None = None
-    ) -> AnnotationInfo:
-        with self._write() as uow:
-            commit_hash = nav.resolve(uow, self.ctx, target)
-            return annotate_op.annotate(uow, self.ctx, commit_hash, priority, reason)
-
     def annotations(self, target: str) -> list[AnnotationInfo]:
         with self._read() as uow:
             return uow.annotations.history(nav.resolve(uow, self.ctx, target))
@@ -381,3 +376,15 @@ def create_tract(target: str | os.PathLike[str], **kwargs: Any) -> Tract:
     """A new tract in a new or existing store."""
     store = Store.open(target, create=True)
     return Tract(store, uuid.uuid4().hex, owns_store=True, **kwargs)
+
+
+def upgrade_store(target: str | os.PathLike[str], *, to: int | None = None) -> UpgradeReport:
+    """Upgrade a store explicitly (a SQLite file is backed up beside itself first).
+
+    Without ``to``: a v1–v5 store becomes v6, a store tract-ai relabelled without renaming its
+    edit column is repaired, and our additions are applied; tract-ai's version is otherwise
+    kept. With ``to`` (7..13): tract-ai's layout is brought to that version as well.
+    """
+    from core.storage.upgrade import upgrade_store as upgrade
+
+    return upgrade(target, to=to)

@@ -38,7 +38,9 @@ class Base(DeclarativeBase):
 # Enum columns store the upper-case names; on PostgreSQL these become the native enum types
 # ``commitoperation`` and ``priority``, as tract-ai's create_all makes them. No CHECK on SQLite.
 OperationType = Enum(CommitOperation, name="commitoperation")
-PriorityType = Enum(Priority, name="priority")
+# On SQLite VARCHAR(6) as tract-ai v6 declares it (no length is enforced: IMPORTANT, v7+, fits);
+# priorities are bound by name.
+PriorityType = Enum(Priority, name="priority").with_variant(String(6), "sqlite")
 
 
 class Blob(Base):
