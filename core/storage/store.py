@@ -96,6 +96,7 @@ class Store:
         auto_upgrade: bool | None = None,
         on_upgrade: Callable[[UpgradeReport], None] | None = None,
         lean: bool = False,
+        on_wait: Callable[[str], None] | None = None,
     ) -> Store:
         """Open a store by path or SQLAlchemy URL; nothing is written.
 
@@ -103,11 +104,14 @@ class Store:
         first write then prepares the store). ``auto_upgrade=False`` makes that first write
         refuse instead; ``None`` prepares local SQLite files (after a backup) and refuses
         PostgreSQL stores. ``lean`` bounds a SQLite store's memory (small page cache, no mmap)
-        for long-lived interactive readers such as the TUI.
+        for long-lived interactive readers such as the TUI. ``on_wait`` is told when another
+        process holds the store locked (the open waits a bounded time, then refuses).
         """
         location = parse_location(target)
         if location.is_sqlite and location.path is not None:
-            return cls._open_sqlite_file(location, create, readonly, auto_upgrade, on_upgrade, lean)
+            return cls._open_sqlite_file(
+                location, create, readonly, auto_upgrade, on_upgrade, lean, on_wait
+            )
         return cls._open_server(location, create, readonly, auto_upgrade, on_upgrade)
 
     @classmethod
@@ -119,6 +123,7 @@ class Store:
         auto_upgrade: bool | None,
         on_upgrade: Callable[[UpgradeReport], None] | None,
         lean: bool = False,
+        on_wait: Callable[[str], None] | None = None,
     ) -> Store:
         path = location.path
         assert path is not None
@@ -137,7 +142,7 @@ class Store:
         if readonly is False and not writable:
             raise StoreReadOnlyError(f"{path}: read-only file; cannot open it for writing")
         ro = (not writable) if readonly is None else readonly
-        version = inspect_sqlite(path)
+        version = inspect_sqlite(path, on_wait=on_wait)
         refuse_unusable(location, version)
         return cls._reader(location, version, ro, lean, auto_upgrade, on_upgrade)
 

@@ -11,6 +11,7 @@ import argparse
 
 from tract_tui.commands import Command
 from tract_tui.commands._output import out, plain
+from tract_tui.commands._scripting import add_readonly_argument
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--create", action="store_true", help="create the store if missing")
     parser.add_argument("--tract", metavar="ID", help="tract id (for stores with several)")
+    add_readonly_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
     # Read and validate first: a bad file must not create, open or touch the store.
     transcript = parse_transcript(args.file)
-    with Tract.open(args.store, args.tract, create=args.create) as tract:
+    readonly = True if args.readonly else None
+    with Tract.open(args.store, args.tract, create=args.create, readonly=readonly) as tract:
         result = tract.import_transcript(transcript, branch=args.branch)
     out(
         plain(

@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tract_tui.commands._output import plain
+from tract_tui.commands._scripting import waiting
 
 if TYPE_CHECKING:
     from core.storage.store import UpgradeReport
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         create=args.create,
         readonly=True if args.readonly else None,
         on_upgrade=_upgraded,
+        on_wait=waiting,
         lean=True,  # a long-lived browser: bounded page cache, no mmap (see bench_tui)
     )
     try:
