@@ -82,7 +82,7 @@ def test_every_read_command_leaves_the_store_byte_identical(
     for argv in _read_commands(path, layout.tract_id, _a_record(path)):
         if readonly:
             argv = [*argv, "--readonly"]
-        code, out, err = cli(capsys, *argv)
+        code, _out, err = cli(capsys, *argv)
         assert code in (0, 1), (argv, err)  # reproduce: 1 when the record differs
         assert "Traceback" not in err and "internal error" not in err, (argv, err)
         assert state(path.parent) == before, argv
