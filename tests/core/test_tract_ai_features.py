@@ -154,3 +154,40 @@ def test_gc_removes_tool_links_and_tags_of_what_it_collects(v13: Path) -> None:
 
     report = verify_store(v13)
     assert report.ok, report.format_lines()
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_to_13_adds_important_to_the_priority_enum(pg_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from core import create_tract, upgrade_store
+
+    with create_tract(pg_url) as tract:
+        tract_id = tract.tract_id
+        first = tract.system("be brief")
+        tract.user("hello")
+        with pytest.raises(NeedsNewerLayoutError):
+            tract.annotate(first.commit_hash, Priority.IMPORTANT)
+    report = upgrade_store(pg_url, to=13)
+    assert "v13" in report.to_label
+    with Tract.open(pg_url, tract_id) as tract:
+        assert tract.store.version.edit_column == "edit_target"
+        tract.annotate(first.commit_hash, Priority.IMPORTANT, "keep", Retention("the greeting"))
+        assert tract.priority(first.commit_hash) is Priority.IMPORTANT
+        edit = tract.edit(first.commit_hash, {"content_type": "instruction", "text": "be terse"})
+        tract.tag(edit.commit_hash, "revision", register=True)
+        assert [m.content for m in tract.compile().messages] == ["be terse", "hello"]
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            labels = (
+                conn.execute(text("SELECT unnest(enum_range(NULL::priority))::text"))
+                .scalars()
+                .all()
+            )
+    finally:
+        engine.dispose()
+    assert "IMPORTANT" in labels
+    from core.operations.verify import verify_store
+
+    assert verify_store(pg_url).ok
