@@ -186,25 +186,48 @@ class Store:
         auto_upgrade: bool | None,
         on_upgrade: Callable[[UpgradeReport], None] | None,
     ) -> Store:
-        engine = make_engine(location, readonly=True, pool=False)
+        # One pooled engine reads and writes: a server store has no side files to care about.
+        engine = make_engine(location)
         try:
             with read_connection(engine) as conn:
                 version = detect(conn)
         except DBAPIError as exc:
-            raise StoreError(f"{location.display}: cannot connect ({first_line(exc)})") from None
-        finally:
             engine.dispose()
-        if version.empty:
-            if not create:
-                raise NotATractStoreError(
-                    f"{location.display}: database holds no tract store (pass --create to make one)"
-                )
-            return cls._create(location)
-        refuse_unusable(location, version)
-        if version.legacy:
-            # tract-ai never migrated a PostgreSQL store; such a layout is prepared explicitly.
-            raise needs_upgrade(location, version)
-        return cls._reader(location, version, bool(readonly), False, auto_upgrade, on_upgrade)
+            raise StoreError(f"{location.display}: cannot connect ({first_line(exc)})") from None
+        try:
+            if version.empty:
+                if not create:
+                    raise NotATractStoreError(
+                        f"{location.display}: database holds no tract store "
+                        "(pass --create to make one)"
+                    )
+                engine.dispose()
+                return cls._create(location)
+            refuse_unusable(location, version)
+            if version.legacy:
+                # tract-ai never migrated a PostgreSQL store: such a layout is read only after
+                # an explicit upgrade (the command, or auto_upgrade=True).
+                if not auto_upgrade or readonly:
+                    raise needs_upgrade(location, version)
+                upgrade_store(location, version)
+                with read_connection(engine) as conn:
+                    version = detect(conn)
+        except BaseException:
+            engine.dispose()
+            raise
+        ro = bool(readonly)
+        reader = engine.execution_options(postgresql_readonly=True) if ro else engine
+        store = cls(
+            location,
+            reader,
+            readonly=ro,
+            version=version,
+            auto_upgrade=auto_upgrade,
+            on_upgrade=on_upgrade,
+        )
+        if version.writable_as_is and not ro:
+            store._writer = engine
+        return store
 
     @classmethod
     def _create(cls, location: StoreLocation) -> Store:
@@ -230,6 +253,10 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
+        if location.path is None:  # a server store: keep the engine (see _open_server)
+            store = cls(location, engine, readonly=False, version=version)
+            store._writer = engine
+            return store
         engine.dispose()
         return cls._reader(location, version, False, False, None, None)
 
@@ -244,7 +271,10 @@ class Store:
             version = self.version
             if not version.writable_as_is:
                 self._upgrade_for_writes(version)
-            self._writer = make_engine(self.location, lean=self._lean)
+            if self.location.path is None:
+                self._writer = self.engine  # a server store: one engine (see _open_server)
+            else:
+                self._writer = make_engine(self.location, lean=self._lean)
             return self._writer
 
     def _upgrade_for_writes(self, version: StoreVersion) -> None:
@@ -264,8 +294,15 @@ class Store:
 
     def _reopen_reader(self) -> None:
         """After the store itself changed layout, read it (not a copy) from now on."""
-        with read_connection(make_engine(self.location, readonly=True, pool=False)) as conn:
-            self.version = detect(conn)
+        probe = make_engine(self.location, readonly=True, pool=False)
+        try:
+            with read_connection(probe) as conn:
+                self.version = detect(conn)
+        finally:
+            probe.dispose()
+        self.read_version = self.version
+        if self.location.path is None:
+            return  # a server store is read through the same engine throughout
         old = self.engine
         self.engine = make_engine(self.location, readonly=True, lean=self._lean)
         self.read_version = self.version
@@ -301,7 +338,7 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self._writer is not None:
+        if self._writer is not None and self._writer is not self.engine:
             self._writer.dispose()
         self._drop_temp()
 

@@ -1,7 +1,8 @@
 """``tract-tui [STORE] [--tract ID] [--create] [--readonly]`` and ``tract-tui --demo``: the TUI.
 
-The store is opened here, before the app starts, so a refusal is one line on stderr and an
-automatic upgrade of an old SQLite store says where its backup went.
+The store is opened here, before the app starts, so a refusal is one line on stderr. Opening
+writes nothing; if the app's first write prepared the store, where its backup went is printed
+when the app exits.
 """
 
 from __future__ import annotations
@@ -45,11 +46,14 @@ def run(args: argparse.Namespace) -> int:
         target = str(ensure_demo_store(progress=lambda m: print(m, file=sys.stderr)))
     if target is None:
         raise SystemExit("tract-tui: give a STORE (path or URL), or --demo")
+    # The first write (not the open) prepares an older store; while the app runs the terminal
+    # is the app's, so the report (and its backup path) is printed when it exits.
+    prepared: list[UpgradeReport] = []
     store = Store.open(
         target,
         create=args.create,
         readonly=True if args.readonly else None,
-        on_upgrade=_upgraded,
+        on_upgrade=prepared.append,
         on_wait=waiting,
         lean=True,  # a long-lived browser: bounded page cache, no mmap (see bench_tui)
     )
@@ -63,4 +67,6 @@ def run(args: argparse.Namespace) -> int:
     app = TractApp(tract, store=store, tracts=tracts)
     app.run()
     store.close()
+    for report in prepared:
+        _upgraded(report)
     return app.return_code or 0
