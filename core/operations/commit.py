@@ -104,6 +104,8 @@ def write_commit(
             created_at=created_at,
             response_to=response_to,
             parent_hashes=list(merge_parents) if merge_parents else None,
+            # "edit_target" on stores of tract-ai 27a3cdc and later, as tract-ai hashes them.
+            edit_key=uow.version.edit_hash_key,
         )
         # Hashes are global (tract_id is not hashed): a copy made in the same microsecond
         # as its original would collide. Move on by 1 µs and rehash (SCHEMA.md §6). A plain

@@ -191,3 +191,21 @@ def test_postgres_upgrade_to_13_adds_important_to_the_priority_enum(pg_url: str)
     from core.operations.verify import verify_store
 
     assert verify_store(pg_url).ok
+
+
+def test_edits_on_an_edit_target_store_hash_with_that_key(v13: Path, v6: Path) -> None:
+    from core.engine.hashing import commit_hash
+
+    for path, key in ((v13, "edit_target"), (v6, "response_to")):
+        with Tract.open(path, TRACT_ID) as tract:
+            target = tract.log(limit=None)[-1]
+            edit = tract.edit(target.commit_hash, {"content_type": "instruction", "text": "x"})
+        fields = dict(
+            content_hash=edit.content_hash,
+            parent_hash=edit.parent_hash,
+            content_type=edit.content_type,
+            operation=edit.operation,
+            created_at=edit.created_at,
+            response_to=edit.response_to,
+        )
+        assert edit.commit_hash == commit_hash(**fields, edit_key=key), key
