@@ -119,7 +119,7 @@ class History(RuleBasedStateMachine):
             return  # already up to date, etc.
         if result.conflicts and not result.committed:
             for conflict in result.conflicts:
-                result.resolutions[conflict.target] = "resolved text"
+                result.resolutions[conflict.target_hash] = "resolved text"
             self.tract.commit_merge(result)
 
     @rule(data=st.data(), summarizer=st.sampled_from(["extractive", "manual"]))
