@@ -81,7 +81,7 @@ class CompileRules:
 
     def uses_metadata(self, metadata_raw: Any) -> bool:
         """Whether a commit's metadata changes its message (so per-blob counts do not hold)."""
-        if not self.is_head or metadata_raw is None or metadata_raw == "null":
+        if metadata_raw is None or metadata_raw == "null" or self.name != C2F26DD_NAME:
             return False
         if isinstance(metadata_raw, str):
             return "tool_call" in metadata_raw or '"name"' in metadata_raw
