@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.engine.clock import Clock, FrozenClock
-    from core.errors import TractError
+    from core.errors import StoreLockedError, TractError
     from core.explain.blame import Blame
     from core.explain.cache_breaks import CacheBreak
     from core.explain.diff import ChangedMessage, CommitChange, DiffCounts, RecordDiff, Recreated
@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from core.explain.textdiff import word_spans
     from core.explain.timeline import TimelineMark, TimelinePoint, TokenTimeline, sparkline
     from core.facade.compress import CompressPreview
+    from core.facade.tract_ai_features import (
+        ContentTypeInfo,
+        NeedsNewerLayoutError,
+        TagNotRegisteredError,
+    )
     from core.importers import detect_format, import_sessions, list_sessions
     from core.importers.catalog import SessionInfo
     from core.importers.follow import SessionFollower, cache_store_path
@@ -30,14 +35,22 @@ if TYPE_CHECKING:
     from core.importers.run import ImportSession, ImportSummary
     from core.llm.config import config_path, endpoint_configured, load_config_file
     from core.models.enums import SUMMARIZER_NAMES, CommitOperation, Priority
+    from core.models.records import Retention, StoreInfo
     from core.operations.compress import CompressResult, Progress, RevertResult
     from core.operations.compress_plan import DROPPED, KEPT, CompressPlan
     from core.operations.context import HeadState
     from core.operations.records import Breakdown, Group, Reproduction
     from core.operations.tracts import TractSummary
     from core.operations.verify import VerifyReport, verify_store
-    from core.storage.store import Store, UpgradeReport, upgrade_store
-    from core.tract import Tract, TractSelectionError, create_tract, set_store_setting
+    from core.storage.store import Store
+    from core.storage.upgrade import UpgradeReport
+    from core.tract import (
+        Tract,
+        TractSelectionError,
+        create_tract,
+        set_store_setting,
+        upgrade_store,
+    )
 
 _LAZY = {
     # the tract and its store
@@ -46,8 +59,8 @@ _LAZY = {
     "create_tract": "core.tract",
     "set_store_setting": "core.tract",
     "Store": "core.storage.store",
-    "UpgradeReport": "core.storage.store",
-    "upgrade_store": "core.storage.store",
+    "UpgradeReport": "core.storage.upgrade",
+    "upgrade_store": "core.tract",
     "verify_store": "core.operations.verify",
     "VerifyReport": "core.operations.verify",
     "TractSummary": "core.operations.tracts",
@@ -55,8 +68,15 @@ _LAZY = {
     "Clock": "core.engine.clock",
     "FrozenClock": "core.engine.clock",
     "TractError": "core.errors",
+    "StoreLockedError": "core.errors",
     "CommitOperation": "core.models.enums",
     "Priority": "core.models.enums",
+    # what tract-ai v7–v13 add (docs/tract-ai-versions.md)
+    "Retention": "core.models.records",
+    "StoreInfo": "core.models.records",
+    "ContentTypeInfo": "core.facade.tract_ai_features",
+    "NeedsNewerLayoutError": "core.facade.tract_ai_features",
+    "TagNotRegisteredError": "core.facade.tract_ai_features",
     # compression: preview, plan, result, revert
     "SUMMARIZER_NAMES": "core.models.enums",
     "CompressPreview": "core.facade.compress",
@@ -123,8 +143,14 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "Clock",
     "FrozenClock",
     "TractError",
+    "StoreLockedError",
     "CommitOperation",
     "Priority",
+    "Retention",
+    "StoreInfo",
+    "ContentTypeInfo",
+    "NeedsNewerLayoutError",
+    "TagNotRegisteredError",
     "SUMMARIZER_NAMES",
     "CompressPreview",
     "CompressPlan",

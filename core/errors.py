@@ -40,6 +40,10 @@ class StoreNeedsUpgradeError(StoreError):
     pass
 
 
+class StoreLockedError(StoreError):
+    """Another process holds a lock on the store longer than we wait."""
+
+
 # --- content and history --------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from core.engine.clock import SYSTEM_CLOCK, Clock, from_storage
+from core.engine.rules import rules_named
 from core.engine.tokens import TokenCounter, default_counter
 from core.errors import CompileError, NotFoundError, TractError
 from core.facade.compress import CompressMixin
@@ -24,6 +25,7 @@ from core.facade.explain import ExplainMixin
 from core.facade.llm import LLMMixin
 from core.facade.merge import MergeMixin
 from core.facade.rewrite import RewriteMixin
+from core.facade.tract_ai_features import TractAIFeaturesMixin
 from core.models import content as c
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry
 from core.models.enums import CommitOperation, Priority
@@ -38,6 +40,7 @@ from core.operations.context import HeadState, TractContext, head_state
 from core.operations.tracts import TractSummary, list_tracts
 from core.storage.repositories import UnitOfWork
 from core.storage.store import Store
+from core.storage.upgrade import UpgradeReport
 
 
 class TractSelectionError(TractError):
@@ -60,7 +63,7 @@ class Status:
     recent: tuple[CommitInfo, ...]
 
 
-class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin):
+class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, TractAIFeaturesMixin):
     """One tract in one store.
 
     History, refs and compile live here; the other operation groups come from the mixins in
@@ -86,6 +89,8 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin):
             registry or DEFAULT_REGISTRY,
             counter or default_counter(),
             clock or SYSTEM_CLOCK,
+            # The store compiles as the tract-ai that owns it (b226678 up to v6, c2f26dd on).
+            rules_named(store.version.rules),
         )
         self.compiler = Compiler(self.ctx)
         self._local = threading.local()
@@ -244,13 +249,6 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin):
     def edit(self, target: str, content: Mapping[str, Any], **kw: Any) -> CommitInfo:
         return self.commit(content, CommitOperation.EDIT, response_to=target, **kw)
 
-    def annotate(
-        self, target: str, priority: Priority, reason: str | None = None
-    ) -> AnnotationInfo:
-        with self._write() as uow:
-            commit_hash = nav.resolve(uow, self.ctx, target)
-            return annotate_op.annotate(uow, self.ctx, commit_hash, priority, reason)
-
     def annotations(self, target: str) -> list[AnnotationInfo]:
         with self._read() as uow:
             return uow.annotations.history(nav.resolve(uow, self.ctx, target))
@@ -396,3 +394,15 @@ def set_store_setting(store: Store, key: str, value: str) -> None:
     """Set a database-wide setting (``_trace_meta``); one transaction."""
     with store.write() as uow:
         uow.meta.set(key, value)
+
+
+def upgrade_store(target: str | os.PathLike[str], *, to: int | None = None) -> UpgradeReport:
+    """Upgrade a store explicitly (a SQLite file is backed up beside itself first).
+
+    Without ``to``: a v1–v5 store becomes v6, a store tract-ai relabelled without renaming its
+    edit column is repaired, and our additions are applied; tract-ai's version is otherwise
+    kept. With ``to`` (7..13): tract-ai's layout is brought to that version as well.
+    """
+    from core.storage.upgrade import upgrade_store as upgrade
+
+    return upgrade(target, to=to)

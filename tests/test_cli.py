@@ -195,11 +195,12 @@ def test_summary_create_and_missing(tmp_path: Path, capsys) -> None:
     assert code == 0 and "0 tract(s) (empty store)" in out
 
 
-def test_summary_of_old_store_upgrades_with_a_backup(fixture_store, capsys) -> None:
+def test_summary_of_old_store_reads_it_as_it_is(fixture_store, capsys) -> None:
     path = fixture_store("upstream_v5.db")
+    files = sorted(path.parent.iterdir())
     code, out, err = run_cli(capsys, "summary", str(path))
     assert code == 0 and "1 tract(s)" in out
-    assert err.startswith("tract-tui: upgraded ") and "backup: " in err
+    assert err == "" and sorted(path.parent.iterdir()) == files  # no backup, no upgrade
 
 
 # --- errors -------------------------------------------------------------------------------

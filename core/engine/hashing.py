@@ -73,8 +73,12 @@ def commit_hash_candidates(
     created_at: datetime,
     response_to: str | None,
     merge_parents: Iterable[str] | None,
+    edit_keys: Iterable[str] = ("response_to", "reply_to"),
 ) -> set[str]:
-    """Every hash form a genuine commit with these fields may carry (for verification)."""
+    """Every hash form a genuine commit with these fields may carry (for verification).
+
+    ``edit_keys``: the keys the EDIT target may be hashed under in this store's layout.
+    """
     kwargs: dict[str, Any] = dict(
         content_hash=content_hash,
         parent_hash=parent_hash,
@@ -83,10 +87,11 @@ def commit_hash_candidates(
         created_at=created_at,
         response_to=response_to,
     )
-    out = {commit_hash(**kwargs)}
-    if response_to is not None:
-        out.add(commit_hash(**kwargs, edit_key="reply_to"))
-    if merge_parents is not None:
-        parents = list(merge_parents)
-        out.add(commit_hash(**kwargs, parent_hashes=parents))
+    keys = list(edit_keys) if response_to is not None else ["response_to"]
+    parents = list(merge_parents) if merge_parents is not None else None
+    out: set[str] = set()
+    for key in keys:
+        out.add(commit_hash(**kwargs, edit_key=key))
+        if parents is not None:
+            out.add(commit_hash(**kwargs, parent_hashes=parents, edit_key=key))
     return out

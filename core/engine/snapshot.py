@@ -20,32 +20,38 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from core.engine.rules import B226678, MISSING_CONTENT, CompileRules
 from core.engine.shared_views import MessageView, View
-from core.engine.tokens import REPLY_PRIMER, TokenCounter, message_tokens
+from core.engine.tokens import REPLY_PRIMER, TokenCounter
 from core.models.content import ContentRegistry
 from core.models.enums import Priority
-from core.models.records import AnnotationInfo, CompiledContext, CompileRow, Message
+from core.models.records import AnnotationInfo, CompiledContext, CompileRow, Message, Rendered
 
-MISSING_CONTENT = "[missing content]"
 EDITED_SUFFIX = " [edited]"
+__all__ = ["EDITED_SUFFIX", "MISSING_CONTENT", "Snapshot", "TokenCache"]
 
 
 class TokenCache(Protocol):
     def cached(self, row: CompileRow) -> int | None:
         """Known message tokens of the row's blob, or None."""
 
-    def count(self, row: CompileRow, role: str, text: str, name: str | None) -> int:
-        """Count (and remember) the message tokens of the row's blob."""
+    def count(self, row: CompileRow, rendered: Rendered) -> int:
+        """Count (and remember) the message tokens of the row's message."""
 
 
 class Snapshot:
     """The compiled state of one head."""
 
     def __init__(
-        self, registry: ContentRegistry, counter: TokenCounter, tokens: TokenCache | None = None
+        self,
+        registry: ContentRegistry,
+        counter: TokenCounter,
+        tokens: TokenCache | None = None,
+        rules: CompileRules = B226678,
     ) -> None:
         self.registry = registry
         self.counter = counter
+        self.rules = rules
         self._cache = tokens
         self.head: str | None = None
         # Per sequence position.
@@ -71,6 +77,10 @@ class Snapshot:
         self.api: tuple[int, int] | None = None
         self.api_delta = 0
         self._defaults: dict[str, Priority] = {}
+        # c2f26dd: positions of named instructions → name (nearest HEAD wins), and whether a
+        # content type compiles at all.
+        self._names: dict[int, str] = {}
+        self._compilable: dict[str, bool] = {}
 
     # -- building ---------------------------------------------------------------------------
 
@@ -110,7 +120,7 @@ class Snapshot:
             if tokens is None:
                 tokens_at.append(0)
                 config_at.append(None)
-                if not row.is_edit:
+                if not row.is_edit and self._compiles(row.content_type):
                     later.append(pos)
                 continue
             tokens_at.append(tokens)  # the common case: the text is rendered on first read
@@ -118,9 +128,15 @@ class Snapshot:
             config_at.append(None if raw is None or raw == "null" else _config(raw))
         for row in edits:
             self._apply_edit(row, render=False)
+        if self.rules.dedupes_named_instructions:
+            for pos, row in enumerate(rows):
+                if row.content_type == "instruction":
+                    self._note_name(pos)
         pending = set(later)
+        compiles = self._compiles
         for pos in (*later, *(p for p in self.edits if p not in pending)):
-            self._render(pos)
+            if compiles(rows[pos].content_type):
+                self._render(pos)
         self._rebuild()
 
     def append(
@@ -136,9 +152,13 @@ class Snapshot:
             self.config_at.append(None)
             if row.is_edit:
                 self._apply_edit(row, render=True)
+            elif not self._compiles(row.content_type):
+                continue
             else:
                 self._render(pos)
-                if self._effective(pos):
+                if row.content_type == "instruction" and self._note_name(pos):
+                    self._rebuild()  # a named instruction may hide an earlier one
+                elif self._effective(pos):
                     self._insert(pos)
         self.head = head
 
@@ -152,21 +172,45 @@ class Snapshot:
             row = self.rows[pos]
             self.prio[pos] = info.priority if info is not None else self._default(row)
             after = self._effective(pos)
-            if before and not after:
+            if pos in self._names and before != after:
+                self._rebuild()  # which of the same-named instructions wins may change
+            elif before and not after:
                 self._remove(pos)
             elif after and not before:
                 self._insert(pos)
 
+    def _compiles(self, content_type: str) -> bool:
+        value = self._compilable.get(content_type)
+        if value is None:
+            value = self._compilable[content_type] = self.rules.compilable(content_type)
+        return value
+
     def _effective(self, pos: int) -> bool:
-        return not self.rows[pos].is_edit and self.prio[pos] is not Priority.SKIP
+        row = self.rows[pos]
+        return (
+            not row.is_edit
+            and self.prio[pos] is not Priority.SKIP
+            and self._compiles(row.content_type)
+        )
 
     def _default(self, row: CompileRow) -> Priority:
         value = self._defaults.get(row.content_type)
         if value is None:
-            value = self._defaults[row.content_type] = self.registry.default_priority(
-                row.content_type
+            value = self._defaults[row.content_type] = self.rules.default_priority(
+                self.registry, row.content_type
             )
         return value
+
+    def _note_name(self, pos: int) -> bool:
+        """Record the name of the instruction at ``pos`` (as edited); True when named."""
+        source = self.edits.get(pos) or self.rows[pos]
+        payload = _payload(source.payload_json)
+        name = payload.get("name") if payload is not None else None
+        if isinstance(name, str) and name:
+            self._names[pos] = name
+            return True
+        self._names.pop(pos, None)
+        return False
 
     def _priority(self, row: CompileRow, priorities: Mapping[str, AnnotationInfo]) -> Priority:
         info = priorities.get(row.commit_hash)
@@ -189,6 +233,11 @@ class Snapshot:
         if not render:
             return
         self._render(pos)
+        if self.rows[pos].content_type == "instruction" and self.rules.dedupes_named_instructions:
+            was_named = pos in self._names
+            if self._note_name(pos) or was_named:
+                self._rebuild()  # the edit may rename it, or hide or reveal another
+                return
         if visible:
             self._unshare()
             self.total += self.tokens_at[pos] - self._tokens[i]
@@ -205,12 +254,13 @@ class Snapshot:
         cache = self._cache
         tokens = cache.cached(source) if cache is not None else None
         if tokens is None:
-            role, text, name = self.render_payload(source.payload_json)
-            self.rendered[pos] = Message(role, text, name)
+            rendered = self.render_row(source)
+            role, text, name, call_id, calls = rendered
+            self.rendered[pos] = Message(role, text, name, tool_call_id=call_id, tool_calls=calls)
             if cache is not None and source.payload_json is not None:
-                tokens = cache.count(source, role, text, name)
+                tokens = cache.count(source, rendered)
             else:
-                tokens = message_tokens(self.counter, role, text, name)
+                tokens = self.rules.message_tokens(self.counter, rendered)
         else:
             self.rendered.pop(pos, None)  # made from its (new) source on first read
         self.tokens_at[pos] = tokens
@@ -225,21 +275,31 @@ class Snapshot:
         if made is not None:
             return made
         source = self.edits.get(pos) or self.rows[pos]
-        return Message(source=(self.render_payload, source.payload_json))
+        return Message(source=(self.render_row, source))
+
+    def render_row(self, row: CompileRow) -> Rendered:
+        """What a commit renders to under the store's rules (a missing blob: a notice)."""
+        return self.rules.render(self.registry, _payload(row.payload_json), row.metadata_json)
 
     def render_payload(self, raw: Any) -> tuple[str, str, str | None]:
-        """Role, text and name of a stored payload (a missing blob renders as a notice)."""
-        payload = _payload(raw)
-        if payload is None:
-            return "system", MISSING_CONTENT, None
-        return self.registry.render(payload)
+        """Role, text and name of a stored payload alone (no commit metadata)."""
+        role, text, name, _, _ = self.rules.render(self.registry, _payload(raw))
+        return role, text, name
 
     # -- the effective lists ------------------------------------------------------------------
 
     def _rebuild(self) -> None:
         rows, prio, edits = self.rows, self.prio, self.edits
         skip = Priority.SKIP
-        self._pos = pos = [p for p, r in enumerate(rows) if not r.is_edit and prio[p] is not skip]
+        compiles = self._compiles
+        pos = [
+            p
+            for p, r in enumerate(rows)
+            if not r.is_edit and prio[p] is not skip and compiles(r.content_type)
+        ]
+        if self._names:
+            pos = self._without_shadowed(pos)
+        self._pos = pos
         rendered = self.rendered
         self._messages = [rendered.get(p) for p in pos] if rendered else [None] * len(pos)
         self._hashes = [rows[p].commit_hash for p in pos]
@@ -248,6 +308,19 @@ class Snapshot:
         self._types = [(edits.get(p) or rows[p]).content_type for p in pos]
         self.total = sum(self._tokens)
         self._shared = False
+
+    def _without_shadowed(self, pos: list[int]) -> list[int]:
+        """Of effective instructions sharing a name, keep the one nearest HEAD."""
+        seen: set[str] = set()
+        hidden: set[int] = set()
+        for p in reversed(pos):
+            name = self._names.get(p)
+            if name is None:
+                continue
+            if name in seen:
+                hidden.add(p)
+            seen.add(name)
+        return [p for p in pos if p not in hidden] if hidden else pos
 
     def _lists(self) -> tuple[list[Any], ...]:
         return (self._pos, self._messages, self._hashes, self._configs, self._tokens, self._types)
@@ -296,20 +369,29 @@ class Snapshot:
     # -- output -----------------------------------------------------------------------------
 
     def context(
-        self, token_source: str, *, include_edit_annotations: bool = False
+        self,
+        token_source: str,
+        *,
+        include_edit_annotations: bool = False,
+        tools: tuple[dict[str, Any], ...] = (),
     ) -> CompiledContext:
         count = len(self._messages)
         messages: Sequence[Message] = MessageView(self._messages, self._pos, self._make)
         total = self.total + REPLY_PRIMER if count else 0
         if include_edit_annotations:
             messages = tuple(
-                Message(m.role, m.content + EDITED_SUFFIX, m.name) if p in self.edits else m
+                m.with_content(m.content + EDITED_SUFFIX) if p in self.edits else m
                 for m, p in zip(messages, self._pos, strict=True)
             )
-            total = _recount(self.counter, messages) if count else 0
+            total = self._recount(messages) if count else 0
+        tools_tokens = 0
         if self.api is not None and count:
             total += self.api_delta
             token_source = f"api:{self.api[0]}+{self.api[1]}"
+        elif tools:
+            # The tool schemas are sent with the messages (the API's own figure has them).
+            tools_tokens = self.counter.count_text(json.dumps(list(tools)))
+            total += tools_tokens
         self._shared = True
         return CompiledContext(
             messages=messages,
@@ -320,15 +402,23 @@ class Snapshot:
             message_tokens=View(self._tokens),
             content_types=View(self._types),
             head_hash=self.head,
+            tools=tools,
+            tools_tokens=tools_tokens,
+        )
+
+    def _recount(self, messages: Sequence[Message]) -> int:
+        count = self.rules.message_tokens
+        return (
+            sum(
+                count(self.counter, (m.role, m.content, m.name, m.tool_call_id, m.tool_calls))
+                for m in messages
+            )
+            + REPLY_PRIMER
         )
 
     def edited(self, commit_hash: str) -> CompileRow | None:
         pos = self.index.get(commit_hash)
         return self.edits.get(pos) if pos is not None else None
-
-
-def _recount(counter: TokenCounter, messages: Sequence[Message]) -> int:
-    return sum(message_tokens(counter, m.role, m.content, m.name) for m in messages) + REPLY_PRIMER
 
 
 def _json_dict(raw: Any) -> dict[str, Any] | None:

@@ -43,6 +43,37 @@ def message_tokens(counter: TokenCounter, role: str, content: str, name: str | N
     return total
 
 
+def nested_tokens(counter: TokenCounter, value: object) -> int:
+    """Tokens of every string inside lists and dicts (tool calls), as tract-ai c2f26dd counts
+    a message's non-string fields."""
+    if isinstance(value, str):
+        return counter.count_text(value)
+    if isinstance(value, dict):
+        return sum(nested_tokens(counter, v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(nested_tokens(counter, v) for v in value)
+    return 0
+
+
+def full_message_tokens(
+    counter: TokenCounter,
+    role: str,
+    content: str,
+    name: str | None,
+    tool_call_id: object = None,
+    tool_calls: object = None,
+) -> int:
+    """Tokens of one message with its tool fields (``tool_call_id`` and the OpenAI-form
+    ``tool_calls``), without the reply primer. Equal to :func:`message_tokens` for a message
+    without them."""
+    total = message_tokens(counter, role, content, name)
+    if tool_call_id is not None:
+        total += nested_tokens(counter, tool_call_id)
+    if tool_calls:
+        total += nested_tokens(counter, tool_calls)
+    return total
+
+
 def count_messages(counter: TokenCounter, messages: Iterable[Mapping[str, str]]) -> int:
     total = 0
     any_message = False

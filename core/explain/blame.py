@@ -112,7 +112,7 @@ def merged_in(
         frontier = {c for c in nxt if any(a not in found for a in nxt[c])}
     merges = set(found.values())
     infos = uow.commits.get_many(merges)
-    payloads = uow.lineage.message_facts(merges, ctx.counter.encoding_name)
+    payloads = uow.lineage.message_facts(merges, ctx.token_cache_key)
     names = {
         m: merge_branch_name(infos.get(m), payloads[m].payload_json if m in payloads else None)
         for m in merges

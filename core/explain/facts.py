@@ -277,7 +277,7 @@ class Facts:
         wanted = [edits.get(t, t) for t in targets]
         missing = [h for h in wanted if h not in self._blob_facts]
         if missing:
-            found = self.uow.lineage.message_facts(missing, self.ctx.counter.encoding_name)
+            found = self.uow.lineage.message_facts(missing, self.ctx.token_cache_key)
             for h in missing:
                 self._blob_facts[h] = found.get(h)
 

@@ -83,7 +83,7 @@ def compaction_losses(
     """Per compress event (others are skipped): what its summaries dropped."""
     chosen = [e for e in events if e.event_type == "compress" and e.sources]
     hashes = {h for e in chosen for h in (*e.sources, *e.results)}
-    facts = uow.lineage.message_facts(hashes, ctx.counter.encoding_name)
+    facts = uow.lineage.message_facts(hashes, ctx.token_cache_key)
     texts = {
         h: identifier_text(f.payload_json) for h, f in facts.items() if f.payload_json is not None
     }

@@ -35,7 +35,7 @@ def message_rows(facts: Facts, cache: dict[str, MessageFacts] | None = None) -> 
     cache = {} if cache is None else cache
     missing = [s for s in dict.fromkeys(sources) if s not in cache]
     if missing:
-        cache.update(facts.uow.lineage.message_facts(missing, facts.ctx.counter.encoding_name))
+        cache.update(facts.uow.lineage.message_facts(missing, facts.ctx.token_cache_key))
     registry = facts.ctx.registry
     rows = []
     roles: dict[str, tuple[str, int]] = {}  # per blob: role and tokens

@@ -16,8 +16,12 @@ class CommitOperation(enum.Enum):
 
 
 class Priority(enum.Enum):
+    """IMPORTANT exists from tract-ai schema v7 on: it compiles like NORMAL, and compression
+    keeps what its retention rules ask for."""
+
     SKIP = "skip"
     NORMAL = "normal"
+    IMPORTANT = "important"
     PINNED = "pinned"
 
     @property
@@ -25,7 +29,7 @@ class Priority(enum.Enum):
         return _PRIORITY_RANK[self]
 
 
-_PRIORITY_RANK = {Priority.SKIP: 0, Priority.NORMAL: 1, Priority.PINNED: 2}
+_PRIORITY_RANK = {Priority.SKIP: 0, Priority.NORMAL: 1, Priority.IMPORTANT: 2, Priority.PINNED: 3}
 
 
 # Summarizers a compression can use; "auto" picks the LLM endpoint when one is configured.

@@ -67,6 +67,91 @@ class AnnotationInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Retention:
+    """What compression must keep of an IMPORTANT commit (tract-ai v7 ``retention_json``):
+    ``instructions`` for the summarizer, and ``match_patterns`` the summary must contain
+    (``match_mode``: ``substring`` or ``regex``)."""
+
+    instructions: str | None = None
+    match_patterns: tuple[str, ...] = ()
+    match_mode: str = "substring"
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Retention:
+        patterns = raw.get("match_patterns") or ()
+        mode = raw.get("match_mode")
+        instructions = raw.get("instructions")
+        return cls(
+            instructions=instructions if isinstance(instructions, str) else None,
+            match_patterns=tuple(str(p) for p in patterns) if isinstance(patterns, list) else (),
+            match_mode=mode if mode in ("substring", "regex") else "substring",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form, keys as tract-ai writes them."""
+        return {
+            "instructions": self.instructions,
+            "match_patterns": list(self.match_patterns) or None,
+            "match_mode": self.match_mode,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredTag:
+    name: str
+    description: str | None
+    auto_created: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChange:
+    """One row of tract-ai's append-only ``config_change_log`` (v12)."""
+
+    id: int
+    change_type: str
+    change_key: str | None
+    config_json: str | None
+    previous_json: str | None
+    source: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BehavioralSpec:
+    """One of tract-ai's ``behavioral_specs`` (v13): a gate, maintainer, middleware, profile
+    or template definition, as stored JSON text."""
+
+    spec_type: str
+    spec_name: str
+    spec_json: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OperationConfig:
+    """One of tract-ai's ``operation_configs`` (v11): an operation's saved settings."""
+
+    config_key: str
+    config_json: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """What a store holds besides history: its layout and tract-ai's settings tables."""
+
+    schema_version: int | None
+    layout: str
+    rules: str
+    config_changes: tuple[ConfigChange, ...]
+    behavioral_specs: tuple[BehavioralSpec, ...]
+    operation_configs: tuple[OperationConfig, ...]
+    registered_tags: tuple[RegisteredTag, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OperationEvent:
     event_id: str
     tract_id: str
@@ -138,18 +223,22 @@ class PolicyLogEntry:
     created_at: datetime
 
 
-Renderer = Callable[[Any], tuple[str, str, "str | None"]]
+# What a message renders to: role, content, name, tool_call_id, tool_calls (OpenAI form).
+Rendered = tuple[str, str, "str | None", Any, "tuple[dict[str, Any], ...] | None"]
+Renderer = Callable[[Any], Rendered]
 
 
 class Message:
-    """One compiled message: ``role``, ``content`` and an optional ``name``.
+    """One compiled message: ``role``, ``content``, an optional ``name``, and for stores of
+    tract-ai c2f26dd the tool fields it takes from commit metadata (``tool_call_id``, and
+    ``tool_calls`` in OpenAI's form).
 
     A compile of a long history builds many messages nobody reads (a screen shows a few
-    dozen), so a message may hold its blob's payload and a renderer instead, and render on
-    first access. Either way it behaves as an immutable value.
+    dozen), so a message may hold its commit and a renderer instead, and render on first
+    access. Either way it behaves as an immutable value.
     """
 
-    __slots__ = ("_content", "_name", "_role", "_source")
+    __slots__ = ("_content", "_name", "_role", "_source", "_tool_call_id", "_tool_calls")
 
     def __init__(
         self,
@@ -157,18 +246,24 @@ class Message:
         content: str = "",
         name: str | None = None,
         *,
+        tool_call_id: Any = None,
+        tool_calls: tuple[dict[str, Any], ...] | None = None,
         source: tuple[Renderer, Any] | None = None,
     ) -> None:
         self._role = role
         self._content = content
         self._name = name
+        self._tool_call_id = tool_call_id
+        self._tool_calls = tool_calls
         self._source = source
 
     def _render(self) -> None:
         source = self._source
         if source is not None:
             renderer, raw = source
-            self._role, self._content, self._name = renderer(raw)
+            (self._role, self._content, self._name, self._tool_call_id, self._tool_calls) = (
+                renderer(raw)
+            )
             self._source = None
 
     @property
@@ -186,22 +281,54 @@ class Message:
         self._render()
         return self._name
 
-    def to_dict(self) -> dict[str, str]:
-        out = {"role": self.role, "content": self.content}
+    @property
+    def tool_call_id(self) -> Any:
+        self._render()
+        return self._tool_call_id
+
+    @property
+    def tool_calls(self) -> tuple[dict[str, Any], ...] | None:
+        self._render()
+        return self._tool_calls
+
+    def with_content(self, content: str) -> Message:
+        return Message(
+            self.role,
+            content,
+            self.name,
+            tool_call_id=self.tool_call_id,
+            tool_calls=self.tool_calls,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
         if self.name is not None:
             out["name"] = self.name
+        if self.tool_calls:
+            out["tool_calls"] = [dict(c) for c in self.tool_calls]
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
         return out
+
+    def _key(self) -> tuple[Any, ...]:
+        calls = repr(self.tool_calls) if self.tool_calls else None
+        return (self.role, self.content, self.name, repr(self.tool_call_id), calls)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Message):
             return NotImplemented
-        return (self.role, self.content, self.name) == (other.role, other.content, other.name)
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.role, self.content, self.name))
+        return hash(self._key())
 
     def __repr__(self) -> str:
-        return f"Message(role={self.role!r}, content={self.content!r}, name={self.name!r})"
+        extra = ""
+        if self.tool_call_id is not None:
+            extra += f", tool_call_id={self.tool_call_id!r}"
+        if self.tool_calls:
+            extra += f", tool_calls={list(self.tool_calls)!r}"
+        return f"Message(role={self.role!r}, content={self.content!r}, name={self.name!r}{extra})"
 
 
 @dataclass(frozen=True)
@@ -217,12 +344,16 @@ class CompiledContext:
     content_types: Sequence[str] = field(default=())
     head_hash: str | None = None
     record_id: str | None = None  # set when the compile was recorded
+    # tract-ai c2f26dd: the tool definitions a compile carries (those of the nearest
+    # first-parent ancestor that has any) and their tokens, included in ``token_count``.
+    tools: tuple[dict[str, Any], ...] = ()
+    tools_tokens: int = 0
 
     @property
     def commit_count(self) -> int:
         return len(self.messages)
 
-    def to_dicts(self) -> list[dict[str, str]]:
+    def to_dicts(self) -> list[dict[str, Any]]:
         return [m.to_dict() for m in self.messages]
 
     to_openai = to_dicts
@@ -252,6 +383,7 @@ class CompileRow(NamedTuple):
     n_parents: int  # commit_parents rows: ≥ 2 means a merge
     payload_json: Any  # raw text (or parsed on PostgreSQL); None when the blob is missing
     message_tokens: int | None  # cached compiled-message tokens for the counter's encoding
+    metadata_json: Any = None  # raw text (or parsed); tract-ai c2f26dd compiles tool fields
 
     @property
     def time(self) -> datetime:

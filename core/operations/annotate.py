@@ -30,4 +30,4 @@ def priority_in_force(uow: UnitOfWork, ctx: TractContext, target: str) -> Priori
     commit = uow.commits.get(target)
     if commit is None:
         raise NotFoundError(f"commit {target[:12]} not found")
-    return ctx.registry.default_priority(commit.content_type)
+    return ctx.rules.default_priority(ctx.registry, commit.content_type)

@@ -62,7 +62,7 @@ def write_blob(
     )
     if inserted and ctx.counter.encoding_name:
         uow.blobs.set_message_tokens(
-            {content_hash: ctx.message_tokens(payload)}, ctx.counter.encoding_name
+            {content_hash: ctx.message_tokens(payload)}, ctx.token_cache_key
         )
     return content_hash, raw_tokens
 
@@ -104,6 +104,8 @@ def write_commit(
             created_at=created_at,
             response_to=response_to,
             parent_hashes=list(merge_parents) if merge_parents else None,
+            # "edit_target" on stores of tract-ai 27a3cdc and later, as tract-ai hashes them.
+            edit_key=uow.version.edit_hash_key,
         )
         # Hashes are global (tract_id is not hashed): a copy made in the same microsecond
         # as its original would collide. Move on by 1 µs and rehash (docs/store-format.md §6).

@@ -17,10 +17,10 @@ from typing import Any
 
 from core.engine.compile_order import build_sequence
 from core.engine.snapshot import Snapshot
-from core.engine.tokens import REPLY_PRIMER, message_tokens
+from core.engine.tokens import REPLY_PRIMER
 from core.errors import CompileError
 from core.models.content import BUILTIN_TYPES
-from core.models.records import CompiledContext, CompileRecord, CompileRow
+from core.models.records import CompiledContext, CompileRecord, CompileRow, Rendered
 from core.operations.context import TractContext, head_state
 from core.storage.repositories import UnitOfWork
 
@@ -29,6 +29,7 @@ from core.storage.repositories import UnitOfWork
 INCREMENTAL_WINDOWS = (4, 64)
 CACHE_SIZE = 8
 CALIBRATIONS_KEPT = 64
+TOOL_CACHE_SIZE = 256
 
 
 class _Loader:
@@ -61,6 +62,8 @@ class Compiler:
         # head -> (prompt, completion, delta) from record_usage; survives clear() because a
         # hash names immutable content, and re-applies when that head is rebuilt.
         self._calibrations: OrderedDict[str, tuple[int, int, int]] = OrderedDict()
+        # head -> the tools a compile of it carries (immutable for a hash, like the above).
+        self._tool_cache: OrderedDict[str, tuple[dict[str, Any], ...]] = OrderedDict()
 
     def clear(self) -> None:
         """Structural operations (merge, compress, import, rebase, GC) invalidate the cache."""
@@ -80,21 +83,38 @@ class Compiler:
         content_type = row.content_type
         if content_type not in BUILTIN_TYPES or content_type in self.ctx.registry.custom:
             return None
+        if self.ctx.rules.uses_metadata(row.metadata_json):
+            return None  # its message takes fields from the commit, not just the blob
         tokens = row.message_tokens
         if tokens is not None:
             return tokens
         return self._token_memo.get(row.content_hash)
 
-    def count(self, row: CompileRow, role: str, text: str, name: str | None) -> int:
-        value = message_tokens(self.ctx.counter, role, text, name)
-        if self._trusted(row):
+    def count(self, row: CompileRow, rendered: Rendered) -> int:
+        value = self.ctx.rules.message_tokens(self.ctx.counter, rendered)
+        if self._trusted(row) and not self.ctx.rules.uses_metadata(row.metadata_json):
             if len(self._token_memo) > 200_000:
                 self._token_memo.clear()
             self._token_memo[row.content_hash] = value
         return value
 
     def _new_snapshot(self) -> Snapshot:
-        return Snapshot(self.ctx.registry, self.ctx.counter, self)
+        return Snapshot(self.ctx.registry, self.ctx.counter, self, self.ctx.rules)
+
+    @property
+    def _cache_key(self) -> str:
+        return self.ctx.rules.token_cache_key(self.ctx.counter.encoding_name)
+
+    def _tools(self, uow: UnitOfWork, head: str) -> tuple[dict[str, Any], ...]:
+        """c2f26dd: the tools of the nearest first-parent ancestor of ``head`` that has any."""
+        if not self.ctx.rules.is_head:
+            return ()
+        found = self._tool_cache.get(head)
+        if found is None:
+            found = self._tool_cache[head] = uow.head_tables.tools_for_head(head)
+            while len(self._tool_cache) > TOOL_CACHE_SIZE:
+                self._tool_cache.popitem(last=False)
+        return found
 
     # -- compiling --------------------------------------------------------------------------
 
@@ -112,12 +132,17 @@ class Compiler:
         if head is None:
             return empty_context()
         source = self.ctx.counter.source
+        tools = self._tools(uow, head)
         if at_time is not None:
             snap = self._full(uow, head, at_time=at_time)
-            return snap.context(source, include_edit_annotations=include_edit_annotations)
+            return snap.context(
+                source, include_edit_annotations=include_edit_annotations, tools=tools
+            )
         with self._lock:
             snap = self._cached(uow, head)
-            return snap.context(source, include_edit_annotations=include_edit_annotations)
+            return snap.context(
+                source, include_edit_annotations=include_edit_annotations, tools=tools
+            )
 
     def calibrate(
         self, uow: UnitOfWork, head: str, prompt: int, completion: int
@@ -130,7 +155,7 @@ class Compiler:
             self._calibrations.move_to_end(head)
             while len(self._calibrations) > CALIBRATIONS_KEPT:
                 self._calibrations.popitem(last=False)
-            return snap.context(self.ctx.counter.source)
+            return snap.context(self.ctx.counter.source, tools=self._tools(uow, head))
 
     def _recalibrate(self, snap: Snapshot, hashes: Sequence[str] | None = None) -> None:
         """Re-apply the newest calibration among ``hashes`` (default: the whole sequence)."""
@@ -147,7 +172,7 @@ class Compiler:
     def _full(self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None) -> Snapshot:
         tract = self.ctx.tract_id
         mark = uow.annotations.max_id(tract)
-        sequence = build_sequence(head, _Loader(uow, self.ctx.counter.encoding_name))
+        sequence = build_sequence(head, _Loader(uow, self._cache_key))
         if not sequence:
             raise CompileError(f"commit {head[:12]} not found")
         priorities = uow.annotations.in_force_for_tract(tract, at_time or self.ctx.now())
@@ -175,7 +200,7 @@ class Compiler:
         if not self._cache:
             return None
         for window in INCREMENTAL_WINDOWS:
-            rows = uow.commits.compile_chain(head, self.ctx.counter.encoding_name, limit=window)
+            rows = uow.commits.compile_chain(head, self._cache_key, limit=window)
             snap = self._extend_from(uow, head, rows)
             if snap is not None or len(rows) < window:
                 return snap
@@ -237,7 +262,4 @@ def write_record(
 def recount(ctx: TractContext, compiled: CompiledContext) -> int:
     if not compiled.messages:
         return 0
-    return (
-        sum(message_tokens(ctx.counter, m.role, m.content, m.name) for m in compiled.messages)
-        + REPLY_PRIMER
-    )
+    return sum(ctx.tokens_of(m) for m in compiled.messages) + REPLY_PRIMER + compiled.tools_tokens

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.engine.clock import SYSTEM_CLOCK, Clock
-from core.engine.tokens import TokenCounter, default_counter, message_tokens
+from core.engine.rules import B226678, CompileRules
+from core.engine.tokens import TokenCounter, default_counter
 from core.errors import DetachedHeadError
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry, Payload
-from core.models.records import RefInfo
+from core.models.records import Message, RefInfo
 from core.models.refs import (  # noqa: F401 - re-exported: operations import them from here
     BRANCH_PREFIX,
     HEAD,
@@ -28,6 +29,8 @@ class TractContext:
     registry: ContentRegistry = field(default_factory=lambda: DEFAULT_REGISTRY)
     counter: TokenCounter = field(default_factory=default_counter)
     clock: Clock = field(default_factory=lambda: SYSTEM_CLOCK)
+    # Whose compile rules the store follows (tract-ai b226678 or c2f26dd).
+    rules: CompileRules = field(default_factory=lambda: B226678)
 
     def now(self, after: datetime | None = None) -> datetime:
         return self.clock.now(after)
@@ -35,14 +38,25 @@ class TractContext:
     def raw_tokens(self, payload: Payload) -> int:
         return self.counter.count_text(self.registry.raw_text(payload))
 
-    def message_tokens(self, payload: Payload) -> int:
+    def message_tokens(self, payload: Payload, metadata: object = None) -> int:
         """Tokens of the message this payload compiles to (no reply primer)."""
-        return message_tokens(
-            self.counter,
-            self.registry.role(payload),
-            self.registry.text(payload),
-            self.registry.name(payload),
+        rendered = self.rules.render(self.registry, payload, metadata)
+        return self.rules.message_tokens(self.counter, rendered)
+
+    def tokens_of(self, message: Message) -> int:
+        """Tokens of a compiled message, tool fields included (no reply primer)."""
+        rendered = (
+            message.role,
+            message.content,
+            message.name,
+            message.tool_call_id,
+            message.tool_calls,
         )
+        return self.rules.message_tokens(self.counter, rendered)
+
+    @property
+    def token_cache_key(self) -> str:
+        return self.rules.token_cache_key(self.counter.encoding_name)
 
 
 @dataclass(frozen=True)

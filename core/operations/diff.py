@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.engine.tokens import REPLY_PRIMER, message_tokens
+from core.engine.tokens import REPLY_PRIMER
 from core.errors import NotFoundError
 from core.models.records import CommitInfo, CompiledContext, Message
 from core.operations.compile import Compiler, empty_context
@@ -96,7 +96,7 @@ def serialise(message: Message) -> str:
 def _per_message_tokens(ctx: TractContext, compiled: CompiledContext) -> list[int]:
     if len(compiled.message_tokens) == len(compiled.messages):
         return list(compiled.message_tokens)
-    return [message_tokens(ctx.counter, m.role, m.content, m.name) for m in compiled.messages]
+    return [ctx.tokens_of(m) for m in compiled.messages]
 
 
 def _last_config(compiled: CompiledContext) -> dict[str, Any]:
@@ -281,7 +281,7 @@ def compile_ordered(
 
 def _reordered(ctx: TractContext, compiled: CompiledContext, idx: list[int]) -> CompiledContext:
     messages = [compiled.messages[i] for i in idx]
-    tokens = [message_tokens(ctx.counter, m.role, m.content, m.name) for m in messages]
+    tokens = [ctx.tokens_of(m) for m in messages]
     types = list(compiled.content_types)
     return CompiledContext(
         messages=tuple(messages),

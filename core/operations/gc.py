@@ -115,6 +115,9 @@ def gc(
     uow.events.unlink_commits(removed)
     uow.parents.delete_for(removed)
     uow.annotations.delete_for(removed)
+    # tract-ai v8/v10 rows that name a commit (tool links, tags added later): theirs go too.
+    uow.head_tables.delete_tool_links_of(removed)
+    uow.head_tables.delete_tags_of(removed)
     uow.refs.delete_pointing_at(removed)
     uow.commits.delete_many(removed)
     blobs = uow.blobs.delete_orphans(commits[h].content_hash for h in removed)

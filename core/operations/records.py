@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.engine.tokens import REPLY_PRIMER, TokenCounter, message_tokens
+from core.engine.tokens import REPLY_PRIMER, TokenCounter, full_message_tokens
 from core.errors import AmbiguousRefError, NotFoundError
 from core.models.enums import Priority
 from core.models.records import AnnotationInfo, CommitInfo, CompiledContext, CompileRecord
@@ -81,10 +81,12 @@ class Breakdown:
     token_source: str
     messages: int
     primer: int  # the reply primer (3 for a non-empty compile)
-    message_tokens: int  # Σ per-message tokens = token_count − primer − adjustment
+    message_tokens: int  # Σ per-message tokens = token_count − primer − tools − adjustment
     adjustment: int  # API calibration delta or ``[edited]`` suffixes; 0 for a plain compile
     by_role: tuple[Group, ...]  # most tokens first
     by_content_type: tuple[Group, ...]
+    tools: int = 0  # tool definitions sent with the messages (tract-ai c2f26dd stores)
+    tools_tokens: int = 0
 
 
 # --- finding records ---------------------------------------------------------------------
@@ -331,7 +333,10 @@ def token_breakdown(compiled: CompiledContext, counter: TokenCounter | None = No
     if len(tokens) != len(messages):
         if counter is None:
             raise ValueError("this compile has no per-message token counts; pass a counter")
-        tokens = [message_tokens(counter, m.role, m.content, m.name) for m in messages]
+        tokens = [
+            full_message_tokens(counter, m.role, m.content, m.name, m.tool_call_id, m.tool_calls)
+            for m in messages
+        ]
     types: Sequence[str] = compiled.content_types
     if len(types) != len(messages):
         types = ["unknown"] * len(messages)
@@ -349,9 +354,11 @@ def token_breakdown(compiled: CompiledContext, counter: TokenCounter | None = No
         messages=len(messages),
         primer=primer,
         message_tokens=total,
-        adjustment=compiled.token_count - primer - total if messages else 0,
+        adjustment=compiled.token_count - primer - total - compiled.tools_tokens if messages else 0,
         by_role=_groups(by_role),
         by_content_type=_groups(by_type),
+        tools=len(compiled.tools),
+        tools_tokens=compiled.tools_tokens,
     )
 
 

@@ -83,32 +83,70 @@ def parse_location(target: str | os.PathLike[str] | URL) -> StoreLocation:
     return StoreLocation(url, None)
 
 
+def sqlite_journal_mode(path: Path) -> str:
+    """``wal`` or ``rollback``, from the file header (bytes 18–19 are 2 for WAL)."""
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(20)
+    except OSError:
+        return "rollback"
+    return "wal" if len(header) == 20 and header[18:20] == b"\x02\x02" else "rollback"
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def reader_kind(path: Path) -> str:
+    """How a reader opens a SQLite file so that it leaves nothing behind (``docs/decisions.md``,
+    "Reading never writes").
+
+    - ``ro``: a rollback-journal file, or a WAL file with a ``-wal`` already there (a writer
+      owns the side files): ``mode=ro`` creates nothing.
+    - ``query_only``: a WAL file we could write, with no ``-wal`` yet. ``mode=ro`` would create
+      ``-wal``/``-shm`` and, being read-only, never remove them; a read-write connection with
+      ``PRAGMA query_only`` creates them too, but the last one to close removes them (SQLite
+      checkpoints an empty log and deletes both), and the file is not written.
+    - ``immutable``: a WAL file we cannot write (read-only file or directory) with no ``-wal``:
+      nothing can be writing it, and ``immutable=1`` needs no side files at all.
+    """
+    if sqlite_journal_mode(path) != "wal" or Path(f"{path}-wal").exists():
+        return "ro"
+    return "query_only" if _writable(path) else "immutable"
+
+
 def _sqlite_url(path: Path, readonly: bool) -> URL:
     if not readonly:
         return URL.create("sqlite+pysqlite", database=str(path))
+    kind = reader_kind(path)
+    if kind == "query_only":
+        return URL.create("sqlite+pysqlite", database=str(path))
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    # A WAL reader needs a -shm beside the file. In a directory we cannot write, SQLite cannot
-    # create it and every read fails; with no -wal there, nothing can be writing, so open the
-    # file immutable (docs/store-format.md §1).
-    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
+    if kind == "immutable":
         uri += "&immutable=1"
     return URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"})
 
 
 def make_engine(
-    location: StoreLocation, *, readonly: bool = False, pool: bool = True, lean: bool = False
+    location: StoreLocation,
+    *,
+    readonly: bool = False,
+    pool: bool = True,
+    lean: bool = False,
+    busy_timeout_s: float | None = None,
 ) -> Engine:
     if location.is_sqlite:
         if location.path is not None:
             url = _sqlite_url(location.path, readonly)
         else:
             url = location.url
+        timeout_ms = SQLITE_BUSY_TIMEOUT_MS if busy_timeout_s is None else busy_timeout_s * 1000
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"timeout": timeout_ms / 1000},
             poolclass=None if pool else NullPool,
         )
-        _install_sqlite_hooks(engine, readonly=readonly, lean=lean)
+        _install_sqlite_hooks(engine, readonly=readonly, lean=lean, busy_timeout_ms=timeout_ms)
         return engine
     engine = create_engine(
         location.url,
@@ -121,7 +159,9 @@ def make_engine(
     return engine
 
 
-def _install_sqlite_hooks(engine: Engine, *, readonly: bool, lean: bool = False) -> None:
+def _install_sqlite_hooks(
+    engine: Engine, *, readonly: bool, lean: bool = False, busy_timeout_ms: float = 0
+) -> None:
     cache_kib = SQLITE_LEAN_CACHE_KIB if lean else SQLITE_CACHE_KIB
     mmap_bytes = 0 if lean else SQLITE_MMAP_BYTES
 
@@ -130,12 +170,15 @@ def _install_sqlite_hooks(engine: Engine, *, readonly: bool, lean: bool = False)
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module docstring)
         cur = dbapi_conn.cursor()
         try:
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms or SQLITE_BUSY_TIMEOUT_MS)}")
             cur.execute("PRAGMA foreign_keys=ON")
             # Long walks touch most pages once: a larger cache and mmap halve a cold compile.
             cur.execute(f"PRAGMA cache_size={cache_kib}")
             cur.execute(f"PRAGMA mmap_size={mmap_bytes}")
-            if not readonly:
+            if readonly:
+                # A reader may hold a read-write handle (see reader_kind): refuse any write.
+                cur.execute("PRAGMA query_only=1")
+            else:
                 mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
                 if str(mode).lower() not in ("wal", "memory"):
                     cur.execute("PRAGMA journal_mode=WAL")

@@ -1,20 +1,20 @@
 """Looking at a store before touching it: header, version, and the one-line refusals.
 
-Nothing here writes: a SQLite file is inspected read-only (``immutable`` when no writer is
-active, so not even ``-wal``/``-shm`` files appear beside a file we then refuse).
+Nothing here writes, and nothing is left beside a SQLite file: it is inspected through the
+same reader the store then uses (``connection.reader_kind``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.errors import (
     NotATractStoreError,
     StoreError,
+    StoreLockedError,
     StoreNeedsUpgradeError,
     StoreReadOnlyError,
     StoreTooNewError,
@@ -39,30 +39,62 @@ def check_sqlite_header(path: Path) -> None:
         raise NotATractStoreError(f"{path}: not an SQLite database, not a tract store")
 
 
-def inspect_sqlite(path: Path) -> StoreVersion:
-    """Detect a SQLite file's version through a read-only connection (writes nothing).
+# How long an open waits for another process's lock before giving up (after a message).
+LOCK_WAIT_S = 10.0
+_LOCK_PROBE_S = 0.2
 
-    A ``mode=ro`` open of a WAL store creates ``-wal``/``-shm`` beside it and leaves them
-    behind (read-only, with the file's mode), so a refused file would not be left as found.
-    When neither ``-wal`` nor ``-journal`` exists, nothing is pending and no writer is active,
-    so the file is opened ``immutable``, which creates nothing.
+
+def locked_error(location: StoreLocation | Path, exc: BaseException) -> StoreLockedError | None:
+    """The one-line error for SQLite's "database is locked", or None for anything else."""
+    if "locked" not in first_line(exc).lower():
+        return None
+    where = location.display if isinstance(location, StoreLocation) else str(location)
+    return StoreLockedError(f"{where}: store is locked by another process")
+
+
+def inspect_sqlite(
+    path: Path,
+    *,
+    on_wait: Callable[[str], None] | None = None,
+    wait_s: float = LOCK_WAIT_S,
+) -> StoreVersion:
+    """Detect a SQLite file's version through a reader that writes nothing and leaves nothing
+    behind (``connection.reader_kind``).
+
+    A rollback-journal store whose writer holds an exclusive lock blocks readers: after a
+    short probe, ``on_wait`` is told and the read is retried for up to ``wait_s`` seconds, then
+    :class:`StoreLockedError` is raised.
     """
     location = parse_location(path)
-    if not any(Path(f"{path}{s}").exists() for s in ("-wal", "-journal")):
-        uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
-        location = StoreLocation(
-            URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"}), None
-        )
-    engine = make_engine(location, readonly=True, pool=False)
+    try:
+        return _detect_file(location, _LOCK_PROBE_S)
+    except OperationalError as exc:
+        if locked_error(path, exc) is None:
+            raise _unusable(path, exc) from None
+    if on_wait is not None:
+        on_wait(f"{path}: store is locked by another process; waiting up to {wait_s:g} s")
+    try:
+        return _detect_file(location, wait_s)
+    except OperationalError as exc:
+        locked = locked_error(path, exc)
+        raise (locked or _unusable(path, exc)) from None
+
+
+def _detect_file(location: StoreLocation, timeout_s: float) -> StoreVersion:
+    engine = make_engine(location, readonly=True, pool=False, busy_timeout_s=timeout_s)
     try:
         with read_connection(engine) as conn:
             return detect(conn)
+    except OperationalError:
+        raise
     except DBAPIError as exc:
-        raise NotATractStoreError(
-            f"{path}: not a usable SQLite database ({first_line(exc)})"
-        ) from None
+        raise _unusable(location.path or Path(location.display), exc) from None
     finally:
         engine.dispose()
+
+
+def _unusable(path: Path, exc: BaseException) -> NotATractStoreError:
+    return NotATractStoreError(f"{path}: not a usable SQLite database ({first_line(exc)})")
 
 
 def refuse_unusable(location: StoreLocation, version: StoreVersion) -> None:

@@ -1,9 +1,10 @@
-"""Running Alembic from code: stamping recognised legacy stores, upgrading in one transaction.
+"""Our own chain of additions (indexes, the token cache), run through Alembic from code.
 
-The Alembic configuration is built here (script location inside the package, a private
-version table), so users never need an ``alembic.ini``. The caller passes a connection that is
-already inside its write transaction: the stamp, every step and the final version marker
-commit together or not at all.
+It is separate from tract-ai's version (``core.storage.tract_ai_steps``): every step is
+idempotent, applies on top of any tract-ai layout from v6 on, never changes
+``_trace_meta.schema_version`` and adds nothing tract-ai's own migrations trip over (private
+names only). The Alembic configuration is built here, so users need no ``alembic.ini``; the
+caller's connection is already inside its write transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from sqlalchemy import Connection, inspect, text
 
 from core.storage.connection import advisory_xact_lock
 from core.storage.schema import ALEMBIC_VERSION_TABLE
-from core.storage.versions import StoreVersion
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = "tract-tui:migrate"
@@ -33,7 +33,7 @@ def alembic_config(conn: Connection | None = None) -> Config:
 
 
 def script_revisions() -> tuple[str, ...]:
-    """The revisions of the shipped scripts, oldest first (tests compare with REVISIONS)."""
+    """The revisions of the shipped scripts, oldest first (tests compare with OURS_REVISIONS)."""
     script = ScriptDirectory.from_config(alembic_config())
     return tuple(reversed([rev.revision for rev in script.walk_revisions()]))
 
@@ -45,18 +45,14 @@ def _current_revision(conn: Connection) -> str | None:
     return conn.execute(text(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}")).scalar()
 
 
-def upgrade_in_transaction(conn: Connection, version: StoreVersion) -> str:
-    """Stamp ``version.revision`` if the store carries no revision yet, then upgrade to head.
-
-    Returns the revision the store was at. Must run inside the caller's transaction.
-    """
+def apply_ours(conn: Connection) -> None:
+    """Bring our additions to head inside the caller's transaction."""
     advisory_xact_lock(conn, MIGRATION_LOCK)  # PostgreSQL: one migrator at a time
-    cfg = alembic_config(conn)
-    start = version.revision or "tai_v1early"
-    if _current_revision(conn) is None:
-        command.stamp(cfg, start)
-    command.upgrade(cfg, "head")
-    return start
+    current = _current_revision(conn)
+    if current is not None and current.startswith("tai_"):
+        # An older tract-tui kept tract-ai's steps in this table too; they are not ours.
+        conn.execute(text(f"DELETE FROM {ALEMBIC_VERSION_TABLE}"))
+    command.upgrade(alembic_config(conn), "head")
 
 
 def stamp_head(conn: Connection) -> None:

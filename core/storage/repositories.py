@@ -415,6 +415,8 @@ class UnitOfWork(ABC):
     policies: PolicyRepository
     meta: MetaRepository
     lineage: LineageRepository
+    head_tables: Any  # sqla.head_tables.SqlHeadTablesRepository: what tract-ai v7–v13 add
+    version: Any  # versions.StoreVersion: the layout this unit of work reads
     writable: bool
 
     @abstractmethod

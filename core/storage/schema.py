@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.models.enums import CommitOperation, Priority
@@ -40,7 +41,14 @@ class Base(DeclarativeBase):
 # Enum columns store the upper-case names; on PostgreSQL these become the native enum types
 # ``commitoperation`` and ``priority``, as tract-ai's create_all makes them. No CHECK on SQLite.
 OperationType = Enum(CommitOperation, name="commitoperation")
-PriorityType = Enum(Priority, name="priority")
+# tract-ai v6's declarations: VARCHAR(6) on SQLite (no length is enforced: IMPORTANT, v7+,
+# fits) and a native enum of the three v6 names on PostgreSQL (``upgrade --to 7`` adds
+# IMPORTANT). Priorities are bound by name.
+PriorityType = (
+    Enum(Priority, name="priority")
+    .with_variant(String(6), "sqlite")
+    .with_variant(postgresql.ENUM("SKIP", "NORMAL", "PINNED", name="priority"), "postgresql")
+)
 
 
 class Blob(Base):

@@ -1,19 +1,26 @@
 """Opening, creating and upgrading stores, with every refusal a one-line error.
 
-Opening inspects first through a read-only connection, so a file that turns out not to be a
-tract store (or to be newer than we know) is never written to. A local SQLite store behind our
-head revision is backed up beside itself (``VACUUM INTO``) and upgraded in one transaction; a
-PostgreSQL store behind head is refused with the command that upgrades it.
+Opening never writes (``docs/decisions.md``, "Reading never writes"). A store is inspected
+through a reader that leaves nothing behind, and read in place in whatever tract-ai layout it
+has (v6–v13; v1–v5 SQLite files through a migrated copy in the temporary directory, since
+those layouts lack tables we read). Preparing a store for writes happens at the first write:
+a store older than the oldest layout we write (v6) is brought to v6, and our own additions
+(indexes, the token cache) are applied — a local SQLite file is backed up beside itself first
+(``VACUUM INTO``), a PostgreSQL store is refused with the command that prepares it.
+tract-ai's version is never moved past v6 unless asked (``upgrade_store(to=N)``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.errors import (
     NotATractStoreError,
@@ -35,9 +42,11 @@ from core.storage.inspection import (
     check_sqlite_header,
     first_line,
     inspect_sqlite,
+    locked_error,
     needs_upgrade,
     refuse_unusable,
 )
+from core.storage.legacy_copy import migrated_copy
 from core.storage.sqla.uow import SqlUnitOfWork
 from core.storage.upgrade import UpgradeReport, upgrade_store
 from core.storage.versions import StoreVersion, detect
@@ -47,16 +56,33 @@ __all__ = ["Store", "UpgradeReport", "check_sqlite_header", "inspect_sqlite", "u
 
 
 class Store:
-    """An open store: an engine plus units of work over it."""
+    """An open store: a reader engine, a writer engine made at the first write, and units
+    of work over them."""
 
     def __init__(
-        self, location: StoreLocation, engine: Engine, *, readonly: bool, version: StoreVersion
+        self,
+        location: StoreLocation,
+        engine: Engine,
+        *,
+        readonly: bool,
+        version: StoreVersion,
+        lean: bool = False,
+        auto_upgrade: bool | None = None,
+        on_upgrade: Callable[[UpgradeReport], None] | None = None,
+        temp_dir: Path | None = None,
     ) -> None:
         self.location = location
-        self.engine = engine
+        self.engine = engine  # the reader
         self.readonly = readonly
         self.version = version
         self.upgrade_report: UpgradeReport | None = None
+        self._lean = lean
+        self._auto_upgrade = auto_upgrade
+        self._on_upgrade = on_upgrade
+        self._temp_dir = temp_dir  # a legacy store's migrated copy lives here
+        self._writer: Engine | None = None
+        self._prepare_lock = threading.Lock()
+        self.read_version = version  # the layout reads see (a legacy store's migrated copy)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -70,18 +96,23 @@ class Store:
         auto_upgrade: bool | None = None,
         on_upgrade: Callable[[UpgradeReport], None] | None = None,
         lean: bool = False,
+        on_wait: Callable[[str], None] | None = None,
     ) -> Store:
-        """Open a store by path or SQLAlchemy URL.
+        """Open a store by path or SQLAlchemy URL; nothing is written.
 
-        ``readonly=None`` opens a read-only file read-only and anything else read-write.
-        ``auto_upgrade=None`` upgrades local SQLite files (after a backup) and refuses
-        PostgreSQL stores behind head. ``lean`` bounds a SQLite store's memory (small page
-        cache, no mmap) for long-lived interactive readers such as the TUI.
+        ``readonly=None`` opens a read-only file read-only and anything else read-write (the
+        first write then prepares the store). ``auto_upgrade=False`` makes that first write
+        refuse instead; ``None`` prepares local SQLite files (after a backup) and refuses
+        PostgreSQL stores. ``lean`` bounds a SQLite store's memory (small page cache, no mmap)
+        for long-lived interactive readers such as the TUI. ``on_wait`` is told when another
+        process holds the store locked (the open waits a bounded time, then refuses).
         """
         location = parse_location(target)
         if location.is_sqlite and location.path is not None:
-            return cls._open_sqlite_file(location, create, readonly, auto_upgrade, on_upgrade, lean)
-        return cls._open_server(location, create, readonly, bool(auto_upgrade))
+            return cls._open_sqlite_file(
+                location, create, readonly, auto_upgrade, on_upgrade, lean, on_wait
+            )
+        return cls._open_server(location, create, readonly, auto_upgrade, on_upgrade)
 
     @classmethod
     def _open_sqlite_file(
@@ -92,6 +123,7 @@ class Store:
         auto_upgrade: bool | None,
         on_upgrade: Callable[[UpgradeReport], None] | None,
         lean: bool = False,
+        on_wait: Callable[[str], None] | None = None,
     ) -> Store:
         path = location.path
         assert path is not None
@@ -110,32 +142,51 @@ class Store:
         if readonly is False and not writable:
             raise StoreReadOnlyError(f"{path}: read-only file; cannot open it for writing")
         ro = (not writable) if readonly is None else readonly
-        version = inspect_sqlite(path)
+        version = inspect_sqlite(path, on_wait=on_wait)
         refuse_unusable(location, version)
-        report: UpgradeReport | None = None
-        if not version.at_head:
-            if ro:
-                raise StoreNeedsUpgradeError(
-                    f"{path}: store is at {version.label} and the upgrade needs write access; "
-                    f"copy it somewhere writable and run: tract-tui upgrade COPY"
-                )
-            if auto_upgrade is False:
-                raise StoreNeedsUpgradeError(
-                    f"{path}: store is at {version.label}; run: tract-tui upgrade {path}"
-                )
-            report = upgrade_store(location, version)
-            if on_upgrade is not None:
-                on_upgrade(report)
-            version = inspect_sqlite(path)
-        engine = make_engine(location, readonly=ro, lean=lean)
-        store = cls(location, engine, readonly=ro, version=version)
-        store.upgrade_report = report
+        return cls._reader(location, version, ro, lean, auto_upgrade, on_upgrade)
+
+    @classmethod
+    def _reader(
+        cls,
+        location: StoreLocation,
+        version: StoreVersion,
+        ro: bool,
+        lean: bool,
+        auto_upgrade: bool | None,
+        on_upgrade: Callable[[UpgradeReport], None] | None,
+    ) -> Store:
+        temp_dir: Path | None = None
+        read_location = location
+        read_version = version
+        if version.legacy and location.path is not None:
+            temp_dir, copy = migrated_copy(location.path, version)
+            read_location = parse_location(copy)
+            read_version = inspect_sqlite(copy)
+        engine = make_engine(read_location, readonly=True, lean=lean)
+        store = cls(
+            location,
+            engine,
+            readonly=ro,
+            version=version,
+            lean=lean,
+            auto_upgrade=auto_upgrade,
+            on_upgrade=on_upgrade,
+            temp_dir=temp_dir,
+        )
+        store.read_version = read_version
         return store
 
     @classmethod
     def _open_server(
-        cls, location: StoreLocation, create: bool, readonly: bool | None, auto_upgrade: bool
+        cls,
+        location: StoreLocation,
+        create: bool,
+        readonly: bool | None,
+        auto_upgrade: bool | None,
+        on_upgrade: Callable[[UpgradeReport], None] | None,
     ) -> Store:
+        # One pooled engine reads and writes: a server store has no side files to care about.
         engine = make_engine(location)
         try:
             with read_connection(engine) as conn:
@@ -143,17 +194,19 @@ class Store:
         except DBAPIError as exc:
             engine.dispose()
             raise StoreError(f"{location.display}: cannot connect ({first_line(exc)})") from None
-        if version.empty:
-            if not create:
-                engine.dispose()
-                raise NotATractStoreError(
-                    f"{location.display}: database holds no tract store (pass --create to make one)"
-                )
-            engine.dispose()
-            return cls._create(location)
         try:
+            if version.empty:
+                if not create:
+                    raise NotATractStoreError(
+                        f"{location.display}: database holds no tract store "
+                        "(pass --create to make one)"
+                    )
+                engine.dispose()
+                return cls._create(location)
             refuse_unusable(location, version)
-            if not version.at_head:
+            if version.legacy:
+                # tract-ai never migrated a PostgreSQL store: such a layout is read only after
+                # an explicit upgrade (the command, or auto_upgrade=True).
                 if not auto_upgrade or readonly:
                     raise needs_upgrade(location, version)
                 upgrade_store(location, version)
@@ -163,10 +216,18 @@ class Store:
             engine.dispose()
             raise
         ro = bool(readonly)
-        if ro:
-            engine.dispose()
-            engine = make_engine(location, readonly=True)
-        return cls(location, engine, readonly=ro, version=version)
+        reader = engine.execution_options(postgresql_readonly=True) if ro else engine
+        store = cls(
+            location,
+            reader,
+            readonly=ro,
+            version=version,
+            auto_upgrade=auto_upgrade,
+            on_upgrade=on_upgrade,
+        )
+        if version.writable_as_is and not ro:
+            store._writer = engine
+        return store
 
     @classmethod
     def _create(cls, location: StoreLocation) -> Store:
@@ -189,31 +250,102 @@ class Store:
                     stamp_head(conn)
                     version = detect(conn)
             refuse_unusable(location, version)
-            if not version.at_head:
-                raise needs_upgrade(location, version)
         except BaseException:
             engine.dispose()
             raise
-        return cls(location, engine, readonly=False, version=version)
+        if location.path is None:  # a server store: keep the engine (see _open_server)
+            store = cls(location, engine, readonly=False, version=version)
+            store._writer = engine
+            return store
+        engine.dispose()
+        return cls._reader(location, version, False, False, None, None)
+
+    # -- writes: prepared at the first one ------------------------------------------------
+
+    def _prepare_writes(self) -> Engine:
+        if self.readonly:
+            raise StoreReadOnlyError(f"{self.location.display}: store is open read-only")
+        with self._prepare_lock:
+            if self._writer is not None:
+                return self._writer
+            version = self.version
+            if not version.writable_as_is:
+                self._upgrade_for_writes(version)
+            if self.location.path is None:
+                self._writer = self.engine  # a server store: one engine (see _open_server)
+            else:
+                self._writer = make_engine(self.location, lean=self._lean)
+            return self._writer
+
+    def _upgrade_for_writes(self, version: StoreVersion) -> None:
+        location = self.location
+        local = location.path is not None
+        if self._auto_upgrade is False or (not local and not self._auto_upgrade):
+            raise StoreNeedsUpgradeError(
+                f"{location.display}: writing needs {_what_writes_need(version)} first; run: "
+                f"tract-tui upgrade '{location.cli_arg}'"
+                + (" (with your password for ***)" if location.url.password else "")
+            )
+        report = upgrade_store(location, version, for_writes=True)
+        self.upgrade_report = report
+        if self._on_upgrade is not None:
+            self._on_upgrade(report)
+        self._reopen_reader()
+
+    def _reopen_reader(self) -> None:
+        """After the store itself changed layout, read it (not a copy) from now on."""
+        probe = make_engine(self.location, readonly=True, pool=False)
+        try:
+            with read_connection(probe) as conn:
+                self.version = detect(conn)
+        finally:
+            probe.dispose()
+        self.read_version = self.version
+        if self.location.path is None:
+            return  # a server store is read through the same engine throughout
+        old = self.engine
+        self.engine = make_engine(self.location, readonly=True, lean=self._lean)
+        self.read_version = self.version
+        old.dispose()
+        self._drop_temp()
 
     # -- units of work --------------------------------------------------------------------
 
     @contextmanager
     def read(self) -> Iterator[SqlUnitOfWork]:
         """A read transaction: a consistent snapshot for everything read inside it."""
-        with read_connection(self.engine) as conn:
-            yield SqlUnitOfWork(conn, writable=False)
+        try:
+            with read_connection(self.engine) as conn:
+                yield SqlUnitOfWork(conn, writable=False, version=self.read_version)
+        except OperationalError as exc:
+            locked = locked_error(self.location, exc)
+            if locked is None:
+                raise
+            raise locked from None
 
     @contextmanager
     def write(self) -> Iterator[SqlUnitOfWork]:
         """One write transaction: everything inside commits together or not at all."""
-        if self.readonly:
-            raise StoreReadOnlyError(f"{self.location.display}: store is open read-only")
-        with write_connection(self.engine) as conn:
-            yield SqlUnitOfWork(conn, writable=True)
+        engine = self._prepare_writes()
+        try:
+            with write_connection(engine) as conn:
+                yield SqlUnitOfWork(conn, writable=True, version=self.version)
+        except OperationalError as exc:
+            locked = locked_error(self.location, exc)
+            if locked is None:
+                raise
+            raise locked from None
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._writer is not None and self._writer is not self.engine:
+            self._writer.dispose()
+        self._drop_temp()
+
+    def _drop_temp(self) -> None:
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
 
     def __enter__(self) -> Store:
         return self
@@ -224,3 +356,9 @@ class Store:
     @property
     def display(self) -> str:
         return self.location.display
+
+
+def _what_writes_need(version: StoreVersion) -> str:
+    if version.legacy:
+        return f"an upgrade from {version.label} to tract-ai schema v6"
+    return "tract-tui's additions (indexes, token cache)"

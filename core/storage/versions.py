@@ -1,8 +1,16 @@
-"""Recognising what a database holds: nothing, a tract store at some version, or neither.
+"""Recognising what a database holds: nothing, a tract store of some layout, or neither.
 
-tract-ai records its layout in ``_trace_meta.schema_version`` ("1".."6"); we record our own
-revision in a private Alembic version table. Old stores are recognised by both the number and
-the tables/columns present (the early v1 layout shares version "1" with the final one).
+Two separate chains describe a store (``docs/decisions.md``, "Two version chains"):
+
+- **tract-ai's version**: ``_trace_meta.schema_version`` ("1".."13"), plus the layout facts that
+  changed without a bump — the early v1 layout (``repo_id``/``reply_to``), the edit column
+  (``response_to`` until tract-ai 27a3cdc, ``edit_target`` after), and the state tract-ai
+  c2f26dd leaves a v6 store in when it opens one ("touched": labelled 13, still
+  ``response_to``).
+- **our additions** (indexes, the token cache): a private Alembic version table, independent of
+  tract-ai's number.
+
+Detection only reads.
 """
 
 from __future__ import annotations
@@ -11,21 +19,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, inspect, text
 
-from core.storage.schema import ALEMBIC_VERSION_TABLE, TRACT_AI_SCHEMA_VERSION
+from core.storage.schema import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
+from core.storage.schema_head import NEWEST_TRACT_AI_VERSION
 
-HEAD_REVISION = "tt_0002"
-# Our revision chain, oldest first. tract-ai version N is revision "tai_vN".
-REVISIONS: tuple[str, ...] = (
-    "tai_v1early",
-    "tai_v1",
-    "tai_v2",
-    "tai_v3",
-    "tai_v4",
-    "tai_v5",
-    "tai_v6",
-    "tt_0001",
-    HEAD_REVISION,
-)
+# Our chain of additions, oldest first; each step applies on top of any tract-ai version ≥ 6.
+OURS_REVISIONS: tuple[str, ...] = ("tt_0001", "tt_0002")
+OURS_HEAD = OURS_REVISIONS[-1]
+# The oldest tract-ai layout we write: older stores are brought to it at their first write.
+WRITE_FLOOR = 6
+TOKEN_CACHE_TABLE = f"{PRIVATE_PREFIX}blob_message_tokens"
+
+# Kept for callers that name "the head revision": ours.
+HEAD_REVISION = OURS_HEAD
 
 _EARLY_V1_MARKERS = (
     ("commits", "repo_id"),
@@ -41,23 +46,80 @@ class StoreVersion:
 
     empty: bool
     is_tract_store: bool
-    schema_version: int | None = None  # tract-ai's number
-    revision: str | None = None  # where in our chain the store is
+    schema_version: int | None = None  # tract-ai's number (for a v1 store without one: 1)
     too_new: bool = False
     problem: str | None = None  # why it is not a (usable) tract store
     tables: frozenset[str] = field(default_factory=frozenset)
+    early_v1: bool = False
+    edit_column: str | None = None  # response_to | edit_target | reply_to
+    columns: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (table, column)
+    ours: str | None = None  # our Alembic revision, None when our additions are absent
+
+    # -- tract-ai's side ------------------------------------------------------------------
+
+    @property
+    def legacy(self) -> bool:
+        """Older than the oldest layout we write (read through a migrated copy)."""
+        return self.early_v1 or (self.schema_version or 0) < WRITE_FLOOR
+
+    @property
+    def touched(self) -> bool:
+        """Labelled v9+ by tract-ai but ``commits.response_to`` never renamed.
+
+        tract-ai c2f26dd relabels a v6 (or early v8) store as 13 and adds the new tables, but
+        does not rename the column; it then fails to read the store. The data is still the
+        old layout's, and tract-ai b226678 still reads it.
+        """
+        return (self.schema_version or 0) >= 9 and self.edit_column == "response_to"
+
+    @property
+    def rules(self) -> str:
+        """Whose compile and hashing rules the store follows: ``b226678`` or ``c2f26dd``."""
+        if self.touched or (self.schema_version or 0) <= 6:
+            return "b226678"
+        return "c2f26dd"
+
+    @property
+    def edit_hash_key(self) -> str:
+        """The key an EDIT's target takes in the commit hash of a new commit."""
+        return "edit_target" if self.edit_column == "edit_target" else "response_to"
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        if column is None:
+            return table in self.tables
+        return (table, column) in self.columns
+
+    @property
+    def has_token_cache(self) -> bool:
+        return TOKEN_CACHE_TABLE in self.tables
+
+    # -- our side -------------------------------------------------------------------------
+
+    @property
+    def ours_at_head(self) -> bool:
+        return self.ours == OURS_HEAD
+
+    @property
+    def writable_as_is(self) -> bool:
+        """Writes need no preparation first (no floor upgrade, our additions present)."""
+        return not self.legacy and self.ours_at_head
 
     @property
     def at_head(self) -> bool:
-        return self.revision == HEAD_REVISION
+        """Nothing ``tract-tui upgrade`` (without ``--to``) would change."""
+        return self.writable_as_is and not self.touched
 
     @property
     def label(self) -> str:
-        if self.revision == HEAD_REVISION:
-            return f"tract-ai schema v{self.schema_version} + tract-tui {HEAD_REVISION}"
-        if self.revision == "tai_v1early":
-            return "tract-ai schema v1 (early layout)"
-        return f"tract-ai schema v{self.schema_version}"
+        if self.early_v1:
+            base = "tract-ai schema v1 (early layout)"
+        else:
+            base = f"tract-ai schema v{self.schema_version}"
+        if self.touched:
+            base += " (commits.response_to not renamed)"
+        if self.ours_at_head:
+            base += f" + tract-tui {OURS_HEAD}"
+        return base
 
 
 def _legacy_version_from_tables(tables: set[str]) -> int:
@@ -72,6 +134,10 @@ def _legacy_version_from_tables(tables: set[str]) -> int:
     if "commit_parents" in tables:
         return 2
     return 1
+
+
+# Columns whose presence tells layouts apart (read once per inspection).
+_WATCHED = ("commits", "refs", "annotations", "operation_events", "trigger_log", "hook_wirings")
 
 
 def detect(conn: Connection) -> StoreVersion:
@@ -89,6 +155,9 @@ def detect(conn: Connection) -> StoreVersion:
             tables=frozen,
             problem=f"not a tract store (no {', '.join(sorted(missing))} table)",
         )
+    columns = frozenset(
+        (table, c["name"]) for table in _WATCHED if table in tables for c in insp.get_columns(table)
+    )
     schema_version: int | None = None
     if "_trace_meta" in tables:
         raw = conn.execute(
@@ -106,50 +175,55 @@ def detect(conn: Connection) -> StoreVersion:
                 )
     if schema_version is None:
         schema_version = _legacy_version_from_tables(tables)
-    if schema_version > TRACT_AI_SCHEMA_VERSION:
-        return StoreVersion(
-            empty=False,
-            is_tract_store=True,
-            schema_version=schema_version,
-            too_new=True,
-            tables=frozen,
-            problem=(
-                f"schema version {schema_version} is newer than this tract-tui supports "
-                f"({TRACT_AI_SCHEMA_VERSION})"
-            ),
-        )
-    revision: str | None = None
-    if ALEMBIC_VERSION_TABLE in tables:
-        revision = conn.execute(text(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}")).scalar()
-        if revision is not None and revision not in REVISIONS:
-            return StoreVersion(
-                empty=False,
-                is_tract_store=True,
-                schema_version=schema_version,
-                too_new=True,
-                tables=frozen,
-                problem=f"store revision {revision!r} is newer than this tract-tui supports",
-            )
-    if revision is None:
-        revision = f"tai_v{schema_version}"
-        if schema_version == 1 and _looks_early_v1(conn, tables):
-            revision = "tai_v1early"
-    return StoreVersion(
+    commit_cols = {c for t, c in columns if t == "commits"}
+    edit_column = next(
+        (c for c in ("edit_target", "response_to", "reply_to") if c in commit_cols), None
+    )
+    base = dict(
         empty=False,
         is_tract_store=True,
         schema_version=schema_version,
-        revision=revision,
         tables=frozen,
+        edit_column=edit_column,
+        columns=columns,
     )
+    if schema_version > NEWEST_TRACT_AI_VERSION:
+        return StoreVersion(
+            **base,  # type: ignore[arg-type]
+            too_new=True,
+            problem=(
+                f"schema version {schema_version} is newer than this tract-tui supports "
+                f"({NEWEST_TRACT_AI_VERSION})"
+            ),
+        )
+    if edit_column is None:
+        return StoreVersion(
+            empty=False,
+            is_tract_store=False,
+            tables=frozen,
+            problem="not a tract store (commits has no edit column)",
+        )
+    ours: str | None = None
+    if ALEMBIC_VERSION_TABLE in tables:
+        ours = conn.execute(text(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}")).scalar()
+        if ours is not None and ours.startswith("tai_"):
+            ours = None  # the old chain's markers for tract-ai steps: not ours
+        if ours is not None and ours not in OURS_REVISIONS:
+            return StoreVersion(
+                **base,  # type: ignore[arg-type]
+                too_new=True,
+                problem=f"store revision {ours!r} is newer than this tract-tui supports",
+            )
+    early = schema_version == 1 and _looks_early_v1(conn, tables, columns)
+    return StoreVersion(**base, early_v1=early, ours=ours)  # type: ignore[arg-type]
 
 
-def _looks_early_v1(conn: Connection, tables: set[str]) -> bool:
-    insp = inspect(conn)
-    for table, column in _EARLY_V1_MARKERS:
-        if table in tables and column in {c["name"] for c in insp.get_columns(table)}:
-            return True
-    commit_cols = {c["name"] for c in insp.get_columns("commits")}
-    if "generation_config_json" not in commit_cols:
+def _looks_early_v1(
+    conn: Connection, tables: set[str], columns: frozenset[tuple[str, str]]
+) -> bool:
+    if any(marker in columns for marker in _EARLY_V1_MARKERS):
+        return True
+    if ("commits", "generation_config_json") not in columns:
         return True
     # A bare HEAD with no branch refs is the early refs layout.
     bare = conn.execute(

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -30,7 +29,6 @@ from core.errors import StoreError, StoreNeedsUpgradeError
 from core.models.enums import CommitOperation, Priority
 from core.models.records import BlobInfo, CommitInfo
 from core.storage.connection import make_engine, parse_location, write_connection
-from core.storage.migrate import alembic_config
 from core.storage.schema import ALEMBIC_VERSION_TABLE
 from core.storage.store import Store, UpgradeReport, upgrade_store
 from core.storage.versions import HEAD_REVISION
@@ -240,11 +238,19 @@ def test_shipped_store_upgrade(name: str, fixture_store, fresh_structure: dict[s
     assert len(list(path.parent.glob("*.backup-*"))) == 1
 
 
-def test_store_open_upgrades_a_sqlite_file(fixture_store) -> None:
+def test_first_write_upgrades_a_sqlite_file(fixture_store) -> None:
+    """Opening and reading write nothing; the first write backs up and upgrades to v6."""
     path = fixture_store("upstream_v3.db")
+    before = sorted(path.parent.iterdir())
     seen: list[UpgradeReport] = []
     with Store.open(path, on_upgrade=seen.append) as store:
-        assert store.version.at_head and not store.readonly
+        assert not store.version.at_head and not store.readonly
+        with store.read() as uow:
+            assert uow.commits.count(uow.commits.tract_ids()[0]) == 223
+        assert store.upgrade_report is None and sorted(path.parent.iterdir()) == before
+        with store.write() as uow:
+            uow.meta.set("tract_tui.note", "first write")
+        assert store.version.at_head
         report = store.upgrade_report
         assert report is not None and seen == [report]
         assert report.from_label == "tract-ai schema v3"
@@ -620,11 +626,17 @@ def test_postgres_store_open_upgrades_when_asked(pg_url: str) -> None:
 def test_chain_from_an_empty_database_builds_a_fresh_store(
     store_url: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    """tract-ai's steps from an empty early-v1 layout, then ours, build what create builds."""
+    from core.storage.migrations import legacy
+
     location = parse_location(store_url)
     engine = make_engine(location, pool=False)
     try:
         with write_connection(engine) as conn:
-            command.upgrade(alembic_config(conn), "head")  # nothing stamped: from base
+            md, _ = legacy.early_v1_tables()
+            md.create_all(conn)
+            conn.execute(text("INSERT INTO _trace_meta VALUES ('schema_version', '1')"))
+        upgrade_store(store_url, backup=False)
         chained = structure(engine)
         with engine.connect() as conn:
             meta = dict(conn.execute(text('SELECT "key", value FROM _trace_meta')).all())
@@ -725,7 +737,7 @@ def test_upgrade_keeps_transactions_still_in_the_wal(fixture_store, tmp_path: Pa
 def test_revision_list_matches_the_shipped_migrations() -> None:
     """versions.REVISIONS drives detection; it must list every migration script, in order."""
     from core.storage.migrate import script_revisions
-    from core.storage.versions import REVISIONS
+    from core.storage.versions import OURS_REVISIONS
 
-    assert script_revisions() == REVISIONS
-    assert REVISIONS[-1] == HEAD_REVISION
+    assert script_revisions() == OURS_REVISIONS
+    assert OURS_REVISIONS[-1] == HEAD_REVISION

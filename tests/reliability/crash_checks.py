@@ -227,11 +227,11 @@ def check_upgrade(target: str, facts: UpgradeFacts) -> tuple[str, list[str]]:
         for backup in done:
             problems += _check_backup(backup, facts.original)
     try:
-        if is_url(target):
-            upgrade_store(target)
+        # Opening writes nothing: the upgrade is run again explicitly, as a user would.
+        upgrade_store(target)
         with Store.open(target) as store:
             if not store.version.at_head:
-                problems.append(f"opening again left the store at {store.version.label}")
+                problems.append(f"upgrading again left the store at {store.version.label}")
     except Exception as exc:
         return "broken", [*problems, f"the store does not open again: {exc!r}"]
     report = verify_store(target)

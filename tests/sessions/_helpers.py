@@ -7,7 +7,6 @@ the samples use, so an assertion can name ``b2u`` instead of a hash.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,13 @@ from typing import Any
 import pytest
 
 from core import Tract
-
-SHARED_ENV = "TRACT_TEST_SHARED_DIR"
+from tests.conftest import shared_root
 
 
 def samples_dir() -> Path:
-    root = Path(os.environ.get(SHARED_ENV, "/work/shared")) / "fixtures" / "sessions"
+    root = shared_root() / "fixtures" / "sessions"
     if not root.is_dir():
-        pytest.skip(f"session samples not found at {root} (set {SHARED_ENV})")
+        pytest.skip(f"session samples not found at {root} (set TRACT_TUI_SHARED)")
     return root
 
 

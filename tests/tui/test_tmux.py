@@ -40,10 +40,11 @@ def _help_screen_open(app: TmuxApp) -> bool:
     return True
 
 
-def test_upgraded_store_graph_events_help_quit(
+def test_v5_store_graph_events_help_quit_writes_nothing(
     tmp_path: Path, fixture_store: Callable[..., Path]
 ) -> None:
     store = fixture_store("upstream_v5.db", "store.db")
+    before = [p.name for p in store.parent.iterdir()]
     with TmuxApp([tract_tui_binary(), "store.db"], store.parent) as app:
         # The graph: HEAD → main on its tip, the other branch labelled on its own tip.
         app.wait_for(
@@ -81,11 +82,12 @@ def test_upgraded_store_graph_events_help_quit(
 
         app.press("q")
         assert app.wait_exit() == 0
-        # Back on the normal screen: the automatic upgrade said what it did and where the
-        # backup went.
-        screen = app.wait_for("upgraded store.db from tract-ai schema v5", "backup:")
-    backups = list(store.parent.glob("store.backup-v5-*.db"))
-    assert len(backups) == 1, backups
+        # Browsing wrote nothing: no upgrade, no backup (the first write would make both).
+        screen = app.screen()
+        assert "upgraded" not in screen and "backup:" not in screen, screen
+    assert not list(store.parent.glob("store.backup-*"))
+    after = [p.name for p in store.parent.iterdir() if not p.name.endswith(".rc")]  # tmux's
+    assert sorted(after) == sorted(before), before
 
 
 def test_demo_builds_in_the_data_dir_and_opens(tmp_path: Path) -> None:

@@ -36,6 +36,18 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tract", metavar="ID", help="tract id (or a unique prefix) in a multi-tract store"
     )
+    add_readonly_argument(parser)
+
+
+def add_readonly_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--readonly", action="store_true", help="open without writing (any write is refused)"
+    )
+
+
+def waiting(message: str) -> None:
+    """Told when another process holds the store's lock (the open waits a bounded time)."""
+    print(f"tract-tui: {plain(message)}", file=sys.stderr)
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +64,12 @@ def open_tract(args: argparse.Namespace) -> Iterator[Tract]:
     from core import Store, Tract
     from core.read import find_tract
 
-    with Store.open(args.store, on_upgrade=_upgraded) as store:
+    with Store.open(
+        args.store,
+        readonly=True if getattr(args, "readonly", False) else None,
+        on_upgrade=_upgraded,
+        on_wait=waiting,
+    ) as store:
         tract_id = find_tract(store, args.tract) if args.tract else None
         yield Tract.open(store, tract_id)
 

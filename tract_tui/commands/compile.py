@@ -55,6 +55,10 @@ def compiled_dict(
         item: dict[str, Any] = {"role": m.role, "content": m.content}
         if m.name is not None:
             item["name"] = m.name
+        if m.tool_call_id is not None:
+            item["tool_call_id"] = m.tool_call_id
+        if m.tool_calls:
+            item["tool_calls"] = list(m.tool_calls)
         item["commit_hash"] = h
         item["tokens"] = tokens[i] if i < len(tokens) else None
         if blame is not None and i < len(blame):
@@ -67,6 +71,8 @@ def compiled_dict(
         "commit_count": compiled.commit_count,
         "commit_hashes": list(compiled.commit_hashes),
         "messages": messages,
+        "tools": list(compiled.tools),
+        "tools_tokens": compiled.tools_tokens,
         "record_id": compiled.record_id,
     }
 

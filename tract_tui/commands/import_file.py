@@ -18,6 +18,7 @@ from typing import Any
 from tract_tui.commands import Command
 from tract_tui.commands._import_output import Progress, summary_lines
 from tract_tui.commands._output import out, plain
+from tract_tui.commands._scripting import add_readonly_argument
 
 FORMATS = ("openai-chat", "claude-code", "codex", "otel")
 
@@ -39,6 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--branch", metavar="B", help="chat transcripts: the branch to import onto")
     parser.add_argument("--create", action="store_true", help="create the store if missing")
     parser.add_argument("--tract", metavar="ID", help="chat transcripts: the tract (of several)")
+    add_readonly_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,7 +77,8 @@ def _chat(args: argparse.Namespace) -> int:
 
     # Read and validate first: a bad file must not create, open or touch the store.
     transcript = core.parse_transcript(args.file)
-    with core.Tract.open(args.store, args.tract, create=args.create) as tract:
+    readonly = True if args.readonly else None
+    with core.Tract.open(args.store, args.tract, create=args.create, readonly=readonly) as tract:
         result = tract.import_transcript(transcript, branch=args.branch)
     out(
         plain(

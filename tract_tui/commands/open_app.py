@@ -1,7 +1,8 @@
 """``tract-tui [STORE] [--tract ID] [--create] [--readonly]`` and ``tract-tui --demo``: the TUI.
 
-The store is opened here, before the app starts, so a refusal is one line on stderr and an
-automatic upgrade of an old SQLite store says where its backup went.
+The store is opened here, before the app starts, so a refusal is one line on stderr. Opening
+writes nothing; if the app's first write prepared the store, where its backup went is printed
+when the app exits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tract_tui.commands import open_session
 from tract_tui.commands._output import plain
+from tract_tui.commands._scripting import waiting
 
 if TYPE_CHECKING:
     from core import UpgradeReport
@@ -59,11 +61,15 @@ def run(args: argparse.Namespace) -> int:
         # A session file or folder: imported into its cache store, followed while open.
         opened = open_session.prepare(target, args.tract)
         target, args.tract, follower = opened.store, opened.tract, opened.follower
+    # The first write (not the open) prepares an older store; while the app runs the terminal
+    # is the app's, so the report (and its backup path) is printed when it exits.
+    prepared: list[UpgradeReport] = []
     store = Store.open(
         target,
         create=args.create,
         readonly=True if args.readonly else None,
-        on_upgrade=_upgraded,
+        on_upgrade=prepared.append,
+        on_wait=waiting,
         lean=True,  # a long-lived browser: bounded page cache, no mmap (see bench_tui)
     )
     try:
@@ -82,4 +88,6 @@ def run(args: argparse.Namespace) -> int:
         if follower is not None:
             follower.stop()
         store.close()
+    for report in prepared:
+        _upgraded(report)
     return app.return_code or 0

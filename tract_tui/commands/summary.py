@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from tract_tui.commands import Command
 from tract_tui.commands._output import first_line, out, pad, plain, width
+from tract_tui.commands._scripting import add_readonly_argument, waiting
 
 if TYPE_CHECKING:
     from core import HeadState, UpgradeReport
@@ -22,6 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--create", action="store_true", help="create the store if it does not exist"
     )
+    add_readonly_argument(parser)
 
 
 def _upgraded(report: UpgradeReport) -> None:
@@ -32,7 +34,13 @@ def run(args: argparse.Namespace) -> int:
     from core import Store
     from core.read import overview
 
-    with Store.open(args.store, create=args.create, on_upgrade=_upgraded) as store:
+    with Store.open(
+        args.store,
+        create=args.create,
+        readonly=True if args.readonly else None,
+        on_upgrade=_upgraded,
+        on_wait=waiting,
+    ) as store:
         out(plain(f"store: {store.display} ({store.version.label})"))
         tracts = overview(store)
     out(f"{len(tracts)} tract(s)" + ("" if tracts else " (empty store)"))

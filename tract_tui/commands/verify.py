@@ -10,11 +10,14 @@ import json
 
 from tract_tui.commands import Command
 from tract_tui.commands._output import out, plain
+from tract_tui.commands._scripting import add_readonly_argument
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("store", metavar="STORE", help="store path or SQLAlchemy URL")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    # Accepted for uniformity: verify never writes, with or without it.
+    add_readonly_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, cast, distinct, func, or_, select
+from sqlalchemy import Connection, Select, String, Table, cast, distinct, func, or_, select
 
 from core.models.enums import CommitOperation
 from core.models.refs import BRANCH_PREFIX
 from core.storage import schema as s
+from core.storage import schema_head as head
+from core.storage.versions import StoreVersion
 
 
 class ReferenceChecks:
@@ -22,6 +24,8 @@ class ReferenceChecks:
     conn: Connection
     tables: set[str]
     progress: Callable[[str, int], None]
+    commits_t: Table
+    version: StoreVersion
 
     def emit(
         self, stmt: Select[Any], kind: str, table: str, nkeys: int, detail: Callable[[Any], str]
@@ -33,8 +37,8 @@ class ReferenceChecks:
     ) -> None:
         if table not in self.tables or target not in self.tables:
             return
-        src = s.Base.metadata.tables[table]
-        tgt = s.Base.metadata.tables[target].alias("tgt")
+        src = self._table(table)
+        tgt = self._table(target).alias("tgt")
         ref = src.c[fk]
         stmt = (
             select(*(src.c[k] for k in keys), ref)
@@ -44,6 +48,12 @@ class ReferenceChecks:
         self.emit(
             stmt, "dangling", table, len(keys), lambda r: f"{fk} names a missing {what} {r[-1]}"
         )
+
+    def _table(self, name: str) -> Table:
+        if name == "commits":
+            return self.commits_t
+        found = s.Base.metadata.tables.get(name)
+        return found if found is not None else head.metadata.tables[name]
 
     def references(self) -> None:
         commit = ("commits", "commit_hash", "commit")
@@ -70,6 +80,14 @@ class ReferenceChecks:
                 ("compile_records", "record_id", "compile record"),
             ),
             ("spawn_pointers", ("id",), "parent_commit_hash", commit),
+            ("commit_tools", ("commit_hash", "tool_hash"), "commit_hash", commit),
+            (
+                "commit_tools",
+                ("commit_hash", "tool_hash"),
+                "tool_hash",
+                ("tool_definitions", "content_hash", "tool definition"),
+            ),
+            ("tag_annotations", ("id",), "target_hash", commit),
         ):
             self.dangling(table, keys, fk, *tgt)
         self.progress("references", 1)
@@ -87,19 +105,23 @@ class ReferenceChecks:
         if "annotations" in self.tables:
             a = s.annotations.c
             prio = cast(a.priority, String)
+            # IMPORTANT exists from tract-ai v7 on.
+            allowed: tuple[str, ...] = ("SKIP", "NORMAL", "PINNED")
+            if (self.version.schema_version or 0) >= 7:
+                allowed = ("SKIP", "NORMAL", "IMPORTANT", "PINNED")
+            names = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
             self.emit(
-                select(a.id, prio.label("p")).where(
-                    or_(prio.is_(None), prio.not_in(("SKIP", "NORMAL", "PINNED")))
-                ),
+                select(a.id, prio.label("p")).where(or_(prio.is_(None), prio.not_in(allowed))),
                 "invalid_value",
                 "annotations",
                 1,
-                lambda r: f"priority {r.p!r} is not SKIP, NORMAL or PINNED",
+                lambda r: f"priority {r.p!r} is not {names}",
             )
 
     def edit_targets(self) -> None:
-        c = s.commits.c
-        t = s.commits.alias("target")
+        commits = self.commits_t
+        c = commits.c
+        t = commits.alias("target")
         is_edit = c.operation == CommitOperation.EDIT
         self.emit(
             select(c.commit_hash).where(is_edit, c.response_to.is_(None)),
@@ -109,8 +131,13 @@ class ReferenceChecks:
             lambda _r: "EDIT without a target (response_to)",
         )
         self.emit(
-            select(c.commit_hash, c.response_to, c.tract_id, t.c.tract_id.label("tt"))
-            .select_from(s.commits.join(t, t.c.commit_hash == c.response_to))
+            select(
+                c.commit_hash,
+                c.response_to.label("response_to"),
+                c.tract_id,
+                t.c.tract_id.label("tt"),
+            )
+            .select_from(commits.join(t, t.c.commit_hash == c.response_to))
             .where(is_edit, t.c.tract_id != c.tract_id),
             "edit_target",
             "commits",
@@ -118,8 +145,8 @@ class ReferenceChecks:
             lambda r: f"EDIT target {r.response_to} belongs to another tract ({r.tt})",
         )
         self.emit(
-            select(c.commit_hash, c.response_to)
-            .select_from(s.commits.join(t, t.c.commit_hash == c.response_to))
+            select(c.commit_hash, c.response_to.label("response_to"))
+            .select_from(commits.join(t, t.c.commit_hash == c.response_to))
             .where(is_edit, t.c.operation == CommitOperation.EDIT),
             "edit_target",
             "commits",

@@ -23,8 +23,10 @@ from core.engine.hashing import commit_hash, commit_hash_candidates, content_has
 from core.models.enums import CommitOperation
 from core.storage import schema as s
 from core.storage.integrity.references import ReferenceChecks
+from core.storage.schema_head import ADDED_TABLES, commits_table
 from core.storage.sqla._common import raw_text
 from core.storage.sqla.uow import SqlUnitOfWork
+from core.storage.versions import detect
 
 Progress = Callable[[str, int], None]
 
@@ -50,6 +52,9 @@ class Checker(ReferenceChecks):
         self.batch = batch
         self.progress = progress or (lambda _stage, _n: None)
         self.tables = set(inspect(conn).get_table_names())
+        self.version = detect(conn)
+        # response_to (≤ v8) or edit_target (v8 on): read through one table object either way.
+        self.commits_t = commits_table(self.version.edit_column or "response_to")
         self.edges: dict[str, tuple[str, ...]] = {}  # commit → its parents (cycle search)
 
     def emit(
@@ -58,8 +63,18 @@ class Checker(ReferenceChecks):
         for row in self.conn.execute(stmt.execution_options(yield_per=1000)):
             self.report.add(kind, table, tuple(row[:nkeys]), detail(row))
 
+    def required_tables(self) -> list[str]:
+        """The tables tract-ai's layout of this version must have (stores tract-ai c2f26dd
+        creates have no policy tables; the tables later versions add are checked too)."""
+        version = self.version.schema_version or 6
+        names = [n for n in s.V6_TABLES if version <= 6 or not n.startswith("policy_")]
+        for added_in, tables in ADDED_TABLES.items():
+            if version >= added_in:
+                names.extend(t.name for t in tables)
+        return names
+
     def run(self) -> None:
-        for name in s.V6_TABLES:
+        for name in self.required_tables():
             if name not in self.tables:
                 self.report.add("missing_table", name, (), "table is missing")
         if self.conn.dialect.name == "sqlite":
@@ -113,7 +128,8 @@ class Checker(ReferenceChecks):
             self.progress("blobs", done)
 
     def commits(self) -> None:
-        c, cp = s.commits.c, s.commit_parents.c
+        commits = self.commits_t
+        c, cp = commits.c, s.commit_parents.c
         base = (
             select(
                 c.commit_hash,
@@ -121,11 +137,11 @@ class Checker(ReferenceChecks):
                 c.content_hash,
                 c.content_type,
                 raw_text(c.operation).label("op"),
-                c.response_to,
+                c.response_to.label("response_to"),
                 raw_text(c.created_at).label("ts"),
                 s.blobs.c.payload_json,
             )
-            .select_from(s.commits.outerjoin(s.blobs, s.blobs.c.content_hash == c.content_hash))
+            .select_from(commits.outerjoin(s.blobs, s.blobs.c.content_hash == c.content_hash))
             .order_by(c.commit_hash)
             .limit(self.batch)
         )
@@ -195,11 +211,24 @@ class Checker(ReferenceChecks):
             created_at=created_at,
             response_to=row.response_to,
         )
-        if h not in commit_hash_candidates(**fields, merge_parents=merge_parents):
-            computed = commit_hash(**fields, parent_hashes=merge_parents)
+        keys = self.edit_keys
+        if h not in commit_hash_candidates(**fields, merge_parents=merge_parents, edit_keys=keys):
+            computed = commit_hash(**fields, parent_hashes=merge_parents, edit_key=keys[0])
             self.report.add(
                 "hash_mismatch", "commits", (h,), f"hash mismatch (stored {h}, computed {computed})"
             )
+
+    @property
+    def edit_keys(self) -> tuple[str, ...]:
+        """The keys an EDIT's target may have in a genuine commit hash of this layout.
+
+        A store with ``edit_target`` hashes its EDITs with that key; its older EDITs (written
+        before tract-ai 27a3cdc, or before ``upgrade --to``) keep ``response_to``. Other stores
+        use ``response_to``, and early v1 commits ``reply_to``.
+        """
+        if self.version.edit_column == "edit_target":
+            return ("edit_target", "response_to")
+        return ("response_to", "reply_to")
 
     def cycles(self) -> None:
         for members in find_cycles(self.edges):

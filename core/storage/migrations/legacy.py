@@ -21,7 +21,8 @@ from sqlalchemy import (
     Text,
 )
 
-from core.models.enums import CommitOperation, Priority
+from core.models.enums import CommitOperation
+from core.storage.schema import PriorityType
 
 
 def early_v1_tables() -> tuple[MetaData, list[Table]]:
@@ -75,7 +76,7 @@ def early_v1_tables() -> tuple[MetaData, list[Table]]:
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("repo_id", String(64), nullable=False),
         Column("target_hash", String(64), ForeignKey("commits.commit_hash"), nullable=False),
-        Column("priority", Enum(Priority, name="priority"), nullable=False),
+        Column("priority", PriorityType, nullable=False),
         Column("reason", Text),
         Column("created_at", DateTime, nullable=False),
         Index("ix_annotations_repo_id", "repo_id"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alembic import op
-from sqlalchemy import Connection, Table, inspect, text
+from sqlalchemy import Connection, Table, inspect
 
 
 def conn() -> Connection:
@@ -31,20 +31,6 @@ def create_missing(new_tables: Iterable[Table]) -> None:
         if table.name not in existing:
             table.create(conn())
             existing.add(table.name)
-
-
-def set_schema_version(version: int) -> None:
-    """tract-ai's own marker; kept correct after every step, as tract-ai does."""
-    c = conn()
-    updated = c.execute(
-        text("UPDATE _trace_meta SET value = :v WHERE \"key\" = 'schema_version'"),
-        {"v": str(version)},
-    ).rowcount
-    if not updated:
-        c.execute(
-            text("INSERT INTO _trace_meta (\"key\", value) VALUES ('schema_version', :v)"),
-            {"v": str(version)},
-        )
 
 
 def quote(name: str) -> str:

@@ -129,20 +129,26 @@ def parse_priority(value: Any) -> Priority:
         return Priority.NORMAL
 
 
-COMMIT_COLUMNS: Sequence[ColumnElement[Any]] = (
-    s.commits.c.commit_hash,
-    s.commits.c.tract_id,
-    s.commits.c.parent_hash,
-    s.commits.c.content_hash,
-    s.commits.c.content_type,
-    raw_text(s.commits.c.operation).label("operation"),
-    s.commits.c.response_to,
-    s.commits.c.message,
-    s.commits.c.token_count,
-    raw_text(s.commits.c.metadata_json).label("metadata_json"),
-    raw_text(s.commits.c.generation_config_json).label("generation_config_json"),
-    s.commits.c.created_at,
-)
+def commit_columns(commits: Any = s.commits) -> tuple[ColumnElement[Any], ...]:
+    """What :func:`commit_from_row` reads, from the ``commits`` table of a layout."""
+    c = commits.c
+    return (
+        c.commit_hash,
+        c.tract_id,
+        c.parent_hash,
+        c.content_hash,
+        c.content_type,
+        raw_text(c.operation).label("operation"),
+        c.response_to.label("response_to"),
+        c.message,
+        c.token_count,
+        raw_text(c.metadata_json).label("metadata_json"),
+        raw_text(c.generation_config_json).label("generation_config_json"),
+        c.created_at,
+    )
+
+
+COMMIT_COLUMNS: Sequence[ColumnElement[Any]] = commit_columns()
 
 
 def commit_from_row(row: Any) -> CommitInfo:  # a Row of COMMIT_COLUMNS (twelve values)

@@ -16,8 +16,10 @@ from core.storage.sqla._common import chunks, parse_dict, run_prepared, unique
 
 
 class SqlBlobRepository(BlobRepository):
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, token_cache: bool = True) -> None:
         self.conn = conn
+        # Our token cache is one of our additions: absent until a store's first write.
+        self.token_cache = token_cache
 
     def _rows_to_blobs(self, rows: Iterable) -> dict[str, BlobInfo]:
         out: dict[str, BlobInfo] = {}
@@ -57,6 +59,8 @@ class SqlBlobRepository(BlobRepository):
     def message_tokens(self, hashes: Iterable[str], encoding: str) -> dict[str, int]:
         t = s.blob_message_tokens
         out: dict[str, int] = {}
+        if not self.token_cache:
+            return out
         for batch in chunks(unique(hashes)):
             rows = self.conn.execute(
                 select(t.c.content_hash, t.c.message_tokens).where(
@@ -67,7 +71,7 @@ class SqlBlobRepository(BlobRepository):
         return out
 
     def set_message_tokens(self, counts: Mapping[str, int], encoding: str) -> None:
-        if not counts:
+        if not counts or not self.token_cache:
             return
         stmt = st.insert_message_tokens(self.conn.dialect.name)
         rows = [
@@ -105,10 +109,11 @@ class SqlBlobRepository(BlobRepository):
             orphans = [h for h in batch if h not in used]
             if orphans:
                 self.conn.execute(delete(s.blobs).where(s.blobs.c.content_hash.in_(orphans)))
-                self.conn.execute(
-                    delete(s.blob_message_tokens).where(
-                        s.blob_message_tokens.c.content_hash.in_(orphans)
+                if self.token_cache:
+                    self.conn.execute(
+                        delete(s.blob_message_tokens).where(
+                            s.blob_message_tokens.c.content_hash.in_(orphans)
+                        )
                     )
-                )
                 deleted.extend(orphans)
         return deleted

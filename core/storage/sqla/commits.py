@@ -23,24 +23,32 @@ from core.models.enums import CommitOperation
 from core.models.records import CommitInfo, CompileRow
 from core.storage import schema as s
 from core.storage.repositories import CommitRepository
+from core.storage.schema_head import commits_table
 from core.storage.sqla import statements as st
 from core.storage.sqla._common import (
-    COMMIT_COLUMNS,
     chunks,
+    commit_columns,
     commit_from_row,
     raw_rows,
     run_prepared,
     unique,
 )
 from core.storage.sqla.walks import ANCESTORS_SQL, order_chain
+from core.storage.versions import StoreVersion
 
 
 class SqlCommitRepository(CommitRepository):
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, version: StoreVersion | None = None) -> None:
         self.conn = conn
+        # tract-ai names the edit column response_to (≤ v8) or edit_target (v8 on); the
+        # table object keys it response_to either way.
+        self.edit_column = (version.edit_column if version else None) or "response_to"
+        self.token_cache = version.has_token_cache if version else True
+        self.table = commits_table(self.edit_column)
+        self.columns = commit_columns(self.table)
 
     def get(self, commit_hash: str) -> CommitInfo | None:
-        row = self.conn.execute(st.get_commit(), {"h": commit_hash}).first()
+        row = self.conn.execute(st.get_commit(self.edit_column), {"h": commit_hash}).first()
         return commit_from_row(row) if row else None
 
     def exists(self, commit_hash: str) -> bool:
@@ -50,7 +58,7 @@ class SqlCommitRepository(CommitRepository):
         out: dict[str, CommitInfo] = {}
         for batch in chunks(unique(hashes)):
             rows = self.conn.execute(
-                select(*COMMIT_COLUMNS).where(s.commits.c.commit_hash.in_(batch))
+                select(*self.columns).where(self.table.c.commit_hash.in_(batch))
             )
             for r in rows:
                 out[r.commit_hash] = commit_from_row(r)
@@ -59,7 +67,7 @@ class SqlCommitRepository(CommitRepository):
     def insert(self, commit: CommitInfo) -> None:
         run_prepared(
             self.conn,
-            st.insert_commit(),
+            st.insert_commit(self.edit_column),
             {
                 "commit_hash": commit.commit_hash,
                 "tract_id": commit.tract_id,
@@ -161,7 +169,8 @@ class SqlCommitRepository(CommitRepository):
                 self.conn.execute(st.count_commits_of_tract(), {"tract_id": tract}).scalar_one()
             )
             params: dict[str, Any] = {"head": head, "enc": encoding, "limit": cap + 1}
-            raw = order_chain(head, raw_rows(self.conn, st.compile_chain(), params))
+            stmt = st.compile_chain(False, self.edit_column, self.token_cache)
+            raw = order_chain(head, raw_rows(self.conn, stmt, params))
             merges = {
                 r[0] for r in self.conn.execute(st.merge_commits_of_tract(), {"tract_id": tract})
             }
@@ -170,7 +179,8 @@ class SqlCommitRepository(CommitRepository):
             )
         else:
             params = {"head": head, "enc": encoding, "limit": limit}
-            raw = order_chain(head, raw_rows(self.conn, st.compile_chain(True), params))
+            stmt = st.compile_chain(True, self.edit_column, self.token_cache)
+            raw = order_chain(head, raw_rows(self.conn, stmt, params))
             counts = {}
         rows = list(map(CompileRow._make, raw))
         if counts:
@@ -241,10 +251,10 @@ class SqlCommitRepository(CommitRepository):
 
     def edits_of(self, targets: Iterable[str]) -> dict[str, list[CommitInfo]]:
         out: dict[str, list[CommitInfo]] = {}
-        c = s.commits.c
+        c = self.table.c
         for batch in chunks(unique(targets)):
             rows = self.conn.execute(
-                select(*COMMIT_COLUMNS)
+                select(*self.columns)
                 .where(c.response_to.in_(batch), c.operation == CommitOperation.EDIT)
                 .order_by(c.created_at, c.commit_hash)
             )
@@ -255,10 +265,12 @@ class SqlCommitRepository(CommitRepository):
 
     def replies_to(self, targets: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
-        c = s.commits.c
+        c = self.table.c
         for batch in chunks(unique(targets)):
             rows = self.conn.execute(
-                select(c.response_to, c.commit_hash, c.tract_id).where(c.response_to.in_(batch))
+                select(c.response_to.label("response_to"), c.commit_hash, c.tract_id).where(
+                    c.response_to.in_(batch)
+                )
             )
             for r in rows:
                 out.setdefault(r.response_to, []).append((r.commit_hash, r.tract_id))
@@ -310,11 +322,11 @@ class SqlCommitRepository(CommitRepository):
     def iter_all(
         self, tract_id: str | None = None, batch: int = 2000
     ) -> Iterator[list[CommitInfo]]:
-        c = s.commits.c
+        c = self.table.c
         last_time = None
         last_hash = ""
         while True:
-            stmt = select(*COMMIT_COLUMNS).order_by(c.created_at, c.commit_hash).limit(batch)
+            stmt = select(*self.columns).order_by(c.created_at, c.commit_hash).limit(batch)
             if tract_id is not None:
                 stmt = stmt.where(c.tract_id == tract_id)
             if last_time is not None:
@@ -358,18 +370,18 @@ class SqlCommitRepository(CommitRepository):
         )
 
     def delete_many(self, hashes: Sequence[str]) -> None:
-        c = s.commits.c
+        c = self.table.c
         for batch in chunks(unique(hashes)):
             # Explicit, so it also holds where the FK actions are not enforced.
             self.conn.execute(
-                update(s.commits).where(c.parent_hash.in_(batch)).values(parent_hash=None)
+                update(self.table).where(c.parent_hash.in_(batch)).values(parent_hash=None)
             )
             self.conn.execute(
-                update(s.commits).where(c.response_to.in_(batch)).values(response_to=None)
+                update(self.table).where(c.response_to.in_(batch)).values(response_to=None)
             )
             self.conn.execute(
                 update(s.spawn_pointers)
                 .where(s.spawn_pointers.c.parent_commit_hash.in_(batch))
                 .values(parent_commit_hash=None)
             )
-            self.conn.execute(delete(s.commits).where(c.commit_hash.in_(batch)))
+            self.conn.execute(delete(self.table).where(c.commit_hash.in_(batch)))

@@ -11,13 +11,26 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, String, Text, and_, bindparam, cast, func, select, text
+from sqlalchemy import (
+    Connection,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 from core.engine.clock import from_storage, to_storage
 from core.models.records import OperationEvent
 from core.storage import schema as s
 from core.storage.repositories import LineageRepository, MessageFacts
+from core.storage.schema_head import commits_table
 from core.storage.sqla._common import chunks, parse_dict, raw_rows, raw_text, unique
+from core.storage.versions import StoreVersion
 
 # Forward reachability over both parent kinds (see walks.ANCESTORS_SQL for the shape).
 _DESCENDANTS_SQL = {
@@ -74,8 +87,12 @@ def _links_statement() -> Any:
 
 
 class SqlLineageRepository(LineageRepository):
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, version: StoreVersion | None = None) -> None:
         self.conn = conn
+        # The layout's commits table (its edit column is keyed ``response_to`` either way) and
+        # whether our token cache exists yet (a store we have not written to has none).
+        self.commits = commits_table((version.edit_column if version else None) or "response_to")
+        self.token_cache = version.has_token_cache if version else True
 
     def effective_hashes(self, record_id: str) -> list[str]:
         e = s.compile_effectives.c
@@ -95,7 +112,7 @@ class SqlLineageRepository(LineageRepository):
         return out
 
     def edits_of_tract(self, tract_id: str) -> list[tuple[str, str, datetime]]:
-        c = s.commits.c
+        c = self.commits.c
         # A range on the response_to index (EDITs are few); the tract is checked per row, not
         # through its index, which would read every commit of the tract.
         stmt = select(c.commit_hash, c.response_to, raw_text(c.created_at)).where(
@@ -106,7 +123,7 @@ class SqlLineageRepository(LineageRepository):
         return [(h, t, from_storage(at)) for h, t, at in self.conn.execute(stmt)]
 
     def children(self, hashes: Iterable[str]) -> dict[str, list[str]]:
-        c = s.commits.c
+        c = self.commits.c
         cp = s.commit_parents.c
         out: dict[str, list[str]] = {}
         for batch in chunks(unique(hashes)):
@@ -124,12 +141,12 @@ class SqlLineageRepository(LineageRepository):
     def of_types(self, tract_id: str, types: Sequence[str]) -> list[str]:
         if not types:
             return []
-        c = s.commits.c
+        c = self.commits.c
         stmt = select(c.commit_hash).where(c.tract_id == tract_id, c.content_type.in_(types))
         return [r[0] for r in self.conn.execute(stmt)]
 
     def created_between(self, tract_id: str, after: datetime, until: datetime) -> list[str]:
-        c = s.commits.c
+        c = self.commits.c
         stmt = select(c.commit_hash).where(
             c.tract_id == tract_id,
             c.created_at > to_storage(after),
@@ -191,25 +208,20 @@ class SqlLineageRepository(LineageRepository):
         return out
 
     def message_facts(self, hashes: Iterable[str], encoding: str) -> dict[str, MessageFacts]:
-        c = s.commits.c
+        c = self.commits.c
         b = s.blobs.c
         mt = s.blob_message_tokens
+        source = self.commits.outerjoin(s.blobs, b.content_hash == c.content_hash)
+        if self.token_cache:
+            source = source.outerjoin(
+                mt, and_(mt.c.content_hash == c.content_hash, mt.c.encoding == encoding)
+            )
+        cached = mt.c.message_tokens if self.token_cache else literal_column("NULL")
         out: dict[str, MessageFacts] = {}
         for batch in chunks(unique(hashes)):
             stmt = (
-                select(
-                    c.commit_hash,
-                    c.content_hash,
-                    c.content_type,
-                    b.payload_json,
-                    mt.c.message_tokens,
-                )
-                .select_from(
-                    s.commits.outerjoin(s.blobs, b.content_hash == c.content_hash).outerjoin(
-                        mt,
-                        and_(mt.c.content_hash == c.content_hash, mt.c.encoding == encoding),
-                    )
-                )
+                select(c.commit_hash, c.content_hash, c.content_type, b.payload_json, cached)
+                .select_from(source)
                 .where(c.commit_hash.in_(batch))
             )
             for h, content_hash, content_type, payload, tokens in self.conn.execute(stmt):

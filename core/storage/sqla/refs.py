@@ -102,7 +102,7 @@ class SqlAnnotationRepository(AnnotationRepository):
             {
                 "tract_id": tract_id,
                 "target_hash": target,
-                "priority": priority,
+                "priority": priority.name,
                 "reason": reason,
                 "created_at": to_storage(at),
             },

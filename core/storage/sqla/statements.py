@@ -27,7 +27,8 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
 from core.storage import schema as s
-from core.storage.sqla._common import ANNOTATION_COLUMNS, COMMIT_COLUMNS, raw_text
+from core.storage.schema_head import commits_table
+from core.storage.sqla._common import ANNOTATION_COLUMNS, commit_columns, raw_text
 from core.storage.sqla.dialect import insert_ignore_for, upsert_for
 
 HASHES: BindParameter[Any] = bindparam("hashes", expanding=True)
@@ -84,13 +85,14 @@ def insert_message_tokens(dialect: str) -> Executable:
 
 
 @cache
-def insert_commit() -> Executable:
-    return insert(s.commits)
+def insert_commit(edit_column: str = "response_to") -> Executable:
+    return insert(commits_table(edit_column))
 
 
 @cache
-def get_commit() -> Executable:
-    return select(*COMMIT_COLUMNS).where(s.commits.c.commit_hash == bindparam("h"))
+def get_commit(edit_column: str = "response_to") -> Executable:
+    commits = commits_table(edit_column)
+    return select(*commit_columns(commits)).where(commits.c.commit_hash == bindparam("h"))
 
 
 @cache
@@ -146,16 +148,20 @@ def annotations_in_force(with_time: bool) -> Executable:
 
 
 @cache
-def compile_chain(count_parents: bool = False) -> Executable:
+def compile_chain(
+    count_parents: bool = False, edit_column: str = "response_to", token_cache: bool = True
+) -> Executable:
     """The first-parent walk from :head joined with what a compile needs.
 
     The recursive rows carry the commit's own columns, so each step is one primary-key
     lookup (the parent) instead of two. ``:limit`` bounds the depth: callers pass the
     tract's commit count + 1 for a full walk, so a stored parent cycle cannot loop forever.
     ``count_parents`` adds each row's merge-parent count (short walks of the incremental
-    compile; a full walk looks merges up once instead).
+    compile; a full walk looks merges up once instead). ``edit_column`` names the layout's
+    edit column; without ``token_cache`` (a store we have not written yet) no cached counts.
     """
-    c = s.commits.c
+    commits = commits_table(edit_column)
+    c = commits.c
     anchor = (
         select(
             c.commit_hash,
@@ -166,12 +172,13 @@ def compile_chain(count_parents: bool = False) -> Executable:
             c.response_to,
             raw_text(c.created_at).label("created_at"),
             raw_text(c.generation_config_json).label("generation_config_json"),
+            raw_text(c.metadata_json).label("metadata_json"),
             literal_column("0").label("d"),
         )
         .where(c.commit_hash == bindparam("head"))
         .cte("chain", recursive=True)
     )
-    p = aliased(s.commits, name="p")
+    p = aliased(commits, name="p")
     step = (
         select(
             p.c.commit_hash,
@@ -182,6 +189,7 @@ def compile_chain(count_parents: bool = False) -> Executable:
             p.c.response_to,
             raw_text(p.c.created_at).label("created_at"),
             raw_text(p.c.generation_config_json).label("generation_config_json"),
+            raw_text(p.c.metadata_json).label("metadata_json"),
             (anchor.c.d + 1).label("d"),
         )
         .select_from(p.join(anchor, p.c.commit_hash == anchor.c.parent_hash))
@@ -191,6 +199,12 @@ def compile_chain(count_parents: bool = False) -> Executable:
     b = s.blobs.c
     mt = s.blob_message_tokens
     # Columns in CompileRow's order, so a row becomes one with ``CompileRow._make``.
+    source = chain.outerjoin(s.blobs, b.content_hash == chain.c.content_hash)
+    if token_cache:
+        source = source.outerjoin(
+            mt, and_(mt.c.content_hash == chain.c.content_hash, mt.c.encoding == bindparam("enc"))
+        )
+    cached_tokens = mt.c.message_tokens if token_cache else literal_column("NULL")
     return select(
         chain.c.commit_hash,
         chain.c.parent_hash,
@@ -209,13 +223,9 @@ def compile_chain(count_parents: bool = False) -> Executable:
             else literal_column("0")
         ).label("n_parents"),
         b.payload_json,
-        mt.c.message_tokens,
-    ).select_from(
-        chain.outerjoin(s.blobs, b.content_hash == chain.c.content_hash).outerjoin(
-            mt,
-            and_(mt.c.content_hash == chain.c.content_hash, mt.c.encoding == bindparam("enc")),
-        )
-    )
+        cached_tokens.label("message_tokens"),
+        chain.c.metadata_json,
+    ).select_from(source)
 
 
 @cache

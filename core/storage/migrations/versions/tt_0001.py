@@ -1,8 +1,8 @@
-"""tract-tui 0001: our private additions on top of tract-ai v6.
+"""tract-tui 0001: our private additions, on top of any tract-ai layout from v6 on.
 
 Indexes tract-ai lacks (commits.parent_hash, commit_parents.parent_hash,
-compile_effectives.commit_hash) and the per-blob message-token cache. Nothing here changes a v6
-column, and ``schema_version`` stays "6".
+compile_effectives.commit_hash) and the per-blob message-token cache. Nothing here changes a
+tract-ai column or ``schema_version``.
 """
 
 from core.storage import schema
@@ -18,7 +18,7 @@ TT_0001_INDEXES = frozenset(
 )
 
 revision = "tt_0001"
-down_revision = "tai_v6"
+down_revision = None
 branch_labels = None
 depends_on = None
 
