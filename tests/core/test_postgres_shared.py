@@ -179,9 +179,11 @@ def _terminate(admin: Engine, pid: int) -> None:
     with admin.connect() as conn:
         assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
         deadline = time.monotonic() + 10
+        # pg_stat_activity is a snapshot taken once per transaction: end it before each look.
         while conn.execute(
             text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
         ).scalar():
+            conn.rollback()
             assert time.monotonic() < deadline, "the server did not end the connection"
             time.sleep(0.02)
 
