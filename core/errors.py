@@ -130,6 +130,22 @@ class HeadMovedError(CompressionError):
     pass
 
 
+class RangeChangedError(HeadMovedError):
+    """A compressed range changed between its plan and the write (a commit in it edited,
+    annotated, rewritten or gone). Commits merely appended after the range never raise this."""
+
+
+class PreviewChangedError(RangeChangedError):
+    """The range changed after a preview was confirmed and its re-plan differs from it.
+
+    ``preview`` is the new preview (a ``CompressPreview``): show it and ask again; nothing
+    was written."""
+
+    def __init__(self, message: str, preview: object) -> None:
+        super().__init__(message)
+        self.preview = preview
+
+
 class SummarizerError(CompressionError):
     pass
 

@@ -1,8 +1,9 @@
 """Applying a compression plan, and reverting one (BEHAVIOUR.md §9; issue: complete provenance).
 
 The summaries are made *before* the write transaction (an LLM call must never hold the
-store's write lock), then one transaction re-checks that HEAD has not moved, rewrites the range
-— summaries at each group's first commit, kept commits re-created with their annotations —
+store's write lock), then one transaction moves the plan onto the branch as it is now (commits
+appended since the plan are replayed too; a change to the range itself refuses, see
+``compress_onto``), rewrites the range — summaries at each group's first commit, kept commits re-created with their annotations —
 replays every later commit (edit targets remapped, merges re-parented), moves the branch and
 writes one ``compress`` event. The originals stay stored, reachable through the event.
 """
@@ -11,17 +12,18 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.errors import CompressionError, HeadMovedError, NotFoundError, RevertError
+from core.errors import CompressionError, NotFoundError, RevertError
 from core.models.content import dialogue
 from core.models.records import CommitInfo, OperationEvent
 from core.operations.commit import write_commit
+from core.operations.compress_onto import group_key, onto_current_head
 from core.operations.compress_plan import KEPT, SUMMARISED, CompressPlan
-from core.operations.context import TractContext, branch_ref, head_state
+from core.operations.context import TractContext, branch_ref
 from core.operations.summarizers import Summarizer, Summary, SummaryInput
 from core.storage.repositories import UnitOfWork
 
@@ -42,6 +44,9 @@ class CompressResult:
     compressed_tokens: int
     tokens_before: int
     tokens_after_estimate: int
+    source_count: int = 0  # consumed originals (summarised commits and absorbed edits)
+    appended: int = 0  # commits appended after the plan, replayed on top
+    replanned: str | None = None  # why the range was planned again before it was written
 
     @property
     def ratio(self) -> float:
@@ -62,13 +67,21 @@ def summarize_plan(
     *,
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
+    reuse: Mapping[tuple[tuple[str, ...], str], Summary] | None = None,
 ) -> list[Summary]:
-    """One summary per group, in order. Raises on failure or cancellation; writes nothing."""
+    """One summary per group, in order. Raises on failure or cancellation; writes nothing.
+
+    ``reuse`` maps a group's key (``group_key``) to a summary already made for the same
+    commits and text: that group is not summarised again (an LLM is not asked twice)."""
     out: list[Summary] = []
     total = len(plan.groups)
     for group in plan.groups:
         if cancel is not None and cancel.is_set():
             raise CompressionError("compression cancelled; nothing was written")
+        known = reuse.get(group_key(group)) if reuse else None
+        if known is not None:
+            out.append(known)
+            continue
         if progress is not None:
             progress(group.index, total, f"summarising group {group.index + 1} of {total}")
         out.append(
@@ -91,19 +104,15 @@ def apply_plan(
     summaries: Sequence[Summary],
     summarizer_info: dict[str, Any],
 ) -> CompressResult:
-    """Finalise atomically (the caller's transaction). Refuses if HEAD moved since the plan."""
+    """Finalise atomically (the caller's transaction), onto the branch's tip as it is now:
+    commits appended since the plan are replayed after the range. Raises
+    ``RangeChangedError`` (nothing written) when the range itself changed."""
     if len(summaries) != len(plan.groups):
         raise CompressionError(
             f"{len(summaries)} summaries for {len(plan.groups)} groups; give one per group"
         )
-    uow.lock_tract(ctx.tract_id)
-    state = head_state(uow, ctx.tract_id)
-    if state.branch != plan.branch or state.commit != plan.head_before:
-        now = state.commit[:8] if state.commit else "nothing"
-        raise HeadMovedError(
-            f"HEAD moved since the preview (was {plan.head_before[:8]} on {plan.branch}, "
-            f"now {now} on {state.branch or 'a detached HEAD'}); preview again"
-        )
+    uow.lock_tract(ctx.tract_id)  # before reading the tip: no writer moves it under us
+    plan = onto_current_head(uow, ctx, plan)
     rebuild = _Rebuilder(uow, ctx, plan)
     first_of_group: set[str] = {g.commits[0] for g in plan.groups}
     group_of = {p.commit_hash: p.group for p in plan.selected}
@@ -146,6 +155,9 @@ def apply_plan(
         "compiled_tokens_before": plan.tokens_before,
         "compiled_tokens_after_estimate": after,
     }
+    if plan.planned_head is not None:  # the token figures above are the planned head's
+        params["planned_head"] = plan.planned_head
+        params["appended_since_plan"] = list(plan.appended)
     uow.events.add(
         OperationEvent(
             event_id=event_id,
@@ -172,6 +184,8 @@ def apply_plan(
         compressed_tokens=compressed,
         tokens_before=plan.tokens_before,
         tokens_after_estimate=after,
+        source_count=len(plan.sources),
+        appended=len(plan.appended),
     )
 
 

@@ -11,7 +11,6 @@ from core import Priority, Tract, create_tract
 from core.engine.clock import FrozenClock
 from core.errors import (
     CompressionError,
-    HeadMovedError,
     LLMConfigError,
     NothingToCompressError,
     RevertError,
@@ -134,8 +133,9 @@ def test_llm_summarizer_needs_an_endpoint(tract: Tract, monkeypatch: pytest.Monk
         assert uow.events.get(result.event_id).params["summarizer"] == "extractive"
 
 
-def test_preview_edit_and_apply_refuses_when_head_moved(tract: Tract) -> None:
-    """#38: a plan can be edited and approved; approving after HEAD moved is refused."""
+def test_preview_edit_and_apply_after_head_moved(tract: Tract) -> None:
+    """#38: a plan can be edited and approved; a commit appended after the preview is
+    replayed after the range (issue 9 §1), not a reason to refuse."""
     tract.system("sys")
     start = tract.user("one")
     tract.user("two")
@@ -143,14 +143,10 @@ def test_preview_edit_and_apply_refuses_when_head_moved(tract: Tract) -> None:
     assert len(preview.plan.groups) == 1 and preview.drafts[0]
     assert preview.plan.tokens_before == tract.compile().token_count
     assert preview.plan.head_before == tract.head
-    count_before = len(tract.log(limit=None))
     tract.user("three")  # HEAD moves
-    with pytest.raises(HeadMovedError):
-        tract.compress(plan=preview.plan, summaries=["edited"])
-    assert len(tract.log(limit=None)) == count_before + 1
-    fresh = tract.compress_preview(from_ref=start.commit_hash)
-    tract.compress(plan=fresh.plan, summaries=["edited summary"])
-    assert _texts(tract) == ["sys", "edited summary"]
+    result = tract.compress(plan=preview.plan, summaries=["edited"])
+    assert result.appended == 1 and result.replanned is None
+    assert _texts(tract) == ["sys", "edited", "three"]
 
 
 def test_middle_range_keeps_later_commits(tract: Tract) -> None:

@@ -3,8 +3,9 @@
 The preview (groups, kept, dropped, tokens before → estimated after) comes from
 ``Tract.compress_preview`` in a worker. Confirming applies exactly that plan in a worker with a
 progress line; ``escape`` while it runs sets the cancel event (nothing is written). A failure is
-shown here and the dialog stays open; the core guarantees the store is untouched. If HEAD moved
-since the preview, the error says so and "Preview again" recomputes it.
+shown here and the dialog stays open; the core guarantees the store is untouched. Commits an
+agent appends meanwhile are replayed after the range; if the range itself changed and its
+re-plan differs from what was confirmed, the new preview replaces this one, to confirm again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
-from core.errors import HeadMovedError
+from core.errors import HeadMovedError, PreviewChangedError
 from core.facade.compress import CompressPreview
 from core.llm.config import endpoint_configured
 from core.operations.compress import CompressResult
@@ -151,7 +152,7 @@ class CompressScreen(ModalScreen[CompressResult | None]):
         else:
             self.app.call_from_thread(self._show_preview, preview)
 
-    def _show_preview(self, preview: CompressPreview) -> None:
+    async def _show_preview(self, preview: CompressPreview) -> None:
         self.preview = preview
         self.query_one("#preview", Static).update(preview_text(preview))
         manual = self.query_one("#manual", Vertical)
@@ -167,14 +168,14 @@ class CompressScreen(ModalScreen[CompressResult | None]):
                 static.update(label)
                 area.load_text(display_block(draft))
         else:
-            manual.remove_children()
+            await manual.remove_children()  # gone before their ids are used again
             widgets: list[Static | TextArea] = []
             for i, (label, draft) in enumerate(zip(labels, preview.drafts, strict=True)):
                 widgets.append(Static(label, classes="label"))
                 # A TextArea draws controls raw: a draft quoting stored text is made safe.
                 area = TextArea(display_block(draft), id=f"summary-{i}", soft_wrap=True)
                 widgets.append(area)
-            manual.mount_all(widgets)
+            await manual.mount_all(widgets)
         self.query_one("#repreview", Button).remove_class("shown")
         self.query_one("#confirm", Button).disabled = False
         self._status("Review, then Compress (ctrl+s).")
@@ -257,11 +258,15 @@ class CompressScreen(ModalScreen[CompressResult | None]):
         self.activity("")
         self.dismiss(result)
 
-    def _failed(self, exc: Exception, *, previewing: bool) -> None:
+    async def _failed(self, exc: Exception, *, previewing: bool) -> None:
         cancelled = self.cancel_event is not None and self.cancel_event.is_set()
         self.cancel_event = None
         self.activity("")
         message = display_line(str(exc) or type(exc).__name__)
+        if isinstance(exc, PreviewChangedError) and isinstance(exc.preview, CompressPreview):
+            await self._show_preview(exc.preview)  # never write more than was confirmed: ask again
+            self._status(message, error=True)
+            return
         if cancelled:
             self._status("Cancelled: nothing was written.", error=True)
         else:
