@@ -3,9 +3,10 @@
 The summaries are made *before* the write transaction (an LLM call must never hold the
 store's write lock), then one transaction moves the plan onto the branch as it is now (commits
 appended since the plan are replayed too; a change to the range itself refuses, see
-``compress_onto``), rewrites the range — summaries at each group's first commit, kept commits re-created with their annotations —
-replays every later commit (edit targets remapped, merges re-parented), moves the branch and
-writes one ``compress`` event. The originals stay stored, reachable through the event.
+``compress_onto``), rewrites the range — summaries at each group's first commit, kept
+commits re-created with their annotations — replays every later commit (edit targets
+remapped, merges re-parented), moves the branch and writes one ``compress`` event. The
+originals stay stored, reachable through the event.
 """
 
 from __future__ import annotations
@@ -269,19 +270,36 @@ class _Rebuilder:
         return self._advance(info)
 
 
+def recorded_heads(event: OperationEvent) -> dict[str, Any] | None:
+    """The event's params with ``head_before`` / ``head_after``, or None when unknown.
+
+    Our reorganize events before these keys were added recorded ``old_head`` and the replayed
+    copies: the head after is the last copy (a rebase that replays nothing writes no event)."""
+    params = dict(event.params or {})
+    if "head_before" in params and "head_after" in params:
+        return params
+    if event.event_type == "reorganize" and "old_head" in params and event.results:
+        return {**params, "head_before": params["old_head"], "head_after": event.results[-1]}
+    return None
+
+
 def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertResult:
     """Put a branch back to its head before a compress/reorganize, if it has not moved since."""
     uow.lock_tract(ctx.tract_id)
     event = uow.events.get(event_id)
     if event is None or event.tract_id != ctx.tract_id:
         raise NotFoundError(f"no operation event {event_id!r} in this tract")
-    params = event.params or {}
     if event.event_type not in ("compress", "reorganize"):
         raise RevertError(f"a {event.event_type} event cannot be reverted")
-    if "head_before" not in params or "head_after" not in params or not event.branch_name:
+    params = recorded_heads(event)
+    if params is None or not event.branch_name:
+        why = (
+            "it was written by tract-ai, which records no parameters"
+            if event.params is None
+            else "its parameters do not say where the branch was before and after it"
+        )
         raise RevertError(
-            f"event {event_id[:12]} does not record the branch heads (written by tract-ai); "
-            "it cannot be reverted"
+            f"event {event_id[:12]} cannot be reverted: {why} (no branch heads to restore)"
         )
     ref = branch_ref(event.branch_name)
     current = uow.refs.get(ctx.tract_id, ref)
