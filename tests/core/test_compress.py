@@ -318,3 +318,30 @@ def test_cancel_before_writing(tract: Tract) -> None:
     with pytest.raises(CompressionError, match="cancelled"):
         tract.compress(summarizer="extractive", cancel=cancel)
     assert _texts(tract) == ["a", "b"]
+
+
+def test_an_event_of_several_groups_counts_every_summary(tract: Tract) -> None:
+    """Issue 16 §2: two groups (a pinned commit splits the range): ``compressed_tokens`` is the
+    sum of both summaries' tokens; ``groups`` lists each group's commits and ``preserved``
+    maps the pinned commit to its copy."""
+    tract.system("sys")
+    a = [tract.user(f"alpha {i}").commit_hash for i in range(3)]
+    pinned = tract.user("keep me").commit_hash
+    tract.annotate(pinned, Priority.PINNED)
+    b = [tract.assistant(f"beta {i}").commit_hash for i in range(2)]
+    texts = ["one two three", "four five six seven eight nine ten"]
+    result = tract.compress(from_ref=a[0], to_ref=b[-1], summaries=texts)
+    counter = tract.ctx.counter
+    each = [counter.count_text(t) for t in texts]
+    assert each[0] != each[1] and min(each) > 0
+    assert result.compressed_tokens == sum(each)
+    with tract.store.read() as uow:
+        event = uow.events.get(result.event_id)
+    assert event is not None and event.compressed_tokens == sum(each)
+    params = event.params or {}
+    assert params["groups"] == [a, b]
+    assert list(params["preserved"]) == [pinned]
+    copy = params["preserved"][pinned]
+    assert _texts(tract) == ["sys", texts[0], "keep me", texts[1]]
+    assert tract.priority(copy) is Priority.PINNED
+    assert event.sources == (*a, *b) and len(event.results) == 2

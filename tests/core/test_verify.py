@@ -277,6 +277,24 @@ def test_every_legitimate_hash_form_is_accepted(head_store: Path) -> None:
     assert report.ok, report.format_lines()
 
 
+def test_a_rewired_merge_parent_is_a_hash_mismatch(head_store: Path) -> None:
+    """Issue 16 §2: a merge's hash covers its parents; pointing its second parent at another
+    commit in ``commit_parents`` must be reported, like any other changed hashed field."""
+    tract, tip = tract_and_tip(head_store)
+    with raw(head_store) as con:
+        side = add_commit(con, tract, tip, text="side")
+        other = add_commit(con, tract, tip, text="other", at=AT + timedelta(seconds=1))
+        merge = add_commit(con, tract, tip, merge_parents=[tip, side], at=AT + timedelta(seconds=2))
+    assert verify_store(head_store).ok
+    with raw(head_store) as con:
+        con.execute(
+            "UPDATE commit_parents SET parent_hash = ? WHERE commit_hash = ? AND position = 1",
+            (other, merge),
+        )
+    problem = only(verify_store(head_store))
+    assert (problem.kind, problem.table, problem.row_key) == ("hash_mismatch", "commits", (merge,))
+
+
 def test_dangling_ref(head_store: Path) -> None:
     tract, _ = tract_and_tip(head_store)
     with raw(head_store) as con:

@@ -80,6 +80,11 @@ async def test_compress_extractive_cursor_to_head(tmp_path: Path) -> None:
         view = await ready(pilot)
         with Tract.open(str(built.path)) as t:
             event = t.events().rows[0]
+        # Exactly cursor..HEAD (two whole user / tool call / tool result / assistant rounds:
+        # nothing to widen), in chain order; one summary.
+        assert event.sources == tuple(built.hashes[-8:])
+        assert (event.params or {})["head_before"] == built.hashes[-1]
+        assert len(event.results) == 1
         await wait_for(pilot, lambda: view.selected_hash == event.results[0])
 
 
