@@ -283,6 +283,16 @@ def recorded_heads(event: OperationEvent) -> dict[str, Any] | None:
     return None
 
 
+def _history_stored(uow: UnitOfWork, head: str) -> bool:
+    """Whether ``head`` and its whole first-parent chain are still stored (GC removes the
+    originals a compress replayed once nothing reaches them)."""
+    chain = uow.commits.first_parent_hashes(head)
+    if not chain or chain[0] != head:
+        return False
+    last = uow.commits.get(chain[-1])
+    return last is not None and last.parent_hash is None
+
+
 def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertResult:
     """Put a branch back to its head before a compress/reorganize, if it has not moved since."""
     uow.lock_tract(ctx.tract_id)
@@ -317,6 +327,11 @@ def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertRes
             "the commits made since"
         )
     restored = params["head_before"]
+    if restored and not _history_stored(uow, restored):
+        raise RevertError(
+            f"event {event_id[:12]} cannot be reverted: the history it would restore (head "
+            f"{str(restored)[:8]}) was garbage-collected"
+        )
     if restored:
         uow.refs.set_direct(ctx.tract_id, ref, restored)
     else:

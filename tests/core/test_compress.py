@@ -345,3 +345,17 @@ def test_an_event_of_several_groups_counts_every_summary(tract: Tract) -> None:
     assert _texts(tract) == ["sys", texts[0], "keep me", texts[1]]
     assert tract.priority(copy) is Priority.PINNED
     assert event.sources == (*a, *b) and len(event.results) == 2
+
+
+def test_a_revert_after_gc_collected_the_old_head_is_refused_in_words(tract: Tract) -> None:
+    """GC removes the replayed originals once nothing reaches them; a revert would then put
+    the branch on a commit that is gone (it failed on a foreign key before)."""
+    tract.user("r")
+    a = tract.user("a").commit_hash
+    tract.user("b")
+    result = tract.compress(from_ref=a, to_ref=a, content="S")
+    tract.gc(orphan_retention_days=0)
+    head = tract.head
+    with pytest.raises(RevertError, match="garbage-collected"):
+        tract.revert(result.event_id)
+    assert tract.head == head
