@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from core.errors import TractError
     from core.models.enums import CommitOperation, Priority
+    from core.operations.transcript import read_transcript
     from core.tract import Tract, TractSelectionError, create_tract
 
 _LAZY = {
@@ -20,6 +21,7 @@ _LAZY = {
     "Tract": "core.tract",
     "TractSelectionError": "core.tract",
     "create_tract": "core.tract",
+    "read_transcript": "core.operations.transcript",
 }
 
 __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
@@ -29,6 +31,7 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "Tract",
     "TractSelectionError",
     "create_tract",
+    "read_transcript",
 ]
 
 

@@ -36,6 +36,10 @@ class StoreReadOnlyError(StoreError):
     pass
 
 
+class StoreDamagedError(StoreError):
+    """A write was refused: the store's quick integrity check found damage."""
+
+
 class StoreNeedsUpgradeError(StoreError):
     pass
 

@@ -35,6 +35,16 @@ DEFAULT_SHARED_DIR = "/work/shared"
 SQLITE_SIDECARS = ("-wal", "-shm")
 
 
+@pytest.fixture(autouse=True)
+def _app_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that start the app through ``tract_tui.cli.main`` run it headless (its ``run``
+    replaced by Pilot): they have no terminal and need none. The refusal itself is tested
+    with a real process (tests/hostile/test_no_terminal.py)."""
+    import tract_tui.cli
+
+    monkeypatch.setattr(tract_tui.cli, "has_terminal", lambda: True)
+
+
 def _shared_dir() -> Path:
     return Path(os.environ.get(SHARED_ENV, DEFAULT_SHARED_DIR))
 

@@ -24,9 +24,14 @@ from core.engine.shared_views import MessageView, View
 from core.engine.tokens import REPLY_PRIMER, TokenCounter, message_tokens
 from core.models.content import ContentRegistry
 from core.models.enums import Priority
-from core.models.records import AnnotationInfo, CompiledContext, CompileRow, Message
+from core.models.records import (
+    MISSING_CONTENT,
+    AnnotationInfo,
+    CompiledContext,
+    CompileRow,
+    Message,
+)
 
-MISSING_CONTENT = "[missing content]"
 EDITED_SUFFIX = " [edited]"
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from core.engine.clock import from_storage
+from core.engine.clock import stored_time, unreadable_time
 from core.models.enums import CommitOperation, Priority
 
 
@@ -42,6 +42,11 @@ class CommitInfo:
     @property
     def short(self) -> str:
         return self.commit_hash[:8]
+
+    @property
+    def time_unreadable(self) -> bool:
+        """Its stored ``created_at`` is not a time (a damaged row; ``verify`` names it)."""
+        return unreadable_time(self.created_at)
 
     @property
     def is_edit(self) -> bool:
@@ -141,6 +146,12 @@ class PolicyLogEntry:
 Renderer = Callable[[Any], tuple[str, str, "str | None"]]
 
 
+# The text a compiled message shows when its content is missing or unreadable. A message is
+# *damaged* when its content is this very object (``Message.damaged``): stored text that
+# happens to read the same is another string, so it never counts as damage.
+MISSING_CONTENT = "[missing content]"
+
+
 class Message:
     """One compiled message: ``role``, ``content`` and an optional ``name``.
 
@@ -185,6 +196,13 @@ class Message:
     def name(self) -> str | None:
         self._render()
         return self._name
+
+    @property
+    def damaged(self) -> bool:
+        """The content could not be read (missing or unreadable blob): the text is a notice,
+        not anything the model was sent."""
+        self._render()
+        return self._content is MISSING_CONTENT
 
     def to_dict(self) -> dict[str, str]:
         out = {"role": self.role, "content": self.content}
@@ -255,4 +273,4 @@ class CompileRow(NamedTuple):
 
     @property
     def time(self) -> datetime:
-        return from_storage(self.created_at)
+        return stored_time(self.created_at)

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
 from core.errors import (
     NotATractStoreError,
+    StoreDamagedError,
     StoreError,
     StoreNeedsUpgradeError,
     StoreNotFoundError,
@@ -31,6 +32,7 @@ from core.storage.connection import (
     read_connection,
     write_connection,
 )
+from core.storage.create import create_sqlite_file
 from core.storage.inspection import (
     check_sqlite_header,
     first_line,
@@ -41,6 +43,9 @@ from core.storage.inspection import (
 from core.storage.sqla.uow import SqlUnitOfWork
 from core.storage.upgrade import UpgradeReport, upgrade_store
 from core.storage.versions import StoreVersion, detect
+
+# What SQLite says when the file itself is damaged (as opposed to a refused statement).
+_DAMAGED_FILE = ("malformed", "file is not a database", "disk i/o error")
 
 # Re-exported: callers open, inspect and upgrade stores through this module.
 __all__ = ["Store", "UpgradeReport", "check_sqlite_header", "inspect_sqlite", "upgrade_store"]
@@ -104,7 +109,8 @@ class Store:
                 raise StoreNotFoundError(f"{path}: no such store to open read-only")
             if not path.parent.is_dir():
                 raise StoreNotFoundError(f"{path.parent}: no such directory")
-            return cls._create(location)
+            create_sqlite_file(location, lambda partial: cls._create(partial).close())
+            return cls._open_sqlite_file(location, False, readonly, auto_upgrade, on_upgrade, lean)
         check_sqlite_header(path)
         writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         if readonly is False and not writable:
@@ -201,7 +207,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[SqlUnitOfWork]:
         """A read transaction: a consistent snapshot for everything read inside it."""
-        with read_connection(self.engine) as conn:
+        with self._damage_in_words(), read_connection(self.engine) as conn:
             yield SqlUnitOfWork(conn, writable=False)
 
     @contextmanager
@@ -209,8 +215,23 @@ class Store:
         """One write transaction: everything inside commits together or not at all."""
         if self.readonly:
             raise StoreReadOnlyError(f"{self.location.display}: store is open read-only")
-        with write_connection(self.engine) as conn:
+        with self._damage_in_words(), write_connection(self.engine) as conn:
             yield SqlUnitOfWork(conn, writable=True)
+
+    @contextmanager
+    def _damage_in_words(self) -> Iterator[None]:
+        """A damaged file met mid-read (SQLite: "database disk image is malformed") is one
+        sentence naming the store, not a driver error with its SQL."""
+        try:
+            yield
+        except DatabaseError as exc:
+            text = str(getattr(exc, "orig", exc) or exc).lower()
+            if not any(sign in text for sign in _DAMAGED_FILE):
+                raise
+            raise StoreDamagedError(
+                f"{self.location.display}: the store file is damaged ({first_line(exc)}); "
+                "run tract-tui verify"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.models.enums import CommitOperation, Priority
+from core.models.records import CommitInfo
 from core.operations.commit import AUTO_PIN_REASON
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
@@ -44,6 +45,13 @@ class RowInfo:
     summary: bool  # the result of a compress event
     source: bool  # consumed by an event (compressed, reorganized, imported)
     merge: bool
+    # Why the row is damaged, for a person ("created_at is not a time", "unknown content
+    # type 'x'"); empty when it is sound. The rest of the row is shown as stored.
+    damage: tuple[str, ...] = ()
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.damage)
 
     @property
     def skipped(self) -> bool:
@@ -92,5 +100,15 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
             summary=("compress", "result") in kinds,
             source=any(role == "source" for _, role in kinds),
             merge=len(merges.get(h, ())) >= 2,
+            damage=_damage(ctx, c),
         )
     return out
+
+
+def _damage(ctx: TractContext, commit: CommitInfo) -> tuple[str, ...]:
+    out = []
+    if commit.time_unreadable:
+        out.append("created_at is not a time")
+    if ctx.registry.model(commit.content_type) is None:
+        out.append(f"unknown content type {commit.content_type!r}")
+    return tuple(out)

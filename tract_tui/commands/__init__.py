@@ -20,8 +20,8 @@ class Command:
 
 
 def _commands() -> tuple[Command, ...]:
-    from tract_tui.commands import compile as compile_cmd
     from tract_tui.commands import (
+        annotate,
         compress,
         events,
         import_file,
@@ -33,6 +33,7 @@ def _commands() -> tuple[Command, ...]:
         upgrade,
         verify,
     )
+    from tract_tui.commands import compile as compile_cmd
 
     scripting = (log, compile_cmd, events, records, reproduce)
     return (
@@ -41,6 +42,8 @@ def _commands() -> tuple[Command, ...]:
         verify.COMMAND,
         compress.COMMAND,
         revert.COMMAND,
+        annotate.PIN,
+        annotate.SKIP,
         import_file.COMMAND,
         *(m.COMMAND for m in scripting),
     )

@@ -35,6 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="keep this commit verbatim (repeatable)",
     )
     parser.add_argument("--yes", action="store_true", help="apply without stopping at the preview")
+    parser.add_argument(
+        "--force", action="store_true", help="apply even if the store looks damaged"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -55,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 out(*_preview_lines(preview), "", "dry run: add --yes to apply")
             return 0
+        if not args.force:
+            tract.require_intact("compress")
         # No preview was shown: the plan is made here and, if the range changes before the
         # write (an agent edits or pins a commit in it), made once more and written.
         result = tract.compress(

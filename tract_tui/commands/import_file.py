@@ -23,16 +23,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--create", action="store_true", help="create the store if missing")
     parser.add_argument("--tract", metavar="ID", help="tract id (for stores with several)")
+    parser.add_argument(
+        "--force", action="store_true", help="write even if the store's quick check finds damage"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     # Lazy imports: `tract-tui -h` stays instant.
-    from core.operations.transcript import parse_transcript
-    from core.tract import Tract
+    from core import Tract, read_transcript
 
-    # Read and validate first: a bad file must not create, open or touch the store.
-    transcript = parse_transcript(args.file)
+    # Read and validate every message first: a bad file must not create, open or touch the
+    # store (a lone surrogate used to leave a new, empty store behind).
+    transcript = read_transcript(args.file)
     with Tract.open(args.store, args.tract, create=args.create) as tract:
+        if not args.force:
+            tract.require_intact("import")
         result = tract.import_transcript(transcript, branch=args.branch)
     out(
         plain(

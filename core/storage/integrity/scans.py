@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Select, func, inspect, select
 
 from core.engine.clock import from_storage
 from core.engine.hashing import commit_hash, commit_hash_candidates, content_hash
+from core.models.content import DEFAULT_REGISTRY
 from core.models.enums import CommitOperation
 from core.storage import schema as s
 from core.storage.integrity.references import ReferenceChecks
@@ -27,6 +28,21 @@ from core.storage.sqla._common import raw_text
 from core.storage.sqla.uow import SqlUnitOfWork
 
 Progress = Callable[[str, int], None]
+
+
+def _json_object_problem(raw: Any) -> str | None:
+    """Why a stored JSON column that must hold an object (or null) does not, else None."""
+    if raw is None or isinstance(raw, dict):
+        return None
+    if not isinstance(raw, (str, bytes)):
+        return f"is a {type(raw).__name__}, not a JSON object"
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        return f"is not valid JSON ({exc.args[0] if exc.args else exc})"
+    if value is not None and not isinstance(value, dict):
+        return f"is a JSON {type(value).__name__}, not an object"
+    return None
 
 
 class ProblemSink(Protocol):
@@ -124,6 +140,9 @@ class Checker(ReferenceChecks):
                 c.response_to,
                 raw_text(c.created_at).label("ts"),
                 s.blobs.c.payload_json,
+                raw_text(c.token_count).label("tokens"),
+                raw_text(c.metadata_json).label("meta"),
+                raw_text(c.generation_config_json).label("gen"),
             )
             .select_from(s.commits.outerjoin(s.blobs, s.blobs.c.content_hash == c.content_hash))
             .order_by(c.commit_hash)
@@ -169,6 +188,7 @@ class Checker(ReferenceChecks):
                     f"content_type {row.content_type!r} differs from its blob "
                     f"{row.content_hash} ({payload.get('content_type')!r})",
                 )
+        self.commit_values(row)
         if row.op not in CommitOperation.__members__:
             self.report.add(
                 "invalid_value",
@@ -199,6 +219,32 @@ class Checker(ReferenceChecks):
             computed = commit_hash(**fields, parent_hashes=merge_parents)
             self.report.add(
                 "hash_mismatch", "commits", (h,), f"hash mismatch (stored {h}, computed {computed})"
+            )
+
+    def commit_values(self, row: Any) -> None:
+        """Columns no hash covers, which readers would otherwise meet as a surprise."""
+        h = row.commit_hash
+        for column, raw in (("metadata_json", row.meta), ("generation_config_json", row.gen)):
+            problem = _json_object_problem(raw)
+            if problem:
+                self.report.add("invalid_value", "commits", (h,), f"{column} {problem}")
+        try:
+            tokens = int(row.tokens)
+        except (TypeError, ValueError):
+            self.report.add(
+                "invalid_value", "commits", (h,), f"token_count {row.tokens!r} is not a number"
+            )
+        else:
+            if tokens < 0:
+                self.report.add(
+                    "invalid_value", "commits", (h,), f"token_count {tokens} is negative"
+                )
+        if DEFAULT_REGISTRY.model(str(row.content_type)) is None:
+            self.report.add(
+                "unknown_content_type",
+                "commits",
+                (h,),
+                f"content_type {row.content_type!r} is not a known content type",
             )
 
     def cycles(self) -> None:
