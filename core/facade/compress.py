@@ -218,6 +218,8 @@ class CompressMixin(FacadeBase):
             plan.target_tokens,
             plan.instructions,
         )
+        # Made on first use: the mixin has no __init__ of its own. Guarded by the GIL only,
+        # which is enough for a cache (a lost entry costs one more summary, never a wrong one).
         memo = self.__dict__.setdefault("_summary_memo", OrderedDict())
         known = dict(reuse)
         if remembered:

@@ -73,8 +73,9 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
     commits = uow.commits.get_many(hashes)
     if not commits:
         return {}
+    unknown = {h for h, c in commits.items() if ctx.registry.model(c.content_type) is None}
     dialogue_blobs = uow.blobs.get_many(
-        c.content_hash for c in commits.values() if c.content_type == "dialogue"
+        c.content_hash for h, c in commits.items() if c.content_type == "dialogue" or h in unknown
     )
     in_force = uow.annotations.in_force(commits, ctx.now())
     edited = uow.commits.edits_of(commits)
@@ -100,15 +101,19 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
             summary=("compress", "result") in kinds,
             source=any(role == "source" for _, role in kinds),
             merge=len(merges.get(h, ())) >= 2,
-            damage=_damage(ctx, c),
+            damage=_damage(c, blob.payload if blob else None, h in unknown),
         )
     return out
 
 
-def _damage(ctx: TractContext, commit: CommitInfo) -> tuple[str, ...]:
+def _damage(
+    commit: CommitInfo, payload: dict[str, object] | None, unknown: bool
+) -> tuple[str, ...]:
     out = []
     if commit.time_unreadable:
         out.append("created_at is not a time")
-    if ctx.registry.model(commit.content_type) is None:
+    # An unknown type whose blob says the same is a custom type (tract-ai lets users register
+    # them), not damage; one its blob disagrees with was changed under it.
+    if unknown and (payload is None or payload.get("content_type") != commit.content_type):
         out.append(f"unknown content type {commit.content_type!r}")
     return tuple(out)

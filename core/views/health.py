@@ -29,7 +29,7 @@ class QuickCheck:
     missing_parents: tuple[str, ...] = ()  # commits whose (merge) parent is not stored
     cycles: tuple[str, ...] = ()  # commits on a parent cycle (a self-loop included)
     unreadable_times: tuple[str, ...] = ()  # commits whose created_at is not a time
-    unknown_types: tuple[str, ...] = ()  # commits of a content type nothing knows
+    unknown_types: tuple[str, ...] = ()  # an unknown content type its blob does not share
     checked: int = 0  # commits looked at
 
     @property
@@ -109,10 +109,21 @@ def quick_check(
         cycles=_cycles(uow, page, targets & set(stored), newest),
         unreadable_times=tuple(h for h, _, t in page if unreadable_time(stored_time(t))),
         unknown_types=tuple(
-            h for h in hashes if h in stored and registry.model(stored[h].content_type) is None
+            h
+            for h in hashes
+            if h in stored
+            and registry.model(stored[h].content_type) is None
+            and not _own_type(blobs.get(stored[h].content_hash), stored[h].content_type)
         ),
         checked=len(hashes),
     )
+
+
+def _own_type(blob: object, content_type: str) -> bool:
+    """The blob says the same type: a custom type (tract-ai lets users register them), not
+    damage. A hand-edited type disagrees with its blob."""
+    payload = getattr(blob, "payload", None)
+    return isinstance(payload, dict) and payload.get("content_type") == content_type
 
 
 def _cycles(

@@ -67,6 +67,7 @@ class Checker(ReferenceChecks):
         self.progress = progress or (lambda _stage, _n: None)
         self.tables = set(inspect(conn).get_table_names())
         self.edges: dict[str, tuple[str, ...]] = {}  # commit → its parents (cycle search)
+        self.custom_types: dict[str, int] = {}  # unknown but consistent content types
 
     def emit(
         self, stmt: Select[Any], kind: str, table: str, nkeys: int, detail: Callable[[Any], str]
@@ -98,6 +99,10 @@ class Checker(ReferenceChecks):
         self.refs()
         self.positions()
         self.cycles()
+        notes = getattr(self.report, "notes", None)
+        if self.custom_types and isinstance(notes, list):
+            listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(self.custom_types.items()))
+            notes.append(f"content types this tool does not know (custom types?): {listed}")
 
     def blobs(self) -> None:
         done = 0
@@ -180,6 +185,8 @@ class Checker(ReferenceChecks):
                 payload = json.loads(row.payload_json)
             except (TypeError, ValueError):
                 payload = None  # reported with the blob
+            if DEFAULT_REGISTRY.model(str(row.content_type)) is None:
+                self.unknown_type(row, payload)
             if isinstance(payload, dict) and payload.get("content_type") != row.content_type:
                 self.report.add(
                     "content_type_mismatch",
@@ -239,13 +246,20 @@ class Checker(ReferenceChecks):
                 self.report.add(
                     "invalid_value", "commits", (h,), f"token_count {tokens} is negative"
                 )
-        if DEFAULT_REGISTRY.model(str(row.content_type)) is None:
-            self.report.add(
-                "unknown_content_type",
-                "commits",
-                (h,),
-                f"content_type {row.content_type!r} is not a known content type",
-            )
+
+    def unknown_type(self, row: Any, payload: Any) -> None:
+        """A content type nothing here knows: damage when its blob disagrees (or cannot be
+        read); a custom type of tract-ai's (the blob says the same) is only noted."""
+        name = str(row.content_type)
+        if isinstance(payload, dict) and payload.get("content_type") == name:
+            self.custom_types[name] = self.custom_types.get(name, 0) + 1
+            return
+        self.report.add(
+            "unknown_content_type",
+            "commits",
+            (row.commit_hash,),
+            f"content_type {name!r} is not a known content type, and its blob does not say it",
+        )
 
     def cycles(self) -> None:
         for members in find_cycles(self.edges):
