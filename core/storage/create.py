@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,9 +31,9 @@ def create_sqlite_file(location: StoreLocation, build: Callable[[StoreLocation],
     path = location.path
     assert path is not None
     remove_abandoned(path)
-    partial = path.with_name(
-        f"{PARTIAL.format(name=path.name)}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    )
+    # os.urandom, not uuid4: ids stay reproducible where a test or the demo seeds uuid4.
+    tag = os.urandom(4).hex()
+    partial = path.with_name(f"{PARTIAL.format(name=path.name)}{os.getpid()}-{tag}")
     try:
         build(parse_location(partial))
         _require_single_file(partial)
