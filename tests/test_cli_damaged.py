@@ -246,3 +246,15 @@ def test_a_lone_surrogate_or_deep_json_through_the_api_writes_nothing(tmp_path: 
             assert t.head == head
     with Tract.open(str(tmp_path / "s.db")) as again:
         assert [m.content for m in again.compile().messages] == ["before"]
+
+
+def test_a_transcript_nested_5000_deep_is_one_line_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.jsonl"
+    line = '{"role": "user", "content": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    deep.write_text('{"role": "user", "content": "fine"}\n' + line + "\n")
+    store = tmp_path / "new.db"
+    code, _, err = run(capsys, "import", str(deep), "--store", str(store), "--create")
+    assert code == 2 and f"{deep}:2: JSON nested too deeply" in one_line(err)
+    assert not store.exists()
