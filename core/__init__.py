@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from core.importers import detect_format, import_sessions, list_sessions
     from core.importers.catalog import SessionInfo
     from core.importers.follow import SessionFollower, cache_store_path
+    from core.importers.openai_chat import read_transcript
     from core.importers.openai_chat_parse import Transcript, parse_transcript
     from core.importers.run import ImportSession, ImportSummary
     from core.llm.config import config_path, endpoint_configured, load_config_file
@@ -93,6 +94,7 @@ _LAZY = {
     # importing transcripts and agent sessions (docs/sessions.md)
     "Transcript": "core.importers.openai_chat_parse",
     "parse_transcript": "core.importers.openai_chat_parse",
+    "read_transcript": "core.importers.openai_chat",
     "ImportSession": "core.importers.run",
     "ImportSummary": "core.importers.run",
     "SessionFollower": "core.importers.follow",
@@ -164,6 +166,7 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "Group",
     "Transcript",
     "parse_transcript",
+    "read_transcript",
     "ImportSession",
     "ImportSummary",
     "SessionFollower",

@@ -36,6 +36,10 @@ class StoreReadOnlyError(StoreError):
     pass
 
 
+class StoreDamagedError(StoreError):
+    """A write was refused: the store's quick integrity check found damage."""
+
+
 class StoreNeedsUpgradeError(StoreError):
     pass
 
@@ -136,6 +140,22 @@ class NothingToCompressError(CompressionError):
 
 class HeadMovedError(CompressionError):
     pass
+
+
+class RangeChangedError(HeadMovedError):
+    """A compressed range changed between its plan and the write (a commit in it edited,
+    annotated, rewritten or gone). Commits merely appended after the range never raise this."""
+
+
+class PreviewChangedError(RangeChangedError):
+    """The range changed after a preview was confirmed and its re-plan differs from it.
+
+    ``preview`` is the new preview (a ``CompressPreview``): show it and ask again; nothing
+    was written."""
+
+    def __init__(self, message: str, preview: object) -> None:
+        super().__init__(message)
+        self.preview = preview
 
 
 class SummarizerError(CompressionError):

@@ -19,7 +19,7 @@ from typing import Any, Self
 from core.engine.clock import SYSTEM_CLOCK, Clock, from_storage
 from core.engine.rules import rules_named
 from core.engine.tokens import TokenCounter, default_counter
-from core.errors import CompileError, NotFoundError, TractError
+from core.errors import CompileError, NotFoundError, StoreDamagedError, TractError
 from core.facade.compress import CompressMixin
 from core.facade.explain import ExplainMixin
 from core.facade.llm import LLMMixin
@@ -132,6 +132,20 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
             if owns:
                 store.close()
             raise
+
+    def require_intact(self, action: str) -> None:
+        """Refuse to ``action`` (a write) when the store's quick check finds damage: refs to
+        missing commits, missing or unreadable content, cycles, … (``core.views.health``).
+        Writing on top of damage spreads it; ``verify`` says exactly what is wrong."""
+        from core.views.health import quick_check
+
+        with self._read() as uow:
+            check = quick_check(uow, self.tract_id, registry=self.ctx.registry)
+        if not check.ok:
+            raise StoreDamagedError(
+                f"{self.store.display}: refusing to {action}: the store looks damaged "
+                f"({check.findings()}); run tract-tui verify, or pass --force to {action} anyway"
+            )
 
     def close(self) -> None:
         if self._owns_store:

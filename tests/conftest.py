@@ -38,6 +38,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SQLITE_SIDECARS = ("-wal", "-shm")
 
 
+@pytest.fixture(autouse=True)
+def _app_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that start the app through ``tract_tui.cli.main`` run it headless (its ``run``
+    replaced by Pilot): they have no terminal and need none. The refusal itself is tested
+    with a real process (tests/hostile/test_no_terminal.py)."""
+    import tract_tui.cli
+
+    monkeypatch.setattr(tract_tui.cli, "has_terminal", lambda: True)
+
+
 def shared_root() -> Path:
     """Where the reference material is: the environment's choice, else beside the repository."""
     named = os.environ.get(SHARED_ENV) or os.environ.get(OLD_SHARED_ENV)

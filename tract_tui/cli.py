@@ -63,6 +63,14 @@ def command_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def has_terminal() -> bool:
+    """Whether the app can run here: stdin and stdout are both a terminal."""
+    try:
+        return os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # closed or replaced streams
+        return False
+
+
 def command_name(argv: Sequence[str], parser: argparse.ArgumentParser) -> str | None:
     """The subcommand named by the first positional argument, or None for the STORE form."""
     takes_value = {
@@ -88,6 +96,13 @@ def _dispatch(argv: list[str]) -> int:
     try:
         if name is None:
             args = parser.parse_args(argv)
+            if not has_terminal():
+                # Without one the app would draw into a pipe at full speed, forever.
+                err(
+                    "the app needs a terminal (stdin and stdout are not one); for scripts use "
+                    "a command such as 'tract-tui log STORE' (see tract-tui -h)"
+                )
+                return EXIT_ERROR
             return open_app.run(args)
         args = command_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: -h/--version (0) or a usage error (2)

@@ -10,16 +10,19 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from core.models.times import from_storage
+from core.models.times import UNREADABLE_TIME, from_storage, stored_time, unreadable_time
 
 __all__ = [
     "ONE_MICROSECOND",
     "SYSTEM_CLOCK",
+    "UNREADABLE_TIME",
     "Clock",
     "FrozenClock",
     "from_storage",
     "storage_text",
+    "stored_time",
     "to_storage",
+    "unreadable_time",
 ]
 
 ONE_MICROSECOND = timedelta(microseconds=1)

@@ -21,7 +21,7 @@ from typing import Any
 from core.engine.tokens import TokenCounter, full_message_tokens
 from core.models.content import ContentRegistry, Payload
 from core.models.enums import Priority
-from core.models.records import Rendered
+from core.models.records import MISSING_CONTENT, Rendered
 
 B226678_NAME = "b226678"
 C2F26DD_NAME = "c2f26dd"
@@ -94,7 +94,6 @@ class CompileRules:
         return full_message_tokens(counter, role, text, name, call_id, calls)
 
 
-MISSING_CONTENT = "[missing content]"
 _NEVER_COMPILED = frozenset({"config", "metadata"})
 _HEAD_DEFAULTS = {
     "instruction": Priority.PINNED,

@@ -9,6 +9,7 @@ invalid file writes nothing.
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
     "import_transcript",
     "parse_transcript",
     "plan_commits",
+    "read_transcript",
 ]
 
 
@@ -58,14 +60,29 @@ class TranscriptImportResult:
     head: str | None
 
 
+def read_transcript(
+    source: str | os.PathLike[str], registry: c.ContentRegistry = c.DEFAULT_REGISTRY
+) -> Transcript:
+    """Read and validate a transcript without any store: everything an import checks before
+    it writes — or creates a store — so a bad file never leaves an empty store behind."""
+    transcript = parse_transcript(source)
+    if not _plan(transcript, registry):
+        raise TranscriptError(f"{transcript.path}: no message in it produces a commit")
+    return transcript
+
+
 def plan_commits(transcript: Transcript, ctx: TractContext) -> list[PlannedCommit]:
     """The validated payloads to commit, in order (raises TranscriptError with the line)."""
+    return _plan(transcript, ctx.registry)
+
+
+def _plan(transcript: Transcript, registry: c.ContentRegistry) -> list[PlannedCommit]:
     names: dict[str, str] = {}  # tool_call_id → tool name, from the calls seen so far
     out: list[PlannedCommit] = []
     for msg in transcript.messages:
         for payload in _payloads(msg, names):
             try:
-                out.append(PlannedCommit(msg.line, ctx.registry.validate(payload)))
+                out.append(PlannedCommit(msg.line, registry.validate(payload)))
             except ContentValidationError as exc:
                 raise TranscriptError(f"{transcript.path}:{msg.line}: {exc}") from None
     return out

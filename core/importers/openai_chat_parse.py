@@ -108,9 +108,12 @@ def _jsonl(path: Path, fh: Any, digest: Any) -> Iterator[tuple[int, Any]]:
         if not text.strip():
             continue
         try:
-            yield number, json.loads(text)
+            value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise TranscriptError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise TranscriptError(f"{path}:{number}: JSON nested too deeply") from None
+        yield number, value
 
 
 def _decode_first(path: Path, raw: bytes) -> str:
@@ -144,6 +147,8 @@ def _json_array(path: Path, text: str) -> Iterator[tuple[int, Any]]:
                 obj, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise TranscriptError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise TranscriptError(f"{path}:{start_line}: JSON nested too deeply") from None
             yield start_line, obj
             pos = _skip_ws(text, pos)
             sep = text[pos : pos + 1]
@@ -229,7 +234,7 @@ def _parse_arguments(raw: str) -> dict[str, Any]:
     """The arguments JSON object; anything else is kept verbatim under ``arguments``."""
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # kept as text; a deep object is refused later
         return {"arguments": raw}
     return value if isinstance(value, dict) else {"arguments": raw}
 

@@ -19,6 +19,7 @@ from typing import Any
 from core.errors import ContentValidationError
 from core.models.enums import MESSAGE_ROLES, Priority
 from core.models.fields import FieldSpec
+from core.models.storable import check_storable
 
 Payload = dict[str, Any]
 
@@ -225,6 +226,7 @@ class ContentRegistry:
         model = self.model(content_type)
         if model is None:
             raise ContentValidationError(f"unknown content_type {content_type!r}")
+        check_storable(raw, "content")  # before validating: that copies nested values
         return model.validate(raw)
 
     # Compilation helpers cope with any content_type found in a store (docs/behaviour.md §1).

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from core.models.enums import CommitOperation, Priority
-from core.models.times import from_storage
+from core.models.times import stored_time, unreadable_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,11 @@ class CommitInfo:
     @property
     def short(self) -> str:
         return self.commit_hash[:8]
+
+    @property
+    def time_unreadable(self) -> bool:
+        """Its stored ``created_at`` is not a time (a damaged row; ``verify`` names it)."""
+        return unreadable_time(self.created_at)
 
     @property
     def is_edit(self) -> bool:
@@ -228,6 +233,12 @@ Rendered = tuple[str, str, "str | None", Any, "tuple[dict[str, Any], ...] | None
 Renderer = Callable[[Any], Rendered]
 
 
+# The text a compiled message shows when its content is missing or unreadable. A message is
+# *damaged* when its content is this very object (``Message.damaged``): stored text that
+# happens to read the same is another string, so it never counts as damage.
+MISSING_CONTENT = "[missing content]"
+
+
 class Message:
     """One compiled message: ``role``, ``content``, an optional ``name``, and for stores of
     tract-ai c2f26dd the tool fields it takes from commit metadata (``tool_call_id``, and
@@ -290,6 +301,13 @@ class Message:
     def tool_calls(self) -> tuple[dict[str, Any], ...] | None:
         self._render()
         return self._tool_calls
+
+    @property
+    def damaged(self) -> bool:
+        """The content could not be read (missing or unreadable blob): the text is a notice,
+        not anything the model was sent."""
+        self._render()
+        return self._content is MISSING_CONTENT
 
     def with_content(self, content: str) -> Message:
         return Message(
@@ -387,4 +405,4 @@ class CompileRow(NamedTuple):
 
     @property
     def time(self) -> datetime:
-        return from_storage(self.created_at)
+        return stored_time(self.created_at)

@@ -16,6 +16,7 @@ from core.engine.clock import ONE_MICROSECOND
 from core.errors import ContentValidationError, EditTargetError
 from core.models.enums import CommitOperation, Priority
 from core.models.records import BlobInfo, CommitInfo
+from core.models.storable import check_storable
 from core.operations.context import (
     HeadState,
     TractContext,
@@ -169,6 +170,8 @@ def commit(
     if not isinstance(content, Mapping):
         raise ContentValidationError(f"content must be a dict, got {type(content).__name__}")
     payload = ctx.registry.validate(content)
+    check_storable(metadata, "metadata")
+    check_storable(generation_config, "generation_config")
     validate_edit_target(uow, ctx, operation, response_to)
     info = write_commit(
         uow,

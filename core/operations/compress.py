@@ -1,27 +1,30 @@
 """Applying a compression plan, and reverting one (docs/behaviour.md §9: provenance, revert).
 
 The summaries are made *before* the write transaction (an LLM call must never hold the
-store's write lock), then one transaction re-checks that HEAD has not moved, rewrites the range
-— summaries at each group's first commit, kept commits re-created with their annotations —
-replays every later commit (edit targets remapped, merges re-parented), moves the branch and
-writes one ``compress`` event. The originals stay stored, reachable through the event.
+store's write lock), then one transaction moves the plan onto the branch as it is now (commits
+appended since the plan are replayed too; a change to the range itself refuses, see
+``compress_onto``), rewrites the range — summaries at each group's first commit, kept
+commits re-created with their annotations — replays every later commit (edit targets
+remapped, merges re-parented), moves the branch and writes one ``compress`` event. The
+originals stay stored, reachable through the event.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.errors import CompressionError, HeadMovedError, NotFoundError, RevertError
+from core.errors import CompressionError, NotFoundError, RevertError
 from core.models.content import dialogue
 from core.models.records import CommitInfo, OperationEvent
 from core.operations.commit import write_commit
+from core.operations.compress_onto import group_key, onto_current_head
 from core.operations.compress_plan import KEPT, SUMMARISED, CompressPlan
-from core.operations.context import TractContext, branch_ref, head_state
+from core.operations.context import TractContext, branch_ref
 from core.operations.summarizers import Summarizer, Summary, SummaryInput
 from core.storage.repositories import UnitOfWork
 
@@ -42,6 +45,9 @@ class CompressResult:
     compressed_tokens: int
     tokens_before: int
     tokens_after_estimate: int
+    source_count: int = 0  # consumed originals (summarised commits and absorbed edits)
+    appended: int = 0  # commits appended after the plan, replayed on top
+    replanned: str | None = None  # why the range was planned again before it was written
 
     @property
     def ratio(self) -> float:
@@ -62,13 +68,21 @@ def summarize_plan(
     *,
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
+    reuse: Mapping[tuple[tuple[str, ...], str], Summary] | None = None,
 ) -> list[Summary]:
-    """One summary per group, in order. Raises on failure or cancellation; writes nothing."""
+    """One summary per group, in order. Raises on failure or cancellation; writes nothing.
+
+    ``reuse`` maps a group's key (``group_key``) to a summary already made for the same
+    commits and text: that group is not summarised again (an LLM is not asked twice)."""
     out: list[Summary] = []
     total = len(plan.groups)
     for group in plan.groups:
         if cancel is not None and cancel.is_set():
             raise CompressionError("compression cancelled; nothing was written")
+        known = reuse.get(group_key(group)) if reuse else None
+        if known is not None:
+            out.append(known)
+            continue
         if progress is not None:
             progress(group.index, total, f"summarising group {group.index + 1} of {total}")
         out.append(
@@ -91,19 +105,15 @@ def apply_plan(
     summaries: Sequence[Summary],
     summarizer_info: dict[str, Any],
 ) -> CompressResult:
-    """Finalise atomically (the caller's transaction). Refuses if HEAD moved since the plan."""
+    """Finalise atomically (the caller's transaction), onto the branch's tip as it is now:
+    commits appended since the plan are replayed after the range. Raises
+    ``RangeChangedError`` (nothing written) when the range itself changed."""
     if len(summaries) != len(plan.groups):
         raise CompressionError(
             f"{len(summaries)} summaries for {len(plan.groups)} groups; give one per group"
         )
-    uow.lock_tract(ctx.tract_id)
-    state = head_state(uow, ctx.tract_id)
-    if state.branch != plan.branch or state.commit != plan.head_before:
-        now = state.commit[:8] if state.commit else "nothing"
-        raise HeadMovedError(
-            f"HEAD moved since the preview (was {plan.head_before[:8]} on {plan.branch}, "
-            f"now {now} on {state.branch or 'a detached HEAD'}); preview again"
-        )
+    uow.lock_tract(ctx.tract_id)  # before reading the tip: no writer moves it under us
+    plan = onto_current_head(uow, ctx, plan)
     rebuild = _Rebuilder(uow, ctx, plan)
     first_of_group: set[str] = {g.commits[0] for g in plan.groups}
     group_of = {p.commit_hash: p.group for p in plan.selected}
@@ -146,6 +156,9 @@ def apply_plan(
         "compiled_tokens_before": plan.tokens_before,
         "compiled_tokens_after_estimate": after,
     }
+    if plan.planned_head is not None:  # the token figures above are the planned head's
+        params["planned_head"] = plan.planned_head
+        params["appended_since_plan"] = list(plan.appended)
     uow.events.add(
         OperationEvent(
             event_id=event_id,
@@ -172,6 +185,8 @@ def apply_plan(
         compressed_tokens=compressed,
         tokens_before=plan.tokens_before,
         tokens_after_estimate=after,
+        source_count=len(plan.sources),
+        appended=len(plan.appended),
     )
 
 
@@ -255,19 +270,46 @@ class _Rebuilder:
         return self._advance(info)
 
 
+def recorded_heads(event: OperationEvent) -> dict[str, Any] | None:
+    """The event's params with ``head_before`` / ``head_after``, or None when unknown.
+
+    Our reorganize events before these keys were added recorded ``old_head`` and the replayed
+    copies: the head after is the last copy (a rebase that replays nothing writes no event)."""
+    params = dict(event.params or {})
+    if "head_before" in params and "head_after" in params:
+        return params
+    if event.event_type == "reorganize" and "old_head" in params and event.results:
+        return {**params, "head_before": params["old_head"], "head_after": event.results[-1]}
+    return None
+
+
+def _history_stored(uow: UnitOfWork, head: str) -> bool:
+    """Whether ``head`` and its whole first-parent chain are still stored (GC removes the
+    originals a compress replayed once nothing reaches them)."""
+    chain = uow.commits.first_parent_hashes(head)
+    if not chain or chain[0] != head:
+        return False
+    last = uow.commits.get(chain[-1])
+    return last is not None and last.parent_hash is None
+
+
 def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertResult:
     """Put a branch back to its head before a compress/reorganize, if it has not moved since."""
     uow.lock_tract(ctx.tract_id)
     event = uow.events.get(event_id)
     if event is None or event.tract_id != ctx.tract_id:
         raise NotFoundError(f"no operation event {event_id!r} in this tract")
-    params = event.params or {}
     if event.event_type not in ("compress", "reorganize"):
         raise RevertError(f"a {event.event_type} event cannot be reverted")
-    if "head_before" not in params or "head_after" not in params or not event.branch_name:
+    params = recorded_heads(event)
+    if params is None or not event.branch_name:
+        why = (
+            "it was written by tract-ai, which records no parameters"
+            if event.params is None
+            else "its parameters do not say where the branch was before and after it"
+        )
         raise RevertError(
-            f"event {event_id[:12]} does not record the branch heads (written by tract-ai); "
-            "it cannot be reverted"
+            f"event {event_id[:12]} cannot be reverted: {why} (no branch heads to restore)"
         )
     ref = branch_ref(event.branch_name)
     current = uow.refs.get(ctx.tract_id, ref)
@@ -285,6 +327,11 @@ def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertRes
             "the commits made since"
         )
     restored = params["head_before"]
+    if restored and not _history_stored(uow, restored):
+        raise RevertError(
+            f"event {event_id[:12]} cannot be reverted: the history it would restore (head "
+            f"{str(restored)[:8]}) was garbage-collected"
+        )
     if restored:
         uow.refs.set_direct(ctx.tract_id, ref, restored)
     else:

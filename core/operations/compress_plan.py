@@ -64,6 +64,16 @@ class CompressPlan:
     target_tokens: int | None
     instructions: str | None
     preserve: tuple[str, ...] = field(default=())
+    # What was asked, resolved to hashes, so a re-plan covers the same commits however far
+    # HEAD moved since: the first and last commit of a range, or the picked commits.
+    range_ends: tuple[str, str] | None = None
+    picks: tuple[str, ...] | None = None
+    # The annotation in force on each selected commit when planned (id, or None): a change
+    # means the range changed (a pin or skip moves commits between groups).
+    annotation_ids: tuple[tuple[str, int | None], ...] = ()
+    # Set when the plan was moved onto a head that had gained commits after the range.
+    planned_head: str | None = None
+    appended: tuple[str, ...] = ()
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -117,6 +127,10 @@ def plan_compression(
             raise CompressionError("nothing to compress: the commit list is empty")
         picks = sorted({on_chain(ref, "commit") for ref in commits})
         lo, hi = picks[0], picks[-1]
+        asked: tuple[tuple[str, str] | None, tuple[str, ...] | None] = (
+            None,
+            tuple(chain[p] for p in picks),
+        )
     else:
         lo = on_chain(from_ref, "range start") if from_ref is not None else 0
         hi = on_chain(to_ref, "range end") if to_ref is not None else len(chain) - 1
@@ -124,6 +138,7 @@ def plan_compression(
             raise CompressionError(
                 f"range is reversed: {chain[lo][:8]} comes after {chain[hi][:8]} on the branch"
             )
+        asked = ((chain[lo], chain[hi]), None)
     # Fetch a margin before the range: a tool call just before it may own a result inside.
     start = max(0, lo - WIDEN_MARGIN)
     rows = uow.commits.compile_chain(head, ctx.counter.encoding_name, limit=len(chain) - start)
@@ -152,7 +167,7 @@ def plan_compression(
     selected_rows = _expand_merges(uow, ctx, chain, lo, selected_rows, notes)
     preserve_set = {resolve(uow, ctx, ref) for ref in preserve}
     compiled = compiler.compile(uow, head=head)
-    planned, groups = _classify(uow, ctx, compiled, selected_rows, preserve_set)
+    planned, groups, annotation_ids = _classify(uow, ctx, compiled, selected_rows, preserve_set)
     if not groups:
         raise NothingToCompressError(
             "nothing to compress: every selected commit is pinned, preserved or skipped"
@@ -173,6 +188,9 @@ def plan_compression(
         target_tokens=target_tokens,
         instructions=instructions,
         preserve=tuple(sorted(preserve_set)),
+        range_ends=asked[0],
+        picks=asked[1],
+        annotation_ids=annotation_ids,
     )
 
 
@@ -201,9 +219,13 @@ def _classify(
     compiled: CompiledContext,
     rows: list[CompileRow],
     preserve: set[str],
-) -> tuple[list[PlannedCommit], list[Group]]:
+) -> tuple[list[PlannedCommit], list[Group], tuple[tuple[str, int | None], ...]]:
     effective = {h: i for i, h in enumerate(compiled.commit_hashes)}
     in_force = uow.annotations.in_force([r.commit_hash for r in rows], ctx.now())
+    annotation_ids = tuple(
+        (r.commit_hash, in_force[r.commit_hash].id if r.commit_hash in in_force else None)
+        for r in rows
+    )
     selected = {r.commit_hash for r in rows}
     roles: dict[str, str] = {}
     for row in rows:
@@ -262,7 +284,7 @@ def _classify(
         )
         for g, members in enumerate(groups)
     ]
-    return planned, out_groups
+    return planned, out_groups, annotation_ids
 
 
 def content_tokens(ctx: TractContext, message_tokens: int, role: str, name: str | None) -> int:

@@ -106,6 +106,11 @@ def gc(
         if days is not None and _old_enough(commits[h].created_at, now, days):
             removable.add(h)
     _keep_answered(commits, removable)
+    # What stays (a retained archive, a commit a record uses, a young orphan) keeps its whole
+    # history: deleting a parent under it would change what its hash covers.
+    staying = {h for h in candidates if h not in removable}
+    if staying and removable:
+        removable -= _closure(uow, commits, staying)
 
     removed = sorted(removable)
     if not removed:

@@ -39,6 +39,11 @@ def resolve(uow: UnitOfWork, ctx: TractContext, ref: str) -> str:
         steps = _steps(suffix.group(0))
         base = resolve(uow, ctx, ref[: suffix.start()])
         chain = uow.commits.first_parent_hashes(base, limit=steps + 1)
+        if not chain:  # the ref names a commit that is not stored
+            raise NotFoundError(
+                f"{ref!r}: {ref[: suffix.start()]} points at commit {base[:12]}, which is not "
+                "in the store (a dangling ref; run tract-tui verify)"
+            )
         if len(chain) <= steps:
             raise NotFoundError(
                 f"{ref!r}: {ref[: suffix.start()]} has only {len(chain) - 1} first parents"

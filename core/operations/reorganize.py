@@ -216,7 +216,15 @@ def rebase(
         parent, parent_time = copy.commit_hash, copy.created_at
 
     uow.refs.set_direct(tract, state.ref.symbolic_target, parent)  # HEAD stays attached
-    params: dict[str, Any] = {"target_branch": target_branch, "old_head": head, "onto": onto}
+    params: dict[str, Any] = {
+        "target_branch": target_branch,
+        "old_head": head,
+        "onto": onto,
+        # What revert needs (the same keys as a compress event): where the branch was before
+        # and after, so it can be put back while nothing was committed on top.
+        "head_before": head,
+        "head_after": parent,
+    }
     if skipped:
         params["skipped"] = skipped
     if resolved:

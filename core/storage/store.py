@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from core.errors import (
     NotATractStoreError,
+    StoreDamagedError,
     StoreError,
     StoreNeedsUpgradeError,
     StoreNotFoundError,
@@ -38,6 +39,7 @@ from core.storage.connection import (
     read_connection,
     write_connection,
 )
+from core.storage.create import create_sqlite_file
 from core.storage.inspection import (
     check_sqlite_header,
     first_line,
@@ -50,6 +52,9 @@ from core.storage.legacy_copy import migrated_copy
 from core.storage.sqla.uow import SqlUnitOfWork
 from core.storage.upgrade import UpgradeReport, upgrade_store
 from core.storage.versions import StoreVersion, detect
+
+# What SQLite says when the file itself is damaged (as opposed to a refused statement).
+_DAMAGED_FILE = ("malformed", "file is not a database", "disk i/o error")
 
 # Re-exported: callers open, inspect and upgrade stores through this module.
 __all__ = ["Store", "UpgradeReport", "check_sqlite_header", "inspect_sqlite", "upgrade_store"]
@@ -136,7 +141,8 @@ class Store:
                 raise StoreNotFoundError(f"{path}: no such store to open read-only")
             if not path.parent.is_dir():
                 raise StoreNotFoundError(f"{path.parent}: no such directory")
-            return cls._create(location)
+            create_sqlite_file(location, lambda partial: cls._create(partial).close())
+            return cls._open_sqlite_file(location, False, readonly, auto_upgrade, on_upgrade, lean)
         check_sqlite_header(path)
         writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         if readonly is False and not writable:
@@ -315,7 +321,7 @@ class Store:
     def read(self) -> Iterator[SqlUnitOfWork]:
         """A read transaction: a consistent snapshot for everything read inside it."""
         try:
-            with read_connection(self.engine) as conn:
+            with self._damage_in_words(), read_connection(self.engine) as conn:
                 yield SqlUnitOfWork(conn, writable=False, version=self.read_version)
         except OperationalError as exc:
             locked = locked_error(self.location, exc)
@@ -328,13 +334,28 @@ class Store:
         """One write transaction: everything inside commits together or not at all."""
         engine = self._prepare_writes()
         try:
-            with write_connection(engine) as conn:
+            with self._damage_in_words(), write_connection(engine) as conn:
                 yield SqlUnitOfWork(conn, writable=True, version=self.version)
         except OperationalError as exc:
             locked = locked_error(self.location, exc)
             if locked is None:
                 raise
             raise locked from None
+
+    @contextmanager
+    def _damage_in_words(self) -> Iterator[None]:
+        """A damaged file met mid-read (SQLite: "database disk image is malformed") is one
+        sentence naming the store, not a driver error with its SQL."""
+        try:
+            yield
+        except DatabaseError as exc:
+            text = str(getattr(exc, "orig", exc) or exc).lower()
+            if not any(sign in text for sign in _DAMAGED_FILE):
+                raise
+            raise StoreDamagedError(
+                f"{self.location.display}: the store file is damaged ({first_line(exc)}); "
+                "run tract-tui verify"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()

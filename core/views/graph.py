@@ -14,13 +14,14 @@ checkpoint every 500 rows, so any screen costs the same at row 1 and at row 100,
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from core.models.records import RefInfo
 from core.models.refs import branch_short, is_branch
+from core.models.times import stored_time, unreadable_time
 from core.views.lanes import LaneCheckpoint, LaneState, RowLayout
 
 CHECKPOINT_EVERY = 500
@@ -61,6 +62,7 @@ class GraphModel:
         self._lock = threading.Lock()
         self.complete = False
         self.scanned = 0  # commits read, shown or not
+        self._held: dict[str, ScanRow] = {}  # rows whose time is unreadable, not wanted yet
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -69,10 +71,23 @@ class GraphModel:
         """Add the next page of the scan; returns how many rows became visible."""
         added = 0
         with self._lock:
-            for row in rows:
+            pending = deque(rows)
+            flushing = False
+            while pending or (last and self._held):
+                if not pending:  # the scan is over: what is still held shows as it is
+                    pending.extend(self._held.values())
+                    self._held.clear()
+                    flushing = True
+                row = pending.popleft()
                 h = row.commit_hash
                 if h in self._seen:
                     continue
+                if not flushing and h not in self._wanted and _out_of_order(row):
+                    # A time that is not a time sorts anywhere (text 'not a date' first):
+                    # wait for a child to point at it, so it shows below its children.
+                    self._held[h] = row
+                    continue
+                self._held.pop(h, None)
                 self.scanned += 1
                 wanted = self._wanted.pop(h, None)  # each commit is scanned once
                 reachable = wanted is not None
@@ -83,6 +98,7 @@ class GraphModel:
                 parents = row.parents[:1] if self.mode.first_parent else row.parents
                 if reachable:
                     parents = tuple(self._wanted.setdefault(p, p) for p in parents)
+                    pending.extendleft(self._held.pop(p) for p in parents if p in self._held)
                 index = len(self.hashes)
                 if index % CHECKPOINT_EVERY == 0:
                     self._checkpoints.append(self._lanes.snapshot())
@@ -131,6 +147,10 @@ class GraphModel:
         while len(self._layouts) > LAYOUT_CACHE_WINDOWS:
             self._layouts.popitem(last=False)
         return rows
+
+
+def _out_of_order(row: ScanRow) -> bool:
+    return unreadable_time(stored_time(row.created_at))
 
 
 def ref_labels(

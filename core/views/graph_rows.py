@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.models.enums import CommitOperation, Priority
+from core.models.records import CommitInfo
 from core.operations.commit import AUTO_PIN_REASON
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
@@ -44,6 +45,13 @@ class RowInfo:
     summary: bool  # the result of a compress event
     source: bool  # consumed by an event (compressed, reorganized, imported)
     merge: bool
+    # Why the row is damaged, for a person ("created_at is not a time", "unknown content
+    # type 'x'"); empty when it is sound. The rest of the row is shown as stored.
+    damage: tuple[str, ...] = ()
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.damage)
 
     @property
     def skipped(self) -> bool:
@@ -65,8 +73,9 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
     commits = uow.commits.get_many(hashes)
     if not commits:
         return {}
+    unknown = {h for h, c in commits.items() if ctx.registry.model(c.content_type) is None}
     dialogue_blobs = uow.blobs.get_many(
-        c.content_hash for c in commits.values() if c.content_type == "dialogue"
+        c.content_hash for h, c in commits.items() if c.content_type == "dialogue" or h in unknown
     )
     in_force = uow.annotations.in_force(commits, ctx.now())
     edited = uow.commits.edits_of(commits)
@@ -92,5 +101,19 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
             summary=("compress", "result") in kinds,
             source=any(role == "source" for _, role in kinds),
             merge=len(merges.get(h, ())) >= 2,
+            damage=_damage(c, blob.payload if blob else None, h in unknown),
         )
     return out
+
+
+def _damage(
+    commit: CommitInfo, payload: dict[str, object] | None, unknown: bool
+) -> tuple[str, ...]:
+    out = []
+    if commit.time_unreadable:
+        out.append("created_at is not a time")
+    # An unknown type whose blob says the same is a custom type (tract-ai lets users register
+    # them), not damage; one its blob disagrees with was changed under it.
+    if unknown and (payload is None or payload.get("content_type") != commit.content_type):
+        out.append(f"unknown content type {commit.content_type!r}")
+    return tuple(out)

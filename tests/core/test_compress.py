@@ -11,7 +11,6 @@ from core import Priority, Tract, create_tract
 from core.engine.clock import FrozenClock
 from core.errors import (
     CompressionError,
-    HeadMovedError,
     LLMConfigError,
     NothingToCompressError,
     RevertError,
@@ -134,8 +133,9 @@ def test_llm_summarizer_needs_an_endpoint(tract: Tract, monkeypatch: pytest.Monk
         assert uow.events.get(result.event_id).params["summarizer"] == "extractive"
 
 
-def test_preview_edit_and_apply_refuses_when_head_moved(tract: Tract) -> None:
-    """#38: a plan can be edited and approved; approving after HEAD moved is refused."""
+def test_preview_edit_and_apply_after_head_moved(tract: Tract) -> None:
+    """#38: a plan can be edited and approved; a commit appended after the preview is
+    replayed after the range (issue 9 §1), not a reason to refuse."""
     tract.system("sys")
     start = tract.user("one")
     tract.user("two")
@@ -143,14 +143,10 @@ def test_preview_edit_and_apply_refuses_when_head_moved(tract: Tract) -> None:
     assert len(preview.plan.groups) == 1 and preview.drafts[0]
     assert preview.plan.tokens_before == tract.compile().token_count
     assert preview.plan.head_before == tract.head
-    count_before = len(tract.log(limit=None))
     tract.user("three")  # HEAD moves
-    with pytest.raises(HeadMovedError):
-        tract.compress(plan=preview.plan, summaries=["edited"])
-    assert len(tract.log(limit=None)) == count_before + 1
-    fresh = tract.compress_preview(from_ref=start.commit_hash)
-    tract.compress(plan=fresh.plan, summaries=["edited summary"])
-    assert _texts(tract) == ["sys", "edited summary"]
+    result = tract.compress(plan=preview.plan, summaries=["edited"])
+    assert result.appended == 1 and result.replanned is None
+    assert _texts(tract) == ["sys", "edited", "three"]
 
 
 def test_middle_range_keeps_later_commits(tract: Tract) -> None:
@@ -322,3 +318,44 @@ def test_cancel_before_writing(tract: Tract) -> None:
     with pytest.raises(CompressionError, match="cancelled"):
         tract.compress(summarizer="extractive", cancel=cancel)
     assert _texts(tract) == ["a", "b"]
+
+
+def test_an_event_of_several_groups_counts_every_summary(tract: Tract) -> None:
+    """Issue 16 §2: two groups (a pinned commit splits the range): ``compressed_tokens`` is the
+    sum of both summaries' tokens; ``groups`` lists each group's commits and ``preserved``
+    maps the pinned commit to its copy."""
+    tract.system("sys")
+    a = [tract.user(f"alpha {i}").commit_hash for i in range(3)]
+    pinned = tract.user("keep me").commit_hash
+    tract.annotate(pinned, Priority.PINNED)
+    b = [tract.assistant(f"beta {i}").commit_hash for i in range(2)]
+    texts = ["one two three", "four five six seven eight nine ten"]
+    result = tract.compress(from_ref=a[0], to_ref=b[-1], summaries=texts)
+    counter = tract.ctx.counter
+    each = [counter.count_text(t) for t in texts]
+    assert each[0] != each[1] and min(each) > 0
+    assert result.compressed_tokens == sum(each)
+    with tract.store.read() as uow:
+        event = uow.events.get(result.event_id)
+    assert event is not None and event.compressed_tokens == sum(each)
+    params = event.params or {}
+    assert params["groups"] == [a, b]
+    assert list(params["preserved"]) == [pinned]
+    copy = params["preserved"][pinned]
+    assert _texts(tract) == ["sys", texts[0], "keep me", texts[1]]
+    assert tract.priority(copy) is Priority.PINNED
+    assert event.sources == (*a, *b) and len(event.results) == 2
+
+
+def test_a_revert_after_gc_collected_the_old_head_is_refused_in_words(tract: Tract) -> None:
+    """GC removes the replayed originals once nothing reaches them; a revert would then put
+    the branch on a commit that is gone (it failed on a foreign key before)."""
+    tract.user("r")
+    a = tract.user("a").commit_hash
+    tract.user("b")
+    result = tract.compress(from_ref=a, to_ref=a, content="S")
+    tract.gc(orphan_retention_days=0)
+    head = tract.head
+    with pytest.raises(RevertError, match="garbage-collected"):
+        tract.revert(result.event_id)
+    assert tract.head == head

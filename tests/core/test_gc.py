@@ -17,6 +17,7 @@ from core.models import content as c
 from core.models.enums import CommitOperation, Priority
 from core.models.records import OperationEvent
 from core.operations.commit import write_commit
+from core.operations.verify import verify_store
 from tests.core._helpers import START, write_merge
 
 
@@ -319,3 +320,19 @@ def test_another_tract_answering_an_orphan_keeps_it(tract: Tract) -> None:
         uow.refs.set_direct(other.tract_id, "refs/heads/main", reply.commit_hash)
     assert tract.gc(orphan_retention_days=0).removed == ()
     assert exists(tract, orphan) == [True]
+
+
+def test_gc_keeps_the_history_of_what_it_keeps(tract: Tract, store_target: str) -> None:
+    """A compress source is kept (an archive), so its parent must be kept too, even when that
+    parent is itself an orphan nothing else keeps (found by the state machine: deleting it
+    changed the source's row under its hash, and verify reported a hash mismatch)."""
+    tract.user("r")
+    a = tract.user("a").commit_hash
+    b = tract.user("b").commit_hash
+    c_ = tract.user("c").commit_hash
+    tract.compress(from_ref=c_, to_ref=c_, content="S1")  # c: a source; its parent b stays
+    tract.compress(from_ref=a, to_ref=a, content="S2")  # b: replayed, now an orphan
+    tract.gc(orphan_retention_days=0)
+    info = tract.get_commit(c_)
+    assert info is not None and info.parent_hash == b and tract.get_commit(b) is not None
+    assert verify_store(store_target).ok

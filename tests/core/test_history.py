@@ -384,3 +384,21 @@ def test_clock_never_goes_back(store_target: str) -> None:
     with create_tract(store_target, clock=Clock(lambda: next(times))) as t:
         a, b, c3 = t.user("a"), t.user("b"), t.user("c")
     assert a.created_at < b.created_at < c3.created_at
+
+
+def test_12_time_travel_to_the_exact_time_of_a_commit(tract: Tract) -> None:
+    """Issue 16 §2: ``at_time`` equal to a commit's ``created_at`` includes that commit (and an
+    annotation made at that very time is in force); the next commit is after it."""
+    a = tract.user("a")
+    b = tract.user("b")
+    tract.user("c")
+    assert a.created_at < b.created_at
+    exact = tract.compile(at_time=b.created_at)
+    assert [m.content for m in exact.messages] == ["a", "b"]
+    assert list(exact.commit_hashes) == [a.commit_hash, b.commit_hash]
+    assert [m.content for m in tract.compile(at_time=a.created_at).messages] == ["a"]
+    skip = tract.annotate(a.commit_hash, Priority.SKIP)
+    assert [m.content for m in tract.compile(at_time=skip.created_at).messages] == [
+        "b",
+        "c",
+    ]

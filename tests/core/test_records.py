@@ -301,3 +301,23 @@ def test_find_record_by_prefix(tract: Tract) -> None:
     with tract.store.read() as uow:
         found = rec_op.find_record(uow, tract.ctx, rec.record_id[:8].upper())
     assert found.record_id == rec.record_id and found.effectives == tuple(rec.commit_hashes)
+
+
+def test_a_record_with_two_positions_swapped_does_not_reproduce(tract: Tract) -> None:
+    """The same commits in another order are another context (issue 16 §2): reproduce compares
+    the effective commits as a sequence, not as a set."""
+    tract.system("sys")
+    first = tract.user("first").commit_hash
+    second = tract.assistant("second").commit_hash
+    compiled = tract.compile(record=True)
+    assert tract.reproduce(compiled.record_id).matches
+    swapped = list(compiled.commit_hashes)
+    i, j = swapped.index(first), swapped.index(second)
+    swapped[i], swapped[j] = swapped[j], swapped[i]
+    assert set(swapped) == set(compiled.commit_hashes)
+    rid = add_record(
+        tract, compiled.head_hash, swapped, str(compiled.token_source), tract.ctx.now()
+    )
+    rep = tract.reproduce(rid)
+    assert not rep.matches
+    assert {d.reason for d in rep.differences} == {rec_op.ORDER}

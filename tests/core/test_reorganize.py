@@ -3,12 +3,15 @@ remapped, pins copied, resolver text used), refusals, no-ops, and the one-transa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core import Tract
 from core.errors import (
     BranchNotFoundError,
     RebaseError,
+    RevertError,
     SemanticSafetyError,
 )
 from core.models import content as c
@@ -276,3 +279,61 @@ def test_rebase_clears_the_compile_cache(tract: Tract) -> None:
     tract.rebase("main")
     fresh = Tract(tract.store, tract.tract_id)
     assert tract.compile().to_dicts() == fresh.compile().to_dicts()
+
+
+# -- revert (issue 16 §1) ----------------------------------------------------------------------
+
+
+def test_a_rebase_is_reverted_and_restores_the_branch(tract: Tract) -> None:
+    h = feature_behind_main(tract)
+    result = tract.rebase("main")
+    assert result.event_id is not None
+    with tract.store.read() as uow:
+        params = uow.events.get(result.event_id).params  # type: ignore[union-attr]
+    assert params["head_before"] == h["e1"] and params["head_after"] == result.new_head
+    undone = tract.revert(result.event_id)
+    assert undone.head == h["e1"]
+    state = tract.head_state()
+    assert state.branch == "feature" and state.commit == h["e1"] and not state.detached
+    assert texts(tract) == ["be brief", "question", "feature one, edited", "feature two"]
+    assert tract.priority(h["f1"]) is Priority.PINNED  # the originals, annotations and all
+    with pytest.raises(RevertError, match="already reverted"):
+        tract.revert(result.event_id)
+
+
+def test_a_rebase_with_commits_on_top_is_not_reverted(tract: Tract) -> None:
+    feature_behind_main(tract)
+    result = tract.rebase("main")
+    assert result.event_id is not None
+    later = tract.user("after the rebase").commit_hash
+    before = counts(tract)
+    with pytest.raises(RevertError, match="branch feature moved since this reorganize"):
+        tract.revert(result.event_id)
+    assert counts(tract) == before and tract.head == later
+
+
+def test_an_older_reorganize_event_without_heads_is_reverted(tract: Tract) -> None:
+    """Events written before the heads were recorded hold ``old_head`` and the copies."""
+    h = feature_behind_main(tract)
+    result = tract.rebase("main")
+    assert result.event_id is not None
+    with tract.store.write() as uow:
+        event = uow.events.get(result.event_id)
+        assert event is not None
+        legacy = {"target_branch": "main", "old_head": h["e1"], "onto": h["m1"]}
+        uow.events.add(replace(event, event_id="e" * 32, params=legacy))
+    tract.revert("e" * 32)
+    assert tract.head == h["e1"]
+
+
+def test_an_event_without_heads_says_why_it_cannot_be_reverted(tract: Tract) -> None:
+    tract.user("a")
+    result = tract.compress(content="S")
+    with tract.store.write() as uow:
+        event = uow.events.get(result.event_id)
+        assert event is not None
+        uow.events.add(replace(event, event_id="f" * 32, params={"summarizer": "manual"}))
+    with pytest.raises(RevertError) as caught:
+        tract.revert("f" * 32)
+    message = str(caught.value)
+    assert "do not say where the branch was" in message and "tract-ai" not in message

@@ -279,6 +279,59 @@ def test_every_legitimate_hash_form_is_accepted(head_store: Path) -> None:
     assert report.ok, report.format_lines()
 
 
+def test_a_rewired_merge_parent_is_a_hash_mismatch(head_store: Path) -> None:
+    """Issue 16 §2: a merge's hash covers its parents; pointing its second parent at another
+    commit in ``commit_parents`` must be reported, like any other changed hashed field."""
+    tract, tip = tract_and_tip(head_store)
+    with raw(head_store) as con:
+        side = add_commit(con, tract, tip, text="side")
+        other = add_commit(con, tract, tip, text="other", at=AT + timedelta(seconds=1))
+        merge = add_commit(con, tract, tip, merge_parents=[tip, side], at=AT + timedelta(seconds=2))
+    assert verify_store(head_store).ok
+    with raw(head_store) as con:
+        con.execute(
+            "UPDATE commit_parents SET parent_hash = ? WHERE commit_hash = ? AND position = 1",
+            (other, merge),
+        )
+    problem = only(verify_store(head_store))
+    assert (problem.kind, problem.table, problem.row_key) == ("hash_mismatch", "commits", (merge,))
+
+
+def test_values_no_hash_covers(head_store: Path) -> None:
+    """Issue 9 §6: invalid metadata / generation config JSON, a negative token count, a time
+    that is not a time and an unknown content type are each reported on their row."""
+    tract, tip = tract_and_tip(head_store)
+    with raw(head_store) as con:
+        rows = [
+            add_commit(con, tract, tip, text=f"t{i}", at=AT + timedelta(seconds=i))
+            for i in range(5)
+        ]
+        sets = [
+            "metadata_json = '{\"unclosed'",
+            "generation_config_json = '[1, 2]'",
+            "token_count = -5",
+            "created_at = 'not a date'",
+            "content_type = 'hologram'",
+        ]
+        for h, assignment in zip(rows, sets, strict=True):
+            con.execute(f"UPDATE commits SET {assignment} WHERE commit_hash = ?", (h,))
+    found = {
+        (p.kind, p.row_key[0], p.detail.split(" ")[0]) for p in verify_store(head_store).problems
+    }
+    assert ("invalid_value", rows[0], "metadata_json") in found
+    assert ("invalid_value", rows[1], "generation_config_json") in found
+    assert ("invalid_value", rows[2], "token_count") in found
+    assert ("invalid_value", rows[3], "created_at") in found
+    assert ("unknown_content_type", rows[4], "content_type") in found
+    # The unknown type also disagrees with its blob and changes what the hash covers.
+    assert {k for k, h, _ in found if h == rows[4]} == {
+        "unknown_content_type",
+        "content_type_mismatch",
+        "hash_mismatch",
+    }
+    assert len(found) == 7
+
+
 def test_dangling_ref(head_store: Path) -> None:
     tract, _ = tract_and_tip(head_store)
     with raw(head_store) as con:

@@ -116,6 +116,25 @@ def content_type_mismatch(con: sqlite3.Connection, base: Base) -> tuple[str, str
     return "content_type_mismatch", "commits", (target,)
 
 
+def self_loop(con: sqlite3.Connection, base: Base) -> tuple[str, str, tuple[str, ...]]:
+    """The root names itself as its parent (nothing older exists, so nothing is cut off)."""
+    root = base.main[0]
+    con.execute("UPDATE commits SET parent_hash = ? WHERE commit_hash = ?", (root, root))
+    return "cycle", "commits", (root,)
+
+
+def unreadable_time(con: sqlite3.Connection, base: Base) -> tuple[str, str, tuple[str, ...]]:
+    target = base.main[2]
+    con.execute("UPDATE commits SET created_at = 'not a date' WHERE commit_hash = ?", (target,))
+    return "invalid_value", "commits", (target,)
+
+
+def unknown_content_type(con: sqlite3.Connection, base: Base) -> tuple[str, str, tuple[str, ...]]:
+    target = base.main[3]
+    con.execute("UPDATE commits SET content_type = 'hologram' WHERE commit_hash = ?", (target,))
+    return "unknown_content_type", "commits", (target,)
+
+
 DAMAGES: dict[str, Damage] = {
     "parent_cycle": parent_cycle,
     "dangling_ref": dangling_ref,
@@ -123,6 +142,9 @@ DAMAGES: dict[str, Damage] = {
     "invalid_json": invalid_json,
     "event_commits_missing": event_commits_missing,
     "content_type_mismatch": content_type_mismatch,
+    "self_loop": self_loop,
+    "unreadable_time": unreadable_time,
+    "unknown_content_type": unknown_content_type,
 }
 
 

@@ -1,6 +1,7 @@
 """Big inputs: a 10 MB message, a long single branch (20k commits here, 100k marked slow), and
-deep and wide merges. Correctness and the absence of pathological slowness, with generous
-bounds; the figures belong to bench/.
+deep and wide merges. Correctness only: no wall-clock assert here (a busy machine made them
+flaky and they measured nothing precisely); the figures are bench/bench_big_inputs.py's and
+bench/bench_tui.py's.
 
 The detail pane shows a huge content a chunk at a time (64 KB or 1,000 lines; ``m`` shows one
 more chunk) with a note saying how much is left: laying out text costs ~2 s per MB on the UI
@@ -10,7 +11,6 @@ thread, so showing 10 MB at once froze the app for ~20 s.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,25 +64,16 @@ def ten_mb(ten_mb_template: tuple[Path, str], tmp_path: Path) -> tuple[Path, str
     return copy_sqlite_store(ten_mb_template[0], tmp_path / "big.db"), ten_mb_template[1]
 
 
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
-
-
 def test_ten_megabyte_message_commits_compiles_verifies_compresses(
     ten_mb: tuple[Path, str],
 ) -> None:
     path, big = ten_mb
     with Tract.open(str(path)) as t:
-        compiled, _ = timed(t.compile)
+        compiled = t.compile()
         assert compiled.commit_count == 4 and compiled.messages[2].content == big_text()
-        report, seconds = timed(lambda: verify_store(path))
-        assert report.ok and seconds < 20
+        assert verify_store(path).ok
         start = t.log(limit=None)[-2].commit_hash  # "Here is the log:"
-        _, seconds = timed(lambda: t.compress(from_ref=start, summarizer="extractive"))
-        print(f"extractive compress of 10 MB: {seconds:.2f} s")
-        assert seconds < 10, f"extractive compress of 10 MB took {seconds:.1f} s"
+        t.compress(from_ref=start, summarizer="extractive")  # its time: bench_big_inputs.py
         assert big in t.events().rows[0].sources
         after = t.compile()
         # The extractive summarizer keeps about a quarter of the text when no target is given.
@@ -100,11 +91,9 @@ async def test_detail_pane_shows_ten_megabytes_a_chunk_at_a_time(
         graph = app.screen.query_one(GraphView)
         detail = app.screen.query_one("#graph-detail", DetailPane)
         await wait_for(pilot, lambda: graph.model.complete and len(graph.model) == 4)
-        started = time.perf_counter()
         graph.select_hash(big)
         await wait_for(pilot, lambda: detail._rendered == big)
         await pilot.pause(0.01)  # the next frame: the UI thread is free again
-        assert time.perf_counter() - started < 3, "showing 10 MB froze the UI"
         text = rendered_all(detail)
         assert "000000 The quick brown fox" in text
         assert squeeze("MB more (") in squeeze(text)
@@ -129,11 +118,9 @@ def linear_20k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str
     return path, build_linear(path, 20_000)
 
 
-async def open_long_branch(
-    path: Path, hashes: list[str], budget: float, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """First rows paint from the first page alone, promptly; ``end`` reaches the root; a
-    recorded compile (``C``) lists every commit."""
+async def open_long_branch(path: Path, hashes: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """First rows paint from the first page alone; ``end`` reaches the root; a recorded
+    compile (``C``) lists every commit. (How fast: bench/bench_tui.py, not a test.)"""
     pages: list[int] = []
     at_paint: list[int] = []
     app = TractApp(Tract.open(str(path)))
@@ -153,13 +140,10 @@ async def open_long_branch(
         install(self, *args)
 
     monkeypatch.setattr(GraphView, "_install", installing)
-    started = time.perf_counter()
     async with app.run_test(size=(120, 34)) as pilot:
         graph = app.screen.query_one(GraphView)
         await wait_for(pilot, lambda: len(graph.model) > 0 and graph.details)
         await pilot.pause(0.01)
-        painted = time.perf_counter() - started
-        assert painted < budget, f"first rows took {painted:.2f} s"
         assert at_paint == [1] and pages[0] == graph_view.FIRST_PAGE
         assert hashes[-1][:8] in graph.render_line(0).text
         await wait_for(pilot, lambda: graph.model.complete, timeout=60)
@@ -183,16 +167,15 @@ async def test_twenty_thousand_commits_in_the_tui(
     linear_20k: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, hashes = linear_20k
-    await open_long_branch(path, hashes, 3.0, monkeypatch)
+    await open_long_branch(path, hashes, monkeypatch)
 
 
 def test_twenty_thousand_commits_compile_and_verify(linear_20k: tuple[Path, list[str]]) -> None:
     path, hashes = linear_20k
     with Tract.open(str(path)) as t:
-        compiled, seconds = timed(t.compile)
-        assert list(compiled.commit_hashes) == hashes and seconds < 10
-        _, seconds = timed(lambda: t.user("one more"))
-        assert seconds < 1  # appending does not grow with the history
+        assert list(t.compile().commit_hashes) == hashes
+        t.user("one more")  # how fast appending stays: bench/bench_big_inputs.py
+        assert t.compile().commit_count == len(hashes) + 1
 
 
 @pytest.mark.slow
@@ -202,7 +185,7 @@ async def test_hundred_thousand_commits_in_the_tui(
 ) -> None:
     path = tmp_path / "100k.db"
     hashes = build_linear(path, 100_000)
-    await open_long_branch(path, hashes, 3.0, monkeypatch)
+    await open_long_branch(path, hashes, monkeypatch)
     with Tract.open(str(path)) as t:
         assert t.compile().commit_count == 100_000
 
@@ -303,7 +286,7 @@ def test_deep_and_wide_merges(tmp_path: Path, shape: str) -> None:
         builder(t, size)
         tract_id, head = t.tract_id, t.head
         assert head is not None
-        compiled, compile_seconds = timed(t.compile)
+        compiled = t.compile()
         skipped = {h for h in dag(path, tract_id) if t.priority(h).name == "SKIP"}
     parents = dag(path, tract_id)
     expected = [h for h in reference_order(head, parents) if h not in skipped]
@@ -311,7 +294,6 @@ def test_deep_and_wide_merges(tmp_path: Path, shape: str) -> None:
     assert len(hashes) == len(set(hashes))  # every commit exactly once
     assert hashes == expected
     assert set(expected) | skipped == set(parents)  # and every commit of the tract
-    assert compile_seconds < 10
     # The graph lays out every row, and the lanes stay within what is really open at once.
     model = GraphModel({head: ["HEAD → main"]})
     with Tract.open(str(path)) as t, t.store.read() as uow:

@@ -21,7 +21,6 @@ from core.views.health import quick_check
 from tests.conftest import copy_sqlite_store
 from tests.hostile._corrupt import DAMAGES, NOW, Base, build_base, damage, raw
 from tests.pilot_helpers import rendered, rendered_all, wait_for
-from tests.tui.conftest import screen_text
 from tract_tui.app import TractApp
 from tract_tui.cli import main
 from tract_tui.widgets.detail import DetailPane
@@ -126,7 +125,14 @@ def test_quick_check_sees_cheap_damage(copy: Path, base_template: Base) -> None:
     assert base_template.main[-1] in check.missing_content
     assert base_template.main[-3] in check.unreadable_content
     assert check.missing_parents  # the commit replayed onto a deleted source
-    assert "run tract-tui verify" in check.summary()
+    assert base_template.main[0] in check.cycles  # the self-loop (side's cycle: not from a ref)
+    assert set(base_template.side) <= set(check.cycles)  # side's tip walks into its cycle
+    assert check.unreadable_times == (base_template.main[2],)
+    assert check.unknown_types == (base_template.main[3],)
+    summary = check.summary()
+    assert "run tract-tui verify" in summary
+    for words in ("parent cycle", "time is not a time", "unknown content type"):
+        assert words in summary
 
 
 # -- the TUI ----------------------------------------------------------------------------------
@@ -141,14 +147,20 @@ async def test_tui_opens_a_damaged_store_and_says_so(copy: Path, base_template: 
         await wait_for(pilot, lambda: graph.model.complete and len(graph.model) > 0)
         # The rest of the graph shows: every reachable commit of main and side.
         assert set(base_template.main) | set(base_template.side) <= set(graph.model.hashes)
+        # The check runs after the first frame and reports twice (status bar, then a toast):
+        # wait for each, never for one and then assert the other (that raced).
         status = app.screen.query_one(StatusBar)
-        await wait_for(pilot, lambda: bool(status.problems))
-        await wait_for(pilot, lambda: "run tract-tui verify" in screen_text(app))
-        assert "damaged: run tract-tui verify" in rendered(status)
-        # The toast is posted to the app as a message: wait for it, as for the status bar.
+        await wait_for(pilot, lambda: "damaged: run tract-tui verify" in rendered(status))
         await wait_for(
             pilot, lambda: any("without stored content" in n.message for n in app._notifications)
         )
+        note = next(n.message for n in app._notifications if "without stored content" in n.message)
+        for words in ("parent cycle", "time is not a time", "unknown content type"):
+            assert words in note
+        # The damaged rows say so in the graph; the rest reads as usual.
+        for damaged in (base_template.main[2], base_template.main[3]):
+            await wait_for(pilot, lambda h=damaged: h in graph.details)
+            assert graph.details[damaged].damaged
         # HEAD's blob is gone: its content reads "[missing content]".
         detail = app.screen.query_one("#graph-detail", DetailPane)
         graph.select_hash(base_template.main[-1])

@@ -7,10 +7,10 @@
 Each action is one of: preview + compress a random range of the current branch (extractive or
 manual summaries), import a commit of branch ``--side`` (``import_commit``), import a small
 transcript (``import_transcript``), record a compile, or revert its last compress. Two actions
-force a refusal deterministically: a compress applied after the agent appended since its
-preview (must raise ``HeadMovedError``), and a revert after the agent appended since the
-compress (must raise ``RevertError`` "moved"). Clean refusals are counted; any other exception
-is a failure. Writes a JSON summary (counts, event ids, failures) to ``--out`` and stdout;
+force an interleaving deterministically: a compress applied after the agent appended since its
+preview (must apply, replaying what the agent appended), and a revert after the agent appended
+since the compress (must raise ``RevertError`` "moved"). Clean refusals are counted; any other
+exception is a failure. Writes a JSON summary (counts, event ids, failures) to ``--out`` and stdout;
 exits 1 on failures.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from core import Tract
-from core.errors import HeadMovedError, NothingToCompressError, RevertError
+from core.errors import NothingToCompressError, RangeChangedError, RevertError
 from core.facade.compress import CompressPreview
 from tests.reliability.agent import count_lines
 
@@ -86,6 +86,9 @@ class Operator:
             return None
 
     def apply(self, preview: CompressPreview) -> str:
+        return self.apply_result(preview).event_id
+
+    def apply_result(self, preview: CompressPreview) -> Any:
         groups = len(preview.plan.groups)
         if self.rng.random() < 0.5:
             result = self.tract.compress(plan=preview.plan, summarizer="extractive")
@@ -97,12 +100,14 @@ class Operator:
         self.counts["compress_applied"] += 1
         self.compress_events.append(result.event_id)
         self.last_compress = result.event_id
-        return result.event_id
+        if result.appended:
+            self.counts["compress_onto_appended"] += 1
+        return result
 
     # -- actions ------------------------------------------------------------------------------
 
     def compress(self, attempts: int = 8) -> None:
-        """Preview then apply, as the TUI does; a refusal (the agent moved HEAD) → again."""
+        """Preview then apply, as the TUI does; a refusal (the range changed) → again."""
         for _ in range(attempts):
             preview = self.preview()
             if preview is None:
@@ -110,8 +115,8 @@ class Operator:
             try:
                 self.apply(preview)
                 return
-            except HeadMovedError:
-                self.counts["refused_head_moved"] += 1
+            except RangeChangedError:
+                self.counts["refused_range_changed"] += 1
         self.counts["compress_gave_up"] += 1
 
     def forced_head_moved(self) -> None:
@@ -119,13 +124,11 @@ class Operator:
         if preview is None or not self.agent_moved_since_now():
             self.counts["forced_head_moved_skipped"] += 1
             return
-        try:
-            self.apply(preview)
-        except HeadMovedError:
-            self.counts["refused_head_moved"] += 1
-            self.counts["forced_head_moved_refused"] += 1
+        result = self.apply_result(preview)
+        if not result.appended:
+            self.failures.append("the agent's commits since the preview were not replayed")
             return
-        self.failures.append("compress applied although the agent moved HEAD since its preview")
+        self.counts["forced_head_moved_applied"] += 1
 
     def forced_revert_moved(self) -> None:
         before = self.counts["compress_applied"]

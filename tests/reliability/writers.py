@@ -6,8 +6,8 @@ the same time, waits for both, then checks the store with plain SQL and ``verify
 
 - every commit the agent appended exists, and is on ``main`` — directly, as a replayed copy, or
   summarised by a compress event whose summary is (``storefacts.Provenance``);
-- the operator saw clean refusals (a compress after HEAD moved, a revert after the branch
-  moved) and no other exception;
+- a compress applied after the agent moved HEAD since its preview replayed the agent's commits;
+  the operator saw a clean refusal of a revert after the branch moved, and no other exception;
 - ``verify_store`` is clean; a cold compile equals a warm one; every compile record the
   operator wrote reproduces.
 
@@ -66,7 +66,8 @@ class WriterReport:
             "summarised": self.accounted.get("summarised", 0),
             "lost": self.accounted.get("lost", 0),
             "compressions": op.get("compress_applied", 0),
-            "HEAD-moved refusals": op.get("refused_head_moved", 0),
+            "applied onto an appended HEAD": op.get("compress_onto_appended", 0),
+            "range-changed refusals": op.get("refused_range_changed", 0),
             "reverts": op.get("revert_applied", 0),
             "revert refusals": op.get("refused_revert_moved", 0),
             "imports": op.get("import_commit", 0) + op.get("import_transcript", 0),
@@ -220,8 +221,8 @@ def check(
         if missing or not ev.results or not ev.sources:
             report.problems.append(f"compress event {ev.event_id[:12]} is incomplete")
     op = report.operator
-    if op.get("refused_head_moved", 0) < 1 or op.get("forced_head_moved_refused", 0) < 1:
-        report.problems.append(f"no clean HEAD-moved refusal was seen: {op}")
+    if op.get("forced_head_moved_applied", 0) < 1:
+        report.problems.append(f"no compress was applied onto commits appended after it: {op}")
     if op.get("forced_revert_refused", 0) < 1:
         report.problems.append(f"no clean branch-moved revert refusal was seen: {op}")
     if op.get("compress_applied", 0) < 1:

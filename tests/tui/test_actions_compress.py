@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Static, TextArea
 
-from core import Tract
+from core import Priority, Tract
 from tests.core._llm_server import Step, completion, llm_server
 from tests.pilot_helpers import wait_for
 from tests.tui._action_helpers import Probe, build_store, make_app, ready, select
@@ -80,6 +80,11 @@ async def test_compress_extractive_cursor_to_head(tmp_path: Path) -> None:
         view = await ready(pilot)
         with Tract.open(str(built.path)) as t:
             event = t.events().rows[0]
+        # Exactly cursor..HEAD (two whole user / tool call / tool result / assistant rounds:
+        # nothing to widen), in chain order; one summary.
+        assert event.sources == tuple(built.hashes[-8:])
+        assert (event.params or {})["head_before"] == built.hashes[-1]
+        assert len(event.results) == 1
         await wait_for(pilot, lambda: view.selected_hash == event.results[0])
 
 
@@ -116,26 +121,40 @@ async def test_compress_cancel_writes_nothing(tmp_path: Path, monkeypatch) -> No
         assert os.environ["OPENAI_API_KEY"] == "sk-test"
 
 
-async def test_compress_head_moved_shows_error_and_writes_nothing(tmp_path: Path) -> None:
+async def test_compress_applies_onto_commits_appended_after_the_preview(tmp_path: Path) -> None:
     built = build_store(tmp_path / "s.db")
     app = make_app(built.path)
     async with app.run_test(size=(120, 34)) as pilot, Probe(built.path) as probe:
         screen = await _open_preview(pilot, built.hashes[1], built.hashes[8])
         with Tract.open(str(built.path)) as other:  # another process appends meanwhile
-            moved = other.user("appended after the preview").commit_hash
+            other.user("appended after the preview")
+        screen.select_summarizer("extractive")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompressScreen))
+        await wait_for(pilot, lambda: probe.events() == 1)
+        assert probe.text(str(probe.head())) == "appended after the preview"  # replayed on top
+
+
+async def test_compress_shows_the_new_preview_when_the_range_changed(tmp_path: Path) -> None:
+    """A pin on a commit of the range after the preview changes the groups: nothing is
+    written, the new preview replaces the old one, and confirming it applies."""
+    built = build_store(tmp_path / "s.db")
+    app = make_app(built.path)
+    async with app.run_test(size=(120, 34)) as pilot, Probe(built.path) as probe:
+        screen = await _open_preview(pilot, built.hashes[1], built.hashes[8])
+        assert screen.preview is not None and len(screen.preview.plan.groups) == 1
+        with Tract.open(str(built.path)) as other:  # another process pins a range commit
+            other.annotate(built.hashes[4], Priority.PINNED)
         screen.select_summarizer("extractive")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.query_one("#status").has_class("error"))
         status = str(screen.query_one("#status", Static).render())
-        assert "preview again" in status
-        assert isinstance(app.screen, CompressScreen)
-        assert screen.query_one("#repreview", Button).has_class("shown")
-        assert screen.query_one("#confirm", Button).disabled
-        assert probe.events() == 0 and probe.head() == moved
-        # Preview again, then it applies on top of the new HEAD.
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: screen.preview is not None)
-        assert screen.preview is not None and screen.preview.plan.head_before == moved
+        assert "annotated" in status and "differs from the preview" in status
+        assert isinstance(app.screen, CompressScreen) and probe.events() == 0
+        assert screen.preview is not None and len(screen.preview.plan.groups) == 2
+        assert built.hashes[4] in screen.preview.plan.by_role("kept")
+        assert "Groups to summarise: 2" in str(screen.query_one("#preview", Static).render())
+        assert not screen.query_one("#confirm", Button).disabled
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, CompressScreen))
         await wait_for(pilot, lambda: probe.events() == 1)

@@ -20,8 +20,8 @@ class Command:
 
 
 def _commands() -> tuple[Command, ...]:
-    from tract_tui.commands import compile as compile_cmd
     from tract_tui.commands import (
+        annotate,
         compress,
         events,
         export,
@@ -36,6 +36,7 @@ def _commands() -> tuple[Command, ...]:
         verify,
         why,
     )
+    from tract_tui.commands import compile as compile_cmd
 
     scripting = (log, compile_cmd, events, records, reproduce, why, export)
     return (
@@ -44,6 +45,8 @@ def _commands() -> tuple[Command, ...]:
         verify.COMMAND,
         compress.COMMAND,
         revert.COMMAND,
+        annotate.PIN,
+        annotate.SKIP,
         import_file.COMMAND,
         sessions.COMMAND,
         *(m.COMMAND for m in scripting),

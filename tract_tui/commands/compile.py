@@ -3,6 +3,11 @@
 Prints the messages (role, name, content) with their commits, tokens and blame (where each
 came from: typed, imported from FILE:LINE, a summary, an edit, a merged branch). ``--record``
 writes a compile record (as the TUI's compile action does) and prints its id.
+
+A message whose content is missing or unreadable is never printed as if it were real (a script
+would send "[missing content]" to a model): the command refuses, naming the commit, unless
+``--allow-damaged``, which prints it marked (``"damaged": true`` in JSON). ``--record`` into a
+store whose quick check finds damage is refused unless ``--force``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from tract_tui.commands import Command
-from tract_tui.commands._output import out, plain
+from tract_tui.commands._output import err, out, plain
 from tract_tui.commands._scripting import (
     add_json_argument,
     add_store_arguments,
@@ -30,6 +35,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_store_arguments(parser)
     parser.add_argument("--at", metavar="REF", help="compile as if REF were HEAD")
     parser.add_argument("--record", action="store_true", help="write a compile record")
+    parser.add_argument(
+        "--allow-damaged",
+        action="store_true",
+        help="print messages whose content is missing or unreadable, marked as damaged",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="--record even if the store looks damaged"
+    )
     add_json_argument(parser)
 
 
@@ -63,6 +76,8 @@ def compiled_dict(
         item["tokens"] = tokens[i] if i < len(tokens) else None
         if blame is not None and i < len(blame):
             item["blame"] = blame_dict(blame[i])
+        if m.damaged:
+            item["damaged"] = True
         messages.append(item)
     return {
         "head": compiled.head_hash,
@@ -79,7 +94,21 @@ def compiled_dict(
 
 def run(args: argparse.Namespace) -> int:
     with open_tract(args) as tract:
-        compiled = tract.compile(at=args.at, record=args.record, params={"via": "cli"})
+        if args.record and not args.force:
+            tract.require_intact("record a compile")
+        compiled = tract.compile(at=args.at, params={"via": "cli"})
+        pairs = zip(compiled.messages, compiled.commit_hashes, strict=True)
+        damaged = [h for m, h in pairs if m.damaged]
+        if damaged and not args.allow_damaged:
+            more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+            err(
+                f"commit {damaged[0][:12]}{more} has missing or unreadable content; refusing "
+                "to print a made-up message (run tract-tui verify; --allow-damaged prints it "
+                "marked)"
+            )
+            return 2
+        if args.record:
+            compiled = tract.compile(at=args.at, record=True, params={"via": "cli"})
         # Blame the compile just made: the record when one was written, else the same head.
         blame = (
             tract.blame(record=compiled.record_id)
@@ -103,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
         name = f" ({m.name})" if m.name is not None else ""
         count = f"  {tokens[i]} tokens" if i < len(tokens) else ""
         origin = f"  ({blame[i].text})" if i < len(blame) else ""
+        mark = "  DAMAGED: content missing or unreadable" if m.damaged else ""
         out(
             "",
-            plain(f"[{i}] {m.role}{name}  {short(h)}{count}{origin}"),
+            plain(f"[{i}] {m.role}{name}  {short(h)}{count}{origin}{mark}"),
             *block(m.content, "    "),
         )
     if compiled.record_id:

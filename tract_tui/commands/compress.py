@@ -36,6 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="keep this commit verbatim (repeatable)",
     )
     parser.add_argument("--yes", action="store_true", help="apply without stopping at the preview")
+    parser.add_argument(
+        "--force", action="store_true", help="apply even if the store looks damaged"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -43,22 +46,29 @@ def run(args: argparse.Namespace) -> int:
     if args.text and args.summarizer not in ("auto", "manual"):
         raise SystemExit("tract-tui: --text goes with --summarizer manual")
     with open_tract(args) as tract:
-        preview = tract.compress_preview(
-            from_ref=args.from_ref,
-            to_ref=args.to_ref,
-            preserve=args.preserve,
-            target_tokens=args.target_tokens,
-            instructions=args.instructions,
-        )
-        plan = preview.plan
         if not args.yes:
+            preview = tract.compress_preview(
+                from_ref=args.from_ref,
+                to_ref=args.to_ref,
+                preserve=args.preserve,
+                target_tokens=args.target_tokens,
+                instructions=args.instructions,
+            )
             if args.json:
                 out(json.dumps(_preview_json(preview), indent=2))
             else:
                 out(*_preview_lines(preview), "", "dry run: add --yes to apply")
             return 0
+        if not args.force:
+            tract.require_intact("compress")
+        # No preview was shown: the plan is made here and, if the range changes before the
+        # write (an agent edits or pins a commit in it), made once more and written.
         result = tract.compress(
-            plan=plan,
+            from_ref=args.from_ref,
+            to_ref=args.to_ref,
+            preserve=args.preserve,
+            target_tokens=args.target_tokens,
+            instructions=args.instructions,
             summaries=args.text,
             summarizer="manual" if args.text else args.summarizer,
         )
@@ -75,13 +85,19 @@ def run(args: argparse.Namespace) -> int:
                     "replayed": result.replayed,
                     "original_tokens": result.original_tokens,
                     "compressed_tokens": result.compressed_tokens,
+                    "appended_since_plan": result.appended,
+                    "replanned": result.replanned,
                 },
                 indent=2,
             )
         )
     else:
+        if result.replanned:
+            out(f"note: planned again before writing: {plain(result.replanned)}")
+        if result.appended:
+            out(f"note: {result.appended} commits appended meanwhile were replayed after it")
         out(
-            f"compressed {len(plan.sources)} commits into {len(result.summaries)} "
+            f"compressed {result.source_count} commits into {len(result.summaries)} "
             f"summar{'y' if len(result.summaries) == 1 else 'ies'} on {plain(result.branch)}",
             f"event {result.event_id}: {result.original_tokens} → {result.compressed_tokens} "
             f"tokens ({result.ratio:.0%}); new head {str(result.new_head)[:12]}",

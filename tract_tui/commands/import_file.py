@@ -40,6 +40,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--branch", metavar="B", help="chat transcripts: the branch to import onto")
     parser.add_argument("--create", action="store_true", help="create the store if missing")
     parser.add_argument("--tract", metavar="ID", help="chat transcripts: the tract (of several)")
+    parser.add_argument(
+        "--force", action="store_true", help="write even if the store's quick check finds damage"
+    )
     add_readonly_argument(parser)
 
 
@@ -76,9 +79,13 @@ def _chat(args: argparse.Namespace) -> int:
     import core
 
     # Read and validate first: a bad file must not create, open or touch the store.
-    transcript = core.parse_transcript(args.file)
+    # Read and validate every message first: a bad file must not create, open or touch the
+    # store (a lone surrogate used to leave a new, empty store behind).
+    transcript = core.read_transcript(args.file)
     readonly = True if args.readonly else None
     with core.Tract.open(args.store, args.tract, create=args.create, readonly=readonly) as tract:
+        if not args.force:
+            tract.require_intact("import")
         result = tract.import_transcript(transcript, branch=args.branch)
     out(
         plain(

@@ -3,8 +3,9 @@
 The preview (groups, kept, dropped, tokens before → estimated after) comes from
 ``Tract.compress_preview`` in a worker. Confirming applies exactly that plan in a worker with a
 progress line; ``escape`` while it runs sets the cancel event (nothing is written). A failure is
-shown here and the dialog stays open; the core guarantees the store is untouched. If HEAD moved
-since the preview, the error says so and "Preview again" recomputes it.
+shown here and the dialog stays open; the core guarantees the store is untouched. Commits an
+agent appends meanwhile are replayed after the range; if the range itself changed and its
+re-plan differs from what was confirmed, the new preview replaces this one, to confirm again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextAr
 from textual.worker import Worker
 
 from core import DROPPED, KEPT, CompressPlan, CompressPreview, CompressResult, endpoint_configured
-from core.errors import HeadMovedError
+from core.errors import HeadMovedError, PreviewChangedError
 from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
@@ -144,9 +145,10 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
     @work(thread=True, exclusive=True, group="compress-preview", exit_on_error=False)
     def _preview(self) -> None:
         preview = self.session.reader.compress_preview(self.from_ref, self.to_ref)
-        self.app.call_from_thread(self._show_preview, preview)
+        # call_from_thread awaits a coroutine callback; mypy cannot infer its return type.
+        self.app.call_from_thread(self._show_preview, preview)  # type: ignore[arg-type]
 
-    def _show_preview(self, preview: CompressPreview) -> None:
+    async def _show_preview(self, preview: CompressPreview) -> None:
         self.preview = preview
         self.query_one("#preview", Static).update(preview_text(preview))
         manual = self.query_one("#manual", Vertical)
@@ -162,14 +164,14 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
                 static.update(label)
                 area.load_text(display_block(draft))
         else:
-            manual.remove_children()
+            await manual.remove_children()  # gone before their ids are used again
             widgets: list[Static | TextArea] = []
             for i, (label, draft) in enumerate(zip(labels, preview.drafts, strict=True)):
                 widgets.append(Static(label, classes="label"))
                 # A TextArea draws controls raw: a draft quoting stored text is made safe.
                 area = TextArea(display_block(draft), id=f"summary-{i}", soft_wrap=True)
                 widgets.append(area)
-            manual.mount_all(widgets)
+            await manual.mount_all(widgets)
         self.query_one("#repreview", Button).remove_class("shown")
         self.query_one("#confirm", Button).disabled = False
         self._status("Review, then Compress (ctrl+s).")
@@ -260,6 +262,11 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
         cancelled = self.cancel_event is not None and self.cancel_event.is_set()
         self.cancel_event = None
         self.activity("")
+        error = failed.error
+        if isinstance(error, PreviewChangedError) and isinstance(error.preview, CompressPreview):
+            # Never write more than was confirmed: show the new plan and ask again.
+            self.call_later(self._replanned, error.preview, failed.because)
+            return
         if cancelled:
             self._status("Cancelled: nothing was written.", error=True)
         else:
@@ -267,6 +274,10 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
         stale = isinstance(failed.error, HeadMovedError)
         self.query_one("#repreview", Button).set_class(stale or previewing, "shown")
         self.query_one("#confirm", Button).disabled = stale or self.preview is None
+
+    async def _replanned(self, preview: CompressPreview, because: str) -> None:
+        await self._show_preview(preview)
+        self._status(because, error=True)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#status", Static)

@@ -76,6 +76,8 @@ def row_segments(
     prefix = f"{info.content_type}: "
     if message.startswith(prefix):  # the badge already says the type
         message = message[len(prefix) :]
+    if info.damaged:  # what the quick check or verify would say about this row
+        message = f"⚠ damaged ({'; '.join(info.damage)}) {message}"
     out.append(Segment(first_line(message, 200), text_style + match_style))
     return out
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Select, func, inspect, select
 
 from core.engine.clock import from_storage
 from core.engine.hashing import commit_hash, commit_hash_candidates, content_hash
+from core.models.content import DEFAULT_REGISTRY
 from core.models.enums import CommitOperation
 from core.storage import schema as s
 from core.storage.integrity.references import ReferenceChecks
@@ -29,6 +30,21 @@ from core.storage.sqla.uow import SqlUnitOfWork
 from core.storage.versions import detect
 
 Progress = Callable[[str, int], None]
+
+
+def _json_object_problem(raw: Any) -> str | None:
+    """Why a stored JSON column that must hold an object (or null) does not, else None."""
+    if raw is None or isinstance(raw, dict):
+        return None
+    if not isinstance(raw, (str, bytes)):
+        return f"is a {type(raw).__name__}, not a JSON object"
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        return f"is not valid JSON ({exc.args[0] if exc.args else exc})"
+    if value is not None and not isinstance(value, dict):
+        return f"is a JSON {type(value).__name__}, not an object"
+    return None
 
 
 class ProblemSink(Protocol):
@@ -56,6 +72,7 @@ class Checker(ReferenceChecks):
         # response_to (≤ v8) or edit_target (v8 on): read through one table object either way.
         self.commits_t = commits_table(self.version.edit_column or "response_to")
         self.edges: dict[str, tuple[str, ...]] = {}  # commit → its parents (cycle search)
+        self.custom_types: dict[str, int] = {}  # unknown but consistent content types
 
     def emit(
         self, stmt: Select[Any], kind: str, table: str, nkeys: int, detail: Callable[[Any], str]
@@ -97,6 +114,10 @@ class Checker(ReferenceChecks):
         self.refs()
         self.positions()
         self.cycles()
+        notes = getattr(self.report, "notes", None)
+        if self.custom_types and isinstance(notes, list):
+            listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(self.custom_types.items()))
+            notes.append(f"content types this tool does not know (custom types?): {listed}")
 
     def blobs(self) -> None:
         done = 0
@@ -140,6 +161,9 @@ class Checker(ReferenceChecks):
                 c.response_to.label("response_to"),
                 raw_text(c.created_at).label("ts"),
                 s.blobs.c.payload_json,
+                raw_text(c.token_count).label("tokens"),
+                raw_text(c.metadata_json).label("meta"),
+                raw_text(c.generation_config_json).label("gen"),
             )
             .select_from(commits.outerjoin(s.blobs, s.blobs.c.content_hash == c.content_hash))
             .order_by(c.commit_hash)
@@ -177,6 +201,8 @@ class Checker(ReferenceChecks):
                 payload = json.loads(row.payload_json)
             except (TypeError, ValueError):
                 payload = None  # reported with the blob
+            if DEFAULT_REGISTRY.model(str(row.content_type)) is None:
+                self.unknown_type(row, payload)
             if isinstance(payload, dict) and payload.get("content_type") != row.content_type:
                 self.report.add(
                     "content_type_mismatch",
@@ -185,6 +211,7 @@ class Checker(ReferenceChecks):
                     f"content_type {row.content_type!r} differs from its blob "
                     f"{row.content_hash} ({payload.get('content_type')!r})",
                 )
+        self.commit_values(row)
         if row.op not in CommitOperation.__members__:
             self.report.add(
                 "invalid_value",
@@ -229,6 +256,39 @@ class Checker(ReferenceChecks):
         if self.version.edit_column == "edit_target":
             return ("edit_target", "response_to")
         return ("response_to", "reply_to")
+
+    def commit_values(self, row: Any) -> None:
+        """Columns no hash covers, which readers would otherwise meet as a surprise."""
+        h = row.commit_hash
+        for column, raw in (("metadata_json", row.meta), ("generation_config_json", row.gen)):
+            problem = _json_object_problem(raw)
+            if problem:
+                self.report.add("invalid_value", "commits", (h,), f"{column} {problem}")
+        try:
+            tokens = int(row.tokens)
+        except (TypeError, ValueError):
+            self.report.add(
+                "invalid_value", "commits", (h,), f"token_count {row.tokens!r} is not a number"
+            )
+        else:
+            if tokens < 0:
+                self.report.add(
+                    "invalid_value", "commits", (h,), f"token_count {tokens} is negative"
+                )
+
+    def unknown_type(self, row: Any, payload: Any) -> None:
+        """A content type nothing here knows: damage when its blob disagrees (or cannot be
+        read); a custom type of tract-ai's (the blob says the same) is only noted."""
+        name = str(row.content_type)
+        if isinstance(payload, dict) and payload.get("content_type") == name:
+            self.custom_types[name] = self.custom_types.get(name, 0) + 1
+            return
+        self.report.add(
+            "unknown_content_type",
+            "commits",
+            (row.commit_hash,),
+            f"content_type {name!r} is not a known content type, and its blob does not say it",
+        )
 
     def cycles(self) -> None:
         for members in find_cycles(self.edges):

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, String, type_coerce
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Row
 
-from core.engine.clock import from_storage
+from core.engine.clock import stored_time
 from core.models.enums import CommitOperation, Priority
 from core.models.records import AnnotationInfo, CommitInfo
 from core.storage import schema as s
@@ -94,6 +94,19 @@ def raw_text(col: Any) -> ColumnElement[Any]:
     return type_coerce(col, String)
 
 
+def text(value: Any, table: str, key: object, column: str) -> Any:
+    """A text column's value; bytes there (SQLite stores whatever it is given) are a damaged
+    row, said in words rather than failing later wherever the value is used as text."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        from core.errors import StoreDamagedError
+
+        raise StoreDamagedError(
+            f"{table} {str(key)[:12]}: {column} holds bytes, not text (a damaged row; "
+            "run tract-tui verify)"
+        )
+    return value
+
+
 def parse_json(value: Any) -> Any:
     """SQL NULL and JSON ``null`` both give None; unparseable text gives None too."""
     if value is None or value == "null":  # most metadata: tract-ai writes JSON null
@@ -144,7 +157,9 @@ def commit_columns(commits: Any = s.commits) -> tuple[ColumnElement[Any], ...]:
         c.token_count,
         raw_text(c.metadata_json).label("metadata_json"),
         raw_text(c.generation_config_json).label("generation_config_json"),
-        c.created_at,
+        # As stored, parsed by ``stored_time``: a row whose time is not a time must not stop the
+        # query that reads it (SQLAlchemy's own parser raises).
+        raw_text(c.created_at).label("created_at"),
     )
 
 
@@ -159,14 +174,14 @@ def commit_from_row(row: Any) -> CommitInfo:  # a Row of COMMIT_COLUMNS (twelve 
         tract_id=tract,
         parent_hash=parent,
         content_hash=content,
-        content_type=ctype,
+        content_type=text(ctype, "commits", h, "content_type"),
         operation=parse_operation(op),
         response_to=response_to,
-        message=message,
+        message=text(message, "commits", h, "message"),
         token_count=int(tokens or 0),
         metadata=parse_dict(meta),
         generation_config=parse_dict(gen),
-        created_at=from_storage(at),
+        created_at=stored_time(at),
     )
 
 
@@ -176,7 +191,7 @@ ANNOTATION_COLUMNS: Sequence[ColumnElement[Any]] = (
     s.annotations.c.target_hash,
     raw_text(s.annotations.c.priority).label("priority"),
     s.annotations.c.reason,
-    s.annotations.c.created_at,
+    raw_text(s.annotations.c.created_at).label("created_at"),
 )
 
 
@@ -187,5 +202,5 @@ def annotation_from_row(row: Row[Any]) -> AnnotationInfo:
         target_hash=row.target_hash,
         priority=parse_priority(row.priority),
         reason=row.reason,
-        created_at=from_storage(row.created_at),
+        created_at=stored_time(row.created_at),
     )

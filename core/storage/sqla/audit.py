@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from core.engine.clock import from_storage, to_storage
+from core.engine.clock import stored_time, to_storage
 from core.models.records import CompileRecord, OperationEvent
 from core.storage import schema as s
 from core.storage.repositories import CompileRecordRepository, OperationEventRepository
 from core.storage.sqla import record_chains
-from core.storage.sqla._common import chunks, parse_dict, raw_text, unique
+from core.storage.sqla._common import chunks, parse_dict, raw_text, text, unique
 
 SOURCE = "source"
 RESULT = "result"
@@ -24,7 +24,7 @@ _EVENT_COLUMNS = (
     s.operation_events.c.tract_id,
     s.operation_events.c.event_type,
     s.operation_events.c.branch_name,
-    s.operation_events.c.created_at,
+    raw_text(s.operation_events.c.created_at).label("created_at"),
     s.operation_events.c.original_tokens,
     s.operation_events.c.compressed_tokens,
     raw_text(s.operation_events.c.params_json).label("params_json"),
@@ -38,7 +38,7 @@ _RECORD_COLUMNS = (
     s.compile_records.c.commit_count,
     s.compile_records.c.token_source,
     raw_text(s.compile_records.c.params_json).label("params_json"),
-    s.compile_records.c.created_at,
+    raw_text(s.compile_records.c.created_at).label("created_at"),
 )
 
 
@@ -86,9 +86,9 @@ class SqlOperationEventRepository(OperationEventRepository):
                 OperationEvent(
                     event_id=r.event_id,
                     tract_id=r.tract_id,
-                    event_type=r.event_type,
-                    branch_name=r.branch_name,
-                    created_at=from_storage(r.created_at),
+                    event_type=text(r.event_type, "operation_events", r.event_id, "event_type"),
+                    branch_name=text(r.branch_name, "operation_events", r.event_id, "branch_name"),
+                    created_at=stored_time(r.created_at),
                     original_tokens=int(r.original_tokens or 0),
                     compressed_tokens=int(r.compressed_tokens or 0),
                     params=parse_dict(r.params_json),
@@ -217,12 +217,12 @@ class SqlCompileRecordRepository(CompileRecordRepository):
         return CompileRecord(
             record_id=r.record_id,
             tract_id=r.tract_id,
-            head_hash=r.head_hash or "",
+            head_hash=text(r.head_hash, "compile_records", r.record_id, "head_hash") or "",
             token_count=int(r.token_count or 0),
             commit_count=int(r.commit_count or 0),
-            token_source=r.token_source or "",
+            token_source=text(r.token_source, "compile_records", r.record_id, "token_source") or "",
             params=parse_dict(r.params_json),
-            created_at=from_storage(r.created_at),
+            created_at=stored_time(r.created_at),
             effectives=effectives,
         )
 
@@ -299,7 +299,7 @@ class SqlCompileRecordRepository(CompileRecordRepository):
             .order_by(cr.created_at.desc(), cr.record_id.desc())
         ).all()
         limit = to_storage(cutoff)
-        old = [r.record_id for r in rows if from_storage(r.created_at) < from_storage(limit)]
+        old = [r.record_id for r in rows if stored_time(r.created_at) < stored_time(limit)]
         links = {r.record_id: record_chains.link_of(parse_dict(r.p)) for r in rows}
         # A record another kept record extends stays: that record's context needs it.
         gone = sorted(record_chains.deletable(links, old, [r.record_id for r in rows]))

@@ -18,7 +18,7 @@ from sqlalchemy import (
     update,
 )
 
-from core.engine.clock import from_storage, to_storage
+from core.engine.clock import stored_time, to_storage
 from core.models.enums import CommitOperation
 from core.models.records import CommitInfo, CompileRow
 from core.storage import schema as s
@@ -30,6 +30,7 @@ from core.storage.sqla._common import (
     commit_columns,
     commit_from_row,
     raw_rows,
+    raw_text,
     run_prepared,
     unique,
 )
@@ -302,9 +303,9 @@ class SqlCommitRepository(CommitRepository):
             t: (0, None, False) for t in self.tract_ids()
         }
         for r in self.conn.execute(
-            select(c.tract_id, func.count(), func.max(c.created_at)).group_by(c.tract_id)
+            select(c.tract_id, func.count(), raw_text(func.max(c.created_at))).group_by(c.tract_id)
         ):
-            out[r[0]] = (int(r[1]), from_storage(r[2]) if r[2] else None, False)
+            out[r[0]] = (int(r[1]), stored_time(r[2]) if r[2] else None, False)
         ended = self.conn.execute(
             select(c.tract_id)
             .join(s.blobs, s.blobs.c.content_hash == c.content_hash)

@@ -20,11 +20,11 @@ from sqlalchemy import (
     literal_column,
     select,
     tuple_,
-    type_coerce,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.sqltypes import NullType
 
 from core.storage import schema as s
 from core.storage.schema_head import commits_table
@@ -266,8 +266,11 @@ def graph_page(keyed: bool) -> Executable:
         page = page.where(
             tuple_(c.created_at, c.commit_hash)
             < tuple_(
-                # untyped on purpose: stored text on SQLite, a datetime on PostgreSQL
-                type_coerce(bindparam("after_time"), String),
+                # Untyped (NullType): the driver gets the value as the previous page returned
+                # it — stored text on SQLite, a datetime on PostgreSQL. A String type here
+                # made psycopg cast it ``::VARCHAR``, which PostgreSQL will not compare with
+                # a timestamp (the graph stopped after its first page).
+                bindparam("after_time", type_=NullType()),
                 bindparam("after_hash"),
             )
         )
