@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.explain.blame import Blame
+from core.explain.cache_breaks import CacheBreak
 from core.explain.diff import RecordDiff
+from core.explain.lost import CompactionLoss
+from core.explain.models import Explanation, Lens
+from core.explain.timeline import TokenTimeline
 from core.facade.compress import CompressPreview
 from core.models.records import CommitInfo
 from core.models.refs import branch_short, is_branch
@@ -188,6 +193,29 @@ class StoreReader:
 
     def diff_records(self, a: str, b: str) -> RecordDiff:
         return self.tract.diff_records(a, b)
+
+    # -- explanations (docs/explanations.md): relative to ``record``, else the latest --------
+
+    def why(self, commit_hash: str, record: str | None = None) -> Explanation:
+        return self.tract.why(commit_hash, record=record)
+
+    def lens(self, record: str | None = None) -> Lens:
+        return self.tract.lens(record=record)
+
+    def blame(self, record: str) -> tuple[Blame, ...]:
+        return self.tract.blame(record=record)
+
+    def cache_breaks(self, limit: int | None = None) -> dict[str, CacheBreak]:
+        return self.tract.cache_breaks(limit=limit)
+
+    def compaction_losses(self) -> dict[str, CompactionLoss]:
+        return self.tract.compaction_losses()
+
+    def token_timeline(self, limit: int | None = None) -> TokenTimeline:
+        return self.tract.token_timeline(limit=limit)
+
+    def export(self, fmt: str, *, record: str | None = None, at: str | None = None) -> str:
+        return self.tract.export(fmt, record=record, at=at)
 
     def compress_preview(
         self, from_ref: str | None, to_ref: str | None, target_tokens: int | None = None

@@ -107,7 +107,7 @@ async def test_record_list_and_record_view(tmp_path: Path) -> None:
         shown = "[bold]not bold[/] and \\x1b[31mnot red"
         await wait_for(pilot, lambda: shown in rendered(detail.table))
         assert "\x1b" not in rendered(detail.table)
-        await pilot.press("enter")  # records.open: into the commits table
+        await pilot.press("o")  # records.commits: into the commits table
         assert pilot.app.focused is detail.table
         await pilot.press("escape")
         assert pilot.app.focused is records

@@ -16,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.lazy import Lazy
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker
@@ -30,10 +29,12 @@ from core.views.text import display_line
 from tract_tui.live import LiveUpdater
 from tract_tui.screens.compile_diff import CompileDiffScreen
 from tract_tui.screens.confirm import ConfirmScreen
+from tract_tui.screens.main_explain import ExplainHandlers
 from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.footer import KeyFooter
+from tract_tui.widgets.graph_lens import LensBar
 from tract_tui.widgets.graph_view import GraphView
 from tract_tui.widgets.messages import (
     CompileDiffRequested,
@@ -61,7 +62,7 @@ VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record
 PRIORITY_WORDS = {Priority.PINNED: "Pinned", Priority.SKIP: "Skipped", Priority.NORMAL: "Unmarked"}
 
 
-class MainScreen(Screen[None], WorkerEndings):
+class MainScreen(ExplainHandlers, WorkerEndings):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }
@@ -89,6 +90,7 @@ class MainScreen(Screen[None], WorkerEndings):
                 with Horizontal(classes="split"):
                     yield GraphView(self.reader, id="graph-view")
                     yield DetailPane(self.reader, id="graph-detail")
+                yield LensBar(id="lens-bar")
                 yield SearchBar(self.reader, id="search-bar")
             # Hidden at start: mounted after the first frame, which they would only delay.
             with TabPane("Events", id="events"):

@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, get_current_worker
 
-from core import Priority
+from core import Lens, Priority
 from core.read import FirstScreen, RefsState, StoreReader
 from core.views.graph import GraphMode, GraphModel
 from core.views.graph_rows import RowInfo
@@ -31,14 +31,17 @@ from core.views.lane_render import UNICODE
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
 from tract_tui.widgets.graph_details import RowDetails
+from tract_tui.widgets.graph_lens import apply_lens, lens_cell
 from tract_tui.widgets.graph_paint import LANE_PAD, lane_segments, overlay, row_segments
 from tract_tui.widgets.messages import (
     CompileRequested,
     CompressRequested,
     GotoRequested,
+    LensRequested,
     PriorityRequested,
     SearchCloseRequested,
     SearchRequested,
+    WhyRequested,
 )
 from tract_tui.workers import WorkerEndings
 
@@ -67,6 +70,12 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         "graph--placeholder",
         "graph--skipped",
         "graph--filtered",
+        "graph--lens-used",
+        "graph--lens-edited",
+        "graph--lens-skipped",
+        "graph--lens-compressed",
+        "graph--lens-replaced",
+        "graph--lens-out",
     }
     DEFAULT_CSS = """
     GraphView {
@@ -88,6 +97,12 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
     GraphView > .graph--filtered { color: $text-disabled; }
     GraphView > .graph--placeholder { color: $text-disabled; }
     GraphView > .graph--skipped { color: $text-muted; text-style: strike; }
+    GraphView > .graph--lens-used { color: $success; text-style: bold; }
+    GraphView > .graph--lens-edited { color: $warning; text-style: bold; }
+    GraphView > .graph--lens-skipped { color: $error; text-style: bold; }
+    GraphView > .graph--lens-compressed { color: $accent; text-style: bold; }
+    GraphView > .graph--lens-replaced { color: $secondary; text-style: bold; }
+    GraphView > .graph--lens-out { color: $text-disabled; }
     """
 
     # No repaint on change: move_to refreshes just the two lines involved (a full repaint
@@ -128,6 +143,7 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.highlight_results: frozenset[str] = frozenset()
         self.matches: frozenset[str] = frozenset()
         self.filter_matches = False  # dim the rows that do not match
+        self.lens: Lens | None = None  # the record lens (graph_lens), set by the screen
         self._goto_pending: str | None = None
         self._painted = threading.Event()  # the newest scan's first rows are on screen
         self.glyphs = UNICODE
@@ -327,18 +343,24 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             pad = min(self._graph_width, LANE_PAD) - used
             if pad > 0:
                 segments.append(Segment(" " * pad, base))
-        segments.extend(
-            row_segments(
-                commit_hash,
-                self.details.shown(commit_hash),
-                self.model.labels.get(commit_hash, ()),
-                unreachable=self.model.unreachable[row],
-                anchored=commit_hash == self.mark,
-                matched=commit_hash in self.matches,
-                glyphs=self.glyphs,
-                style=self.get_component_rich_style,
-            )
+        info = self.details.shown(commit_hash)
+        row_parts = row_segments(
+            commit_hash,
+            info,
+            self.model.labels.get(commit_hash, ()),
+            unreachable=self.model.unreachable[row],
+            anchored=commit_hash == self.mark,
+            matched=commit_hash in self.matches,
+            glyphs=self.glyphs,
+            style=self.get_component_rich_style,
         )
+        outside = False
+        if self.lens is not None:
+            created = info.created_at if info is not None else None
+            cell = lens_cell(self.lens, commit_hash, created, self.glyphs)
+            row_parts = apply_lens(row_parts, cell, self.get_component_rich_style)
+            outside = cell.outside
+        segments.extend(row_parts)
         strip = Strip(segments)
         style = self.get_component_rich_style
         if row == self.cursor:
@@ -349,6 +371,8 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             strip = overlay(strip, style("graph--result"))
         elif self.filter_matches and commit_hash not in self.matches:
             strip = overlay(strip, style("graph--filtered"))  # dims over the lane colours
+        elif outside:
+            strip = overlay(strip, style("graph--lens-out"))
         strip = strip.crop(self.scroll_offset.x, self.scroll_offset.x + width)
         return strip.extend_cell_length(
             width, style("graph--cursor") if row == self.cursor else base
@@ -442,8 +466,19 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.post_message(GotoRequested())
 
     def action_clear_search(self) -> None:
-        if self.matches:
+        """Escape: the lens goes first, then the search."""
+        if self.lens is not None:
+            self.post_message(LensRequested(None, leave=True))
+        elif self.matches:
             self.post_message(SearchCloseRequested())
+
+    def action_lens(self) -> None:
+        self.post_message(LensRequested(None, leave=self.lens is not None))
+
+    def action_why(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(WhyRequested(selected))
 
     # -- search matches ---------------------------------------------------------------------
 

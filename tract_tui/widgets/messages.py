@@ -49,6 +49,25 @@ class GotoRequested(Message):
     """Open the go-to dialog."""
 
 
+class WhyRequested(Message):
+    """Explain why ``commit_hash`` is (or is not) in the compile (the lens's, the selected or
+    the latest record)."""
+
+    def __init__(self, commit_hash: str) -> None:
+        super().__init__()
+        self.commit_hash = commit_hash
+
+
+class LensRequested(Message):
+    """Show the graph through a record's lens (``record_id`` None: the selected record, else
+    the latest); ``leave``: take the lens off instead."""
+
+    def __init__(self, record_id: str | None, *, leave: bool = False) -> None:
+        super().__init__()
+        self.record_id = record_id
+        self.leave = leave
+
+
 # -- from the audit panels -------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from core.views.text import display_line, fit
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
 from tract_tui.timefmt import relative, short_absolute
-from tract_tui.widgets.messages import CompileDiffRequested, JumpToCommit
+from tract_tui.widgets.messages import CompileDiffRequested, JumpToCommit, LensRequested
 from tract_tui.widgets.record_render import (
     purpose_text,
     render_badge,
@@ -98,6 +98,11 @@ class RecordList(VirtualList[RecordRow]):
         ]
 
     def action_open(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.post_message(LensRequested(row.record_id))
+
+    def action_commits(self) -> None:
         self.query_ancestor(RecordsPanel).detail.table.focus()
 
     def action_mark(self) -> None:
