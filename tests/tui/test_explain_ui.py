@@ -90,8 +90,10 @@ async def test_why_shows_the_verdict_and_the_chain_and_its_links_jump(
         panel = app.screen.query_one(EventsPanel)
         await wait_for(
             pilot,
-            lambda: panel.event_list.selected is not None
-            and panel.event_list.selected.event_id == event_id,
+            lambda: (
+                panel.event_list.selected is not None
+                and panel.event_list.selected.event_id == event_id
+            ),
         )
         assert app.focused is panel.event_list
 
