@@ -285,7 +285,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("modal.close", "escape", "close", "Close", "Close the dialog", palette=False),
     # -- details --
     Action("detail.jump", "enter", "jump", "Jump", "Follow the link under the cursor"),
-    Action("detail.back", "escape", "back", "Back", "Back to the list", footer=False),
+    Action(
+        "detail.back",
+        "escape,shift+tab",
+        "back",
+        "Back",
+        "Back to the list it details",
+        footer=False,
+        key_display="esc",
+    ),
     Action(
         "detail.more",
         "m",

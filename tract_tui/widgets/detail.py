@@ -115,7 +115,14 @@ class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
             self.body.update(render_detail(self._detail, self.steps))
 
     def action_back(self) -> None:
-        self.app.action_focus_previous()
+        """Back to the list this pane details (never ``focus_previous``: from the links that
+        lands on this pane, whose ``on_focus`` would hand the focus straight back)."""
+        parent = self.parent
+        siblings = parent.children if parent is not None else []
+        for widget in siblings:
+            if widget is not self and widget.focusable:
+                widget.focus()
+                return
 
 
 def _size(n: int) -> str:
