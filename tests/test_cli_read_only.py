@@ -243,8 +243,14 @@ def test_opening_the_app_and_quitting_writes_nothing(tmp_path: Path) -> None:
     """The app on a WAL store (c2f26dd's v13), started and quit through Pilot."""
     import asyncio
 
+    from textual.widgets import TabbedContent
+
     from core import Tract
+    from tests.pilot_helpers import wait_for
     from tract_tui.app import TractApp
+    from tract_tui.widgets.events_panel import EventsPanel
+    from tract_tui.widgets.graph_view import GraphView
+    from tract_tui.widgets.records_panel import RecordsPanel
 
     path = build("v13", tmp_path)
     before = state(path.parent)
@@ -253,9 +259,18 @@ def test_opening_the_app_and_quitting_writes_nothing(tmp_path: Path) -> None:
         tract = Tract.open(path, BY_NAME["v13"].tract_id)
         app = TractApp(tract, store=tract.store, tracts=[])
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            await pilot.press("2", "3", "1")
-            await pilot.pause()
+            # Each view has read its first page before the next key (reads, not writes).
+            await wait_for(pilot, lambda: len(app.screen_stack) > 1)
+            graph = app.screen.query_one(GraphView)
+            await wait_for(pilot, lambda: graph.model.complete and graph.details)
+            await pilot.press("2")
+            events = app.screen.query_one(EventsPanel).event_list
+            await wait_for(pilot, lambda: events.total is not None)
+            await pilot.press("3")
+            records = app.screen.query_one(RecordsPanel).record_list
+            await wait_for(pilot, lambda: records.total is not None)
+            await pilot.press("1")
+            await wait_for(pilot, lambda: app.screen.query_one(TabbedContent).active == "graph")
             await pilot.press("q")
         tract.store.close()
 

@@ -55,24 +55,21 @@ def store_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def command_parser() -> argparse.ArgumentParser:
+def command_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The subcommands' parser, and each subcommand's own (for its usage in errors)."""
     parser = argparse.ArgumentParser(prog=PROG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers: dict[str, argparse.ArgumentParser] = {}
     for command in COMMANDS:
-        command.configure(sub.add_parser(command.name, help=command.help, description=command.help))
-    return parser
+        subparsers[command.name] = sub.add_parser(
+            command.name, help=command.help, description=command.help
+        )
+        command.configure(subparsers[command.name])
+    return parser, subparsers
 
 
-def has_terminal() -> bool:
-    """Whether the app can run here: stdin and stdout are both a terminal."""
-    try:
-        return os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno())
-    except (AttributeError, OSError, ValueError):  # closed or replaced streams
-        return False
-
-
-def command_name(argv: Sequence[str], parser: argparse.ArgumentParser) -> str | None:
-    """The subcommand named by the first positional argument, or None for the STORE form."""
+def first_positional(argv: Sequence[str], parser: argparse.ArgumentParser) -> str | None:
+    """The first positional argument of the STORE form (the store, or a mistyped command)."""
     takes_value = {
         opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings
     }
@@ -86,8 +83,35 @@ def command_name(argv: Sequence[str], parser: argparse.ArgumentParser) -> str | 
         if token.startswith("-") and token != "-":
             skip = token in takes_value  # "--opt value": the value is not a positional
             continue
-        return token if token in COMMANDS_BY_NAME else None
+        return token
     return None
+
+
+def mistyped_command(token: str | None) -> str | None:
+    """The command ``token`` was probably meant to be: close to one, and not a store.
+
+    Only a bare word counts (no path separator, dot or URL, no file or directory so named),
+    so a store named like a command's typo still opens."""
+    if not token or any(c in token for c in "/\\:.") or os.path.exists(token):
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(token, list(COMMANDS_BY_NAME), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def has_terminal() -> bool:
+    """Whether the app can run here: stdin and stdout are both a terminal."""
+    try:
+        return os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # closed or replaced streams
+        return False
+
+
+def command_name(argv: Sequence[str], parser: argparse.ArgumentParser) -> str | None:
+    """The subcommand named by the first positional argument, or None for the STORE form."""
+    token = first_positional(argv, parser)
+    return token if token in COMMANDS_BY_NAME else None
 
 
 def _dispatch(argv: list[str]) -> int:
@@ -95,6 +119,11 @@ def _dispatch(argv: list[str]) -> int:
     name = command_name(argv, parser)
     try:
         if name is None:
+            typo = first_positional(argv, parser)
+            meant = mistyped_command(typo)
+            if meant is not None:
+                err(f"unknown command {typo!r}; did you mean '{PROG} {meant}'? (see {PROG} -h)")
+                return EXIT_ERROR
             args = parser.parse_args(argv)
             if not has_terminal():
                 # Without one the app would draw into a pipe at full speed, forever.
@@ -104,7 +133,10 @@ def _dispatch(argv: list[str]) -> int:
                 )
                 return EXIT_ERROR
             return open_app.run(args)
-        args = command_parser().parse_args(argv)
+        commands, subparsers = command_parser()
+        args, extra = commands.parse_known_args(argv)
+        if extra:  # said with the command's own usage, not the top level's
+            subparsers[name].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse: -h/--version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     return COMMANDS_BY_NAME[name].run(args)

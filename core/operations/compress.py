@@ -25,6 +25,7 @@ from core.operations.commit import write_commit
 from core.operations.compress_onto import group_key, onto_current_head
 from core.operations.compress_plan import KEPT, SUMMARISED, CompressPlan
 from core.operations.context import TractContext, branch_ref
+from core.operations.records import find_event
 from core.operations.summarizers import Summarizer, Summary, SummaryInput
 from core.storage.repositories import UnitOfWork
 
@@ -296,9 +297,8 @@ def _history_stored(uow: UnitOfWork, head: str) -> bool:
 def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertResult:
     """Put a branch back to its head before a compress/reorganize, if it has not moved since."""
     uow.lock_tract(ctx.tract_id)
-    event = uow.events.get(event_id)
-    if event is None or event.tract_id != ctx.tract_id:
-        raise NotFoundError(f"no operation event {event_id!r} in this tract")
+    event = find_event(uow, ctx, event_id)
+    event_id = event.event_id
     if event.event_type not in ("compress", "reorganize"):
         raise RevertError(f"a {event.event_type} event cannot be reverted")
     params = recorded_heads(event)

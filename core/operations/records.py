@@ -17,7 +17,13 @@ from typing import Any
 from core.engine.tokens import REPLY_PRIMER, TokenCounter, full_message_tokens
 from core.errors import AmbiguousRefError, NotFoundError
 from core.models.enums import Priority
-from core.models.records import AnnotationInfo, CommitInfo, CompiledContext, CompileRecord
+from core.models.records import (
+    AnnotationInfo,
+    CommitInfo,
+    CompiledContext,
+    CompileRecord,
+    OperationEvent,
+)
 from core.operations.compile import Compiler, empty_context
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
@@ -109,6 +115,27 @@ def find_record(uow: UnitOfWork, ctx: TractContext, ref: str) -> CompileRecord:
             if found is not None:
                 return found
     raise NotFoundError(f"no compile record {ref!r} in this tract")
+
+
+def find_event(uow: UnitOfWork, ctx: TractContext, ref: str) -> OperationEvent:
+    """An operation event of this tract by id, or by a unique id prefix of at least 4
+    characters (the CLI prints 8)."""
+    ref = ref.strip().lower()
+    event = uow.events.get(ref) if ref else None
+    if event is not None and event.tract_id == ctx.tract_id:
+        return event
+    if len(ref) >= MIN_PREFIX and _HEX.match(ref):
+        # Events are few per tract (one per compress/reorganize/import/revert).
+        matches = sorted(
+            e.event_id for e in uow.events.list(ctx.tract_id) if e.event_id.startswith(ref)
+        )
+        if len(matches) > 1:
+            raise AmbiguousRefError(ref, matches)
+        if matches:
+            found = uow.events.get(matches[0])
+            if found is not None:
+                return found
+    raise NotFoundError(f"no operation event {ref!r} in this tract")
 
 
 def compile_as_recorded(

@@ -25,6 +25,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
+from core.errors import StoreError
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = -32768  # negative: KiB, per connection
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
@@ -148,12 +150,18 @@ def make_engine(
         )
         _install_sqlite_hooks(engine, readonly=readonly, lean=lean, busy_timeout_ms=timeout_ms)
         return engine
-    engine = create_engine(
-        location.url,
-        pool_pre_ping=True,
-        pool_recycle=1800,
-        poolclass=None if pool else NullPool,
-    )
+    try:
+        engine = create_engine(
+            location.url,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            poolclass=None if pool else NullPool,
+        )
+    except ModuleNotFoundError as exc:  # the optional driver is not installed
+        raise StoreError(
+            f"{location.display}: the PostgreSQL driver ({exc.name or 'psycopg'}) is not "
+            "installed; install it with: pip install 'tract-tui[postgres]'"
+        ) from None
     if readonly:
         engine = engine.execution_options(postgresql_readonly=True)
     return engine

@@ -143,17 +143,18 @@ async def open_long_branch(path: Path, hashes: list[str], monkeypatch: pytest.Mo
     async with app.run_test(size=(120, 34)) as pilot:
         graph = app.screen.query_one(GraphView)
         await wait_for(pilot, lambda: len(graph.model) > 0 and graph.details)
-        await pilot.pause(0.01)
+        await wait_for(pilot, lambda: hashes[-1][:8] in graph.render_line(0).text)
         assert at_paint == [1] and pages[0] == graph_view.FIRST_PAGE
-        assert hashes[-1][:8] in graph.render_line(0).text
         await wait_for(pilot, lambda: graph.model.complete, timeout=60)
         assert len(graph.model) == len(hashes)
         await pilot.press("end")
         assert graph.cursor == len(hashes) - 1 and graph.selected_hash == hashes[0]
         await wait_for(pilot, lambda: hashes[0] in graph.details)
-        await pilot.pause(0.01)
-        bottom = graph.cursor - graph.scroll_offset.y
-        assert hashes[0][:8] in graph.render_line(bottom).text
+        # The row is drawn once the scroll to the end has landed.
+        await wait_for(
+            pilot,
+            lambda: hashes[0][:8] in graph.render_line(graph.cursor - graph.scroll_offset.y).text,
+        )
         await pilot.press("C")
         await wait_for(
             pilot,

@@ -1,12 +1,12 @@
 """The real binary in tmux: ``tract-tui SESSION.jsonl`` while the session grows.
 
 The session file gets lines appended as Claude Code would write them; the graph must show the
-new turns within a second (the follower imports them, the app's live refresh shows them).
+new turns (the follower imports them, the app's live refresh shows them). How soon (≤ 1 s) is
+bench/bench_live_session.py's figure, not a timed assert.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -37,17 +37,7 @@ def test_open_a_session_file_and_watch_it_grow(tmp_path: Path) -> None:
         # to an earlier reply and asks again (lines 21–41).
         with path.open("ab") as fh:
             fh.write(b"".join(lines[20:41]))
-        appended = time.monotonic()
-        seen = None
-        while time.monotonic() - appended < 10:
-            screen = app.screen()
-            if "fork-5270777a" in screen and "I actually don't like much this idea" in screen:
-                seen = time.monotonic() - appended
-                break
-            time.sleep(0.02)
-        assert seen is not None, app.screen()
-        print(f"new turns on screen {seen:.2f} s after the append")
-        assert seen <= 1.0, f"the new turns showed after {seen:.2f} s"
+        app.wait_for("fork-5270777a", "I actually don't like much this idea", timeout=10)
         # The rewound line is a branch; main follows the newest line.
         screen = app.screen()
         assert "(HEAD → main)" in screen

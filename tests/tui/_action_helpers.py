@@ -13,6 +13,7 @@ from core.engine.clock import FrozenClock
 from core.models import content as c
 from tests.pilot_helpers import wait_for
 from tract_tui.app import TractApp
+from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.graph_view import GraphView
 
 T0 = datetime(2025, 1, 1, 9, 0, 0)
@@ -69,9 +70,11 @@ async def ready(pilot: Pilot) -> GraphView:
 
 async def select(pilot: Pilot, view: GraphView, commit_hash: str) -> None:
     await wait_for(pilot, lambda: view.model.index_of(commit_hash) is not None)
-    view.select_hash(commit_hash)
-    await pilot.pause()
+    assert view.select_hash(commit_hash)
     assert view.selected_hash == commit_hash
+    # The screen has handled the selection once the detail pane follows it.
+    detail = view.screen.query_one("#graph-detail", DetailPane)
+    await wait_for(pilot, lambda: detail.commit_hash == commit_hash)
 
 
 class Probe:

@@ -1,14 +1,14 @@
 """``tract-tui events STORE [--limit N] [--json] [--tract ID]``: operation events, newest first.
 
-Each event with its source and result commits in order, its tokens and its params; for a
-compress, the identifiers (paths, URLs, numbers with units, error names, code names, hashes)
-its sources held and its summaries lost.
+One line per event: its id, time, type and branch, commits and tokens before → after, the
+summarizer, and for a compress the identifiers (paths, URLs, numbers with units, error names,
+code names, hashes) its sources held and its summaries lost. ``--json`` adds the source and
+result commits in order and the params.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING, Any
 
 from tract_tui.commands import Command
@@ -24,6 +24,7 @@ from tract_tui.commands._scripting import (
 
 if TYPE_CHECKING:
     from core import CompactionLoss
+    from core.views.events import EventRow
 
 LOST_SHOWN = 8
 
@@ -45,31 +46,30 @@ def run(args: argparse.Namespace) -> int:
     if not page.rows:
         out("no operation events")
         return 0
-    for i, ev in enumerate(page.rows):
-        branch = f" on {ev.branch}" if ev.branch else ""
-        extra = "".join(
-            f", {k} {v}" for k, v in (("summarizer", ev.summarizer), ("model", ev.model)) if v
-        )
-        lines = [
-            f"{short(ev.event_id)}  {ev.event_type}{branch}  {when(ev.created_at)}",
-            f"  tokens {ev.tokens_before} -> {ev.tokens_after} (ratio {ev.ratio:.2f}){extra}",
-            f"  sources ({ev.source_count}): {' '.join(short(h) for h in ev.sources) or '-'}",
-            f"  results ({ev.result_count}): {' '.join(short(h) for h in ev.results) or '-'}",
-        ]
-        loss = losses.get(ev.event_id)
-        if loss is not None:
-            shown = ", ".join(i.value for i in loss.lost[:LOST_SHOWN])
-            more = f" and {loss.count - LOST_SHOWN} more" if loss.count > LOST_SHOWN else ""
-            lines.append(
-                f"  lost: {loss.count} of {loss.found} identifiers"
-                + (f" ({shown}{more})" if loss.count else "")
-            )
-        if ev.params:
-            lines.append("  params: " + json.dumps(ev.params, ensure_ascii=False, default=str))
-        out(*([""] if i else []), *(plain(line) for line in lines))
+    out(*(plain(_line(ev, losses.get(ev.event_id))) for ev in page.rows))
     if page.total > len(page.rows):
         out("", f"({page.total - len(page.rows)} more; raise --limit)")
     return 0
+
+
+def _line(ev: EventRow, loss: CompactionLoss | None) -> str:
+    """One readable line: id, time, what and where, commits and tokens in → out, the
+    summarizer, and for a compress what it lost (the params stay in ``--json``)."""
+    branch = f" on {ev.branch}" if ev.branch else ""
+    parts = [
+        f"{short(ev.event_id)}  {when(ev.created_at)}  {ev.event_type}{branch}",
+        f"{ev.source_count} → {ev.result_count} commits",
+        f"{ev.tokens_before:,} → {ev.tokens_after:,} tokens",
+    ]
+    parts += [v for v in (ev.summarizer, ev.model) if v]
+    if loss is not None:
+        shown = ", ".join(i.value for i in loss.lost[:LOST_SHOWN])
+        more = ", …" if loss.count > LOST_SHOWN else ""
+        parts.append(
+            f"lost: {loss.count} of {loss.found} identifiers"
+            + (f" ({shown}{more})" if loss.count else "")
+        )
+    return "  ".join(parts)
 
 
 def _fields(row: object) -> dict[str, Any]:

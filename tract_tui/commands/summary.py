@@ -1,4 +1,4 @@
-"""``tract-tui summary STORE``: a plain-text summary of a store, for scripts and quick looks.
+"""``tract-tui summary STORE [--tract ID]``: a plain-text summary of a store, for scripts.
 
 Tracts with their commit counts, branches with their tips, HEAD, and event and record counts.
 """
@@ -23,6 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--create", action="store_true", help="create the store if it does not exist"
     )
+    parser.add_argument("--tract", metavar="ID", help="only this tract (id or a unique prefix)")
     add_readonly_argument(parser)
 
 
@@ -32,7 +33,7 @@ def _upgraded(report: UpgradeReport) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core import Store
-    from core.read import overview
+    from core.read import find_tract, overview
 
     with Store.open(
         args.store,
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     ) as store:
         out(plain(f"store: {store.display} ({store.version.label})"))
         tracts = overview(store)
+        if args.tract:
+            wanted = find_tract(store, args.tract)
+            tracts = [t for t in tracts if t.tract.tract_id == wanted]
     out(f"{len(tracts)} tract(s)" + ("" if tracts else " (empty store)"))
     for tract in tracts:
         out("", *_tract_lines(tract))
