@@ -295,7 +295,8 @@ class MainScreen(ExplainHandlers, WorkerEndings):
         graph.focus()
         self.notify(
             f"Compressed: {result.original_tokens:,} → {result.compressed_tokens:,} tokens "
-            f"in {len(result.summaries)} summaries (event {result.event_id[:8]})"
+            f"in {len(result.summaries)} summar{'y' if len(result.summaries) == 1 else 'ies'} "
+            f"(event {result.event_id[:8]})"
         )
         self.show_event(result.event_id)
 
