@@ -21,10 +21,11 @@ from typing import Any
 from core.errors import CompressionError, NotFoundError, RevertError
 from core.models.content import dialogue
 from core.models.records import CommitInfo, OperationEvent
+from core.models.refs import branch_ref
 from core.operations.commit import write_commit
 from core.operations.compress_onto import GroupKey, group_key, onto_current_head
 from core.operations.compress_plan import KEPT, SUMMARISED, CompressPlan
-from core.operations.context import TractContext, branch_ref
+from core.operations.context import TractContext
 from core.operations.records import find_event
 from core.operations.summarizers import Summarizer, Summary, SummaryInput
 from core.storage.repositories import UnitOfWork

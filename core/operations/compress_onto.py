@@ -22,8 +22,9 @@ from dataclasses import replace
 
 from core.errors import RangeChangedError
 from core.models.records import Retention
+from core.models.refs import branch_ref
 from core.operations.compress_plan import KEPT, CompressPlan, Group
-from core.operations.context import TractContext, branch_ref
+from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
 
 FIRST_LOOK = 512  # commits walked back from the tip before a whole-chain walk

@@ -172,7 +172,7 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
     def _preview(self) -> None:
         preview = self.session.reader.compress_preview(self.from_ref, self.to_ref)
         # call_from_thread awaits a coroutine callback; mypy cannot infer its return type.
-        self.app.call_from_thread(self._show_preview, preview)  # type: ignore[arg-type]
+        self.app.call_from_thread(self._show_preview, preview)  # type: ignore[arg-type]  # the worker's result, typed loosely by Textual
 
     async def _show_preview(self, preview: CompressPreview) -> None:
         self.preview = preview
