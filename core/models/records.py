@@ -6,6 +6,7 @@ naive-UTC values the schema holds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,6 +92,19 @@ class Retention:
             match_patterns=tuple(str(p) for p in patterns) if isinstance(patterns, list) else (),
             match_mode=mode if mode in ("substring", "regex") else "substring",
         )
+
+    def missing_in(self, text: str) -> tuple[str, ...]:
+        """The patterns ``text`` does not contain (a regex that does not compile counts as
+        missing: it can never be shown to be kept)."""
+        return tuple(p for p in self.match_patterns if not self.matches(p, text))
+
+    def matches(self, pattern: str, text: str) -> bool:
+        if self.match_mode != "regex":
+            return pattern in text
+        try:
+            return re.search(pattern, text) is not None
+        except re.error:
+            return False
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form, keys as tract-ai writes them."""

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from core.errors import BranchNotFoundError, TractError
 from core.models.records import CommitInfo
-from core.operations.context import TractContext, branch_ref
+from core.models.refs import branch_ref
+from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
 
 SOURCE = "source"

@@ -15,8 +15,9 @@ from typing import Any
 from core.errors import BranchNotFoundError, RebaseError, SemanticSafetyError
 from core.models import content as c
 from core.models.records import AnnotationInfo, CommitInfo, OperationEvent
+from core.models.refs import branch_ref
 from core.operations.commit import write_commit
-from core.operations.context import TractContext, branch_ref, head_state
+from core.operations.context import TractContext, head_state
 from core.operations.merge_conflicts import (
     ABORT,
     RESOLVED,
