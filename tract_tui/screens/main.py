@@ -314,6 +314,14 @@ class MainScreen(ExplainHandlers, WorkerEndings):
             f"Compressed: {result.original_tokens:,} → {result.compressed_tokens:,} tokens "
             f"in {len(result.summaries)} summaries (event {result.event_id[:8]})"
         )
+        if result.retention_missed:
+            missed = ", ".join(display_line(repr(p)) for p in result.retention_missed)
+            self.notify(
+                f"The summaries miss retention patterns of IMPORTANT commits: {missed}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self.show_event(result.event_id)
 
     @on(RevertRequested)
