@@ -453,7 +453,8 @@ class CompiledContext:
         messages are made and the rest is one list copy."""
         shared = getattr(self.messages, "dicts", None)
         if shared is not None:
-            return shared()
+            made: list[dict[str, Any]] = shared()
+            return made
         return [m.to_dict() for m in self.messages]
 
     to_openai = to_dicts
