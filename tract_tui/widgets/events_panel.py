@@ -229,7 +229,8 @@ def render_side(row: EventRow, side: str, infos: dict[str, RowInfo] | None) -> T
             out.append(" (no longer stored)\n", style="dim")
             continue
         # Tokens before the badge: a narrow column cuts the badge, never the figure.
-        out.append(f" {format_tokens(info.token_count):>4} {display_line(info.badge)}\n", style="dim")
+        tokens = format_tokens(info.token_count)
+        out.append(f" {tokens:>4} {display_line(info.badge)}\n", style="dim")
         out.append("  " + commit_text(info) + "\n")
     if len(hashes) > SHOWN_COMMITS:
         out.append(f"… and {len(hashes) - SHOWN_COMMITS} more\n", style="dim")
