@@ -99,3 +99,33 @@ async def test_the_detail_of_a_cut_commit_is_unchanged(tmp_path: Path) -> None:
         await select(pilot, graph, hashes["long"])
         detail = app.screen.query_one("#graph-detail")
         await wait_for(pilot, lambda: "unnoticed in a later release" in str(detail.body.render()))
+
+
+async def test_o_and_Y_act_on_the_commit_of_every_list(tmp_path: Path) -> None:
+    """``Y`` copies the commit's whole text (graph, detail pane, a record's commits); ``o``
+    asks for the pager, which a test driver cannot hand the terminal to: it says so."""
+    from tract_tui.external import CANNOT_SUSPEND
+
+    hashes = long_store(tmp_path / "s.db")
+    app = make_app(tmp_path / "s.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        graph = await ready(pilot)
+        await select(pilot, graph, hashes["long"])
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: app.clipboard == LONG)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any(n.message == CANNOT_SUSPEND for n in app._notifications))
+
+        await select(pilot, graph, hashes["system"])
+        await pilot.press("enter")  # the detail pane (its links) has the keys
+        await wait_for(pilot, lambda: app.focused is not graph)
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: app.clipboard == "You are terse.")
+
+        await pilot.press("3")
+        records = app.screen.query_one(RecordList)
+        await wait_for(pilot, lambda: app.focused is records and records.selected is not None)
+        table = app.screen.query_one(RecordCommits)
+        await wait_for(pilot, lambda: table.row_count == 4)
+        await pilot.press("o", "down", "Y")
+        await wait_for(pilot, lambda: app.clipboard == LONG)
