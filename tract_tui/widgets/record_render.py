@@ -60,7 +60,7 @@ def render_summary(row: RecordRow, now: datetime) -> Text:
     out.append(row.record_id[:12], style="yellow")
     out.append(f"  {absolute(row.created_at)} UTC ({relative(row.created_at, now)})", style="dim")
     out.append("\nhead ")
-    out.append(row.head_hash[:12] or "(empty)", style="yellow")
+    out.append(row.head_hash[:8] or "(empty)", style="yellow")
     out.append(f"  {row.commit_count} commits  {row.token_count:,} tokens")
     out.append(f"  {display_line(row.token_source or '—')}", style="dim")
     out.append(f"\n{purpose_text(row)}", style="italic")
