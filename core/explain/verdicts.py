@@ -91,7 +91,7 @@ class Explainer:
         return result
 
     def _out(self, h: str, verdict: str, steps: list[Step], **kw: object) -> Explanation:
-        return Explanation(h, verdict, self.facts.subject, tuple(steps), **kw)  # type: ignore[arg-type]
+        return Explanation(h, verdict, self.facts.subject, tuple(steps), **kw)  # type: ignore[arg-type]  # kw holds the verdict's own fields
 
     def _decide(self, h: str, seen: frozenset[str]) -> Explanation:
         f = self.facts

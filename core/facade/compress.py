@@ -28,7 +28,7 @@ from core.operations.compress import (
     revert_event,
     summarize_plan,
 )
-from core.operations.compress_onto import group_key, same_preview
+from core.operations.compress_onto import GroupKey, group_key, same_preview
 from core.operations.compress_plan import CompressPlan, plan_compression
 from core.operations.summarizers import (
     ExtractiveSummarizer,
@@ -50,6 +50,16 @@ class CompressPreview:
     plan: CompressPlan
     drafts: tuple[str, ...]  # one extractive draft per group
     draft_tokens_after: int  # compiled tokens if the drafts were used
+
+    @property
+    def retention(self) -> int:
+        """How many retention patterns the groups carry (IMPORTANT commits' rules)."""
+        return sum(len(r.match_patterns) for g in self.plan.groups for r in g.retention)
+
+    def missing(self, summaries: Sequence[str] | None = None) -> tuple[tuple[str, ...], ...]:
+        """Per group, the retention patterns its summary (the draft, unless given) misses."""
+        texts = self.drafts if summaries is None else summaries
+        return tuple(g.missing_in(t) for g, t in zip(self.plan.groups, texts, strict=True))
 
 
 class CompressMixin(FacadeBase):
@@ -210,7 +220,7 @@ class CompressMixin(FacadeBase):
         chosen: Summarizer,
         cancel: threading.Event | None,
         progress: Progress | None,
-        reuse: dict[tuple[tuple[str, ...], str], Summary],
+        reuse: dict[GroupKey, Summary],
     ) -> list[Summary]:
         """Summaries per group; a group summarised before by the same summarizer with the same
         settings (a re-plan, a second preview of the same range) is not summarised again."""

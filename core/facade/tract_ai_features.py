@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from core.errors import NotFoundError, TractError
 from core.facade.base import FacadeBase
@@ -19,6 +19,12 @@ from core.models.records import AnnotationInfo, RegisteredTag, Retention, StoreI
 from core.operations import annotate as annotate_op
 from core.operations import navigation as nav
 from core.storage.repositories import UnitOfWork
+from core.storage.sqla.head_tables import SqlHeadTablesRepository
+
+
+def _head(uow: UnitOfWork) -> SqlHeadTablesRepository:
+    # The unit of work types it loosely (storage's abstract layer does not know sqla).
+    return cast(SqlHeadTablesRepository, uow.head_tables)
 
 
 class TagNotRegisteredError(TractError):
@@ -67,47 +73,47 @@ class TractAIFeaturesMixin(FacadeBase):
             commit_hash = nav.resolve(uow, self.ctx, target)
             info = annotate_op.annotate(uow, self.ctx, commit_hash, priority, reason)
             if retention is not None:
-                uow.head_tables.set_retention(info.id, retention)
+                _head(uow).set_retention(info.id, retention)
             return info
 
     def retention(self, target: str) -> Retention | None:
         """The retention rules in force for a commit (None when it has none)."""
         with self._read() as uow:
             commit_hash = nav.resolve(uow, self.ctx, target)
-            return uow.head_tables.retention_of([commit_hash]).get(commit_hash)
+            return _head(uow).retention_of([commit_hash]).get(commit_hash)
 
     def retention_of(self, hashes: Iterable[str]) -> dict[str, Retention]:
         """Retention rules in force per commit, for the compress prompt and plan."""
         with self._read() as uow:
-            return uow.head_tables.retention_of(hashes)
+            return _head(uow).retention_of(hashes)
 
     # -- tags -----------------------------------------------------------------------------
 
     def tags(self, target: str) -> tuple[str, ...]:
         with self._read() as uow:
             commit_hash = nav.resolve(uow, self.ctx, target)
-            return uow.head_tables.tags_of([commit_hash]).get(commit_hash, ())
+            return _head(uow).tags_of([commit_hash]).get(commit_hash, ())
 
     def tags_of(self, hashes: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """Tags per commit (commit-time tags first, then the ones added later)."""
         with self._read() as uow:
-            return uow.head_tables.tags_of(hashes)
+            return _head(uow).tags_of(hashes)
 
     def commits_tagged(self, tag: str) -> set[str]:
         """Every commit of this tract with ``tag`` (the ``tag:NAME`` search)."""
         with self._read() as uow:
-            return uow.head_tables.commits_tagged(self.tract_id, tag)
+            return _head(uow).commits_tagged(self.tract_id, tag)
 
     def registered_tags(self) -> list[RegisteredTag]:
         with self._read() as uow:
-            return uow.head_tables.registered_tags(self.tract_id)
+            return _head(uow).registered_tags(self.tract_id)
 
     def register_tag(self, name: str, description: str | None = None) -> bool:
         """Add ``name`` to the tract's tag registry; False when it was there already."""
         name = _tag_name(name)
         with self._write() as uow:
             _needs(uow, "tag_registry", None, 10, "tags")
-            return uow.head_tables.register_tag(self.tract_id, name, description, self.ctx.now())
+            return _head(uow).register_tag(self.tract_id, name, description, self.ctx.now())
 
     def tag(
         self, target: str, name: str, *, register: bool = False, description: str | None = None
@@ -141,14 +147,14 @@ class TractAIFeaturesMixin(FacadeBase):
         with self._write() as uow:
             _needs(uow, "tag_annotations", None, 10, "tags")
             commit_hash = nav.resolve(uow, self.ctx, target)
-            return uow.head_tables.remove_tag(self.tract_id, commit_hash, name) > 0
+            return _head(uow).remove_tag(self.tract_id, commit_hash, name) > 0
 
     # -- tools, content types, store info -------------------------------------------------
 
     def tools_of(self, hashes: Iterable[str]) -> dict[str, tuple[dict[str, Any], ...]]:
         """The tool definitions linked to each commit (tract-ai v8+), in order."""
         with self._read() as uow:
-            return uow.head_tables.tools_of(hashes)
+            return _head(uow).tools_of(hashes)
 
     def content_type_info(self, content_type: str) -> ContentTypeInfo:
         rules, registry = self.ctx.rules, self.ctx.registry

@@ -15,8 +15,8 @@ import re
 
 from core.errors import InvalidBranchNameError
 from core.importers.memory import TractMemory
+from core.models.refs import BRANCH_PREFIX, HEAD
 from core.operations.branches import check_branch_name
-from core.operations.context import BRANCH_PREFIX, HEAD
 from core.storage.repositories import UnitOfWork
 from core.storage.sqla import session_queries as q
 
@@ -26,7 +26,7 @@ MAIN = "main"
 def update(uow: UnitOfWork, tract_id: str, prefix: str, mem: TractMemory) -> dict[str, str]:
     """Point ``main`` and the fork branches at the tract's leaves; returns name → hash."""
     mem.load_audit(uow)
-    conn = uow.conn  # type: ignore[attr-defined]
+    conn = uow.conn  # type: ignore[attr-defined]  # the SQL unit of work's connection
     leaves = [
         leaf
         for leaf in q.tract_leaves(conn, tract_id)

@@ -30,7 +30,7 @@ class TractMemory:
         missing = [k for k in keys if k not in self.known]
         if not missing:
             return
-        found = q.commits_by_source_id(uow.conn, self.tract_id, missing)  # type: ignore[attr-defined]
+        found = q.commits_by_source_id(uow.conn, self.tract_id, missing)  # type: ignore[attr-defined]  # the SQL unit of work's connection
         for key, commit in found.items():
             self.known[key] = (commit.commit_hash, commit.created_at)
 

@@ -19,16 +19,10 @@ from core.importers.openai_chat_parse import Transcript, TranscriptMessage, pars
 from core.models import content as c
 from core.models.enums import Priority
 from core.models.records import OperationEvent
-from core.models.refs import branch_short
+from core.models.refs import HEAD, branch_ref, branch_short
 from core.operations.branches import check_branch_name
 from core.operations.commit import AUTO_PIN_REASON, write_commit
-from core.operations.context import (
-    HEAD,
-    TractContext,
-    branch_ref,
-    head_state,
-    require_attached,
-)
+from core.operations.context import TractContext, head_state, require_attached
 from core.storage.repositories import UnitOfWork
 
 __all__ = [

@@ -89,7 +89,7 @@ def _first_significant_byte(fh: Any) -> bytes:
             return b""
         stripped = chunk.lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
         if stripped:
-            return stripped[:1]
+            return bytes(stripped[:1])
 
 
 def _decode(path: Path, data: bytes, line: int) -> str:

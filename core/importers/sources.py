@@ -131,7 +131,7 @@ class ClaudeSource:
 
     @property
     def parser(self) -> ClaudeParser:
-        return self.main.parser  # type: ignore[return-value]
+        return self.main.parser  # type: ignore[return-value]  # a Claude source's parser
 
     def _sub_files(self) -> list[Path]:
         folder = self.path.with_suffix("") / "subagents"
@@ -165,7 +165,7 @@ class ClaudeSource:
         parser = self.parser
         children: list[tuple[str, str | None, datetime | None, str | None]] = []
         for path, sub in self.subs.items():
-            tract = sub.parser.main  # type: ignore[attr-defined]
+            tract = sub.parser.main  # type: ignore[attr-defined]  # subagent parsers are Claude's
             if tract in self._linked:
                 continue
             agent = path.stem.removeprefix("agent-")

@@ -125,7 +125,8 @@ class OpenAICompatibleClient:
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self._cap)
-        return min(self._base * (2 ** (attempt - 1)), self._cap) + random.uniform(0, self._jitter)
+        backoff = float(min(self._base * (2 ** (attempt - 1)), self._cap))
+        return backoff + random.uniform(0, self._jitter)
 
     def chat(
         self,

@@ -11,14 +11,8 @@ from core.errors import (
     InvalidBranchNameError,
     UnmergedBranchError,
 )
-from core.operations.context import (
-    BRANCH_PREFIX,
-    HEAD,
-    TractContext,
-    branch_ref,
-    branch_short,
-    head_state,
-)
+from core.models.refs import BRANCH_PREFIX, HEAD, branch_ref, branch_short
+from core.operations.context import TractContext, head_state
 from core.operations.navigation import _remember, resolve
 from core.storage.repositories import UnitOfWork
 

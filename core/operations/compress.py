@@ -21,10 +21,11 @@ from typing import Any
 from core.errors import CompressionError, NotFoundError, RevertError
 from core.models.content import dialogue
 from core.models.records import CommitInfo, OperationEvent
+from core.models.refs import branch_ref
 from core.operations.commit import write_commit
-from core.operations.compress_onto import group_key, onto_current_head
+from core.operations.compress_onto import GroupKey, group_key, onto_current_head
 from core.operations.compress_plan import KEPT, SUMMARISED, CompressPlan
-from core.operations.context import TractContext, branch_ref
+from core.operations.context import TractContext
 from core.operations.records import find_event
 from core.operations.summarizers import Summarizer, Summary, SummaryInput
 from core.storage.repositories import UnitOfWork
@@ -49,6 +50,9 @@ class CompressResult:
     source_count: int = 0  # consumed originals (summarised commits and absorbed edits)
     appended: int = 0  # commits appended after the plan, replayed on top
     replanned: str | None = None  # why the range was planned again before it was written
+    # Retention patterns of IMPORTANT commits that the written summaries do not contain
+    # (said, not refused: tract-ai writes such summaries too).
+    retention_missed: tuple[str, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -69,7 +73,7 @@ def summarize_plan(
     *,
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
-    reuse: Mapping[tuple[tuple[str, ...], str], Summary] | None = None,
+    reuse: Mapping[GroupKey, Summary] | None = None,
 ) -> list[Summary]:
     """One summary per group, in order. Raises on failure or cancellation; writes nothing.
 
@@ -88,7 +92,13 @@ def summarize_plan(
             progress(group.index, total, f"summarising group {group.index + 1} of {total}")
         out.append(
             summarizer.summarize(
-                SummaryInput(group.index, group.text, len(group.commits), group.raw_tokens),
+                SummaryInput(
+                    group.index,
+                    group.text,
+                    len(group.commits),
+                    group.raw_tokens,
+                    retention=group.retention,
+                ),
                 target_tokens=plan.target_tokens,
                 instructions=plan.instructions,
                 cancel=cancel,
@@ -188,6 +198,9 @@ def apply_plan(
         tokens_after_estimate=after,
         source_count=len(plan.sources),
         appended=len(plan.appended),
+        retention_missed=tuple(
+            p for g, s in zip(plan.groups, summaries, strict=True) for p in g.missing_in(s.text)
+        ),
     )
 
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from core.errors import RangeChangedError
+from core.models.records import Retention
+from core.models.refs import branch_ref
 from core.operations.compress_plan import KEPT, CompressPlan, Group
-from core.operations.context import TractContext, branch_ref
+from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
 
 FIRST_LOOK = 512  # commits walked back from the tip before a whole-chain walk
@@ -94,9 +96,12 @@ def _check_annotations(uow: UnitOfWork, ctx: TractContext, plan: CompressPlan) -
             )
 
 
-def group_key(group: Group) -> tuple[tuple[str, ...], str]:
-    """Two groups with the same commits and text get the same summary."""
-    return group.commits, group.text
+GroupKey = tuple[tuple[str, ...], str, tuple[Retention, ...]]
+
+
+def group_key(group: Group) -> GroupKey:
+    """Two groups with the same commits, text and retention rules get the same summary."""
+    return group.commits, group.text, group.retention
 
 
 def same_preview(a: CompressPlan, b: CompressPlan) -> bool:

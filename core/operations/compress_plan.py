@@ -15,7 +15,7 @@ from core.engine.compile_order import expand
 from core.engine.tokens import MESSAGE_OVERHEAD, NAME_OVERHEAD
 from core.errors import CompressionError, NothingToCompressError
 from core.models.enums import Priority
-from core.models.records import CompiledContext, CompileRow
+from core.models.records import CompiledContext, CompileRow, Retention
 from core.operations.compile import Compiler, _Loader
 from core.operations.compress_tools import tool_units, widen_picks, widen_range
 from core.operations.context import TractContext, head_state, require_attached
@@ -47,6 +47,13 @@ class Group:
     text: str  # the segment handed to the summariser: "[role]: text" blocks
     raw_tokens: int
     message_tokens: int  # what these messages cost in the compiled context
+    # The retention rules of its IMPORTANT commits (tract-ai v7): their instructions go to
+    # the summarizer, their patterns must be found in the summary.
+    retention: tuple[Retention, ...] = ()
+
+    def missing_in(self, summary: str) -> tuple[str, ...]:
+        """The retention patterns ``summary`` does not contain, in rule order."""
+        return tuple(p for r in self.retention for p in r.missing_in(summary))
 
 
 @dataclass(frozen=True)
@@ -227,6 +234,8 @@ def _classify(
         for r in rows
     )
     selected = {r.commit_hash for r in rows}
+    important = [h for h, a in in_force.items() if a.priority is Priority.IMPORTANT]
+    retention = uow.head_tables.retention_of(important) if important else {}
     roles: dict[str, str] = {}
     for row in rows:
         info = in_force.get(row.commit_hash)
@@ -280,6 +289,9 @@ def _classify(
                 compiled.message_tokens[effective[p.commit_hash]]
                 for p in members
                 if p.commit_hash in effective
+            ),
+            retention=tuple(
+                retention[p.commit_hash] for p in members if p.commit_hash in retention
             ),
         )
         for g, members in enumerate(groups)

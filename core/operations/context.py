@@ -11,15 +11,7 @@ from core.engine.tokens import TokenCounter, default_counter
 from core.errors import DetachedHeadError
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry, Payload
 from core.models.records import Message, RefInfo
-from core.models.refs import (  # noqa: F401 - re-exported: operations import them from here
-    BRANCH_PREFIX,
-    HEAD,
-    ORIG_HEAD,
-    PREV_BRANCH,
-    PREV_HEAD,
-    branch_ref,
-    branch_short,
-)
+from core.models.refs import HEAD, branch_ref, branch_short
 from core.storage.repositories import UnitOfWork
 
 

@@ -18,14 +18,9 @@ from core.errors import AlreadyUpToDateError, BranchNotFoundError, MergeError, N
 from core.models import content as c
 from core.models.enums import CommitOperation, Priority
 from core.models.records import CommitInfo
+from core.models.refs import branch_ref
 from core.operations.commit import validate_edit_target, write_commit
-from core.operations.context import (
-    HeadState,
-    TractContext,
-    advance_head,
-    branch_ref,
-    head_state,
-)
+from core.operations.context import HeadState, TractContext, advance_head, head_state
 from core.operations.merge_conflicts import (
     MergeConflict,
     Resolutions,

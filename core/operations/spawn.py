@@ -18,15 +18,10 @@ from core.errors import SpawnError
 from core.llm.client import ChatClient, response_text, response_usage
 from core.models import content as c
 from core.models.records import CommitInfo, CompiledContext, Message, SpawnPointer
+from core.models.refs import BRANCH_PREFIX, HEAD
 from core.operations import commit as commit_op
 from core.operations.compile import Compiler
-from core.operations.context import (
-    BRANCH_PREFIX,
-    HEAD,
-    TractContext,
-    head_state,
-    require_attached,
-)
+from core.operations.context import TractContext, head_state, require_attached
 from core.storage.repositories import UnitOfWork
 
 HEAD_SNAPSHOT, FULL_CLONE, SELECTIVE = "head_snapshot", "full_clone", "selective"

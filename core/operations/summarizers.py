@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from core.engine.tokens import TokenCounter
 from core.errors import SummarizerError
 from core.llm.client import ChatClient, LLMCancelled, LLMError, response_text, response_usage
+from core.models.records import Retention
 
 PROMPT_VERSION = "compress-v1"
 SYSTEM_PROMPT = (
@@ -45,6 +46,12 @@ class SummaryInput:
     text: str  # "[role]: text" blocks joined by blank lines
     commit_count: int
     raw_tokens: int
+    # Rules of the IMPORTANT commits in the group: the LLM is told them, the extractive
+    # summarizer keeps every sentence that holds one of their patterns.
+    retention: tuple[Retention, ...] = ()
+
+    def retained(self, sentence: str) -> bool:
+        return any(r.matches(p, sentence) for r in self.retention for p in r.match_patterns)
 
 
 @dataclass(frozen=True)
@@ -131,16 +138,19 @@ class ExtractiveSummarizer:
         )
         budget -= self.counter.count_text(lead)
         candidates = list(self._sentences(group.text))
+        # Sentences holding a retention pattern are kept whatever the budget (an IMPORTANT
+        # commit's rules outrank the size target); the rest fill what is left.
+        kept = {i for i, c in enumerate(candidates) if group.retained(c[1])}
         # Score: facts first; earlier sentences of a message before later ones.
         ranked = sorted(
             range(len(candidates)),
-            key=lambda i: (-candidates[i][2], candidates[i][3], i),
+            key=lambda i: (i not in kept, -candidates[i][2], candidates[i][3], i),
         )
         chosen: set[int] = set()
         used = 0
         for i in ranked:
             cost = self.counter.count_text(candidates[i][1]) + 1
-            if used + cost > budget:
+            if used + cost > budget and i not in kept:
                 continue
             chosen.add(i)
             used += cost
@@ -179,6 +189,25 @@ class ExtractiveSummarizer:
                 score = min(5, len(_FACT.findall(sentence)))
                 out.append((speaker, sentence, score, k))
         return out
+
+
+def retention_prompt(rules: Sequence[Retention]) -> list[str]:
+    """The lines that tell an LLM what the IMPORTANT commits of a group require."""
+    asks = [r.instructions.strip() for r in rules if r.instructions and r.instructions.strip()]
+    verbatim = [p for r in rules if r.match_mode != "regex" for p in r.match_patterns]
+    regexes = [p for r in rules if r.match_mode == "regex" for p in r.match_patterns]
+    if not (asks or verbatim or regexes):
+        return []
+    lines = ["Parts of this segment were marked IMPORTANT. The summary must keep what follows."]
+    lines += [f"- {ask}" for ask in asks]
+    if verbatim:
+        lines.append("It must contain these texts exactly: " + ", ".join(map(repr, verbatim)))
+    if regexes:
+        lines.append(
+            "It must contain text matching these regular expressions: "
+            + ", ".join(map(repr, regexes))
+        )
+    return lines
 
 
 def _tool_sentence(body: str) -> str | None:
@@ -240,6 +269,7 @@ class LLMSummarizer:
         ]
         if target_tokens:
             parts.append(f"Aim for about {target_tokens} tokens.")
+        parts += retention_prompt(group.retention)
         if instructions:
             parts.append(f"Instructions: {instructions}")
         messages = [

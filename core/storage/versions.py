@@ -15,7 +15,7 @@ Detection only reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, inspect, text
 
@@ -179,7 +179,7 @@ def detect(conn: Connection) -> StoreVersion:
     edit_column = next(
         (c for c in ("edit_target", "response_to", "reply_to") if c in commit_cols), None
     )
-    base = dict(
+    base = StoreVersion(
         empty=False,
         is_tract_store=True,
         schema_version=schema_version,
@@ -188,8 +188,8 @@ def detect(conn: Connection) -> StoreVersion:
         columns=columns,
     )
     if schema_version > NEWEST_TRACT_AI_VERSION:
-        return StoreVersion(
-            **base,  # type: ignore[arg-type]
+        return replace(
+            base,
             too_new=True,
             problem=(
                 f"schema version {schema_version} is newer than this tract-tui supports "
@@ -209,13 +209,13 @@ def detect(conn: Connection) -> StoreVersion:
         if ours is not None and ours.startswith("tai_"):
             ours = None  # the old chain's markers for tract-ai steps: not ours
         if ours is not None and ours not in OURS_REVISIONS:
-            return StoreVersion(
-                **base,  # type: ignore[arg-type]
+            return replace(
+                base,
                 too_new=True,
                 problem=f"store revision {ours!r} is newer than this tract-tui supports",
             )
     early = schema_version == 1 and _looks_early_v1(conn, tables, columns)
-    return StoreVersion(**base, early_v1=early, ours=ours)  # type: ignore[arg-type]
+    return replace(base, early_v1=early, ours=ours)
 
 
 def _looks_early_v1(

@@ -98,7 +98,7 @@ def short(commit_hash: str | None, n: int = 8) -> str:
 
 
 def when(dt: datetime) -> str:
-    from core.models.records import unreadable_time
+    from core.models.times import unreadable_time
 
     if unreadable_time(dt):  # a damaged row: say so rather than print year 1
         return "(not a time)".ljust(19)

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
                     "compressed_tokens": result.compressed_tokens,
                     "appended_since_plan": result.appended,
                     "replanned": result.replanned,
+                    "retention_missed": list(result.retention_missed),
                 },
                 indent=2,
             )
@@ -96,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
             out(f"note: planned again before writing: {plain(result.replanned)}")
         if result.appended:
             out(f"note: {result.appended} commits appended meanwhile were replayed after it")
+        if result.retention_missed:
+            out(
+                "note: the summaries miss retention patterns of IMPORTANT commits: "
+                + ", ".join(plain(repr(p)) for p in result.retention_missed)
+            )
         out(
             f"compressed {result.source_count} commits into {len(result.summaries)} "
             f"summar{'y' if len(result.summaries) == 1 else 'ies'} on {plain(result.branch)}",
@@ -113,12 +119,13 @@ def _preview_lines(preview) -> list[str]:
         f"{len(plan.selected)} commits selected, {len(plan.replay)} replayed after",
     ]
     lines += [f"  note: {plain(n)}" for n in plan.widened]
-    for group, draft in zip(plan.groups, preview.drafts, strict=True):
+    for group, draft, missing in zip(plan.groups, preview.drafts, preview.missing(), strict=True):
         lines.append(
             f"group {group.index + 1}: {len(group.commits)} commits, {group.raw_tokens} tokens"
             f" ({group.commits[0][:8]}..{group.commits[-1][:8]})"
         )
         lines.append(f"  draft: {first_line(draft.splitlines()[-1] if draft else '', 90)}")
+        lines += [f"  {line}" for line in retention_lines(group, missing)]
     for role in ("kept", "dropped", "structural"):
         hashes = plan.by_role(role)
         if hashes:
@@ -129,14 +136,38 @@ def _preview_lines(preview) -> list[str]:
     return lines
 
 
+def retention_lines(group, missing: tuple[str, ...]) -> list[str]:
+    """What an IMPORTANT commit in the group asks the summary to keep, and what the draft
+    misses of it."""
+    if not group.retention:
+        return []
+    patterns = [p for r in group.retention for p in r.match_patterns]
+    asks = [r.instructions for r in group.retention if r.instructions]
+    lines = [f"retention: {plain(first_line(a, 80))}" for a in asks]
+    if patterns and missing:
+        lines.append(
+            f"retention: the draft misses {len(missing)} of {len(patterns)} patterns: "
+            + ", ".join(plain(repr(p)) for p in missing)
+        )
+    elif patterns:
+        lines.append(f"retention: the draft keeps all {len(patterns)} patterns")
+    return lines
+
+
 def _preview_json(preview) -> dict:
     plan = preview.plan
     return {
         "branch": plan.branch,
         "head_before": plan.head_before,
         "groups": [
-            {"commits": list(g.commits), "raw_tokens": g.raw_tokens, "draft": d}
-            for g, d in zip(plan.groups, preview.drafts, strict=True)
+            {
+                "commits": list(g.commits),
+                "raw_tokens": g.raw_tokens,
+                "draft": d,
+                "retention": [r.to_dict() for r in g.retention],
+                "draft_misses": list(m),
+            }
+            for g, d, m in zip(plan.groups, preview.drafts, preview.missing(), strict=True)
         ],
         "kept": list(plan.by_role("kept")),
         "dropped": list(plan.by_role("dropped")),

@@ -75,7 +75,7 @@ def _line(ev: EventRow, loss: CompactionLoss | None) -> str:
 def _fields(row: object) -> dict[str, Any]:
     import dataclasses
 
-    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}  # type: ignore[arg-type]
+    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}  # type: ignore[arg-type]  # row is a dataclass instance
 
 
 def _lost(loss: CompactionLoss | None) -> dict[str, Any] | None:

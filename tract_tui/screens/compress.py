@@ -23,7 +23,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 from textual.worker import Worker
 
-from core import DROPPED, KEPT, CompressPlan, CompressPreview, CompressResult, endpoint_configured
+from core import (
+    DROPPED,
+    KEPT,
+    CompressPlan,
+    CompressPreview,
+    CompressResult,
+    Retention,
+    endpoint_configured,
+)
 from core.errors import HeadMovedError, PreviewChangedError
 from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
@@ -47,9 +55,10 @@ def preview_text(preview: CompressPreview) -> Text:
     out.append(display_line(plan.branch), style="bold green")
     out.append(f"  ({len(plan.selected)} commits, HEAD {plan.head_before[:8]})\n")
     out.append(f"Groups to summarise: {len(plan.groups)}\n", style="bold")
-    for g in plan.groups:
+    for g, missing in zip(plan.groups, preview.missing(), strict=True):
         out.append(f"  {g.index + 1}. {len(g.commits)} commits · {g.raw_tokens:,} tokens · ")
         out.append(f"{g.commits[0][:8]} … {g.commits[-1][:8]}\n", style="yellow")
+        out.append_text(retention_text(g.retention, missing))
     kept, dropped = plan.by_role(KEPT), plan.by_role(DROPPED)
     out.append(f"Kept verbatim (pinned/preserved): {len(kept)}", style="bold")
     out.append(f"  {_short(kept)}\n" if kept else "\n")
@@ -62,6 +71,23 @@ def preview_text(preview: CompressPreview) -> Text:
     out.append("Tokens: ", style="bold")
     out.append(f"{plan.tokens_before:,} → ~{preview.draft_tokens_after:,}", style="bold")
     out.append("  (estimate with the extractive drafts)", style="dim")
+    return out
+
+
+def retention_text(rules: tuple[Retention, ...], missing: tuple[str, ...]) -> Text:
+    """An IMPORTANT commit's rules in a group: what the summarizer is told, and which of the
+    patterns the extractive draft misses."""
+    out = Text()
+    for rule in rules:
+        if rule.instructions:
+            out.append("     ! keep: ", style="bold magenta")
+            out.append(f"{display_line(rule.instructions)}\n")
+    patterns = [p for r in rules for p in r.match_patterns]
+    if patterns and missing:
+        out.append(f"     ! the draft misses {len(missing)} of {len(patterns)} patterns: ", "red")
+        out.append(", ".join(display_line(repr(p)) for p in missing) + "\n", style="red")
+    elif patterns:
+        out.append(f"     ✓ the draft keeps all {len(patterns)} retention patterns\n", "green")
     return out
 
 
@@ -146,7 +172,7 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
     def _preview(self) -> None:
         preview = self.session.reader.compress_preview(self.from_ref, self.to_ref)
         # call_from_thread awaits a coroutine callback; mypy cannot infer its return type.
-        self.app.call_from_thread(self._show_preview, preview)  # type: ignore[arg-type]
+        self.app.call_from_thread(self._show_preview, preview)  # type: ignore[arg-type]  # the worker's result, typed loosely by Textual
 
     async def _show_preview(self, preview: CompressPreview) -> None:
         self.preview = preview

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.lazy import Lazy
 from textual.widget import Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker
 
 from core import CompressResult, Priority, RevertResult
@@ -183,17 +183,22 @@ class MainScreen(ExplainHandlers, WorkerEndings):
     # -- views ------------------------------------------------------------------------------
 
     def show_view(self, name: str) -> None:
-        self.query_one(TabbedContent).active = name
+        tabbed = self.query_one(TabbedContent)
+        tabbed.active = name
         focused = self.focused
         pane = self.query_one(f"#{name}")
         if focused is not None and pane in focused.ancestors_with_self:
             return
-        # Hand the keys to the view's list now: focus left in the hidden pane would be moved
-        # by Textual to a widget of its choosing, and a focus inside a tab switches the tab
-        # back to it (TabPane.Focused). A panel not mounted yet (lazy) focuses itself on show.
+        # Hand the keys over now, synchronously: focus left in the hidden pane would be moved by
+        # Textual (when the pane's Hide arrives) to a widget of its choosing, and a focus inside
+        # a tab switches the tab back to it (TabPane.Focused). A lazy panel not mounted yet gets
+        # the keys from its own on_show; until then they wait on the tab strip, which no switch
+        # hides.
         for target in self.query(f"#{name} {VIEW_LISTS[name]}"):
-            target.focus()
-            break
+            if target.focusable:
+                self.set_focus(target)
+                return
+        self.set_focus(tabbed.query_one(Tabs))
 
     def focus_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
@@ -235,7 +240,7 @@ class MainScreen(ExplainHandlers, WorkerEndings):
 
     @on(OpenEvent)
     def open_event(self, message: OpenEvent) -> None:
-        self.show_event(message.event_id)
+        self.open_event_tab(message.event_id)
 
     @on(OpenRecord)
     def open_record(self, message: OpenRecord) -> None:
@@ -251,6 +256,18 @@ class MainScreen(ExplainHandlers, WorkerEndings):
         """Select the event in the events panel (without switching tabs)."""
         if (events := self.panel(EventsPanel)) is not None:
             events.select_event(event_id)
+
+    def open_event_tab(self, event_id: str) -> None:
+        """Show the events view with ``event_id`` selected (mounting the lazy panel first)."""
+        self.show_view("events")
+
+        def select() -> None:
+            if (events := self.panel(EventsPanel)) is not None:
+                events.select_event(event_id)
+                if self.focused is not events.event_list:
+                    events.event_list.focus()
+
+        self.call_after_refresh(select)
 
     # -- compile ----------------------------------------------------------------------------
 
@@ -297,6 +314,14 @@ class MainScreen(ExplainHandlers, WorkerEndings):
             f"Compressed: {result.original_tokens:,} → {result.compressed_tokens:,} tokens "
             f"in {len(result.summaries)} summaries (event {result.event_id[:8]})"
         )
+        if result.retention_missed:
+            missed = ", ".join(display_line(repr(p)) for p in result.retention_missed)
+            self.notify(
+                f"The summaries miss retention patterns of IMPORTANT commits: {missed}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self.show_event(result.event_id)
 
     @on(RevertRequested)

@@ -20,10 +20,9 @@ from core import Lens
 from core.read import StoreReader
 from tract_tui.screens.why import WhyScreen
 from tract_tui.widgets.detail_links import Link
-from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.graph_lens import LensBar
 from tract_tui.widgets.graph_view import GraphView
-from tract_tui.widgets.messages import JumpToCommit, LensRequested, WhyRequested
+from tract_tui.widgets.messages import JumpToCommit, LensRequested, OpenEvent, WhyRequested
 from tract_tui.widgets.records_panel import RecordsPanel
 
 T = TypeVar("T")
@@ -65,18 +64,7 @@ class ExplainHandlers(Screen[None]):
         if link.kind == "commit":
             self.post_message(JumpToCommit(link.target))
         elif link.kind == "event":
-            self.open_event_tab(link.target)
-
-    def open_event_tab(self, event_id: str) -> None:
-        """Show the events view with ``event_id`` selected (mounting the lazy panel first)."""
-        self.query_one(TabbedContent).active = "events"
-
-        def select() -> None:
-            for panel in self.query(EventsPanel):
-                panel.select_event(event_id)
-                panel.event_list.focus()
-
-        self.call_after_refresh(select)
+            self.post_message(OpenEvent(link.target))
 
     # -- the record lens ------------------------------------------------------------------
 

@@ -84,7 +84,8 @@ def raw_rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple[
     """
     cursor = run_prepared(conn, stmt, params)
     try:
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
     finally:
         cursor.close()
 

@@ -213,7 +213,7 @@ class SqlCompileRecordRepository(CompileRecordRepository):
             self.conn.execute(insert(s.compile_effectives), batch)
 
     @staticmethod
-    def _record(r, effectives: tuple[str, ...] = ()) -> CompileRecord:
+    def _record(r: Any, effectives: tuple[str, ...] = ()) -> CompileRecord:
         return CompileRecord(
             record_id=r.record_id,
             tract_id=r.tract_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
@@ -21,7 +22,7 @@ class SqlBlobRepository(BlobRepository):
         # Our token cache is one of our additions: absent until a store's first write.
         self.token_cache = token_cache
 
-    def _rows_to_blobs(self, rows: Iterable) -> dict[str, BlobInfo]:
+    def _rows_to_blobs(self, rows: Iterable[Any]) -> dict[str, BlobInfo]:
         out: dict[str, BlobInfo] = {}
         for r in rows:
             out[r.content_hash] = BlobInfo(
@@ -52,7 +53,7 @@ class SqlBlobRepository(BlobRepository):
             "created_at": to_storage(blob.created_at),
         }
         cursor = run_prepared(self.conn, st.insert_blob(self.conn.dialect.name), params)
-        written = cursor.rowcount > 0
+        written: bool = cursor.rowcount > 0
         cursor.close()
         return written
 

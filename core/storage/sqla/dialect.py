@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 
-def _module(dialect: str):
+def _module(dialect: str) -> ModuleType:
     return postgresql if dialect == "postgresql" else sqlite
 
 
 def insert_ignore_for(dialect: str, table: Table, keys: Sequence[str]) -> Insert:
     """INSERT that silently skips rows whose key already exists."""
-    return _module(dialect).insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    stmt: Insert = _module(dialect).insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return stmt
 
 
 def upsert_for(
@@ -23,9 +25,10 @@ def upsert_for(
 ) -> Insert:
     """INSERT … ON CONFLICT (keys) DO UPDATE SET update_cols = excluded."""
     stmt = _module(dialect).insert(table)
-    return stmt.on_conflict_do_update(
+    upsert: Insert = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols}
     )
+    return upsert
 
 
 def insert_ignore(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:

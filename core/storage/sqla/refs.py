@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
@@ -22,7 +23,7 @@ from core.storage.sqla._common import (
 )
 
 
-def _ref(row) -> RefInfo:
+def _ref(row: Any) -> RefInfo:
     return RefInfo(row.tract_id, row.ref_name, row.commit_hash, row.symbolic_target)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, insert, select
 
 from core.engine.clock import from_storage, to_storage
@@ -12,7 +14,7 @@ from core.storage.sqla._common import parse_dict, raw_text
 from core.storage.sqla.dialect import upsert
 
 
-def _pointer(r) -> SpawnPointer:
+def _pointer(r: Any) -> SpawnPointer:
     return SpawnPointer(
         id=int(r.id),
         parent_tract_id=r.parent_tract_id,
