@@ -305,6 +305,8 @@ class RecordsPanel(Horizontal):
     DEFAULT_CSS = """
     RecordsPanel > RecordList { width: 3fr; }
     RecordsPanel > RecordDetail { width: 2fr; border-left: tall $panel; padding: 0 1; }
+    /* Reading the record's commits: their texts get the room the list had. */
+    RecordsPanel > RecordDetail:focus-within { width: 9fr; }
     RecordsPanel .record-summary, RecordsPanel .record-badge, RecordsPanel .record-note,
     RecordsPanel .record-breakdown, RecordsPanel .record-cache,
     RecordsPanel .record-origin { height: auto; }
