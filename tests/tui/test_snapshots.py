@@ -214,7 +214,7 @@ def test_record(snap_compare: Callable[..., bool], app: TractApp, demo_store: Pa
     seen: list[str] = []
     tokens = head_tokens(demo_store)
     assert snap_compare(app, terminal_size=WIDE, run_before=prepare(["3"], seen))
-    newest = next(line for line in list_lines(seen) if "e5748454" in line)
+    newest = next(line for line in list_lines(seen) if line.startswith("2h ago   e5748454"))
     assert newest.startswith(f"2h ago   e5748454      32   {tokens:,} "), newest
     assert newest.endswith("cl100k_base  hand-off …"), newest  # the purpose, cut
     assert any(
