@@ -191,6 +191,22 @@ class SqlCommitRepository(CommitRepository):
             ]
         return rows
 
+    def tract_of(self, commit_hash: str) -> str | None:
+        return self.conn.execute(
+            select(s.commits.c.tract_id).where(s.commits.c.commit_hash == commit_hash)
+        ).scalar()
+
+    def tract_compile_rows(self, tract_id: str, encoding: str) -> list[tuple[Any, ...]]:
+        stmt = st.compile_rows(self.edit_column, self.token_cache)
+        return raw_rows(self.conn, stmt, {"tract_id": tract_id, "enc": encoding})
+
+    def tract_merge_parents(self, tract_id: str) -> dict[str, tuple[str, ...]]:
+        acc: dict[str, list[tuple[int, str]]] = {}
+        rows = raw_rows(self.conn, st.tract_merge_parents(), {"tract_id": tract_id})
+        for commit_hash, parent_hash, position in rows:
+            acc.setdefault(commit_hash, []).append((int(position), parent_hash))
+        return {h: tuple(p for _, p in sorted(v)) for h, v in acc.items()}
+
     def parent_counts(self, hashes: Sequence[str]) -> dict[str, int]:
         """Number of commit_parents rows per commit (≥ 2: a merge); absent means 0."""
         out: dict[str, int] = {}
