@@ -37,6 +37,18 @@ from core.storage.sqla._common import (
 from core.storage.sqla.walks import ANCESTORS_SQL, order_chain
 from core.storage.versions import StoreVersion
 
+TRACT_IDS_SQL = """
+    WITH RECURSIVE t(id) AS (
+        SELECT MIN(tract_id) FROM commits
+        UNION ALL
+        SELECT (SELECT MIN(c.tract_id) FROM commits c WHERE c.tract_id > t.id)
+            FROM t WHERE t.id IS NOT NULL
+    )
+    SELECT id FROM t
+    UNION
+    SELECT tract_id FROM refs
+"""
+
 
 class SqlCommitRepository(CommitRepository):
     def __init__(self, conn: Connection, version: StoreVersion | None = None) -> None:
@@ -310,8 +322,10 @@ class SqlCommitRepository(CommitRepository):
         ).scalar()
 
     def tract_ids(self) -> list[str]:
-        stmt = union(select(s.commits.c.tract_id), select(s.refs.c.tract_id))
-        return sorted(r[0] for r in self.conn.execute(stmt))
+        # One index seek per tract (a loose index scan), not a pass over every commit: opening
+        # a store of a million commits asks this first.
+        rows = self.conn.execute(text(TRACT_IDS_SQL))
+        return sorted({r[0] for r in rows if r[0] is not None})
 
     def tract_stats(self) -> dict[str, tuple[int, datetime | None, bool]]:
         c = s.commits.c

@@ -21,7 +21,6 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.sqltypes import NullType
@@ -36,8 +35,8 @@ HASHES: BindParameter[Any] = bindparam("hashes", expanding=True)
 
 @cache
 def head_state() -> Executable:
-    head = aliased(s.refs, name="head")
-    branch = aliased(s.refs, name="branch")
+    head = s.refs.alias("head")
+    branch = s.refs.alias("branch")
     target = func.coalesce(branch.c.commit_hash, head.c.commit_hash)
     return (
         select(
@@ -178,7 +177,7 @@ def compile_chain(
         .where(c.commit_hash == bindparam("head"))
         .cte("chain", recursive=True)
     )
-    p = aliased(commits, name="p")
+    p = commits.alias("p")
     step = (
         select(
             p.c.commit_hash,
@@ -348,7 +347,7 @@ def chain_walk() -> Executable:
         .where(c.commit_hash == bindparam("head"))
         .cte("walk", recursive=True)
     )
-    p = aliased(s.commits, name="p")
+    p = s.commits.alias("p")
     step = (
         select(p.c.commit_hash, p.c.parent_hash, (anchor.c.d + 1).label("d"))
         .select_from(p.join(anchor, p.c.commit_hash == anchor.c.p))
