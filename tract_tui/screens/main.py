@@ -29,6 +29,7 @@ from core.views.text import display_line
 from tract_tui.live import LiveUpdater
 from tract_tui.screens.compile_diff import CompileDiffScreen
 from tract_tui.screens.confirm import ConfirmScreen
+from tract_tui.screens.main_content import ContentHandlers
 from tract_tui.screens.main_explain import ExplainHandlers
 from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
@@ -62,7 +63,7 @@ VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record
 PRIORITY_WORDS = {Priority.PINNED: "Pinned", Priority.SKIP: "Skipped", Priority.NORMAL: "Unmarked"}
 
 
-class MainScreen(ExplainHandlers, WorkerEndings):
+class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }
