@@ -194,8 +194,8 @@ def test_events_panel(snap_compare: Callable[..., bool], app: TractApp, demo_sto
     tokens = f"{before} → {after} ({after / before:.0%})"
     assert snap_compare(app, terminal_size=WIDE, run_before=prepare(keys, seen))
     lines = list_lines(seen)
-    has_line(lines, f"compress   2h ago   03-02 09:41 main       {tokens:<18} extracti…")
-    has_line(lines, "import     2h ago   03-02 09:16 main       —                  —")
+    has_line(lines, f"compress   2h ago   03-02 09:41 main      {tokens:<18}  7 extrac…")
+    has_line(lines, "import     2h ago   03-02 09:16 main      —                   — —")
     has_line(pane_lines(seen), f"tokens {tokens}  by extractive")
     has_line(pane_lines(seen), f"compress {event.event_id[:12]} on main")
     first = found[event.sources[0]]
