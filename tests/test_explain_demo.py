@@ -142,7 +142,14 @@ def test_cache_breaks_and_losses_on_the_demo(story: tuple[Tract, dict]) -> None:
     assert [b.previous for b in order[1:]] == f["records"][:3]
     assert "compressed into" in order[1].reason and "edited" in order[3].reason
     assert all(b.resent_tokens > 0 and b.shared_tokens > 0 for b in order[1:])
+    # A page of the records list (the app asks per page) gets the same answers.
+    newest_first = f["records"][::-1]
+    page = tract.cache_breaks(limit=2, offset=1)
+    assert sorted(page) == sorted(newest_first[1:3])
+    assert all(page[r] == breaks[r] for r in page)
     losses = tract.compaction_losses()
+    one = f["compressions"][1].event_id
+    assert tract.compaction_losses([one, "not-an-event"]) == {one: losses[one]}
     first = losses[f["compressions"][0].event_id]
     lost = {i.value for i in first.lost}
     assert first.count > 0 and "setup.py" not in lost  # the manual summary names setup.py

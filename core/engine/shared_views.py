@@ -56,17 +56,56 @@ class View(Sequence[T]):
         return f"{type(self).__name__}({list(self)!r})"
 
 
+class DictCache:
+    """The OpenAI dicts of a snapshot's effective messages, parallel to its message list:
+    slots below ``filled`` are made, the rest ``None``. Shared by the contexts handed out like
+    the other lists; the snapshot copies it before changing a slot a context may see, and
+    lowers ``filled`` where it inserts, removes or edits."""
+
+    __slots__ = ("filled", "items")
+
+    def __init__(self, items: list[dict[str, Any] | None], filled: int = 0) -> None:
+        self.items = items
+        self.filled = filled
+
+    def copy(self) -> DictCache:
+        return DictCache(list(self.items), self.filled)
+
+    def changed_at(self, i: int) -> None:
+        if i < self.filled:
+            self.filled = i
+
+
 class MessageView(View[Message]):
     """Messages of a context; a ``None`` slot is made (from its commit) on first read."""
 
-    __slots__ = ("_make", "_pos")
+    __slots__ = ("_dicts", "_make", "_pos")
 
     def __init__(
-        self, items: list[Message | None], pos: list[int], make: Callable[[int], Message]
+        self,
+        items: list[Message | None],
+        pos: list[int],
+        make: Callable[[int], Message],
+        dicts: DictCache | None = None,
     ) -> None:
         super().__init__(items)  # type: ignore[arg-type]  # None slots are filled on first read
         self._pos = pos
         self._make = make
+        self._dicts = dicts
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Every message's OpenAI dict, in a new list: only those not made yet are made."""
+        cache = self._dicts
+        n = self._n
+        if cache is None:
+            return [m.to_dict() for m in self]
+        items = cache.items
+        if cache.filled < n:
+            for i in range(cache.filled, n):
+                if items[i] is None:
+                    items[i] = self[i].to_dict()
+            cache.filled = n
+        return items[:n]  # type: ignore[return-value]  # below ``filled``: no None
 
     def __getitem__(self, i: int | slice) -> Any:
         message = super().__getitem__(i)  # a slice comes back through here, item by item

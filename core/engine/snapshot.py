@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from core.engine.rules import B226678, CompileRules
-from core.engine.shared_views import MessageView, View
+from core.engine.shared_views import DictCache, MessageView, View
 from core.engine.tokens import REPLY_PRIMER, TokenCounter
 from core.models.content import ContentRegistry
 from core.models.enums import Priority
@@ -76,6 +76,7 @@ class Snapshot:
         self._configs: list[Any] = []
         self._tokens: list[int] = []
         self._types: list[str] = []
+        self._dicts = DictCache([])  # their OpenAI dicts, made on first to_dicts()
         self._shared = False  # a handed-out context sees the lists above
         self.total = 0
         self.annotation_mark = 0  # highest annotation id this snapshot has applied
@@ -252,6 +253,8 @@ class Snapshot:
             self._configs[i] = self.config_at[pos]
             self._tokens[i] = self.tokens_at[pos]
             self._types[i] = edit.content_type
+            self._dicts.items[i] = None
+            self._dicts.changed_at(i)
 
     def _render(self, pos: int) -> None:
         """Tokens and config of a position's message; the message itself when counting it."""
@@ -314,6 +317,7 @@ class Snapshot:
         self._tokens = [self.tokens_at[p] for p in pos]
         self._types = [(edits.get(p) or rows[p]).content_type for p in pos]
         self.total = sum(self._tokens)
+        self._dicts = DictCache([None] * len(pos))
         self._shared = False
 
     def _without_shadowed(self, pos: list[int]) -> list[int]:
@@ -338,6 +342,7 @@ class Snapshot:
             (self._pos, self._messages, self._hashes, self._configs, self._tokens, self._types) = (
                 list(lst) for lst in self._lists()
             )
+            self._dicts = self._dicts.copy()
             self._shared = False
 
     def _insert(self, pos: int) -> None:
@@ -355,6 +360,8 @@ class Snapshot:
         )
         for lst, value in zip(self._lists(), values, strict=True):
             lst.insert(i, value)
+        self._dicts.items.insert(i, None)
+        self._dicts.changed_at(i)
         self.total += self.tokens_at[pos]
 
     def _remove(self, pos: int) -> None:
@@ -364,6 +371,8 @@ class Snapshot:
         self._unshare()
         for lst in self._lists():
             del lst[i]
+        del self._dicts.items[i]
+        self._dicts.changed_at(i)
         self.total -= self.tokens_at[pos]
 
     def calibrate(self, prompt: int, completion: int, delta: int | None = None) -> None:
@@ -383,7 +392,9 @@ class Snapshot:
         tools: tuple[dict[str, Any], ...] = (),
     ) -> CompiledContext:
         count = len(self._messages)
-        messages: Sequence[Message] = MessageView(self._messages, self._pos, self._make)
+        messages: Sequence[Message] = MessageView(
+            self._messages, self._pos, self._make, self._dicts
+        )
         total = self.total + REPLY_PRIMER if count else 0
         if include_edit_annotations:
             messages = tuple(

@@ -11,7 +11,7 @@ through the operations that rewrote it (a compress replays the old head; its ver
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.explain.blame import blame_commits
@@ -61,9 +61,13 @@ def _facts(uow: UnitOfWork, ctx: TractContext, rec: CompileRecord, tract: TractF
 
 
 def cache_breaks(
-    uow: UnitOfWork, ctx: TractContext, records: Sequence[CompileRecord]
+    uow: UnitOfWork,
+    ctx: TractContext,
+    records: Sequence[CompileRecord],
+    wanted: Collection[str] | None = None,
 ) -> dict[str, CacheBreak]:
-    """A cache break per record (``records`` with their effectives, any order)."""
+    """A cache break per record (``records`` with their effectives, any order); only for
+    the ``wanted`` ones when given (the others are candidates for "previous")."""
     ordered = sorted(records, key=lambda r: (r.created_at, r.record_id))
     tract = TractFacts(uow, ctx)
     blobs: dict[str, MessageFacts] = {}
@@ -78,6 +82,8 @@ def cache_breaks(
 
     out: dict[str, CacheBreak] = {}
     for i, rec in enumerate(ordered):
+        if wanted is not None and rec.record_id not in wanted:
+            continue
         mine = rows_of(rec)
         f = facts[rec.record_id]
         explainer = Explainer(f)

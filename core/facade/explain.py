@@ -3,6 +3,7 @@ breaks, compaction losses, the token timeline and exports. All read; none writes
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from core.engine.clock import from_storage
 from core.errors import CompileError
 from core.explain import service
 from core.explain.blame import Blame, blame_commits
-from core.explain.cache_breaks import CacheBreak, cache_breaks
+from core.explain.cache_breaks import MAX_LOOKBACK, CacheBreak, cache_breaks
 from core.explain.diff import RecordDiff, diff_records
 from core.explain.export import FORMATS, render_export
 from core.explain.facts import Facts
@@ -67,15 +68,17 @@ class ExplainMixin(FacadeBase):
         with self._read() as uow:
             return diff_records(uow, self.ctx, self.compiler, a, b)
 
-    def blame(self, *, record: str | None = None, at: str | None = None) -> tuple[Blame, ...]:
+    def blame(
+        self, *, record: str | None = None, at: str | None = None, limit: int | None = None
+    ) -> tuple[Blame, ...]:
         """Where each message of a compile came from, in message order (a ``record`` as
-        recorded; else the live compile ``at`` a ref, HEAD by default)."""
+        recorded; else the live compile ``at`` a ref, HEAD by default); the first ``limit``."""
         with self._read() as uow:
             subject, positions = service.subject_of(
                 uow, self.ctx, self.compiler, record=record, at=at, latest_record=False
             )
             facts = Facts(uow, self.ctx, subject, positions)
-            order = list(positions.all())
+            order = list(positions.all())[:limit]
             found = blame_commits(
                 uow,
                 self.ctx,
@@ -86,17 +89,27 @@ class ExplainMixin(FacadeBase):
             )
         return tuple(found[h] for h in order)
 
-    def cache_breaks(self, limit: int | None = None) -> dict[str, CacheBreak]:
-        """Per record (the newest ``limit``): its prefix-cache break against the previous
-        record on the same line."""
+    def cache_breaks(self, limit: int | None = None, offset: int = 0) -> dict[str, CacheBreak]:
+        """Per record (the newest ``limit`` after skipping ``offset``: a page of the records
+        list): its prefix-cache break against the previous record on the same line."""
         with self._read() as uow:
-            records = self._records_with_effectives(uow, limit)
-            return cache_breaks(uow, self.ctx, records)
+            # The page and the records before it that can be "the previous one on the line".
+            more = None if limit is None else limit + MAX_LOOKBACK
+            records = self._records_with_effectives(uow, more, offset)
+            wanted = None if limit is None else {r.record_id for r in records[:limit]}
+            return cache_breaks(uow, self.ctx, records, wanted)
 
-    def compaction_losses(self) -> dict[str, CompactionLoss]:
-        """Per compress event: the identifiers its sources had and its summaries lost."""
+    def compaction_losses(
+        self, event_ids: Iterable[str] | None = None
+    ) -> dict[str, CompactionLoss]:
+        """Per compress event (all, or the ``event_ids`` of a page): the identifiers its
+        sources had and its summaries lost."""
         with self._read() as uow:
-            return compaction_losses(uow, self.ctx, uow.events.list(self.tract_id))
+            events = uow.events.list(self.tract_id)
+            if event_ids is not None:
+                ids = set(event_ids)
+                events = [e for e in events if e.event_id in ids]
+            return compaction_losses(uow, self.ctx, events)
 
     def token_timeline(self, limit: int | None = None) -> TokenTimeline:
         """Tokens per record over time (the newest ``limit``), by role and content type."""
@@ -155,7 +168,9 @@ class ExplainMixin(FacadeBase):
         compiled = self.compiler.compile(uow, head=head)
         return compiled, f"Compile of {(compiled.head_hash or '')[:8] or 'an empty tract'}"
 
-    def _records_with_effectives(self, uow: UnitOfWork, limit: int | None) -> list[CompileRecord]:
-        records = uow.records.list(self.tract_id, limit=limit)
+    def _records_with_effectives(
+        self, uow: UnitOfWork, limit: int | None, offset: int = 0
+    ) -> list[CompileRecord]:
+        records = uow.records.list(self.tract_id, limit=limit, offset=offset)
         lists = uow.records.effectives_of(r.record_id for r in records)
         return [replace(r, effectives=lists.get(r.record_id, ())) for r in records]

@@ -242,6 +242,53 @@ class PolicyLogEntry:
     created_at: datetime
 
 
+def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(
+        f"a compiled message's {type(self).__name__} is shared and read-only; change a copy"
+        " (dict(m) or list(m))"
+    )
+
+
+class MessageDict(dict[str, Any]):
+    """A compiled message in OpenAI form. Every compile that contains the message hands out
+    this very dict (making one per call cost more than the rest of an agent turn), so it
+    refuses changes; ``dict(m)`` is a copy to change. Copies and pickles are plain dicts."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        import copy
+
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self),))
+
+
+class MessageList(list[Any]):
+    """``tool_calls`` of a ``MessageDict``: read-only for the same reason."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = clear = extend = insert = pop = remove = reverse = sort = _read_only
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        import copy
+
+        return copy.deepcopy(list(self), memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))
+
+
 # What a message renders to: role, content, name, tool_call_id, tool_calls (OpenAI form).
 Rendered = tuple[str, str, "str | None", Any, "tuple[dict[str, Any], ...] | None"]
 Renderer = Callable[[Any], Rendered]
@@ -263,7 +310,15 @@ class Message:
     access. Either way it behaves as an immutable value.
     """
 
-    __slots__ = ("_content", "_name", "_role", "_source", "_tool_call_id", "_tool_calls")
+    __slots__ = (
+        "_content",
+        "_dict",
+        "_name",
+        "_role",
+        "_source",
+        "_tool_call_id",
+        "_tool_calls",
+    )
 
     def __init__(
         self,
@@ -281,6 +336,7 @@ class Message:
         self._tool_call_id = tool_call_id
         self._tool_calls = tool_calls
         self._source = source
+        self._dict: MessageDict | None = None
 
     def _render(self) -> None:
         source = self._source
@@ -333,14 +389,20 @@ class Message:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"role": self.role, "content": self.content}
-        if self.name is not None:
-            out["name"] = self.name
-        if self.tool_calls:
-            out["tool_calls"] = [dict(c) for c in self.tool_calls]
-        if self.tool_call_id is not None:
-            out["tool_call_id"] = self.tool_call_id
-        return out
+        """The OpenAI form, made once and shared: a read-only ``MessageDict`` (``dict(m)`` for
+        a copy to change)."""
+        made = self._dict
+        if made is None:
+            self._render()
+            out: dict[str, Any] = {"role": self._role, "content": self._content}
+            if self._name is not None:
+                out["name"] = self._name
+            if self._tool_calls:
+                out["tool_calls"] = MessageList(MessageDict(c) for c in self._tool_calls)
+            if self._tool_call_id is not None:
+                out["tool_call_id"] = self._tool_call_id
+            made = self._dict = MessageDict(out)
+        return made
 
     def _key(self) -> tuple[Any, ...]:
         calls = repr(self.tool_calls) if self.tool_calls else None
@@ -386,6 +448,13 @@ class CompiledContext:
         return len(self.messages)
 
     def to_dicts(self) -> list[dict[str, Any]]:
+        """The messages in OpenAI form: a new list of shared read-only dicts. A compile's own
+        message list keeps them (``dicts()``), so after an incremental compile only the new
+        messages are made and the rest is one list copy."""
+        shared = getattr(self.messages, "dicts", None)
+        if shared is not None:
+            made: list[dict[str, Any]] = shared()
+            return made
         return [m.to_dict() for m in self.messages]
 
     to_openai = to_dicts

@@ -8,11 +8,12 @@ nothing that the first one kept.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.errors import BranchNotFoundError, TractError
-from core.models.records import CommitInfo
+from core.models.records import CommitInfo, RefInfo
 from core.models.refs import branch_ref
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
@@ -50,23 +51,12 @@ def gc(
     or linked to its events); it never widens what is deleted.
     """
     started = time.perf_counter()
-    for name, days in (
-        ("orphan_retention_days", orphan_retention_days),
-        ("archive_retention_days", archive_retention_days),
-        ("record_retention_days", record_retention_days),
-    ):
-        if days is not None and days < 0:
-            raise TractError(f"gc: {name} must not be negative (got {days})")
+    _check_days(orphan_retention_days, archive_retention_days, record_retention_days)
     tract = ctx.tract_id
     uow.lock_tract(tract)
     now = ctx.now()
     refs = uow.refs.list(tract)
-    branch_tip: str | None = None
-    if branch is not None:
-        ref = next((r for r in refs if r.ref_name == branch_ref(branch)), None)
-        if ref is None or not ref.commit_hash:
-            raise BranchNotFoundError(f"no branch named {branch!r}")
-        branch_tip = ref.commit_hash
+    branch_tip = _branch_tip(refs, branch) if branch is not None else None
 
     records_removed = 0
     if record_retention_days is not None:
@@ -78,6 +68,52 @@ def gc(
     for batch in uow.commits.iter_all(tract):
         commits.update((x.commit_hash, x) for x in batch)
     roots = {r.commit_hash for r in refs if r.commit_hash}
+    reachable, candidates = _unreachable(uow, tract, commits, roots)
+    links = uow.events.for_commits(candidates)
+    if branch_tip is not None:
+        candidates = _of_branch(
+            uow, tract, commits, reachable, candidates, branch or "", branch_tip, links
+        )
+    removed = _removable(
+        uow, commits, candidates, links, now, orphan_retention_days, archive_retention_days
+    )
+    if not removed:
+        return GCResult(0, 0, 0, 0, records_removed, 0, time.perf_counter() - started)
+    archives = sum(1 for h in removed if any(role == SOURCE for _, role in links.get(h, ())))
+    blobs, events_removed = _delete(uow, commits, removed, links)
+    return GCResult(
+        commits_removed=len(removed),
+        blobs_removed=blobs,
+        tokens_freed=sum(commits[h].token_count for h in removed),
+        source_commits_removed=archives,
+        records_removed=records_removed,
+        events_removed=events_removed,
+        duration=time.perf_counter() - started,
+        removed=tuple(removed),
+    )
+
+
+def _check_days(orphan: float, archive: float | None, record: float | None) -> None:
+    for name, days in (
+        ("orphan_retention_days", orphan),
+        ("archive_retention_days", archive),
+        ("record_retention_days", record),
+    ):
+        if days is not None and days < 0:
+            raise TractError(f"gc: {name} must not be negative (got {days})")
+
+
+def _branch_tip(refs: list[RefInfo], branch: str) -> str:
+    ref = next((r for r in refs if r.ref_name == branch_ref(branch)), None)
+    if ref is None or not ref.commit_hash:
+        raise BranchNotFoundError(f"no branch named {branch!r}")
+    return ref.commit_hash
+
+
+def _unreachable(
+    uow: UnitOfWork, tract: str, commits: dict[str, CommitInfo], roots: set[str]
+) -> tuple[set[str], list[str]]:
+    """(what the refs reach, what they do not), keeping what another tract answers."""
     reachable = _closure(uow, commits, roots)
     unreachable = [h for h in commits if h not in reachable]
     # A commit another tract answers (response_to) stays, and so does what it needs.
@@ -89,21 +125,26 @@ def gc(
     if external:
         reachable = _closure(uow, commits, roots | external)
         unreachable = [h for h in unreachable if h not in reachable]
+    return reachable, unreachable
 
-    candidates = unreachable
-    links = uow.events.for_commits(candidates)
-    if branch_tip is not None:
-        candidates = _of_branch(
-            uow, tract, commits, reachable, candidates, branch or "", branch_tip, links
-        )
 
+def _removable(
+    uow: UnitOfWork,
+    commits: dict[str, CommitInfo],
+    candidates: list[str],
+    links: Mapping[str, Sequence[tuple[str, str]]],
+    now: datetime,
+    orphan_days: float,
+    archive_days: float | None,
+) -> list[str]:
+    """The candidates old enough, not used by a record, and under nothing that stays."""
     retained = set(uow.records.records_using(candidates))
     removable: set[str] = set()
     for h in candidates:
         if h in retained:
             continue
         archive = any(role == SOURCE for _, role in links.get(h, ()))
-        days = archive_retention_days if archive else orphan_retention_days
+        days = archive_days if archive else orphan_days
         if days is not None and _old_enough(commits[h].created_at, now, days):
             removable.add(h)
     _keep_answered(commits, removable)
@@ -112,11 +153,16 @@ def gc(
     staying = {h for h in candidates if h not in removable}
     if staying and removable:
         removable -= _closure(uow, commits, staying)
+    return sorted(removable)
 
-    removed = sorted(removable)
-    if not removed:
-        return GCResult(0, 0, 0, 0, records_removed, 0, time.perf_counter() - started)
-    archives = sum(1 for h in removed if any(role == SOURCE for _, role in links.get(h, ())))
+
+def _delete(
+    uow: UnitOfWork,
+    commits: dict[str, CommitInfo],
+    removed: list[str],
+    links: Mapping[str, Sequence[tuple[str, str]]],
+) -> tuple[int, int]:
+    """Delete the commits and every row naming them; (blobs removed, events removed)."""
     events = {event_id for h in removed for event_id, _ in links.get(h, ())}
     uow.events.unlink_commits(removed)
     uow.parents.delete_for(removed)
@@ -128,16 +174,7 @@ def gc(
     uow.commits.delete_many(removed)
     blobs = uow.blobs.delete_orphans(commits[h].content_hash for h in removed)
     events_removed = uow.events.delete_empty(events) if events else 0
-    return GCResult(
-        commits_removed=len(removed),
-        blobs_removed=len(blobs),
-        tokens_freed=sum(commits[h].token_count for h in removed),
-        source_commits_removed=archives,
-        records_removed=records_removed,
-        events_removed=events_removed,
-        duration=time.perf_counter() - started,
-        removed=tuple(removed),
-    )
+    return len(blobs), events_removed
 
 
 def _old_enough(created_at: datetime, now: datetime, days: float) -> bool:

@@ -8,12 +8,13 @@ merge, rebase and import), the freeform shape of a resolved EDIT, and annotation
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import BranchNotFoundError, RebaseError, SemanticSafetyError
 from core.models import content as c
+from core.models.content import Payload
 from core.models.records import AnnotationInfo, CommitInfo, OperationEvent
 from core.models.refs import branch_ref
 from core.operations.commit import write_commit
@@ -148,15 +149,42 @@ def rebase(
         uow.refs.set_direct(tract, state.ref.symbolic_target, onto)
         return result(onto, fast_forward=True)
 
-    merges = uow.parents.parents_of(x.commit_hash for x in chain)
+    _refuse_merges(uow, chain)
+    payloads = load_payloads(uow, chain, RebaseError)
+    in_range = {x.commit_hash for x in chain}
+    warnings = _missing_edit_targets(chain, payloads, onto_ancestors, in_range, target_branch)
+    decisions = _decide(warnings, resolver)
+    replay = _replay(uow, ctx, chain, payloads, decisions, onto, in_range)
+    uow.refs.set_direct(tract, state.ref.symbolic_target, replay.head)  # HEAD stays attached
+    event_id = _record_event(uow, ctx, branch, target_branch, head, onto, replay)
+    return result(
+        replay.head,
+        replayed=tuple(replay.replayed),
+        skipped=tuple(replay.skipped),
+        warnings=tuple(warnings),
+        event_id=event_id,
+        resolved=replay.resolved,
+    )
+
+
+def _refuse_merges(uow: UnitOfWork, chain: list[CommitInfo]) -> None:
+    parents = uow.parents.parents_of(x.commit_hash for x in chain)
     for x in chain:
-        if len(merges.get(x.commit_hash, ())) >= 2:
+        if len(parents.get(x.commit_hash, ())) >= 2:
             raise RebaseError(
                 f"cannot rebase: merge commit {x.short} is among the commits to replay"
             )
-    payloads = load_payloads(uow, chain, RebaseError)
-    in_range = {x.commit_hash for x in chain}
-    warnings = [
+
+
+def _missing_edit_targets(
+    chain: list[CommitInfo],
+    payloads: dict[str, Payload],
+    onto_ancestors: Collection[str],
+    in_range: Collection[str],
+    target_branch: str,
+) -> list[ReplayIssue]:
+    """EDITs whose target will be on neither the new base nor the replayed commits."""
+    return [
         ReplayIssue(
             EDIT_TARGET_MISSING,
             x.commit_hash,
@@ -169,29 +197,44 @@ def rebase(
         for x in chain
         if x.is_edit and (x.response_to not in onto_ancestors and x.response_to not in in_range)
     ]
-    decisions = _decide(warnings, resolver)
 
+
+@dataclass
+class _Replay:
+    head: str
+    replayed: list[tuple[str, str]] = field(default_factory=list)  # (original, copy)
+    skipped: list[str] = field(default_factory=list)
+    resolved: dict[str, str] = field(default_factory=dict)  # original → the text appended
+
+
+def _replay(
+    uow: UnitOfWork,
+    ctx: TractContext,
+    chain: list[CommitInfo],
+    payloads: dict[str, Payload],
+    decisions: dict[str, Resolution],
+    onto: str,
+    in_range: Collection[str],
+) -> _Replay:
+    """Copy ``chain`` onto ``onto`` in order, with each copy's annotation in force."""
     in_force = uow.annotations.in_force(in_range, ctx.now())
-    parent = onto
+    out = _Replay(head=onto)
     parent_info = uow.commits.get(onto)
     parent_time = parent_info.created_at if parent_info else None
     mapping: dict[str, str] = {}
-    replayed: list[tuple[str, str]] = []
-    skipped: list[str] = []
-    resolved: dict[str, str] = {}
     for x in chain:
         decision = decisions.get(x.commit_hash)
         if decision is not None and decision.action == SKIP:
-            skipped.append(x.commit_hash)
+            out.skipped.append(x.commit_hash)
             continue
         if decision is not None:  # resolved: the target is absent, so the text is appended
             text = decision.text or ""
-            resolved[x.commit_hash] = text
+            out.resolved[x.commit_hash] = text
             copy = write_commit(
                 uow,
                 ctx,
                 resolved_payload(ctx, text),
-                parent=parent,
+                parent=out.head,
                 message=x.message,
                 metadata=resolved_metadata(x),
                 generation_config=decision.generation_config or x.generation_config,
@@ -203,7 +246,7 @@ def rebase(
                 uow,
                 ctx,
                 payloads[x.content_hash],
-                parent=parent,
+                parent=out.head,
                 operation=x.operation,
                 response_to=mapping.get(target, target) if target else None,
                 message=x.message,
@@ -213,10 +256,20 @@ def rebase(
             )
         copy_annotation(uow, ctx, in_force.get(x.commit_hash), copy)
         mapping[x.commit_hash] = copy.commit_hash
-        replayed.append((x.commit_hash, copy.commit_hash))
-        parent, parent_time = copy.commit_hash, copy.created_at
+        out.replayed.append((x.commit_hash, copy.commit_hash))
+        out.head, parent_time = copy.commit_hash, copy.created_at
+    return out
 
-    uow.refs.set_direct(tract, state.ref.symbolic_target, parent)  # HEAD stays attached
+
+def _record_event(
+    uow: UnitOfWork,
+    ctx: TractContext,
+    branch: str | None,
+    target_branch: str,
+    head: str,
+    onto: str,
+    replay: _Replay,
+) -> str:
     params: dict[str, Any] = {
         "target_branch": target_branch,
         "old_head": head,
@@ -224,35 +277,28 @@ def rebase(
         # What revert needs (the same keys as a compress event): where the branch was before
         # and after, so it can be put back while nothing was committed on top.
         "head_before": head,
-        "head_after": parent,
+        "head_after": replay.head,
     }
-    if skipped:
-        params["skipped"] = skipped
-    if resolved:
-        params["resolved"] = sorted(resolved)
+    if replay.skipped:
+        params["skipped"] = replay.skipped
+    if replay.resolved:
+        params["resolved"] = sorted(replay.resolved)
     event_id = uuid.uuid4().hex
     uow.events.add(
         OperationEvent(
             event_id=event_id,
-            tract_id=tract,
+            tract_id=ctx.tract_id,
             event_type="reorganize",
             branch_name=branch,
             created_at=ctx.now(),
             original_tokens=0,
             compressed_tokens=0,
             params=params,
-            sources=tuple(o for o, _ in replayed),
-            results=tuple(n for _, n in replayed),
+            sources=tuple(o for o, _ in replay.replayed),
+            results=tuple(n for _, n in replay.replayed),
         )
     )
-    return result(
-        parent,
-        replayed=tuple(replayed),
-        skipped=tuple(skipped),
-        warnings=tuple(warnings),
-        event_id=event_id,
-        resolved=resolved,
-    )
+    return event_id
 
 
 def _decide(issues: list[ReplayIssue], resolver: Resolver | None) -> dict[str, Resolution]:

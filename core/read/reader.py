@@ -202,14 +202,16 @@ class StoreReader:
     def lens(self, record: str | None = None) -> Lens:
         return self.tract.lens(record=record)
 
-    def blame(self, record: str) -> tuple[Blame, ...]:
-        return self.tract.blame(record=record)
+    def blame(self, record: str, limit: int | None = None) -> tuple[Blame, ...]:
+        return self.tract.blame(record=record, limit=limit)
 
-    def cache_breaks(self, limit: int | None = None) -> dict[str, CacheBreak]:
-        return self.tract.cache_breaks(limit=limit)
+    def cache_breaks(self, limit: int | None = None, offset: int = 0) -> dict[str, CacheBreak]:
+        return self.tract.cache_breaks(limit=limit, offset=offset)
 
-    def compaction_losses(self) -> dict[str, CompactionLoss]:
-        return self.tract.compaction_losses()
+    def compaction_losses(
+        self, event_ids: Sequence[str] | None = None
+    ) -> dict[str, CompactionLoss]:
+        return self.tract.compaction_losses(event_ids)
 
     def token_timeline(self, limit: int | None = None) -> TokenTimeline:
         return self.tract.token_timeline(limit=limit)

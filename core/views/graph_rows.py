@@ -47,11 +47,24 @@ class RowInfo:
     summary: bool  # the result of a compress event
     source: bool  # consumed by an event (compressed, reorganized, imported)
     merge: bool
+    # The content's opening on one line (up to PREVIEW_CHARS) when the stored message is a
+    # default one cut short ("tool_io: {"output": "diff --git…..."): a wide screen shows more
+    # of the real text than the 72 characters the message kept. Empty otherwise.
+    preview: str = ""
     # Why the row is damaged, for a person ("created_at is not a time", "unknown content
     # type 'x'"); empty when it is sound. The rest of the row is shown as stored.
     damage: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # tract-ai v10+: commit-time tags, then the ones added later
     compiles: bool = True  # False: the store's rules never compile this type (config, …)
+
+    @property
+    def headline(self) -> str:
+        """What a one-line listing shows: the content's opening, else the message without the
+        ``<type>: `` prefix its default carries (the badge says the type)."""
+        if self.preview:
+            return self.preview
+        prefix = f"{self.content_type}: "
+        return self.message[len(prefix) :] if self.message.startswith(prefix) else self.message
 
     @property
     def damaged(self) -> bool:
@@ -66,6 +79,24 @@ class RowInfo:
         return self.priority is Priority.PINNED
 
 
+PREVIEW_CHARS = 500
+_CUT = "..."  # how a default commit message marks its cut (core.operations.commit)
+
+
+def _cut_default(commit: CommitInfo) -> bool:
+    """Whether the stored message is a default ``<type>: <text>...`` cut short."""
+    message = commit.message or ""
+    return message.endswith(_CUT) and message.startswith(f"{commit.content_type}: ")
+
+
+def _preview(commit: CommitInfo, raw_text: str) -> str:
+    """The content's opening on one line, when the cut message is a cut of it (a message the
+    writer chose is never replaced); else ''."""
+    opening = raw_text[: PREVIEW_CHARS * 4].strip().replace("\n", " ")[:PREVIEW_CHARS]
+    kept = (commit.message or "")[len(commit.content_type) + 2 : -len(_CUT)]
+    return opening if len(opening) > len(kept) and opening.startswith(kept) else ""
+
+
 def _badge(content_type: str, payload: dict[str, object] | None) -> str:
     if content_type == "dialogue" and payload is not None:
         role = payload.get("role")
@@ -78,8 +109,11 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
     if not commits:
         return {}
     unknown = {h for h, c in commits.items() if ctx.registry.model(c.content_type) is None}
-    dialogue_blobs = uow.blobs.get_many(
-        c.content_hash for h, c in commits.items() if c.content_type == "dialogue" or h in unknown
+    cut = {h for h, c in commits.items() if _cut_default(c)}
+    blobs = uow.blobs.get_many(
+        c.content_hash
+        for h, c in commits.items()
+        if c.content_type == "dialogue" or h in unknown or h in cut
     )
     in_force = uow.annotations.in_force(commits, ctx.now())
     edited = uow.commits.edits_of(commits)
@@ -88,7 +122,7 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
     tags = uow.head_tables.tags_of(commits)
     out: dict[str, RowInfo] = {}
     for h, c in commits.items():
-        blob = dialogue_blobs.get(c.content_hash)
+        blob = blobs.get(c.content_hash)
         info = in_force.get(h)
         kinds = {(kind, role) for _, kind, role in links.get(h, ())}
         out[h] = RowInfo(
@@ -108,6 +142,9 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
             summary=("compress", "result") in kinds,
             source=any(role == "source" for _, role in kinds),
             merge=len(merges.get(h, ())) >= 2,
+            preview=_preview(c, ctx.registry.raw_text(blob.payload))
+            if h in cut and blob is not None and blob.payload
+            else "",
             damage=damage_of(c, blob.payload if blob else None, h in unknown),
             tags=tags.get(h, ()),
             compiles=ctx.rules.compilable(c.content_type),

@@ -20,6 +20,7 @@ import itertools
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import hypothesis.strategies as st
 import pytest
@@ -42,6 +43,7 @@ from core.errors import (
     RevertError,
 )
 from core.models import content as c
+from core.models.records import CompiledContext
 from core.operations.verify import verify_store
 from tests.core._compile_oracle import mismatch
 
@@ -62,6 +64,7 @@ class History(RuleBasedStateMachine):
         self.next_branch = 0
         self.records: list[str] = []
         self.children: list[Tract] = []
+        self.handed_out: tuple[CompiledContext, list[dict[str, Any]]] | None = None
 
     def teardown(self) -> None:
         try:
@@ -358,6 +361,14 @@ class History(RuleBasedStateMachine):
         # A new Tract has an empty compile cache; sharing the store saves a connection per step.
         scratch = Tract(self.tract.store, self.tract.tract_id).compile()
         assert [m.to_dict() for m in cached.messages] == [m.to_dict() for m in scratch.messages]
+        # The shared dicts of to_dicts(): equal to a fresh compile's, and a context handed out
+        # in an earlier step still shows what it showed then (later patches copy, never change).
+        dicts = cached.to_dicts()
+        assert dicts == scratch.to_dicts() == [dict(m.to_dict()) for m in scratch.messages]
+        if self.handed_out is not None:
+            context, shown = self.handed_out
+            assert context.to_dicts() == shown
+        self.handed_out = (cached, [dict(d) for d in dicts])
         assert list(cached.commit_hashes) == list(scratch.commit_hashes)
         assert cached.token_count == scratch.token_count
         problem = mismatch(self.tract, self.tract.head)

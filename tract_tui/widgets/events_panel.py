@@ -65,11 +65,7 @@ def commit_text(info: RowInfo | None) -> str:
     """A commit's first line without the ``<type>: `` prefix its default message carries."""
     if info is None:
         return ""
-    message = info.message
-    prefix = f"{info.content_type}: "
-    if message.startswith(prefix):
-        message = message[len(prefix) :]
-    return first_line(message, 300)
+    return first_line(info.headline, 300)
 
 
 class EventList(VirtualList[EventRow]):

@@ -12,7 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from core.views.graph_rows import RowInfo
+from core.views.graph_rows import PREVIEW_CHARS, RowInfo
 from core.views.lane_render import GlyphSet, render_row
 from core.views.lanes import RowLayout
 from core.views.text import display_line, first_line, fit
@@ -77,13 +77,10 @@ def row_segments(
         out.append(Segment(f"#{display_line(tag)}", style("graph--tag")))
         out.append(Segment(" "))
     match_style = style("graph--match") if matched else Style()
-    message = info.message
-    prefix = f"{info.content_type}: "
-    if message.startswith(prefix):  # the badge already says the type
-        message = message[len(prefix) :]
+    message = info.headline  # the content's opening when the stored message was cut short
     if info.damaged:  # what the quick check or verify would say about this row
         message = f"⚠ damaged ({'; '.join(info.damage)}) {message}"
-    out.append(Segment(first_line(message, 200), text_style + match_style))
+    out.append(Segment(first_line(message, PREVIEW_CHARS), text_style + match_style))
     return out
 
 

@@ -11,10 +11,11 @@ from datetime import datetime
 
 from rich.text import Text
 
-from core import Breakdown, Group, Reproduction
+from core import Blame, Breakdown, CacheBreak, Group, Reproduction
 from core.views.records import RecordRow
 from core.views.text import display_line, fit
 from tract_tui.timefmt import absolute, relative
+from tract_tui.widgets.graph_style import format_tokens
 
 BAR = 10
 
@@ -59,7 +60,7 @@ def render_summary(row: RecordRow, now: datetime) -> Text:
     out.append(row.record_id[:12], style="yellow")
     out.append(f"  {absolute(row.created_at)} UTC ({relative(row.created_at, now)})", style="dim")
     out.append("\nhead ")
-    out.append(row.head_hash[:12] or "(empty)", style="yellow")
+    out.append(row.head_hash[:8] or "(empty)", style="yellow")
     out.append(f"  {row.commit_count} commits  {row.token_count:,} tokens")
     out.append(f"  {display_line(row.token_source or '—')}", style="dim")
     out.append(f"\n{purpose_text(row)}", style="italic")
@@ -121,3 +122,54 @@ def _bar_line(group: Group, total: int) -> Text:
     line.append("░" * (BAR - filled), style="dim")
     line.append(f" {share:>4.0%}\n")
     return line
+
+
+def break_cell(cb: CacheBreak | None) -> tuple[str, str]:
+    """The records list's cache column, and its look (``dim``, ``good``, ``bad``): where the
+    prefix broke and the tokens sent again, ``first`` on a new line, ``✓ kept`` without a
+    break, ``…`` while it is being worked out."""
+    if cb is None:
+        return "…", "dim"
+    if cb.previous is None:
+        return "first", "dim"
+    if cb.position is None:
+        return "✓ kept", "good"
+    return f"@{cb.position} {format_tokens(cb.resent_tokens)}↻", "bad"
+
+
+def render_break(cb: CacheBreak | None) -> Text:
+    """The record's prefix-cache break against the previous record on its line."""
+    out = Text()
+    if cb is None:
+        out.append("cache: … working it out", style="dim")
+    elif cb.previous is None:
+        out.append(f"cache: {display_line(cb.text)}", style="dim")
+    else:
+        out.append(display_line(cb.text), style="red" if cb.broken else "green")
+        shared = f"{cb.shared_messages} messages, {cb.shared_tokens:,} tokens shared"
+        out.append(f"\n  against record {cb.previous[:8]}: {shared}", style="dim")
+    return out
+
+
+def blame_label(b: Blame | None) -> str:
+    """Where a message came from, short enough for a table column (the full sentence shows
+    under the table for the highlighted row)."""
+    if b is None:
+        return "…"
+    if b.kind == "imported":
+        where = (b.file or "a transcript").rsplit("/", 1)[-1]
+        where = where if len(where) <= 14 else "…" + where[-13:]
+        label = f"imported {where}" + (f":{b.line}" if b.line is not None else "")
+    elif b.kind == "summary":
+        label = f"summary of {len(b.commits)} by {(b.event_id or '')[:8]}"
+    elif b.kind == "edit":
+        label = f"edit {b.commits[0][:8]}" if b.commits else "edit"
+    elif b.kind == "merged":
+        label = f"merged from {b.branch}" if b.branch else "merged"
+    elif b.kind == "collapsed":
+        label = "sub-agent"
+    else:
+        label = "typed"
+    if b.via:
+        label += f" ≈{len(b.via)}"
+    return display_line(label)

@@ -24,18 +24,21 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
-from core import Reproduction
+from core import Blame, CacheBreak, Reproduction
 from core.read import StoreReader
 from core.views.record_view import RecordView
 from core.views.records import RecordRow
 from core.views.text import display_line, fit
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
-from tract_tui.timefmt import relative, short_absolute
+from tract_tui.timefmt import relative
 from tract_tui.widgets.messages import CompileDiffRequested, JumpToCommit, LensRequested
 from tract_tui.widgets.record_render import (
+    blame_label,
+    break_cell,
     purpose_text,
     render_badge,
+    render_break,
     render_breakdown,
     render_summary,
     source_label,
@@ -52,20 +55,47 @@ class RecordList(VirtualList[RecordRow]):
     BINDINGS = bindings_for("records")
     empty_text = "No compile records yet (C records a compile of HEAD)"
 
+    class BreaksArrived(Message):
+        """Cache breaks for a page of records (worked out after the page is shown)."""
+
+        def __init__(self, breaks: dict[str, CacheBreak]) -> None:
+            super().__init__()
+            self.breaks = breaks
+
     def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reader = reader
         self.marks: list[RecordRow] = []
+        # Prefix-cache breaks by record id; records never change, so they are kept across
+        # reloads (a new record is worked out when its page arrives).
+        self.breaks: dict[str, CacheBreak] = {}
 
     def fetch(self, offset: int, limit: int) -> tuple[Sequence[RecordRow], int]:
         page = self.reader.records_page(offset, limit)
         return page.rows, page.total
 
+    def page_arrived(self, offset: int, rows: Sequence[RecordRow]) -> None:
+        if any(r.record_id not in self.breaks for r in rows):
+            self._fetch_breaks(offset, len(rows))
+
+    @work(thread=True, group="record-breaks", exit_on_error=False)
+    def _fetch_breaks(self, offset: int, limit: int) -> None:
+        self.post_message(self.BreaksArrived(self.reader.cache_breaks(limit, offset)))
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """The cache column is a nicety: it stays at "…" (the log has why)."""
+        if worker.group != "record-breaks":
+            super().worker_failed(worker, failed)
+
+    def on_record_list_breaks_arrived(self, message: BreaksArrived) -> None:
+        self.breaks.update(message.breaks)
+        self.refresh()
+
     def header(self) -> str:
         return (
-            f"    {fit('when', 8)} {fit('time (UTC)', 11)} {fit('head', 8)} "
+            f"    {fit('when', 8)} {fit('head', 8)} "
             f"{fit('commits', 7, right=True)} {fit('tokens', 7, right=True)} "
-            f"{fit('counted by', 12)} purpose"
+            f"{fit('cache', 10)} {fit('counted by', 12)} purpose"
         )
 
     def row_key(self, row: RecordRow) -> str:
@@ -78,19 +108,20 @@ class RecordList(VirtualList[RecordRow]):
         return " "
 
     def render_row(self, row: RecordRow, index: int) -> list[Segment]:
+        cache, look = break_cell(self.breaks.get(row.record_id))
         return [
             Segment(" "),
             Segment(fit(self.mark_of(row), 2), self.part("accent")),
             Segment(" "),
             Segment(fit(relative(row.created_at, self.now), 8), self.part("dim")),
             Segment(" "),
-            Segment(fit(short_absolute(row.created_at), 11), self.part("dim")),
-            Segment(" "),
             Segment(fit(row.head_hash[:8] or "(empty)", 8), self.part("accent")),
             Segment(" "),
             Segment(fit(str(row.commit_count), 7, right=True)),
             Segment(" "),
             Segment(fit(f"{row.token_count:,}", 7, right=True)),
+            Segment(" "),
+            Segment(fit(cache, 10), self.part(look)),
             Segment(" "),
             Segment(fit(source_label(row.token_source), 12), self.part("dim")),
             Segment(" "),
@@ -120,9 +151,14 @@ class RecordList(VirtualList[RecordRow]):
 
 
 class RecordCommits(DataTable[Text]):
-    """The record's effective commits; ``enter`` shows one in the graph."""
+    """The record's effective commits and where each came from; ``enter`` shows one in the
+    graph."""
 
     BINDINGS = bindings_for("detail")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blames: dict[str, Blame] = {}
 
     def action_jump(self) -> None:
         if self.row_count and self.cursor_row >= 0:
@@ -136,10 +172,11 @@ class RecordCommits(DataTable[Text]):
 
 class RecordDetail(VerticalScroll, WorkerEndings):
     class _View(Message):
-        def __init__(self, record_id: str, view: RecordView) -> None:
+        def __init__(self, record_id: str, view: RecordView, blames: Sequence[Blame]) -> None:
             super().__init__()
             self.record_id = record_id
             self.view = view
+            self.blames = blames
 
     class _Reproduced(Message):
         def __init__(self, record_id: str, rep: Reproduction) -> None:
@@ -154,30 +191,37 @@ class RecordDetail(VerticalScroll, WorkerEndings):
         self.row: RecordRow | None = None
         self._timer: Timer | None = None
         self.summary = Static(Text("No record selected", style="dim"), classes="record-summary")
+        self.cache = Static(classes="record-cache")
         self.badge = Static(classes="record-badge")
         self.breakdown = Static(classes="record-breakdown")
         self.table = RecordCommits(cursor_type="row", zebra_stripes=False, id="record-commits")
+        self.origin = Static(classes="record-origin")
         self.note = Static(classes="record-note")
 
     def compose(self) -> ComposeResult:
         yield self.summary
+        yield self.cache
         yield self.badge
         yield self.breakdown
         yield self.table
+        yield self.origin
         yield self.note
 
     def on_mount(self) -> None:
-        self.table.add_columns("#", "hash", "type", "tokens", "text")
+        self.table.add_columns("#", "hash", "type", "tokens", "from", "text")
 
     def show(self, row: RecordRow | None) -> None:
         self.row = row
         self.table.clear()
-        for part in (self.badge, self.breakdown, self.note):
+        self.table.blames = {}
+        for part in (self.cache, self.badge, self.breakdown, self.origin, self.note):
             part.update("")
         if row is None:
             self.summary.update(Text("No record selected", style="dim"))
             return
-        self.summary.update(render_summary(row, self.query_ancestor(RecordsPanel).list_now()))
+        panel = self.query_ancestor(RecordsPanel)
+        self.summary.update(render_summary(row, panel.list_now()))
+        self.show_break(panel.record_list.breaks.get(row.record_id))
         self.badge.update(Text("… checking reproducibility", style="dim"))
         self.breakdown.update(Text("… loading", style="dim"))
         # Debounced: holding j over a hundred records must not start a hundred compiles
@@ -185,6 +229,9 @@ class RecordDetail(VerticalScroll, WorkerEndings):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE, lambda: self._start(row.record_id))
+
+    def show_break(self, cb: CacheBreak | None) -> None:
+        self.cache.update(render_break(cb))
 
     def _start(self, record_id: str) -> None:
         self._timer = None
@@ -194,7 +241,8 @@ class RecordDetail(VerticalScroll, WorkerEndings):
 
     @work(thread=True, exclusive=True, group="record-view", exit_on_error=False)
     def _load(self, record_id: str) -> None:
-        self.post_message(self._View(record_id, self.reader.record_view(record_id, TABLE_LIMIT)))
+        view = self.reader.record_view(record_id, TABLE_LIMIT)
+        self.post_message(self._View(record_id, view, self.reader.blame(record_id, TABLE_LIMIT)))
 
     @work(thread=True, exclusive=True, group="record-reproduce", exit_on_error=False)
     def _reproduce(self, record_id: str) -> None:
@@ -219,6 +267,8 @@ class RecordDetail(VerticalScroll, WorkerEndings):
         view = message.view
         self.breakdown.update(render_breakdown(view.breakdown))
         self.table.clear()
+        blames = {b.commit_hash: b for b in message.blames}
+        self.table.blames = blames
         for c in view.commits:
             tokens = "—" if c.tokens is None else f"{c.tokens:,}"
             self.table.add_row(
@@ -226,10 +276,23 @@ class RecordDetail(VerticalScroll, WorkerEndings):
                 Text(c.commit_hash[:8], style="yellow"),
                 Text(display_line(c.badge)),
                 Text(tokens, justify="right"),
+                Text(blame_label(blames.get(c.commit_hash)), style="cyan"),
                 Text(c.text, style="" if c.in_recompile else "dim"),
                 key=c.commit_hash,
             )
         self.note.update(Text(view.note, style="dim") if view.note else "")
+
+    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        """The highlighted message's origin in full, under the table."""
+        key = message.row_key.value
+        blame = self.table.blames.get(key) if key else None
+        if key is None or blame is None:
+            self.origin.update("")
+            return
+        out = Text()
+        out.append(f"{key[:8]} ", style="yellow")
+        out.append(display_line(blame.text), style="cyan")
+        self.origin.update(out)
 
     def on_record_detail__reproduced(self, message: _Reproduced) -> None:
         if self.row is None or message.record_id != self.row.record_id:
@@ -242,8 +305,11 @@ class RecordsPanel(Horizontal):
     DEFAULT_CSS = """
     RecordsPanel > RecordList { width: 3fr; }
     RecordsPanel > RecordDetail { width: 2fr; border-left: tall $panel; padding: 0 1; }
+    /* Reading the record's commits: their texts get the room the list had. */
+    RecordsPanel > RecordDetail:focus-within { width: 9fr; }
     RecordsPanel .record-summary, RecordsPanel .record-badge, RecordsPanel .record-note,
-    RecordsPanel .record-breakdown { height: auto; }
+    RecordsPanel .record-breakdown, RecordsPanel .record-cache,
+    RecordsPanel .record-origin { height: auto; }
     RecordsPanel .record-badge, RecordsPanel .record-breakdown { margin-top: 1; }
     RecordsPanel .record-summary, RecordsPanel .record-breakdown { text-wrap: nowrap;
         text-overflow: ellipsis; }
@@ -285,6 +351,12 @@ class RecordsPanel(Horizontal):
 
     def list_now(self) -> datetime:
         return self.record_list.now
+
+    def on_record_list_breaks_arrived(self, message: RecordList.BreaksArrived) -> None:
+        message.stop()
+        shown = self.detail.row
+        if shown is not None and shown.record_id in message.breaks:
+            self.detail.show_break(message.breaks[shown.record_id])
 
     def on_virtual_list_highlighted(self, message: VirtualList.Highlighted) -> None:
         message.stop()

@@ -143,6 +143,9 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
         """A row's id (for :meth:`select_key`)."""
         raise NotImplementedError
 
+    def page_arrived(self, offset: int, rows: Sequence[T]) -> None:
+        """A page is here (on the UI thread): a subclass may fetch slower extras for it."""
+
     # -- data -------------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -207,6 +210,7 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
         if message.error is None:
             self._pages[message.page] = message.rows
             self._pages.move_to_end(message.page)
+            self.page_arrived(message.page * PAGE, message.rows)
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
             self.total = message.total
