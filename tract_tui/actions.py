@@ -210,6 +210,21 @@ ACTIONS: tuple[Action, ...] = (
     Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
     Action("graph.copy_hash", "y", "copy_hash", "Copy hash", "Copy the full hash", footer=False),
     Action(
+        "graph.pager",
+        "o",
+        "pager",
+        "Read",
+        "Read the selected commit's full content in $PAGER",
+    ),
+    Action(
+        "graph.copy_content",
+        "Y",
+        "copy_content",
+        "Copy text",
+        "Copy the selected commit's text to the clipboard",
+        footer=False,
+    ),
+    Action(
         "graph.toggle_unreachable",
         "a",
         "toggle_unreachable",
@@ -335,6 +350,14 @@ ACTIONS: tuple[Action, ...] = (
         "Recompute the preview",
         palette=False,
     ),
+    Action(
+        "compress.edit",
+        "e",
+        "edit_summary",
+        "Edit in $EDITOR",
+        "Write the manual summary of a group (the one last focused, else the first) in $EDITOR",
+        palette=False,
+    ),
     # -- small dialogs --
     Action("modal.close", "escape", "close", "Close", "Close the dialog", palette=False),
     # -- details --
@@ -347,6 +370,15 @@ ACTIONS: tuple[Action, ...] = (
         "Back to the list it details",
         footer=False,
         key_display="esc",
+    ),
+    Action("detail.pager", "o", "pager", "Read", "Read the commit's full content in $PAGER"),
+    Action(
+        "detail.copy_content",
+        "Y",
+        "copy_content",
+        "Copy text",
+        "Copy the commit's text to the clipboard",
+        footer=False,
     ),
     Action(
         "detail.more",

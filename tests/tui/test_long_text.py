@@ -59,7 +59,7 @@ async def test_graph_rows_use_the_width_not_the_stored_message(tmp_path: Path) -
 
 
 async def test_the_record_commits_get_the_room_when_focused(tmp_path: Path) -> None:
-    long_store(tmp_path / "s.db")
+    hashes = long_store(tmp_path / "s.db")
     app = make_app(tmp_path / "s.db")
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
@@ -70,22 +70,21 @@ async def test_the_record_commits_get_the_room_when_focused(tmp_path: Path) -> N
         await wait_for(pilot, lambda: table.row_count == 4)
         detail = app.screen.query_one(RecordDetail)
         narrow = detail.size.width
-        await wait_for(pilot, lambda: "The reproductio" in rendered(table))
-        before = shown_of_long(rendered(table))
+        await wait_for(pilot, lambda: hashes["long"][:8] in rendered(table))
+        before = shown_of_long(rendered(table), hashes["long"])
         await pilot.press("o")
         await wait_for(pilot, lambda: app.focused is table and detail.size.width > narrow + 30)
-        await wait_for(pilot, lambda: shown_of_long(rendered(table)) > before + 30)
+        await wait_for(pilot, lambda: shown_of_long(rendered(table), hashes["long"]) > before + 30)
         # Back on the list, the list has its room again.
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.focused is records and detail.size.width == narrow)
 
 
-def shown_of_long(screen: str) -> int:
-    """How many characters of LONG a table shows."""
-    line = next(line for line in screen.splitlines() if "The reproductio" in line)
-    start = line.index("The reproductio")
+def shown_of_long(screen: str, commit_hash: str) -> int:
+    """How many characters of LONG the table's row of ``commit_hash`` shows."""
+    line = next(line for line in screen.splitlines() if commit_hash[:8] in line)
     shown = 0
-    while start + shown < len(line) and line[start + shown] == LONG[shown]:
+    while shown < len(LONG) and LONG[: shown + 1] in line:
         shown += 1
     return shown
 
@@ -99,3 +98,33 @@ async def test_the_detail_of_a_cut_commit_is_unchanged(tmp_path: Path) -> None:
         await select(pilot, graph, hashes["long"])
         detail = app.screen.query_one("#graph-detail")
         await wait_for(pilot, lambda: "unnoticed in a later release" in str(detail.body.render()))
+
+
+async def test_o_and_Y_act_on_the_commit_of_every_list(tmp_path: Path) -> None:
+    """``Y`` copies the commit's whole text (graph, detail pane, a record's commits); ``o``
+    asks for the pager, which a test driver cannot hand the terminal to: it says so."""
+    from tract_tui.external import CANNOT_SUSPEND
+
+    hashes = long_store(tmp_path / "s.db")
+    app = make_app(tmp_path / "s.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        graph = await ready(pilot)
+        await select(pilot, graph, hashes["long"])
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: app.clipboard == LONG)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any(n.message == CANNOT_SUSPEND for n in app._notifications))
+
+        await select(pilot, graph, hashes["system"])
+        await pilot.press("enter")  # the detail pane (its links) has the keys
+        await wait_for(pilot, lambda: app.focused is not graph)
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: app.clipboard == "You are terse.")
+
+        await pilot.press("3")
+        records = app.screen.query_one(RecordList)
+        await wait_for(pilot, lambda: app.focused is records and records.selected is not None)
+        table = app.screen.query_one(RecordCommits)
+        await wait_for(pilot, lambda: table.row_count == 4)
+        await pilot.press("o", "down", "Y")
+        await wait_for(pilot, lambda: app.clipboard == LONG)

@@ -105,6 +105,10 @@ class TmuxApp:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name)
 
+    def tmux(self, *args: str) -> str:
+        """Any other tmux command against this driver's own server (options, buffers)."""
+        return self._tmux(*args)
+
     def wait_for(self, *texts: str, timeout: float = 10.0) -> str:
         """The screen once it shows every one of ``texts``; raises with the screen otherwise."""
         deadline = time.monotonic() + timeout

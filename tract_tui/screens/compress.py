@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -35,6 +35,7 @@ from core import (
 from core.errors import HeadMovedError, PreviewChangedError
 from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
+from tract_tui.external import edit
 from tract_tui.failures import Failure
 from tract_tui.session import Session
 from tract_tui.workers import WorkerEndings
@@ -134,6 +135,7 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
         self.preview: CompressPreview | None = None
         self.cancel_event: threading.Event | None = None  # set while a compression runs
         self.llm = endpoint_configured()
+        self._last_area: str | None = None  # the summary last focused (e edits it)
 
     def compose(self) -> ComposeResult:
         start = self.from_ref[:8] if self.from_ref else "root"
@@ -217,6 +219,28 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
         """Pick a summarizer programmatically (tests, palette)."""
         button_id = "manual-choice" if name == "manual" else name
         self.query_one(f"#{button_id}", RadioButton).value = True
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, TextArea):
+            self._last_area = event.widget.id
+
+    def action_edit_summary(self) -> None:
+        """Write a group's manual summary in $EDITOR (the app is suspended meanwhile)."""
+        if self.preview is None or self.cancel_event is not None:
+            return
+        areas = list(self.query("#manual TextArea").results(TextArea))
+        if not areas:
+            return
+        area = next((a for a in areas if a.id == self._last_area), areas[0])
+        self.select_summarizer("manual")
+        text, problem = edit(self.app, area.text)
+        if text is None:
+            self._status(problem or "Not edited.", error=True)
+            return
+        # What comes back is shown in a TextArea, which draws controls raw: made safe.
+        area.load_text(display_block(text.removesuffix("\n")))
+        area.focus()
+        self._status("Summary written in the editor: review, then Compress (ctrl+s).")
 
     def _target(self) -> int | None:
         raw = self.query_one("#target", Input).value.strip()

@@ -29,6 +29,7 @@ from core.views.text import display_line
 from tract_tui.live import LiveUpdater
 from tract_tui.screens.compile_diff import CompileDiffScreen
 from tract_tui.screens.confirm import ConfirmScreen
+from tract_tui.screens.main_content import ContentHandlers
 from tract_tui.screens.main_explain import ExplainHandlers
 from tract_tui.screens.main_writes import WriteHandlers
 from tract_tui.session import Session
@@ -61,7 +62,7 @@ NARROW = 100
 VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record-list"}
 
 
-class MainScreen(WriteHandlers, ExplainHandlers, WorkerEndings):
+class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }

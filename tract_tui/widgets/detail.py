@@ -21,7 +21,7 @@ from core.views.commit_detail import CommitDetail
 from core.views.text import display_block, display_line
 from tract_tui.actions import bindings_for
 from tract_tui.widgets.detail_links import DetailLinks, links_of
-from tract_tui.widgets.messages import JumpToCommit, OpenEvent, OpenRecord
+from tract_tui.widgets.messages import ContentRequested, JumpToCommit, OpenEvent, OpenRecord
 from tract_tui.workers import WorkerEndings
 
 SHOW_CHARS = 64_000  # of a content, per chunk (m shows one more)
@@ -115,6 +115,14 @@ class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
             self.steps += 1
             self.body.update(render_detail(self._detail, self.steps))
 
+    def action_pager(self) -> None:
+        if self.commit_hash is not None:
+            self.post_message(ContentRequested(self.commit_hash, "pager"))
+
+    def action_copy_content(self) -> None:
+        if self.commit_hash is not None:
+            self.post_message(ContentRequested(self.commit_hash, "clipboard"))
+
     def action_back(self) -> None:
         """Back to the list this pane details (never ``focus_previous``: from the links that
         lands on this pane, whose ``on_focus`` would hand the focus straight back)."""
@@ -150,8 +158,8 @@ def clip(text: str, steps: int = 1) -> tuple[str, str]:
     return head, more + "not shown: press m to show more"
 
 
-def _block(out: Text, text: str, steps: int) -> None:
-    head, note = clip(text, steps)
+def _block(out: Text, text: str, steps: int | None) -> None:
+    head, note = (text, "") if steps is None else clip(text, steps)
     out.append(display_block(head) + "\n")
     if note:
         out.append(note + "\n", style="bold yellow")
@@ -198,7 +206,9 @@ def render_tract_ai(detail: CommitDetail) -> Text:
     return out
 
 
-def render_detail(detail: CommitDetail | None, steps: int = 1) -> Text:
+def render_detail(detail: CommitDetail | None, steps: int = 1, *, whole: bool = False) -> Text:
+    """The pane's text: contents clipped to ``steps`` chunks, or ``whole`` (for the pager)."""
+    shown = None if whole else steps
     if detail is None:
         return Text("Commit not found (deleted by GC?)", style="bold red")
     c = detail.commit
@@ -209,7 +219,8 @@ def render_detail(detail: CommitDetail | None, steps: int = 1) -> Text:
     out.append(f" · {c.token_count} tokens\n")
     out.append(f"{c.created_at.isoformat(sep=' ', timespec='seconds')}\n", style="dim")
     if c.message:
-        message = c.message if len(c.message) <= SHOW_MESSAGE else c.message[:SHOW_MESSAGE] + "…"
+        short = whole or len(c.message) <= SHOW_MESSAGE
+        message = c.message if short else c.message[:SHOW_MESSAGE] + "…"
         out.append(display_line(message) + "\n", style="italic")
     if detail.edit_target is not None:
         out.append(f"edits {detail.edit_target.commit_hash[:12]}\n", style="cyan")
@@ -217,10 +228,10 @@ def render_detail(detail: CommitDetail | None, steps: int = 1) -> Text:
     out.append("\n")
     if detail.edited_text is not None:
         out.append("compiles as (edited):\n", style="bold cyan")
-        _block(out, detail.edited_text, steps)
+        _block(out, detail.edited_text, shown)
         out.append("\n")
         out.append("original:\n", style="bold dim")
-    _block(out, detail.text, steps)
+    _block(out, detail.text, shown)
     if c.generation_config:
         out.append("\ngeneration config\n", style="bold")
         out.append(display_block(json.dumps(c.generation_config, indent=2, sort_keys=True)) + "\n")
@@ -242,6 +253,6 @@ def render_detail(detail: CommitDetail | None, steps: int = 1) -> Text:
     )
     if not detail.parents:
         out.append("\nroot commit (no parents)", style="dim")
-    if links:
+    if links and not whole:
         out.append(f"\nlinks ({links}) — enter on one to jump:", style="bold")
     return out

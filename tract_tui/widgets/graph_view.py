@@ -36,6 +36,7 @@ from tract_tui.widgets.graph_paint import LANE_PAD, lane_segments, overlay, row_
 from tract_tui.widgets.messages import (
     CompileRequested,
     CompressRequested,
+    ContentRequested,
     GotoRequested,
     LensRequested,
     PriorityRequested,
@@ -430,6 +431,16 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         if selected is not None:
             self.app.copy_to_clipboard(selected)
             self.notify(f"Copied {selected[:8]}…")
+
+    def action_pager(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(ContentRequested(selected, "pager"))
+
+    def action_copy_content(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(ContentRequested(selected, "clipboard"))
 
     # -- keys: actions the screen carries out -----------------------------------------------
 

@@ -142,3 +142,16 @@ class TractChosen(Message):
     def __init__(self, tract_id: str) -> None:
         super().__init__()
         self.tract_id = tract_id
+
+
+# -- reading and copying a commit's content --------------------------------------------------
+
+
+class ContentRequested(Message):
+    """Show a commit's full content in ``$PAGER`` (``to="pager"``) or copy its text to the
+    clipboard (``to="clipboard"``)."""
+
+    def __init__(self, commit_hash: str, to: str) -> None:
+        super().__init__()
+        self.commit_hash = commit_hash
+        self.to = to

@@ -32,7 +32,12 @@ from core.views.text import display_line, fit
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
 from tract_tui.timefmt import relative
-from tract_tui.widgets.messages import CompileDiffRequested, JumpToCommit, LensRequested
+from tract_tui.widgets.messages import (
+    CompileDiffRequested,
+    ContentRequested,
+    JumpToCommit,
+    LensRequested,
+)
 from tract_tui.widgets.record_render import (
     blame_label,
     break_cell,
@@ -161,13 +166,25 @@ class RecordCommits(DataTable[Text]):
         self.blames: dict[str, Blame] = {}
 
     def action_jump(self) -> None:
-        if self.row_count and self.cursor_row >= 0:
-            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
-            if key:
-                self.post_message(JumpToCommit(key))
+        if (selected := self._selected_hash()) is not None:
+            self.post_message(JumpToCommit(selected))
 
     def action_back(self) -> None:
         self.query_ancestor(RecordsPanel).record_list.focus()
+
+    def _selected_hash(self) -> str | None:
+        if self.row_count and self.cursor_row >= 0:
+            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
+            return key or None
+        return None
+
+    def action_pager(self) -> None:
+        if (selected := self._selected_hash()) is not None:
+            self.post_message(ContentRequested(selected, "pager"))
+
+    def action_copy_content(self) -> None:
+        if (selected := self._selected_hash()) is not None:
+            self.post_message(ContentRequested(selected, "clipboard"))
 
 
 class RecordDetail(VerticalScroll, WorkerEndings):
