@@ -38,6 +38,7 @@ from tract_tui.widgets.messages import (
     CompressRequested,
     ContentRequested,
     GotoRequested,
+    HighlightCommits,
     LensRequested,
     PriorityRequested,
     SearchCloseRequested,
@@ -492,9 +493,11 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.post_message(GotoRequested())
 
     def action_clear_search(self) -> None:
-        """Escape: the lens goes first, then the search."""
+        """Escape: the lens goes first, then an event's highlights, then the search."""
         if self.lens is not None:
             self.post_message(LensRequested(None, leave=True))
+        elif self.highlight_sources or self.highlight_results:
+            self.post_message(HighlightCommits(frozenset(), frozenset()))
         elif self.matches:
             self.post_message(SearchCloseRequested())
 
