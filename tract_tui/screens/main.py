@@ -318,7 +318,8 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
         graph.focus()
         self.notify(
             f"Compressed: {result.original_tokens:,} → {result.compressed_tokens:,} tokens "
-            f"in {len(result.summaries)} summaries (event {result.event_id[:8]})"
+            f"in {len(result.summaries)} summar{'y' if len(result.summaries) == 1 else 'ies'} "
+            f"(event {result.event_id[:8]})"
         )
         if result.retention_missed:
             missed = ", ".join(display_line(repr(p)) for p in result.retention_missed)
