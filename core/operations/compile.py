@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from core.engine.compile_order import build_sequence
+from core.engine.compile_order import sequence_order
 from core.engine.snapshot import Snapshot
 from core.engine.tokens import REPLY_PRIMER
 from core.errors import CompileError
@@ -33,7 +33,7 @@ TOOL_CACHE_SIZE = 256
 
 
 class _Loader:
-    """Adapts a unit of work to the compiler's SequenceLoader."""
+    """Adapts a unit of work to the compiler's SequenceLoader (compress plans walk with it)."""
 
     def __init__(self, uow: UnitOfWork, encoding: str) -> None:
         self.uow = uow
@@ -44,6 +44,52 @@ class _Loader:
 
     def merge_parents(self, hashes: Sequence[str]) -> dict[str, tuple[str, ...]]:
         return self.uow.parents.parents_of(hashes)
+
+
+class _Graph:
+    """The commits a cold compile orders: a tract's rows (with their first parents) and its
+    merges' parents, loaded whole in two set-based queries the first time one of its commits
+    is asked for."""
+
+    def __init__(self, uow: UnitOfWork, encoding: str) -> None:
+        self.uow = uow
+        self.encoding = encoding
+        self.rows: dict[str, tuple[Any, ...]] = {}
+        self.merges: dict[str, tuple[str, ...]] = {}
+        self.tracts: list[str] = []
+
+    def parents_of(self, commit_hash: str) -> tuple[str | None, tuple[str, ...]] | None:
+        row = self.rows.get(commit_hash)
+        if row is None:
+            if not self._load(commit_hash):
+                return None
+            row = self.rows[commit_hash]
+        return row[1], self.merges.get(commit_hash, ())
+
+    def _load(self, commit_hash: str) -> bool:
+        # A commit outside the tracts loaded so far (a clone's parent keeps its hash).
+        tract = self.uow.commits.tract_of(commit_hash)
+        if tract is None or tract in self.tracts:
+            return False
+        self.tracts.append(tract)
+        commits = self.uow.commits
+        self.rows.update((r[0], r) for r in commits.tract_compile_rows(tract, self.encoding))
+        self.merges.update(commits.tract_merge_parents(tract))
+        return commit_hash in self.rows
+
+
+def _cold_sequence(uow: UnitOfWork, head: str, encoding: str) -> list[CompileRow]:
+    """The compile order of ``head`` with every row: loaded set-based, ordered in memory."""
+    graph = _Graph(uow, encoding)
+    order = sequence_order(head, graph.parents_of)
+    rows, merges, make = graph.rows, graph.merges, CompileRow._make
+    out = list(map(make, map(rows.__getitem__, order)))
+    if merges:
+        for i, h in enumerate(order):
+            parents = merges.get(h)
+            if parents:
+                out[i] = out[i]._replace(n_parents=len(parents))
+    return out
 
 
 def empty_context() -> CompiledContext:
@@ -172,7 +218,7 @@ class Compiler:
     def _full(self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None) -> Snapshot:
         tract = self.ctx.tract_id
         mark = uow.annotations.max_id(tract)
-        sequence = build_sequence(head, _Loader(uow, self._cache_key))
+        sequence = _cold_sequence(uow, head, self._cache_key)
         if not sequence:
             raise CompileError(f"commit {head[:12]} not found")
         priorities = uow.annotations.in_force_for_tract(tract, at_time or self.ctx.now())

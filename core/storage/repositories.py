@@ -95,6 +95,20 @@ class CommitRepository(ABC):
         message tokens: everything a compile needs, in one query."""
 
     @abstractmethod
+    def tract_of(self, commit_hash: str) -> str | None:
+        """The tract a commit belongs to (None: no such commit)."""
+
+    @abstractmethod
+    def tract_compile_rows(self, tract_id: str, encoding: str) -> list[tuple[Any, ...]]:
+        """Every commit of a tract as ``compile_chain`` rows (plain tuples in ``CompileRow``'s
+        order, ``n_parents`` 0), in one set-based query: a cold compile orders and picks
+        from these instead of walking chain by chain."""
+
+    @abstractmethod
+    def tract_merge_parents(self, tract_id: str) -> dict[str, tuple[str, ...]]:
+        """Every merge commit of a tract → all its parents, in order."""
+
+    @abstractmethod
     def graph_page(
         self, tract_id: str, *, after: tuple[Any, str] | None, limit: int
     ) -> list[tuple[str, tuple[str, ...], Any]]:

@@ -9,11 +9,9 @@ plain foreign key on ``commits`` or ``blobs`` (tract-ai deletes commits during G
 # No ``from __future__ import annotations`` here: this module defines a table named
 # ``annotations``, which that import's feature flag would shadow for type checkers.
 
-from datetime import datetime
-from typing import Any, cast
-
 from sqlalchemy import (
     JSON,
+    Column,
     DateTime,
     Enum,
     ForeignKey,
@@ -25,7 +23,6 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.models.enums import CommitOperation, Priority
 
@@ -34,7 +31,10 @@ ALEMBIC_VERSION_TABLE = f"{PRIVATE_PREFIX}alembic_version"
 TRACT_AI_SCHEMA_VERSION = 6
 
 
-class Base(DeclarativeBase):
+class Base:
+    """Where the tables are registered (``Base.metadata``). Plain SQLAlchemy Core tables, no
+    ORM: importing the ORM cost every start ~0.3 s, and nothing here maps rows to objects."""
+
     metadata = MetaData()
 
 
@@ -51,246 +51,198 @@ PriorityType = (
 )
 
 
-class Blob(Base):
-    __tablename__ = "blobs"
+blobs = Table(
+    "blobs",
+    Base.metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("payload_json", Text, nullable=False),
+    Column("byte_size", Integer, nullable=False),
+    Column("token_count", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
 
-    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    payload_json: Mapped[str] = mapped_column(Text)
-    byte_size: Mapped[int] = mapped_column(Integer)
-    token_count: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+commits = Table(
+    "commits",
+    Base.metadata,
+    Column("commit_hash", String(64), primary_key=True),
+    Column("tract_id", String(64), nullable=False),
+    Column("parent_hash", String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")),
+    Column("content_hash", String(64), ForeignKey("blobs.content_hash"), nullable=False),
+    Column("content_type", String(50), nullable=False),
+    Column("operation", OperationType, nullable=False),
+    Column("response_to", String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")),
+    Column("message", Text),
+    Column("token_count", Integer, nullable=False),
+    Column("metadata_json", JSON),
+    Column("generation_config_json", JSON),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_commits_tract_id", "tract_id"),
+    Index("ix_commits_tract_time", "tract_id", "created_at"),
+    Index("ix_commits_tract_type", "tract_id", "content_type"),
+    Index("ix_commits_response_to", "response_to"),
+    # Ours: child lookups, descendant walks, and the SET NULL work when a commit is deleted.
+    Index(f"{PRIVATE_PREFIX}ix_commits_parent_hash", "parent_hash"),
+    # Ours: "is this blob still used?" — and the foreign-key check SQLite runs for every
+    # deleted blob, which scans all commits without it (GC went quadratic).
+    Index(f"{PRIVATE_PREFIX}ix_commits_content_hash", "content_hash"),
+)
 
+refs = Table(
+    "refs",
+    Base.metadata,
+    Column("tract_id", String(64), primary_key=True),
+    Column("ref_name", String(255), primary_key=True),
+    Column("commit_hash", String(64), ForeignKey("commits.commit_hash")),
+    Column("symbolic_target", String(255)),
+)
 
-class Commit(Base):
-    __tablename__ = "commits"
+annotations = Table(
+    "annotations",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tract_id", String(64), nullable=False),
+    Column("target_hash", String(64), ForeignKey("commits.commit_hash"), nullable=False),
+    Column("priority", PriorityType, nullable=False),
+    Column("reason", Text),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_annotations_tract_id", "tract_id"),
+    Index("ix_annotations_target_time", "target_hash", "created_at"),
+)
 
-    commit_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tract_id: Mapped[str] = mapped_column(String(64))
-    parent_hash: Mapped[str | None] = mapped_column(
-        String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")
-    )
-    content_hash: Mapped[str] = mapped_column(String(64), ForeignKey("blobs.content_hash"))
-    content_type: Mapped[str] = mapped_column(String(50))
-    operation: Mapped[CommitOperation] = mapped_column(OperationType)
-    response_to: Mapped[str | None] = mapped_column(
-        String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")
-    )
-    message: Mapped[str | None] = mapped_column(Text)
-    token_count: Mapped[int] = mapped_column(Integer)
-    metadata_json: Mapped[Any | None] = mapped_column(JSON)
-    generation_config_json: Mapped[Any | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+commit_parents = Table(
+    "commit_parents",
+    Base.metadata,
+    Column("commit_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
+    Column("parent_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_commit_parents_commit", "commit_hash"),
+    # Ours: "which merges have X as a parent".
+    Index(f"{PRIVATE_PREFIX}ix_commit_parents_parent", "parent_hash"),
+)
 
-    __table_args__ = (
-        Index("ix_commits_tract_id", "tract_id"),
-        Index("ix_commits_tract_time", "tract_id", "created_at"),
-        Index("ix_commits_tract_type", "tract_id", "content_type"),
-        Index("ix_commits_response_to", "response_to"),
-        # Ours: child lookups, descendant walks, and the SET NULL work when a commit is deleted.
-        Index(f"{PRIVATE_PREFIX}ix_commits_parent_hash", "parent_hash"),
-        # Ours: "is this blob still used?" — and the foreign-key check SQLite runs for every
-        # deleted blob, which scans all commits without it (GC went quadratic).
-        Index(f"{PRIVATE_PREFIX}ix_commits_content_hash", "content_hash"),
-    )
+operation_events = Table(
+    "operation_events",
+    Base.metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("tract_id", String(64), nullable=False),
+    Column("event_type", String(30), nullable=False),
+    Column("branch_name", String(255)),
+    Column("created_at", DateTime, nullable=False),
+    Column("original_tokens", Integer, nullable=False),
+    Column("compressed_tokens", Integer, nullable=False),
+    Column("params_json", JSON),
+    Index("ix_operation_events_tract_id", "tract_id"),
+    Index("ix_operation_events_tract_type", "tract_id", "event_type"),
+    Index("ix_operation_events_original_tokens", "original_tokens"),
+    Index("ix_operation_events_compressed_tokens", "compressed_tokens"),
+)
 
+operation_commits = Table(
+    "operation_commits",
+    Base.metadata,
+    Column("event_id", String(64), ForeignKey("operation_events.event_id"), primary_key=True),
+    Column("commit_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
+    Column("role", String(10), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_operation_commits_event", "event_id"),
+    Index("ix_operation_commits_hash_role", "commit_hash", "role"),
+)
 
-class Ref(Base):
-    __tablename__ = "refs"
+compile_records = Table(
+    "compile_records",
+    Base.metadata,
+    Column("record_id", String(64), primary_key=True),
+    Column("tract_id", String(64), nullable=False),
+    Column("head_hash", String(64), nullable=False),  # no FK: '' when there was no HEAD
+    Column("token_count", Integer, nullable=False),
+    Column("commit_count", Integer, nullable=False),
+    Column("token_source", String(50), nullable=False),
+    Column("params_json", JSON),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_compile_records_tract_id", "tract_id"),
+    Index("ix_compile_records_tract_time", "tract_id", "created_at"),
+)
 
-    tract_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    ref_name: Mapped[str] = mapped_column(String(255), primary_key=True)
-    commit_hash: Mapped[str | None] = mapped_column(String(64), ForeignKey("commits.commit_hash"))
-    symbolic_target: Mapped[str | None] = mapped_column(String(255))
+compile_effectives = Table(
+    "compile_effectives",
+    Base.metadata,
+    Column("record_id", String(64), ForeignKey("compile_records.record_id"), primary_key=True),
+    Column("commit_hash", String(64), ForeignKey("commits.commit_hash"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    # Ours: "which compile records used X", and GC.
+    Index(f"{PRIVATE_PREFIX}ix_compile_effectives_commit", "commit_hash"),
+)
 
+spawn_pointers = Table(
+    "spawn_pointers",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("parent_tract_id", String(64), nullable=False),
+    Column(
+        "parent_commit_hash", String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")
+    ),
+    Column("child_tract_id", String(64), unique=True, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("inheritance_mode", String(20), nullable=False),
+    Column("display_name", String(255)),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_spawn_parent_tract", "parent_tract_id"),
+    Index("ix_spawn_child_tract", "child_tract_id"),
+)
 
-class Annotation(Base):
-    __tablename__ = "annotations"
+policy_proposals = Table(
+    "policy_proposals",
+    Base.metadata,
+    Column("proposal_id", String(64), primary_key=True),
+    Column("tract_id", String(64), nullable=False),
+    Column("policy_name", String(100), nullable=False),
+    Column("action_type", String(50), nullable=False),
+    Column("action_params_json", JSON),
+    Column("reason", Text),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    Index("ix_policy_proposals_tract_id", "tract_id"),
+    Index("ix_policy_proposals_tract_status", "tract_id", "status"),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tract_id: Mapped[str] = mapped_column(String(64))
-    target_hash: Mapped[str] = mapped_column(String(64), ForeignKey("commits.commit_hash"))
-    priority: Mapped[Priority] = mapped_column(PriorityType)
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
+policy_log = Table(
+    "policy_log",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tract_id", String(64), nullable=False),
+    Column("policy_name", String(100), nullable=False),
+    Column("trigger", String(20), nullable=False),
+    Column("action_type", String(50)),
+    Column("reason", Text),
+    Column("outcome", String(20), nullable=False),
+    Column("commit_hash", String(64)),  # no FK
+    Column("error_message", Text),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_policy_log_tract_id", "tract_id"),
+    Index("ix_policy_log_tract_time", "tract_id", "created_at"),
+)
 
-    __table_args__ = (
-        Index("ix_annotations_tract_id", "tract_id"),
-        Index("ix_annotations_target_time", "target_hash", "created_at"),
-    )
-
-
-class CommitParent(Base):
-    __tablename__ = "commit_parents"
-
-    commit_hash: Mapped[str] = mapped_column(
-        String(64), ForeignKey("commits.commit_hash"), primary_key=True
-    )
-    parent_hash: Mapped[str] = mapped_column(
-        String(64), ForeignKey("commits.commit_hash"), primary_key=True
-    )
-    position: Mapped[int] = mapped_column(Integer)
-
-    __table_args__ = (
-        Index("ix_commit_parents_commit", "commit_hash"),
-        # Ours: "which merges have X as a parent".
-        Index(f"{PRIVATE_PREFIX}ix_commit_parents_parent", "parent_hash"),
-    )
-
-
-class OperationEventRow(Base):
-    __tablename__ = "operation_events"
-
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tract_id: Mapped[str] = mapped_column(String(64))
-    event_type: Mapped[str] = mapped_column(String(30))
-    branch_name: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    original_tokens: Mapped[int] = mapped_column(Integer)
-    compressed_tokens: Mapped[int] = mapped_column(Integer)
-    params_json: Mapped[Any | None] = mapped_column(JSON)
-
-    __table_args__ = (
-        Index("ix_operation_events_tract_id", "tract_id"),
-        Index("ix_operation_events_tract_type", "tract_id", "event_type"),
-        Index("ix_operation_events_original_tokens", "original_tokens"),
-        Index("ix_operation_events_compressed_tokens", "compressed_tokens"),
-    )
-
-
-class OperationCommit(Base):
-    __tablename__ = "operation_commits"
-
-    event_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("operation_events.event_id"), primary_key=True
-    )
-    commit_hash: Mapped[str] = mapped_column(
-        String(64), ForeignKey("commits.commit_hash"), primary_key=True
-    )
-    role: Mapped[str] = mapped_column(String(10), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
-
-    __table_args__ = (
-        Index("ix_operation_commits_event", "event_id"),
-        Index("ix_operation_commits_hash_role", "commit_hash", "role"),
-    )
-
-
-class CompileRecordRow(Base):
-    __tablename__ = "compile_records"
-
-    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tract_id: Mapped[str] = mapped_column(String(64))
-    head_hash: Mapped[str] = mapped_column(String(64))  # no FK: '' when there was no HEAD
-    token_count: Mapped[int] = mapped_column(Integer)
-    commit_count: Mapped[int] = mapped_column(Integer)
-    token_source: Mapped[str] = mapped_column(String(50))
-    params_json: Mapped[Any | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-    __table_args__ = (
-        Index("ix_compile_records_tract_id", "tract_id"),
-        Index("ix_compile_records_tract_time", "tract_id", "created_at"),
-    )
-
-
-class CompileEffective(Base):
-    __tablename__ = "compile_effectives"
-
-    record_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("compile_records.record_id"), primary_key=True
-    )
-    commit_hash: Mapped[str] = mapped_column(
-        String(64), ForeignKey("commits.commit_hash"), primary_key=True
-    )
-    position: Mapped[int] = mapped_column(Integer)
-
-    __table_args__ = (
-        # Ours: "which compile records used X", and GC.
-        Index(f"{PRIVATE_PREFIX}ix_compile_effectives_commit", "commit_hash"),
-    )
-
-
-class SpawnPointerRow(Base):
-    __tablename__ = "spawn_pointers"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    parent_tract_id: Mapped[str] = mapped_column(String(64))
-    parent_commit_hash: Mapped[str | None] = mapped_column(
-        String(64), ForeignKey("commits.commit_hash", ondelete="SET NULL")
-    )
-    child_tract_id: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(Text)
-    inheritance_mode: Mapped[str] = mapped_column(String(20))
-    display_name: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-    __table_args__ = (
-        Index("ix_spawn_parent_tract", "parent_tract_id"),
-        Index("ix_spawn_child_tract", "child_tract_id"),
-    )
-
-
-class PolicyProposalRow(Base):
-    __tablename__ = "policy_proposals"
-
-    proposal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tract_id: Mapped[str] = mapped_column(String(64))
-    policy_name: Mapped[str] = mapped_column(String(100))
-    action_type: Mapped[str] = mapped_column(String(50))
-    action_params_json: Mapped[Any | None] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
-
-    __table_args__ = (
-        Index("ix_policy_proposals_tract_id", "tract_id"),
-        Index("ix_policy_proposals_tract_status", "tract_id", "status"),
-    )
-
-
-class PolicyLogRow(Base):
-    __tablename__ = "policy_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tract_id: Mapped[str] = mapped_column(String(64))
-    policy_name: Mapped[str] = mapped_column(String(100))
-    trigger: Mapped[str] = mapped_column("trigger", String(20))
-    action_type: Mapped[str | None] = mapped_column(String(50))
-    reason: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(20))
-    commit_hash: Mapped[str | None] = mapped_column(String(64))  # no FK
-    error_message: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-    __table_args__ = (
-        Index("ix_policy_log_tract_id", "tract_id"),
-        Index("ix_policy_log_tract_time", "tract_id", "created_at"),
-    )
-
-
-class TraceMeta(Base):
-    __tablename__ = "_trace_meta"
-
-    key: Mapped[str] = mapped_column("key", String(255), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-
+trace_meta = Table(
+    "_trace_meta",
+    Base.metadata,
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+)
 
 # --- private additions ----------------------------------------------------------------------
 
-
-class BlobMessageTokens(Base):
-    """Token count of the *compiled message* a blob produces, per encoding.
-
-    Written when we write a blob, so compiles never recount. No FK to ``blobs``: tract-ai's GC
-    deletes blobs, and an orphan row here is harmless (our GC removes them).
-    """
-
-    __tablename__ = f"{PRIVATE_PREFIX}blob_message_tokens"
-
-    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    encoding: Mapped[str] = mapped_column(String(50), primary_key=True)
-    message_tokens: Mapped[int] = mapped_column(Integer)
+# Token count of the *compiled message* a blob produces, per encoding.
+#
+# Written when we write a blob, so compiles never recount. No FK to ``blobs``: tract-ai's GC
+# deletes blobs, and an orphan row here is harmless (our GC removes them).
+blob_message_tokens = Table(
+    f"{PRIVATE_PREFIX}blob_message_tokens",
+    Base.metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("encoding", String(50), primary_key=True),
+    Column("message_tokens", Integer, nullable=False),
+)
 
 
 V6_TABLES: tuple[str, ...] = (
@@ -315,23 +267,3 @@ PRIVATE_INDEXES: tuple[Index, ...] = tuple(
     for idx in table.indexes
     if idx.name and idx.name.startswith(PRIVATE_PREFIX) and table.name in V6_TABLES
 )
-
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-blobs = _table(Blob)
-commits = _table(Commit)
-refs = _table(Ref)
-annotations = _table(Annotation)
-commit_parents = _table(CommitParent)
-operation_events = _table(OperationEventRow)
-operation_commits = _table(OperationCommit)
-compile_records = _table(CompileRecordRow)
-compile_effectives = _table(CompileEffective)
-spawn_pointers = _table(SpawnPointerRow)
-policy_proposals = _table(PolicyProposalRow)
-policy_log = _table(PolicyLogRow)
-trace_meta = _table(TraceMeta)
-blob_message_tokens = _table(BlobMessageTokens)

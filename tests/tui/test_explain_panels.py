@@ -13,6 +13,7 @@ from core import Store, Tract
 from tests.pilot_helpers import rendered, wait_for
 from tests.tui.conftest import settle
 from tract_tui.app import TractApp
+from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.records_panel import RecordsPanel
 
 pytestmark = pytest.mark.anyio
@@ -92,3 +93,35 @@ async def test_records_show_cache_breaks_and_blame(
                 "(copied by 2 operations)" in " ".join(rendered(detail.origin).split())
             ),
         )
+
+
+async def test_events_show_what_each_compaction_lost(
+    demo_store: Path, tract_app: Callable[..., TractApp]
+) -> None:
+    def read(t: Tract) -> object:
+        return t.events().rows, t.compaction_losses()
+
+    rows, losses = _core(demo_store, read)  # type: ignore[misc]
+    compress = [r for r in rows if r.event_type == "compress"]
+    newest = losses[compress[0].event_id]
+    assert (newest.count, newest.found) == (7, 9)
+    app = tract_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        panel = app.screen.query_one(EventsPanel)
+        el = panel.event_list
+        await wait_for(pilot, lambda: all(r.event_id in el.asked for r in compress))
+        await pilot.pause()
+        lines = _lines(el, len(rows) + 1)
+        assert lines[0].split()[-2:] == ["lost", "by"]
+        for i, r in enumerate(rows, start=1):
+            want = str(losses[r.event_id].count) if r.event_type == "compress" else "—"
+            assert lines[i][60:64] == f"{want:>4}", lines[i]
+        # The newest compress (second row): its lost identifiers, kind and value.
+        await pilot.press("j")
+        await wait_for(pilot, lambda: "Lost in the summary" in rendered(panel.detail.lost))
+        shown = [" ".join(line.split()) for line in rendered(panel.detail.lost).splitlines()]
+        assert shown[0] == "Lost in the summary: 7 of 9 identifiers"
+        assert shown[1:8] == [f"{i.kind} {i.value}" for i in newest.lost]
+        assert shown[1] == "path /testbed/reproduce.py"

@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker
 
-from core import RevertResult
+from core import CompactionLoss, RevertResult
 from core.read import StoreReader
 from core.views.events import EventRow
 from core.views.graph_rows import RowInfo
@@ -68,22 +68,65 @@ def commit_text(info: RowInfo | None) -> str:
     return first_line(info.headline, 300)
 
 
+def lost_cell(row: EventRow, loss: CompactionLoss | None, asked: bool) -> str:
+    """The events list's ``lost`` column: identifiers the compaction's summaries dropped."""
+    if row.event_type != "compress" or not row.sources:
+        return "—"
+    if loss is None:
+        return "…" if not asked else "?"
+    return str(loss.count)
+
+
 class EventList(VirtualList[EventRow]):
     BINDINGS = bindings_for("events")
     empty_text = "No operation events yet (compress a range with z in the graph)"
 
+    class LossesArrived(Message):
+        """What a page's compactions lost (worked out after the page is shown)."""
+
+        def __init__(self, losses: dict[str, CompactionLoss], asked: list[str]) -> None:
+            super().__init__()
+            self.losses = losses
+            self.asked = asked
+
     def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reader = reader
+        # Per compress event; events never change, so kept across reloads.
+        self.losses: dict[str, CompactionLoss] = {}
+        self.asked: set[str] = set()  # worked out (a compress without texts has no entry)
 
     def fetch(self, offset: int, limit: int) -> tuple[Sequence[EventRow], int]:
         page = self.reader.events_page(offset, limit)
         return page.rows, page.total
 
+    def page_arrived(self, offset: int, rows: Sequence[EventRow]) -> None:
+        wanted = [
+            r.event_id
+            for r in rows
+            if r.event_type == "compress" and r.sources and r.event_id not in self.asked
+        ]
+        if wanted:
+            self._fetch_losses(wanted)
+
+    @work(thread=True, group="event-losses", exit_on_error=False)
+    def _fetch_losses(self, event_ids: list[str]) -> None:
+        self.post_message(self.LossesArrived(self.reader.compaction_losses(event_ids), event_ids))
+
+    def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
+        """The lost column is a nicety: it stays at "…" (the log has why)."""
+        if worker.group != "event-losses":
+            super().worker_failed(worker, failed)
+
+    def on_event_list_losses_arrived(self, message: LossesArrived) -> None:
+        self.losses.update(message.losses)
+        self.asked.update(message.asked)
+        self.refresh()
+
     def header(self) -> str:
         return (
             f" {fit('type', 10)} {fit('when', 8)} {fit('time (UTC)', 11)} "
-            f"{fit('branch', 10)} {fit('tokens', 18)} by"
+            f"{fit('branch', 9)} {fit('tokens', 16)} {fit('lost', 4, right=True)} by"
         )
 
     def row_key(self, row: EventRow) -> str:
@@ -91,6 +134,7 @@ class EventList(VirtualList[EventRow]):
 
     def render_row(self, row: EventRow, index: int) -> list[Segment]:
         now = self.now
+        lost = lost_cell(row, self.losses.get(row.event_id), row.event_id in self.asked)
         return [
             Segment(" "),
             Segment(fit(display_line(row.event_type), 10), self.part("accent")),
@@ -99,9 +143,14 @@ class EventList(VirtualList[EventRow]):
             Segment(" "),
             Segment(fit(short_absolute(row.created_at), 11), self.part("dim")),
             Segment(" "),
-            Segment(fit(display_line(row.branch or "—"), 10), self.part("good")),
+            Segment(fit(display_line(row.branch or "—"), 9), self.part("good")),
             Segment(" "),
-            Segment(fit(tokens_text(row), 18)),
+            Segment(fit(tokens_text(row), 16)),
+            Segment(" "),
+            Segment(
+                fit(lost, 4, right=True),
+                self.part("bad" if lost.isdigit() and lost != "0" else "dim"),
+            ),
             Segment(" "),
             Segment(by_text(row), self.part("dim")),
         ]
@@ -139,23 +188,30 @@ class EventDetail(VerticalScroll, WorkerEndings, can_focus=True):
         self.head = Static(Text("No event selected", style="dim"), classes="event-head")
         self.sources = Static(classes="event-side")
         self.results = Static(classes="event-side")
+        self.lost = Static(classes="event-lost")
         self.params = Static(classes="event-params")
 
     def compose(self) -> ComposeResult:
         yield self.head
+        yield self.lost
         with Horizontal(classes="event-sides"):
             yield self.sources
             yield self.results
         yield self.params
 
+    def show_loss(self, row: EventRow, loss: CompactionLoss | None, asked: bool) -> None:
+        self.lost.update(render_lost(row, loss, asked))
+
     def show(self, row: EventRow | None) -> None:
         self.row = row
         if row is None:
             self.head.update(Text("No event selected", style="dim"))
-            for part in (self.sources, self.results, self.params):
+            for part in (self.sources, self.results, self.params, self.lost):
                 part.update("")
             return
-        self.head.update(render_head(row, self.query_ancestor(EventsPanel).event_list.now))
+        events = self.query_ancestor(EventsPanel).event_list
+        self.head.update(render_head(row, events.now))
+        self.show_loss(row, events.losses.get(row.event_id), row.event_id in events.asked)
         self.params.update(render_params(row))
         self.sources.update(render_side(row, "sources", None))
         self.results.update(render_side(row, "results", None))
@@ -203,6 +259,31 @@ def render_head(row: EventRow, now: datetime) -> Text:
         out.append(display_line(row.branch), style="bold green")
     out.append(f"\n{absolute(row.created_at)} UTC ({relative(row.created_at, now)})", style="dim")
     out.append(f"\ntokens {tokens_text(row)}  by {by_text(row)}")
+    return out
+
+
+LOST_SHOWN = 40  # identifiers listed in the detail; the rest are counted
+
+
+def render_lost(row: EventRow, loss: CompactionLoss | None, asked: bool) -> Text:
+    """What a compaction lost: identifiers in its sources that no summary mentions."""
+    out = Text()
+    if row.event_type != "compress" or not row.sources:
+        return out
+    if loss is None:
+        out.append("Lost: … working it out" if not asked else "Lost: no texts to compare")
+        out.stylize("dim")
+        return out
+    out.append(f"Lost in the summary: {loss.count} of {loss.found} identifiers", style="bold")
+    if loss.missing_texts:
+        out.append(f" ({loss.missing_texts} texts no longer stored)", style="dim")
+    if not loss.lost:
+        out.append("\nnothing: every identifier of the sources is in the summary", style="dim")
+    for ident in loss.lost[:LOST_SHOWN]:
+        out.append(f"\n  {fit(display_line(ident.kind), 9)} ", style="dim")
+        out.append(display_line(ident.value), style="magenta")
+    if len(loss.lost) > LOST_SHOWN:
+        out.append(f"\n  … and {len(loss.lost) - LOST_SHOWN} more (tract-tui events --json)")
     return out
 
 
@@ -276,6 +357,7 @@ class EventsPanel(Horizontal):
     EventsPanel .event-sides { height: auto; margin: 1 0; }
     EventsPanel .event-side { width: 1fr; height: auto; padding-right: 1; }
     EventsPanel .event-head, EventsPanel .event-params { height: auto; }
+    EventsPanel .event-lost { height: auto; margin-top: 1; }
     EventsPanel .event-side, EventsPanel .event-head { text-wrap: nowrap; text-overflow: ellipsis; }
     MainScreen.narrow EventsPanel > EventList { width: 1fr; height: 3fr; }
     MainScreen.narrow EventsPanel > EventDetail { width: 1fr; height: 2fr; border-left: none;
@@ -311,6 +393,12 @@ class EventsPanel(Horizontal):
         # hidden by the switch, gives its focus away (to any focusable widget) meanwhile.
         self.call_after_refresh(self.event_list.focus)
         self._highlight(self.event_list.selected)
+
+    def on_event_list_losses_arrived(self, message: EventList.LossesArrived) -> None:
+        message.stop()
+        row = self.detail.row
+        if row is not None and row.event_id in message.asked:
+            self.detail.show_loss(row, message.losses.get(row.event_id), True)
 
     def on_virtual_list_highlighted(self, message: VirtualList.Highlighted) -> None:
         message.stop()

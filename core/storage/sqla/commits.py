@@ -37,6 +37,18 @@ from core.storage.sqla._common import (
 from core.storage.sqla.walks import ANCESTORS_SQL, order_chain
 from core.storage.versions import StoreVersion
 
+TRACT_IDS_SQL = """
+    WITH RECURSIVE t(id) AS (
+        SELECT MIN(tract_id) FROM commits
+        UNION ALL
+        SELECT (SELECT MIN(c.tract_id) FROM commits c WHERE c.tract_id > t.id)
+            FROM t WHERE t.id IS NOT NULL
+    )
+    SELECT id FROM t
+    UNION
+    SELECT tract_id FROM refs
+"""
+
 
 class SqlCommitRepository(CommitRepository):
     def __init__(self, conn: Connection, version: StoreVersion | None = None) -> None:
@@ -191,6 +203,22 @@ class SqlCommitRepository(CommitRepository):
             ]
         return rows
 
+    def tract_of(self, commit_hash: str) -> str | None:
+        return self.conn.execute(
+            select(s.commits.c.tract_id).where(s.commits.c.commit_hash == commit_hash)
+        ).scalar()
+
+    def tract_compile_rows(self, tract_id: str, encoding: str) -> list[tuple[Any, ...]]:
+        stmt = st.compile_rows(self.edit_column, self.token_cache)
+        return raw_rows(self.conn, stmt, {"tract_id": tract_id, "enc": encoding})
+
+    def tract_merge_parents(self, tract_id: str) -> dict[str, tuple[str, ...]]:
+        acc: dict[str, list[tuple[int, str]]] = {}
+        rows = raw_rows(self.conn, st.tract_merge_parents(), {"tract_id": tract_id})
+        for commit_hash, parent_hash, position in rows:
+            acc.setdefault(commit_hash, []).append((int(position), parent_hash))
+        return {h: tuple(p for _, p in sorted(v)) for h, v in acc.items()}
+
     def parent_counts(self, hashes: Sequence[str]) -> dict[str, int]:
         """Number of commit_parents rows per commit (≥ 2: a merge); absent means 0."""
         out: dict[str, int] = {}
@@ -294,8 +322,10 @@ class SqlCommitRepository(CommitRepository):
         ).scalar()
 
     def tract_ids(self) -> list[str]:
-        stmt = union(select(s.commits.c.tract_id), select(s.refs.c.tract_id))
-        return sorted(r[0] for r in self.conn.execute(stmt))
+        # One index seek per tract (a loose index scan), not a pass over every commit: opening
+        # a store of a million commits asks this first.
+        rows = self.conn.execute(text(TRACT_IDS_SQL))
+        return sorted({r[0] for r in rows if r[0] is not None})
 
     def tract_stats(self) -> dict[str, tuple[int, datetime | None, bool]]:
         c = s.commits.c

@@ -21,7 +21,6 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.sqltypes import NullType
@@ -36,8 +35,8 @@ HASHES: BindParameter[Any] = bindparam("hashes", expanding=True)
 
 @cache
 def head_state() -> Executable:
-    head = aliased(s.refs, name="head")
-    branch = aliased(s.refs, name="branch")
+    head = s.refs.alias("head")
+    branch = s.refs.alias("branch")
     target = func.coalesce(branch.c.commit_hash, head.c.commit_hash)
     return (
         select(
@@ -178,7 +177,7 @@ def compile_chain(
         .where(c.commit_hash == bindparam("head"))
         .cte("chain", recursive=True)
     )
-    p = aliased(commits, name="p")
+    p = commits.alias("p")
     step = (
         select(
             p.c.commit_hash,
@@ -226,6 +225,51 @@ def compile_chain(
         cached_tokens.label("message_tokens"),
         chain.c.metadata_json,
     ).select_from(source)
+
+
+@cache
+def compile_rows(edit_column: str = "response_to", token_cache: bool = True) -> Executable:
+    """What a compile needs of every commit of :tract_id, in ``CompileRow``'s column order
+    (``n_parents`` 0: the caller knows the merges). One scan of the tract's index."""
+    commits = commits_table(edit_column)
+    c = commits.c
+    b = s.blobs.c
+    mt = s.blob_message_tokens
+    source = commits.outerjoin(s.blobs, b.content_hash == c.content_hash)
+    if token_cache:
+        source = source.outerjoin(
+            mt, and_(mt.c.content_hash == c.content_hash, mt.c.encoding == bindparam("enc"))
+        )
+    cached_tokens = mt.c.message_tokens if token_cache else literal_column("NULL")
+    return (
+        select(
+            c.commit_hash,
+            c.parent_hash,
+            c.content_hash,
+            c.content_type,
+            (cast(raw_text(c.operation), String) == "EDIT").label("is_edit"),
+            c.response_to,
+            raw_text(c.created_at).label("created_at"),
+            raw_text(c.generation_config_json).label("generation_config_json"),
+            literal_column("0").label("n_parents"),
+            b.payload_json,
+            cached_tokens.label("message_tokens"),
+            raw_text(c.metadata_json).label("metadata_json"),
+        )
+        .select_from(source)
+        .where(c.tract_id == bindparam("tract_id"))
+    )
+
+
+@cache
+def tract_merge_parents() -> Executable:
+    """(commit_hash, parent_hash, position) of the merge commits of :tract_id."""
+    cp = s.commit_parents.c
+    return (
+        select(cp.commit_hash, cp.parent_hash, cp.position)
+        .join(s.commits, s.commits.c.commit_hash == cp.commit_hash)
+        .where(s.commits.c.tract_id == bindparam("tract_id"))
+    )
 
 
 @cache
@@ -303,7 +347,7 @@ def chain_walk() -> Executable:
         .where(c.commit_hash == bindparam("head"))
         .cte("walk", recursive=True)
     )
-    p = aliased(s.commits, name="p")
+    p = s.commits.alias("p")
     step = (
         select(p.c.commit_hash, p.c.parent_hash, (anchor.c.d + 1).label("d"))
         .select_from(p.join(anchor, p.c.commit_hash == anchor.c.p))
