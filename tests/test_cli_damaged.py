@@ -112,6 +112,29 @@ def test_writes_into_a_damaged_store_are_refused_unless_forced(
     assert path.read_bytes() != before
 
 
+def test_revert_into_a_damaged_store_is_refused_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.db"
+    with create_tract(path) as t:
+        t.system("You are terse.")
+        first = t.user("question a")
+        t.user("question b")
+        event = t.compress(from_ref=first.commit_hash, content="two questions").event_id
+        t.branch("side")  # the damage is elsewhere: main stays where the compress left it
+        late = t.user("question c")
+        t.switch("main")
+    with raw(path) as con:
+        con.execute("DELETE FROM blobs WHERE content_hash = ?", (late.content_hash,))
+    con.close()
+    before = path.read_bytes()
+    code, _, err = run(capsys, "revert", str(path), event)
+    assert code == 2 and "refusing to revert" in one_line(err) and "--force" in err
+    assert path.read_bytes() == before
+    code, out, err = run(capsys, "revert", str(path), event, "--force")
+    assert code == 0 and f"reverted {event}" in out, err
+
+
 # -- §4: an import validates before it creates ----------------------------------------------
 
 

@@ -22,7 +22,7 @@ CONTEXTS = {
     "confirm": "Confirmation",
     "search": "Search bar",
     "compress": "Compress preview",
-    "modal": "Dialogs (go to, branches, help, tracts)",
+    "modal": "Dialogs (go to, branches, help, tracts, tags, store info)",
 }
 
 
@@ -74,6 +74,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.switch_branch", "b", "switch_branch", "Branch", "Switch to another branch"),
     Action(
         "app.refresh", "R", "refresh", "Refresh", "Reload everything from the store", footer=False
+    ),
+    Action(
+        "app.store_info",
+        "I",
+        "store_info",
+        "Store info",
+        "The store's layout, tag registry and tract-ai settings (read-only)",
+        footer=False,
     ),
     Action(
         "app.palette",
@@ -140,7 +148,31 @@ ACTIONS: tuple[Action, ...] = (
         "Skip the selected commit (leave it out of compiles)",
     ),
     Action(
+        "graph.important",
+        "i",
+        "priority('important')",
+        "Important",
+        "Mark the selected commit IMPORTANT, with what compression must keep (tract-ai v7+)",
+        footer=False,
+    ),
+    Action(
         "graph.normal", "u", "priority('normal')", "Unmark", "Back to normal priority", footer=False
+    ),
+    Action(
+        "graph.tag",
+        "t",
+        "tag",
+        "Tag",
+        "Tag the selected commit (tract-ai v10+; an unregistered tag asks first)",
+        footer=False,
+    ),
+    Action(
+        "graph.untag",
+        "T",
+        "untag",
+        "Untag",
+        "Remove a tag added to the selected commit",
+        footer=False,
     ),
     Action(
         "graph.search",

@@ -94,6 +94,10 @@ class TractApp(App[None]):
         if self.main is not None and self.screen is self.main:
             self.main.open_branch_picker()
 
+    def action_store_info(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.open_store_info()
+
     def action_refresh(self) -> None:
         if self.main is not None:
             self.main.reload_all()

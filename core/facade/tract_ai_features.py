@@ -20,6 +20,7 @@ from core.operations import annotate as annotate_op
 from core.operations import navigation as nav
 from core.storage.repositories import UnitOfWork
 from core.storage.sqla.head_tables import SqlHeadTablesRepository
+from core.storage.versions import StoreVersion
 
 
 def _head(uow: UnitOfWork) -> SqlHeadTablesRepository:
@@ -46,15 +47,33 @@ class ContentTypeInfo:
     role: str | None
 
 
+# What each writable v7+ feature needs: (table, column, tract-ai version, its name).
+FEATURES: dict[str, tuple[str, str | None, int, str]] = {
+    "important": ("annotations", "retention_json", 7, "the IMPORTANT priority"),
+    "tags": ("tag_annotations", None, 10, "tags"),
+}
+
+
+def _refusal(version: StoreVersion, table: str, column: str | None, at: int, what: str) -> str:
+    return (
+        f"{what} needs tract-ai schema v{at} or newer; this store is at "
+        f"v{version.schema_version} (run: tract-tui upgrade --to {at} STORE)"
+    )
+
+
 def _needs(uow: UnitOfWork, table: str, column: str | None, version: int, what: str) -> None:
     if not uow.version.has(table, column):
-        raise NeedsNewerLayoutError(
-            f"{what} needs tract-ai schema v{version} or newer; this store is at "
-            f"v{uow.version.schema_version} (run: tract-tui upgrade --to {version} STORE)"
-        )
+        raise NeedsNewerLayoutError(_refusal(uow.version, table, column, version, what))
 
 
 class TractAIFeaturesMixin(FacadeBase):
+    def unsupported(self, feature: str) -> str | None:
+        """None when this store's layout can write ``feature`` (``important``, ``tags``), else
+        the sentence saying why not and what would make it possible (nothing is read)."""
+        table, column, at, what = FEATURES[feature]
+        version = self.store.version
+        return None if version.has(table, column) else _refusal(version, table, column, at, what)
+
     # -- priorities and retention ---------------------------------------------------------
 
     def annotate(

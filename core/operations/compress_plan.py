@@ -239,7 +239,9 @@ def _classify(
     roles: dict[str, str] = {}
     for row in rows:
         info = in_force.get(row.commit_hash)
-        priority = info.priority if info else ctx.registry.default_priority(row.content_type)
+        priority = (
+            info.priority if info else ctx.rules.default_priority(ctx.registry, row.content_type)
+        )
         if row.n_parents >= 2:
             roles[row.commit_hash] = STRUCTURAL
         elif row.is_edit:

@@ -93,6 +93,7 @@ class Breakdown:
     by_content_type: tuple[Group, ...]
     tools: int = 0  # tool definitions sent with the messages (tract-ai c2f26dd stores)
     tools_tokens: int = 0
+    tool_names: tuple[str, ...] = ()
 
 
 # --- finding records ---------------------------------------------------------------------
@@ -386,7 +387,15 @@ def token_breakdown(compiled: CompiledContext, counter: TokenCounter | None = No
         by_content_type=_groups(by_type),
         tools=len(compiled.tools),
         tools_tokens=compiled.tools_tokens,
+        tool_names=tuple(tool_name(t) for t in compiled.tools),
     )
+
+
+def tool_name(schema: dict[str, Any]) -> str:
+    """A tool definition's name (OpenAI's nested ``function`` form or a bare ``name``)."""
+    inner = schema.get("function")
+    name = (inner if isinstance(inner, dict) else schema).get("name")
+    return name if isinstance(name, str) else "(unnamed)"
 
 
 def _groups(acc: dict[str, list[int]]) -> tuple[Group, ...]:

@@ -26,6 +26,8 @@ TYPE_BADGES = {
     "freeform": "free",
     "session": "sess",
     "tool_io": "tool",
+    "config": "cfg",
+    "metadata": "meta",
 }
 
 
@@ -52,6 +54,8 @@ class RowInfo:
     # Why the row is damaged, for a person ("created_at is not a time", "unknown content
     # type 'x'"); empty when it is sound. The rest of the row is shown as stored.
     damage: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # tract-ai v10+: commit-time tags, then the ones added later
+    compiles: bool = True  # False: the store's rules never compile this type (config, …)
 
     @property
     def headline(self) -> str:
@@ -115,6 +119,7 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
     edited = uow.commits.edits_of(commits)
     links = uow.events.commit_links(commits)
     merges = uow.parents.parents_of(commits)
+    tags = uow.head_tables.tags_of(commits)
     out: dict[str, RowInfo] = {}
     for h, c in commits.items():
         blob = blobs.get(c.content_hash)
@@ -129,7 +134,9 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
             created_at=c.created_at,
             operation=c.operation,
             edit_target=c.response_to if c.is_edit else None,
-            priority=info.priority if info else ctx.registry.default_priority(c.content_type),
+            priority=info.priority
+            if info
+            else ctx.rules.default_priority(ctx.registry, c.content_type),
             priority_explicit=info is not None and info.reason != AUTO_PIN_REASON,
             edited=bool(edited.get(h)),
             summary=("compress", "result") in kinds,
@@ -138,12 +145,14 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
             preview=_preview(c, ctx.registry.raw_text(blob.payload))
             if h in cut and blob is not None and blob.payload
             else "",
-            damage=_damage(c, blob.payload if blob else None, h in unknown),
+            damage=damage_of(c, blob.payload if blob else None, h in unknown),
+            tags=tags.get(h, ()),
+            compiles=ctx.rules.compilable(c.content_type),
         )
     return out
 
 
-def _damage(
+def damage_of(
     commit: CommitInfo, payload: dict[str, object] | None, unknown: bool
 ) -> tuple[str, ...]:
     out = []

@@ -3,7 +3,8 @@
 Syntax: free text plus filters, in any order — ``type:tool_io role:user needle text``. The
 text is matched literally and case-insensitively against the commit message and the payload's
 string values; ``type:`` is a content type; ``role:`` is the compiled message role (``user``,
-``assistant``, ``system``, ``tool``).
+``assistant``, ``system``, ``tool``); ``tag:`` a tag (tract-ai v10+: fixed at commit time or
+added later), matched exactly.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
 
 DEFAULT_LIMIT = 5000
-_FILTER = re.compile(r"(?:(?<=\s)|^)(type|role):(\S*)")
+_FILTER = re.compile(r"(?:(?<=\s)|^)(type|role|tag):(\S*)")
 
 
 @dataclass(frozen=True)
@@ -24,20 +25,23 @@ class SearchQuery:
     text: str | None = None
     content_type: str | None = None
     role: str | None = None
+    tag: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.text or self.content_type or self.role)
+        return not (self.text or self.content_type or self.role or self.tag)
 
     def describe(self) -> str:
-        parts = [f"{k}:{v}" for k, v in (("type", self.content_type), ("role", self.role)) if v]
+        filters = (("type", self.content_type), ("role", self.role), ("tag", self.tag))
+        parts = [f"{k}:{v}" for k, v in filters if v]
         if self.text:
             parts.append(repr(self.text))
         return " ".join(parts)
 
 
 def parse_query(raw: str) -> SearchQuery:
-    """``type:X`` and ``role:Y`` tokens are filters; what remains (trimmed) is the text."""
+    """``type:X``, ``role:Y`` and ``tag:Z`` tokens are filters; what remains (trimmed) is the
+    text."""
     found: dict[str, str] = {}
 
     def take(match: re.Match[str]) -> str:
@@ -46,7 +50,7 @@ def parse_query(raw: str) -> SearchQuery:
         return ""
 
     text = _FILTER.sub(take, raw).strip()
-    return SearchQuery(text or None, found.get("type"), found.get("role"))
+    return SearchQuery(text or None, found.get("type"), found.get("role"), found.get("tag"))
 
 
 def _constant_role(model: ContentModel) -> str | None:
@@ -68,6 +72,8 @@ def search_commits(
     """Matching commit hashes of the tract, newest first (at most ``limit``)."""
     if query.empty:
         return []
+    if query.tag is not None:
+        return _tagged(uow, ctx, query, limit)
     return uow.commits.search(
         ctx.tract_id,
         text=query.text,
@@ -76,3 +82,17 @@ def search_commits(
         role_types=role_types(ctx.registry, query.role) if query.role else (),
         limit=limit,
     )
+
+
+def _tagged(uow: UnitOfWork, ctx: TractContext, query: SearchQuery, limit: int) -> list[str]:
+    """The tagged commits (few, as tags go), narrowed by the other filters, newest first."""
+    assert query.tag is not None
+    tagged = uow.head_tables.commits_tagged(ctx.tract_id, query.tag)
+    if not tagged:
+        return []
+    if query.text or query.content_type or query.role:
+        rest = SearchQuery(query.text, query.content_type, query.role)
+        tagged &= set(search_commits(uow, ctx, rest, limit=2**31 - 1))
+    commits = uow.commits.get_many(tagged)
+    newest = sorted(commits.values(), key=lambda c: (c.created_at, c.commit_hash), reverse=True)
+    return [c.commit_hash for c in newest[:limit]]

@@ -23,6 +23,7 @@ from tests.hostile._corrupt import DAMAGES, NOW, Base, build_base, damage, raw
 from tests.pilot_helpers import rendered, rendered_all, wait_for
 from tract_tui.app import TractApp
 from tract_tui.cli import main
+from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.graph_view import GraphView
@@ -183,8 +184,11 @@ async def test_tui_opens_a_damaged_store_and_says_so(copy: Path, base_template: 
         await wait_for(pilot, lambda: records.detail.row is not None)
         await wait_for(pilot, lambda: "checking" not in rendered(records.detail.badge))
         assert "differs" in rendered(records.detail.badge)
-        # Compiling HEAD (C) either works or says why in one notification.
+        # Compiling HEAD (C) is a write: on a damaged store it asks first; confirmed, it
+        # either works or says why in one notification.
         await pilot.press("1", "C")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         await wait_for(
             pilot, lambda: any("compile" in n.message.lower() for n in app._notifications)
         )

@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker
 
-from core import CompressResult, Priority, RevertResult
+from core import CompressResult, RevertResult
 from core.models.records import CompiledContext
 from core.read import Fingerprint
 from core.views.graph import GraphMode
@@ -31,6 +31,7 @@ from tract_tui.screens.compile_diff import CompileDiffScreen
 from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.screens.main_content import ContentHandlers
 from tract_tui.screens.main_explain import ExplainHandlers
+from tract_tui.screens.main_writes import WriteHandlers
 from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.events_panel import EventsPanel
@@ -46,7 +47,6 @@ from tract_tui.widgets.messages import (
     JumpToCommit,
     OpenEvent,
     OpenRecord,
-    PriorityRequested,
     RevertRequested,
     SearchCloseRequested,
     SearchRequested,
@@ -60,10 +60,9 @@ T = TypeVar("T")
 W = TypeVar("W", bound=Widget)
 NARROW = 100
 VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record-list"}
-PRIORITY_WORDS = {Priority.PINNED: "Pinned", Priority.SKIP: "Skipped", Priority.NORMAL: "Unmarked"}
 
 
-class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
+class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }
@@ -277,11 +276,14 @@ class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
         self.compile_at(message.at)
 
     def compile_at(self, at: str | None) -> None:
-        self.run_store_task(
-            lambda: self.session.write(lambda t: t.compile(at=at, record=True, reason="tui")),
-            self._compiled,
-            group="compile",
-            activity=f"compiling {at[:8] if at else 'HEAD'}…",
+        self.guarded(
+            "Record a compile",
+            lambda: self.run_store_task(
+                lambda: self.session.write(lambda t: t.compile(at=at, record=True, reason="tui")),
+                self._compiled,
+                group="compile",
+                activity=f"compiling {at[:8] if at else 'HEAD'}…",
+            ),
         )
 
     def _compiled(self, compiled: CompiledContext) -> None:
@@ -301,7 +303,10 @@ class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
         screen = CompressScreen(
             self.session, message.from_ref, message.to_ref, activity=self.set_activity
         )
-        self.app.push_screen(screen, self._compressed)
+        self.guarded("Compress", lambda: self._push(screen, self._compressed))
+
+    def _push(self, screen: Any, then: Callable[[Any], None]) -> None:
+        self.app.push_screen(screen, then)
 
     def _compressed(self, result: CompressResult | None) -> None:
         if result is None:
@@ -313,7 +318,8 @@ class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
         graph.focus()
         self.notify(
             f"Compressed: {result.original_tokens:,} → {result.compressed_tokens:,} tokens "
-            f"in {len(result.summaries)} summaries (event {result.event_id[:8]})"
+            f"in {len(result.summaries)} summar{'y' if len(result.summaries) == 1 else 'ies'} "
+            f"(event {result.event_id[:8]})"
         )
         if result.retention_missed:
             missed = ", ".join(display_line(repr(p)) for p in result.retention_missed)
@@ -345,11 +351,14 @@ class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
                 events.reverted(result)
             self.graph.reload()
 
-        self.run_store_task(
-            lambda: self.session.write(lambda t: t.revert(event_id)),
-            done,
-            group="event-revert",
-            activity="reverting…",
+        self.guarded(
+            "Revert",
+            lambda: self.run_store_task(
+                lambda: self.session.write(lambda t: t.revert(event_id)),
+                done,
+                group="event-revert",
+                activity="reverting…",
+            ),
         )
 
     @on(CompileDiffRequested)
@@ -357,23 +366,6 @@ class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
         self.app.push_screen(CompileDiffScreen(self.reader, message.a, message.b))
 
     # -- annotations, branches, go to ------------------------------------------------------
-
-    @on(PriorityRequested)
-    def set_priority(self, message: PriorityRequested) -> None:
-        commit_hash, priority = message.commit_hash, message.priority
-
-        def done(_: object) -> None:
-            self.graph.invalidate([commit_hash])
-            detail = self.query_one("#graph-detail", DetailPane)
-            if detail.commit_hash == commit_hash:
-                detail.show(commit_hash)
-            self.notify(f"{PRIORITY_WORDS[priority]} {commit_hash[:8]}", timeout=2)
-
-        self.run_store_task(
-            lambda: self.session.write(lambda t: t.annotate(commit_hash, priority, reason="tui")),
-            done,
-            group="annotate",
-        )
 
     def open_branch_picker(self) -> None:
         from tract_tui.screens.branch_picker import BranchPickerScreen
@@ -388,11 +380,14 @@ class MainScreen(ExplainHandlers, ContentHandlers, WorkerEndings):
             self.graph.reload(keep=head)
             self.notify(f"Switched to {display_line(name)}", timeout=2, markup=False)
 
-        self.run_store_task(
-            lambda: self.session.write(lambda t: t.switch(name)),
-            done,
-            group="switch",
-            activity="switching…",
+        self.guarded(
+            "Switch branches",
+            lambda: self.run_store_task(
+                lambda: self.session.write(lambda t: t.switch(name)),
+                done,
+                group="switch",
+                activity="switching…",
+            ),
         )
 
     @on(GotoRequested)

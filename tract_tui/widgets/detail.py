@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import OptionList, Static
 
+from core.models.enums import Priority
 from core.read import StoreReader
 from core.views.commit_detail import CommitDetail
 from core.views.text import display_block, display_line
@@ -219,6 +220,47 @@ def _json_block(out: Text, value: object, steps: int | None) -> None:
         out.append(note + "\n", style="bold yellow")
 
 
+def render_tract_ai(detail: CommitDetail) -> Text:
+    """What tract-ai v7–v13 add to a commit: whether it compiles, its tags, an IMPORTANT
+    commit's retention rules, and the tools it carries (with their tokens)."""
+    out = Text()
+    c = detail.commit
+    if detail.damage:
+        out.append(f"⚠ damaged: {'; '.join(detail.damage)}\n", style="bold red")
+    if not detail.compiles:
+        out.append(
+            f"not compiled: {display_line(c.content_type)} commits are never sent "
+            "(tract-ai c2f26dd rules)\n",
+            style="italic",
+        )
+    if detail.tags:
+        out.append("tags ", style="bold")
+        out.append(" ".join(f"#{display_line(t)}" for t in detail.tags) + "\n", style="cyan")
+    rules = detail.retention
+    if detail.priority is Priority.IMPORTANT or rules is not None:
+        out.append("IMPORTANT", style="bold magenta")
+        out.append(": compressed like NORMAL, keeping what its retention rules ask\n")
+        if rules is None:
+            out.append("  (no retention rules)\n", style="dim")
+        else:
+            if rules.instructions:
+                out.append(f"  keep: {display_line(rules.instructions)}\n")
+            if rules.match_patterns:
+                how = "matching" if rules.match_mode == "regex" else "containing"
+                shown = ", ".join(display_line(repr(p)) for p in rules.match_patterns)
+                out.append(f"  summary must have text {how}: {shown}\n")
+    if detail.tools:
+        total = sum(t.tokens for t in detail.tools)
+        out.append(f"tools ({len(detail.tools)}, ~{total:,} tokens)\n", style="bold")
+        for tool in detail.tools:
+            out.append(f"  {display_line(tool.name)}", style="yellow")
+            out.append(f" {tool.tokens:,} tokens")
+            if tool.description:
+                out.append(f" — {display_line(tool.description)}", style="dim")
+            out.append("\n")
+    return out
+
+
 def render_detail(
     detail: CommitDetail | None, steps: int | None = 1, *, whole: bool = False
 ) -> Text:
@@ -240,6 +282,7 @@ def render_detail(
         out.append(display_line(message) + "\n", style="italic")
     if detail.edit_target is not None:
         out.append(f"edits {detail.edit_target.commit_hash[:12]}\n", style="cyan")
+    out.append_text(render_tract_ai(detail))
     out.append("\n")
     if detail.edited_text is not None:
         out.append("compiles as (edited):\n", style="bold cyan")

@@ -29,7 +29,7 @@ def links_of(detail: CommitDetail) -> list[tuple[Link, Text]]:
 
     def commit(label: str, h: str, note: str = "", unreachable: bool = False) -> None:
         text = Text()
-        text.append(f"{label:<9}", style="dim")
+        text.append(f"{label:<9} ", style="dim")  # "edited by" fills the column: keep a space
         text.append(h[:12], style="yellow")
         if note:
             text.append(f" {note}")
@@ -46,13 +46,13 @@ def links_of(detail: CommitDetail) -> list[tuple[Link, Text]]:
         commit("child", child)
     for event in detail.events:
         text = Text()
-        text.append(f"{'event':<9}", style="dim")
+        text.append(f"{'event':<9} ", style="dim")
         text.append(f"{display_line(event.event_type)} {event.event_id[:12]}", style="cyan")
         text.append(" (this commit is a " + display_line(event.role) + ")", style="dim")
         out.append((Link("event", event.event_id), text))
     for record_id in detail.records[:MAX_RECORDS]:
         text = Text()
-        text.append(f"{'record':<9}", style="dim")
+        text.append(f"{'record':<9} ", style="dim")
         text.append(record_id[:12], style="magenta")
         text.append(" used this commit", style="dim")
         out.append((Link("record", record_id), text))

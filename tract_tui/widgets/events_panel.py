@@ -309,7 +309,9 @@ def render_side(row: EventRow, side: str, infos: dict[str, RowInfo] | None) -> T
         if info is None:
             out.append(" (no longer stored)\n", style="dim")
             continue
-        out.append(f" {display_line(info.badge):<4} {info.token_count:>5}\n", style="dim")
+        # Tokens before the badge: a narrow column cuts the badge, never the figure.
+        tokens = format_tokens(info.token_count)
+        out.append(f" {tokens:>4} {display_line(info.badge)}\n", style="dim")
         out.append("  " + commit_text(info) + "\n")
     if len(hashes) > SHOWN_COMMITS:
         out.append(f"… and {len(hashes) - SHOWN_COMMITS} more\n", style="dim")

@@ -16,7 +16,7 @@ from core.views.graph_rows import PREVIEW_CHARS, RowInfo
 from core.views.lane_render import GlyphSet, render_row
 from core.views.lanes import RowLayout
 from core.views.text import display_line, first_line, fit
-from tract_tui.widgets.graph_style import LANE_COLOURS, format_tokens, marks_for
+from tract_tui.widgets.graph_style import LANE_COLOURS, badge_for, format_tokens, marks_for
 
 StyleOf = Callable[[str], Style]  # component class → style
 LANE_PAD = 24  # lanes wider than this are not padded to line the messages up
@@ -65,12 +65,17 @@ def row_segments(
         return out
     if unreachable:
         text_style = style("graph--dim")
+    elif not info.compiles:  # config / metadata at c2f26dd: stored, never sent
+        text_style = style("graph--uncompiled")
     else:
         text_style = style("graph--skipped") if info.skipped else Style()
     out += [
-        Segment(fit(display_line(info.badge), 5), style("graph--badge")),
+        Segment(fit(display_line(badge_for(info, glyphs)), 5), style("graph--badge")),
         Segment(f"{format_tokens(info.token_count):>6} ", style("graph--tokens")),
     ]
+    for tag in info.tags:  # stored names: made safe like any stored text
+        out.append(Segment(f"#{display_line(tag)}", style("graph--tag")))
+        out.append(Segment(" "))
     match_style = style("graph--match") if matched else Style()
     message = info.headline  # the content's opening when the stored message was cut short
     if info.damaged:  # what the quick check or verify would say about this row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.models.enums import CommitOperation
+from core.models.enums import CommitOperation, Priority
 from core.views.graph_rows import RowInfo
 from core.views.lane_render import UNICODE, GlyphSet
 
@@ -21,6 +21,7 @@ LANE_COLOURS = (
 # Marker column: our state (pins, edits, summaries), kept apart from the lane glyphs.
 UNICODE_MARKS = {
     "pinned": "▲",
+    "important": "★",
     "skipped": "⊘",
     "edited": "✎",
     "edit": "±",
@@ -30,6 +31,7 @@ UNICODE_MARKS = {
 }
 ASCII_MARKS = {
     "pinned": "P",
+    "important": "I",
     "skipped": "S",
     "edited": "e",
     "edit": "E",
@@ -37,6 +39,20 @@ ASCII_MARKS = {
     "source": "o",
     "anchor": ">",
 }
+
+
+# Content types tract-ai c2f26dd treats apart (config and metadata never compile, reasoning is
+# skipped by default) carry a glyph before their badge, so they read apart from dialogue.
+UNICODE_TYPE_GLYPHS = {"config": "⚙", "metadata": "≡", "reasoning": "∴"}
+ASCII_TYPE_GLYPHS = {"config": "%", "metadata": "=", "reasoning": "~"}
+
+
+def badge_for(info: RowInfo, glyphs: GlyphSet = UNICODE) -> str:
+    table = UNICODE_TYPE_GLYPHS if glyphs is UNICODE else ASCII_TYPE_GLYPHS
+    glyph = table.get(info.content_type)
+    if glyph is None:
+        return info.badge
+    return glyph + ("thk" if info.content_type == "reasoning" else info.badge[:4])
 
 
 def marks_for(info: RowInfo | None, *, anchored: bool = False, glyphs: GlyphSet = UNICODE) -> str:
@@ -48,6 +64,8 @@ def marks_for(info: RowInfo | None, *, anchored: bool = False, glyphs: GlyphSet 
         first = marks["anchor"]
     elif info is not None and info.pinned and info.priority_explicit:
         first = marks["pinned"]
+    elif info is not None and info.priority is Priority.IMPORTANT:
+        first = marks["important"]
     elif info is not None and info.skipped:
         first = marks["skipped"]
     if info is not None:

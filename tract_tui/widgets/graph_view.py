@@ -42,6 +42,7 @@ from tract_tui.widgets.messages import (
     PriorityRequested,
     SearchCloseRequested,
     SearchRequested,
+    TagRequested,
     WhyRequested,
 )
 from tract_tui.workers import WorkerEndings
@@ -70,6 +71,8 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         "graph--match",
         "graph--placeholder",
         "graph--skipped",
+        "graph--uncompiled",
+        "graph--tag",
         "graph--filtered",
         "graph--lens-used",
         "graph--lens-edited",
@@ -98,6 +101,8 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
     GraphView > .graph--filtered { color: $text-disabled; }
     GraphView > .graph--placeholder { color: $text-disabled; }
     GraphView > .graph--skipped { color: $text-muted; text-style: strike; }
+    GraphView > .graph--uncompiled { color: $text-muted; text-style: italic; }
+    GraphView > .graph--tag { color: $primary; }
     GraphView > .graph--lens-used { color: $success; text-style: bold; }
     GraphView > .graph--lens-edited { color: $warning; text-style: bold; }
     GraphView > .graph--lens-skipped { color: $error; text-style: bold; }
@@ -469,6 +474,16 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         selected = self._need_selection()
         if selected is not None:
             self.post_message(PriorityRequested(selected, Priority(name)))
+
+    def action_tag(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(TagRequested(selected))
+
+    def action_untag(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(TagRequested(selected, remove=True))
 
     def action_search(self) -> None:
         self.post_message(SearchRequested())

@@ -37,6 +37,15 @@ class PriorityRequested(Message):
         self.priority = priority
 
 
+class TagRequested(Message):
+    """Tag a commit (``remove``: untag it)."""
+
+    def __init__(self, commit_hash: str, *, remove: bool = False) -> None:
+        super().__init__()
+        self.commit_hash = commit_hash
+        self.remove = remove
+
+
 class SearchRequested(Message):
     """Open the search bar."""
 

@@ -102,6 +102,10 @@ def render_breakdown(breakdown: Breakdown | None) -> Text:
         out.append(f"{fit(title, 12)} msgs  tokens\n", style="bold")
         for g in groups:
             out.append_text(_bar_line(g, total))
+    if breakdown.tools:
+        names = ", ".join(display_line(n) for n in breakdown.tool_names)
+        out.append(f"tools {breakdown.tools}: {breakdown.tools_tokens:,} tokens", style="bold")
+        out.append(f" ({names})\n" if names else "\n")
     extra = breakdown.primer + breakdown.adjustment
     if extra:
         out.append(f"+ {extra} tokens of reply primer / calibration", style="dim")

@@ -65,7 +65,8 @@ class SearchBar(Horizontal, WorkerEndings):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("/"), classes="prompt")
-        yield Input(placeholder="text  type:tool_io  role:user", id="search-input")
+        # compact: a one-line bar has no room for the focus border (it hid the typed text)
+        yield Input(placeholder="text  type:tool_io  role:user", id="search-input", compact=True)
         yield Static(Text(""), classes="result")
 
     @property

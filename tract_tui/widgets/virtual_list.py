@@ -53,6 +53,18 @@ def pane_hidden(widget: Widget) -> bool:
     return tabs.active != pane.id
 
 
+def cut(strip: Strip, width: int) -> Strip:
+    """``strip`` cut to ``width`` cells, an ellipsis in the last cell when something was cut
+    (a row's last column is free text: a purpose, a summarizer name)."""
+    if strip.cell_length <= width:
+        return strip
+    if width <= 0:
+        return Strip([])
+    head = list(strip.crop(0, width - 1))
+    style = head[-1].style if head else None
+    return Strip([*head, Segment("…", style)], width)
+
+
 class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
     """Rows ``0..total-1`` fetched in pages of ``PAGE``; line 0 is the column header."""
 
@@ -326,7 +338,7 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
             segments = [Segment(fit(" …", width), style("vlist--placeholder"))]
         else:
             segments = self.render_row(row, index)
-        strip = Strip(segments).crop(0, width)
+        strip = cut(Strip(segments), width)
         if index == self.cursor:
             cursor = style("vlist--cursor")
             # Over the segments: a cell's own background must not hide the cursor.
