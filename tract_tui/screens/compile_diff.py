@@ -43,7 +43,9 @@ class CompileDiffScreen(Screen[None], WorkerEndings):
     """
 
     class _Ready(Message):
-        def __init__(self, key: tuple[bool, bool], diff: RecordDiff, lines: list[Line]) -> None:
+        def __init__(
+            self, key: tuple[bool, bool, int], diff: RecordDiff, lines: list[Line]
+        ) -> None:
             super().__init__()
             self.key = key
             self.diff = diff
@@ -76,14 +78,16 @@ class CompileDiffScreen(Screen[None], WorkerEndings):
         """Side by side when asked for and there is room for two columns."""
         return self.want_side_by_side and self.size.width >= SIDE_BY_SIDE_MIN
 
-    def _key(self) -> tuple[bool, bool]:
-        return (self.side_by_side, self.only_changes)
+    def _key(self) -> tuple[bool, bool, int]:
+        """What the layout depends on: the mode, the filter, and the width texts wrap to."""
+        width = self.view.size.width or self.size.width or self.app.size.width
+        return (self.side_by_side, self.only_changes, width)
 
     @work(thread=True, exclusive=True, group="compile-diff", exit_on_error=False)
-    def _compute(self, key: tuple[bool, bool], diff: RecordDiff | None = None) -> None:
+    def _compute(self, key: tuple[bool, bool, int], diff: RecordDiff | None = None) -> None:
         if diff is None:
             diff = self.reader.diff_records(self.a.record_id, self.b.record_id)
-        lines = build_lines(diff, side_by_side=key[0], only_changes=key[1])
+        lines = build_lines(diff, side_by_side=key[0], only_changes=key[1], width=key[2])
         self.post_message(self._Ready(key, diff, lines))
 
     def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
@@ -98,6 +102,7 @@ class CompileDiffScreen(Screen[None], WorkerEndings):
         self._render_head()
         if message.key == self._key():
             self.view.show(message.lines, side_by_side=message.key[0])
+            self.view.laid_out_for = message.key
         else:  # the mode changed while this was being laid out
             self._compute(self._key(), self.diff)
 
@@ -123,11 +128,12 @@ class CompileDiffScreen(Screen[None], WorkerEndings):
         self.dismiss()
 
     def on_resize(self) -> None:
-        if (
-            self.diff is not None
-            and self.want_side_by_side
-            and self.view.side_by_side != (self.side_by_side)
-        ):
+        # Texts wrap to the width: a new width (or room for two columns) lays them out again,
+        # once the view has its new size.
+        self.call_after_refresh(self._follow_width)
+
+    def _follow_width(self) -> None:
+        if self.diff is not None and self.view.laid_out_for != self._key():
             self._relayout()
 
     def _render_head(self) -> None:

@@ -4,6 +4,10 @@ A ``RecordDiff`` becomes a flat list of small line records that the Line API vie
 screen at a time; commit details (badge, tokens, first line) are looked up when a line is
 drawn, so building stays O(lines) whatever the records hold.
 
+Changed texts are laid out for a width: a removed line and the added line that replaces it
+carry word-level spans (the words that changed are highlighted, not the whole line), and a
+line longer than its column wraps onto continuation lines, so nothing is cut off.
+
 Commits an operation re-created under a new hash (a compress replays everything after its
 range, any number of times) are paired up by the core's diff (``RecordDiff.recreated``), not
 listed as removed + added: their content did not change.
@@ -15,7 +19,12 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core import ChangedMessage, CommitChange, RecordDiff, Recreated
+from core import ChangedMessage, CommitChange, RecordDiff, Recreated, word_spans
+from core.views.text import cells, char_cells, display_line
+
+Span = tuple[str, str]  # (op, text): "=" unchanged, "-" removed, "+" added words
+Spans = tuple[Span, ...]
+TEXT_INDENT = 6  # "    - " before a unified text line
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +61,38 @@ class PairNote:
 
 @dataclass(frozen=True, slots=True)
 class TextLine:
-    """A unified-diff line (its first character says which side)."""
+    """A line (or a wrapped piece of one) of a changed text, unified.
 
-    text: str
+    ``sign`` is ``-``, ``+``, `` ``, ``@`` (a hunk header) or ``h`` (the ---/+++ labels);
+    ``spans`` hold the text already made safe, split where words changed; ``cont`` marks a
+    continuation of a wrapped line."""
+
+    sign: str
+    spans: Spans
+    cont: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(t for _, t in self.spans)
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a side-by-side text line (or a wrapped piece of it)."""
+
+    sign: str  # "-", "+", " "
+    spans: Spans
+    cont: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(t for _, t in self.spans)
 
 
 @dataclass(frozen=True, slots=True)
 class PairText:
-    left: tuple[str, str] | None  # (sign, text)
-    right: tuple[str, str] | None
+    left: Side | None
+    right: Side | None
 
 
 Line = Title | Note | Row | Pair | PairNote | TextLine | PairText
@@ -90,7 +122,7 @@ def _explained(changes: Iterable[CommitChange], sign: str, skip: set[str], out: 
         out.append(Row(sign, c.commit_hash))
 
 
-def _unified(diff: RecordDiff, only_changes: bool) -> list[Line]:
+def _unified(diff: RecordDiff, only_changes: bool, width: int) -> list[Line]:
     changed = {m.commit_hash for m in diff.changed}
     out: list[Line] = [Title(f"Removed ({len(diff.removed)})")]
     _explained(diff.removed, "-", set(), out)
@@ -110,7 +142,7 @@ def _unified(diff: RecordDiff, only_changes: bool) -> list[Line]:
     for m in diff.changed:
         out.append(Row("~", m.commit_hash))
         out.append(Note(_changed_note(m)))
-        out += [TextLine(line) for line in m.diff]
+        out += unified_text(m.diff, width - TEXT_INDENT)
     out += [BLANK, Title(f"Kept ({len(diff.kept)})")]
     if only_changes:
         hidden = len(diff.kept) - len(changed & set(diff.kept))
@@ -127,7 +159,7 @@ def _changed_note(m: ChangedMessage) -> str:
     return f"↳ {roles}, {m.tokens_a} → {m.tokens_b} tokens{edit}"
 
 
-def _side_by_side(diff: RecordDiff, only_changes: bool) -> list[Line]:
+def _side_by_side(diff: RecordDiff, only_changes: bool, width: int) -> list[Line]:
     new_to_old = {r.new: r.old for r in diff.recreated}
     changed = {m.commit_hash for m in diff.changed}
     why_removed = {c.commit_hash: c.detail for c in diff.removed}
@@ -171,33 +203,149 @@ def _side_by_side(diff: RecordDiff, only_changes: bool) -> list[Line]:
     for m in diff.changed:
         out.append(Pair(Row("~", m.commit_hash_a or m.commit_hash), Row("~", m.commit_hash)))
         out.append(Note(_changed_note(m)))
-        out += text_pairs(m.text_a.splitlines(), m.text_b.splitlines())
+        out += text_pairs(m.text_a.splitlines(), m.text_b.splitlines(), side_width(width) - 2)
     return out
 
 
-def text_pairs(left: Sequence[str], right: Sequence[str]) -> list[Line]:
-    """Two texts aligned line by line: equal lines on both sides, changes facing each other."""
+def side_width(width: int) -> int:
+    """The cells of one side of a side-by-side line (`` │ `` between the two)."""
+    return max(10, (width - 3) // 2)
+
+
+def _words(a: str, b: str) -> tuple[Spans, Spans]:
+    """Word spans of a removed line and the line that replaced it, made safe."""
+    left, right = word_spans(a, b)
+    return _safe(left), _safe(right)
+
+
+def _safe(spans: Sequence[Span]) -> Spans:
+    return tuple((op, display_line(t)) for op, t in spans)
+
+
+def _plain(text: str) -> Spans:
+    return (("=", display_line(text)),)
+
+
+def wrap(spans: Spans, width: int) -> list[Spans]:
+    """``spans`` cut into pieces of at most ``width`` cells (at least one, maybe empty), after
+    the last space that fits where there is one, else where the width ends."""
+    text = "".join(t for _, t in spans)
+    cuts = _breaks(text, max(1, width))
+    return [_slice(spans, a, b) for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+
+def _breaks(text: str, width: int) -> list[int]:
+    cuts: list[int] = []
+    start, used, space = 0, 0, -1
+    for i, ch in enumerate(text):
+        w = char_cells(ch)
+        if used + w > width and i > start:
+            cut = space + 1 if space >= start and space + 1 > start and space + 1 < i else i
+            cuts.append(cut)
+            start, space = cut, -1
+            used = cells(text[cut:i])
+        if ch == " ":
+            space = i
+        used += w
+    return cuts
+
+
+def _slice(spans: Spans, a: int, b: int) -> Spans:
+    """The part of ``spans`` between character offsets ``a`` and ``b`` of their joined text."""
+    out: list[Span] = []
+    pos = 0
+    for op, t in spans:
+        lo, hi = max(a, pos), min(b, pos + len(t))
+        if lo < hi:
+            out.append((op, t[lo - pos : hi - pos]))
+        pos += len(t)
+    return tuple(out)
+
+
+def unified_text(lines: Sequence[str], width: int) -> list[Line]:
+    """A unified diff's lines, wrapped to ``width``; each run of removed lines faces the added
+    lines after it, pair by pair, with the changed words marked."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith(("---", "+++")) and i < 2:
+            out += _wrapped("h", _plain(line), width)
+            i += 1
+            continue
+        if line.startswith("@@"):
+            out += _wrapped("@", _plain(line), width)
+            i += 1
+            continue
+        if not line.startswith("-"):
+            out += _wrapped(line[:1] or " ", _plain(line[1:]), width)
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].startswith("-"):
+            j += 1
+        k = j
+        while k < len(lines) and lines[k].startswith("+"):
+            k += 1
+        removed, added = lines[i:j], lines[j:k]
+        pairs = [_words(a[1:], b[1:]) for a, b in zip(removed, added, strict=False)]
+        for n, a in enumerate(removed):
+            out += _wrapped("-", pairs[n][0] if n < len(pairs) else _plain(a[1:]), width)
+        for n, b in enumerate(added):
+            out += _wrapped("+", pairs[n][1] if n < len(pairs) else _plain(b[1:]), width)
+        i = k
+    return out
+
+
+def _wrapped(sign: str, spans: Spans, width: int) -> list[Line]:
+    return [TextLine(sign, p, n > 0) for n, p in enumerate(wrap(spans, width))]
+
+
+def text_pairs(left: Sequence[str], right: Sequence[str], width: int) -> list[Line]:
+    """Two texts aligned line by line: equal lines on both sides, changes facing each other
+    with the changed words marked; each side wraps to ``width`` cells."""
     out: list[Line] = []
     matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            out += [
-                PairText((" ", x), (" ", y)) for x, y in zip(left[i1:i2], right[j1:j2], strict=True)
-            ]
+            for x, y in zip(left[i1:i2], right[j1:j2], strict=True):
+                out += _pair(Side(" ", _plain(x)), Side(" ", _plain(y)), width)
             continue
         ls, rs = left[i1:i2], right[j1:j2]
         for k in range(max(len(ls), len(rs))):
-            out.append(
-                PairText(
-                    ("-", ls[k]) if k < len(ls) else None,
-                    ("+", rs[k]) if k < len(rs) else None,
-                )
-            )
+            if k < len(ls) and k < len(rs):
+                a, b = _words(ls[k], rs[k])
+                out += _pair(Side("-", a), Side("+", b), width)
+            elif k < len(ls):
+                out += _pair(Side("-", _plain(ls[k])), None, width)
+            else:
+                out += _pair(None, Side("+", _plain(rs[k])), width)
     return out
 
 
-def build_lines(diff: RecordDiff, *, side_by_side: bool, only_changes: bool) -> list[Line]:
-    lines = _side_by_side(diff, only_changes) if side_by_side else _unified(diff, only_changes)
+def _pair(left: Side | None, right: Side | None, width: int) -> list[Line]:
+    lp = wrap(left.spans, width) if left is not None else []
+    rp = wrap(right.spans, width) if right is not None else []
+    out: list[Line] = []
+    for n in range(max(len(lp), len(rp))):
+        out.append(
+            PairText(
+                Side(left.sign, lp[n], n > 0) if left is not None and n < len(lp) else None,
+                Side(right.sign, rp[n], n > 0) if right is not None and n < len(rp) else None,
+            )
+        )
+    return out
+
+
+def build_lines(
+    diff: RecordDiff, *, side_by_side: bool, only_changes: bool, width: int = 120
+) -> list[Line]:
+    """The diff's lines laid out for a view ``width`` cells wide (long texts wrap)."""
+    lines = (
+        _side_by_side(diff, only_changes, width)
+        if side_by_side
+        else _unified(diff, only_changes, width)
+    )
     for note in diff.notes:
         lines += [BLANK, Note(f"note: {note}")]
     return lines

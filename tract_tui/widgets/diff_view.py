@@ -27,6 +27,8 @@ from tract_tui.widgets.diff_lines import (
     PairNote,
     PairText,
     Row,
+    Side,
+    Spans,
     TextLine,
     Title,
     commit_hashes,
@@ -51,6 +53,8 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
         "diff--dim",
         "diff--hunk",
         "diff--rule",
+        "diff--word-removed",
+        "diff--word-added",
     }
     DEFAULT_CSS = """
     DiffView { background: $surface; overflow-x: hidden; }
@@ -64,6 +68,8 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
     DiffView > .diff--dim { color: $text-muted; }
     DiffView > .diff--hunk { color: $accent; }
     DiffView > .diff--rule { color: $panel-lighten-2; }
+    DiffView > .diff--word-removed { background: $error 35%; text-style: bold; }
+    DiffView > .diff--word-added { background: $success 35%; text-style: bold; }
     """
 
     class _Details(Message):
@@ -78,6 +84,7 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
         self.reader = reader
         self.lines: Sequence[Line] = ()
         self.side_by_side = False
+        self.laid_out_for: tuple[bool, bool, int] | None = None  # the layout key shown
         self.details: dict[str, RowInfo] = {}
         self._pending: set[str] = set()
         self._gone: set[str] = set()  # asked for, not stored (garbage-collected)
@@ -166,20 +173,28 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
                 Segment(fit("  " + display_line(line.right), half), note),
             ]
         if isinstance(line, TextLine):
-            return [Segment("    " + display_line(line.text), self._text_style(line.text))]
+            style = self._sign_style(line.sign)
+            if line.sign in ("h", "@"):
+                return [Segment("    " + line.text, style)]
+            mark = Segment(
+                "¦" if line.cont else line.sign, self.style_of("dim") if line.cont else style
+            )
+            return [Segment("    "), mark, *self._spans(line.spans, style)]
         assert isinstance(line, PairText)
         return [*self._text_side(line.left, half), rule, *self._text_side(line.right, half)]
 
-    def _text_style(self, text: str) -> Style:
-        if text.startswith(("+++", "---")):
-            return self.style_of("dim")
-        if text.startswith("@@"):
-            return self.style_of("hunk")
-        if text.startswith("+"):
-            return self.style_of("added")
-        if text.startswith("-"):
-            return self.style_of("removed")
-        return Style()
+    def _sign_style(self, sign: str) -> Style:
+        return {
+            "h": self.style_of("dim"),
+            "@": self.style_of("hunk"),
+            "+": self.style_of("added"),
+            "-": self.style_of("removed"),
+        }.get(sign, Style())
+
+    def _spans(self, spans: Spans, style: Style) -> list[Segment]:
+        """Text already made safe; the words that changed stand out on their line."""
+        words = {"-": self.style_of("word-removed"), "+": self.style_of("word-added")}
+        return [Segment(t, style + words[op] if op in words else style) for op, t in spans]
 
     def _row(self, row: Row, width: int) -> list[Segment]:
         sign_style = self.style_of(SIGN_CLASS.get(row.sign, "dim"))
@@ -209,12 +224,15 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
             Segment(commit_text(info)),
         ]
 
-    def _text_side(self, side: tuple[str, str] | None, half: int) -> list[Segment]:
+    def _text_side(self, side: Side | None, half: int) -> list[Segment]:
         if side is None:
             return [Segment(" " * half)]
-        sign, text = side
-        style = self.style_of(SIGN_CLASS.get(sign, "dim")) if sign != " " else Style()
-        return [Segment(fit(f"{sign} {display_line(text)}", half), style)]
+        style = self.style_of(SIGN_CLASS.get(side.sign, "dim")) if side.sign != " " else Style()
+        mark = Segment(
+            "¦ " if side.cont else f"{side.sign} ", self.style_of("dim") if side.cont else style
+        )
+        strip = Strip([mark, *self._spans(side.spans, style)]).crop(0, half)
+        return list(strip.extend_cell_length(half))
 
     def _hash(self) -> Style:
         return self.style_of("hash")
