@@ -28,6 +28,7 @@ COLLAPSED = "collapsed"
 _MERGE_NAME = re.compile(r"^Merge(?:d)?\s+(?:branch\s+)?'?(?P<name>[^'\s]+)'?\s+into\s", re.I)
 MAX_MERGE_WALK = 10_000  # commits walked forward looking for the merge that brought one in
 BULK = 24  # blaming more commits than this parses the compress maps once
+COLLAPSE_KEY = "collapse_source_tract_id"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,25 @@ def merge_branch_name(info: CommitInfo | None, payload_json: object) -> str | No
     return None
 
 
+class _Children:
+    """Children of commits for the walk forward: many commits to place (a 100k compile's
+    blame) load the tract's whole child map once; a few ask per layer."""
+
+    def __init__(self, uow: UnitOfWork, tract_id: str, *, bulk: bool) -> None:
+        self.uow = uow
+        self.members: set[str] = set()
+        self.known: dict[str, list[str]] = {}
+        if bulk:
+            self.members, self.known = uow.lineage.tract_children(tract_id)
+
+    def of(self, hashes: set[str]) -> dict[str, list[str]]:
+        out = {h: self.known[h] for h in hashes if h in self.known}
+        rest = [h for h in hashes if h not in self.members]  # outside the tract: ask
+        if rest:
+            out.update(self.uow.lineage.children(rest))
+        return out
+
+
 def merged_in(
     uow: UnitOfWork, ctx: TractContext, head: str | None, hashes: Sequence[str]
 ) -> dict[str, tuple[str, str | None]]:
@@ -95,9 +115,10 @@ def merged_in(
     reach: dict[str, set[str]] = {h: {h} for h in off}  # frontier commit → the asked commits
     frontier = set(off)
     walked = 0
+    lookup = _Children(uow, ctx.tract_id, bulk=len(off) > BULK)
     while frontier and walked < MAX_MERGE_WALK:
         walked += len(frontier)
-        kids = uow.lineage.children(frontier)
+        kids = lookup.of(frontier)
         nxt: dict[str, set[str]] = {}
         for parent, children in kids.items():
             for child in children:
@@ -137,7 +158,13 @@ def blame_commits(
         hops.load_all()
     edits = edits or {}
     firsts = {h: _origin_of(hops, h) for h in wanted}
-    infos = uow.commits.get_many({f for f, _, _ in firsts.values()})
+    # Only a sub-agent's collapse is read from metadata: fetch just the commits whose metadata
+    # names one (a 100k-message blame built 100k CommitInfo for that before).
+    metas = uow.lineage.metadata_texts(
+        {f for f, _, _ in firsts.values()},
+        COLLAPSE_KEY,
+        tract_id=ctx.tract_id if len(wanted) > BULK else None,
+    )
     merged = merged_in(uow, ctx, head, [h for h in wanted if h not in edits])
     out: dict[str, Blame] = {}
     for h in wanted:
@@ -166,9 +193,8 @@ def blame_commits(
                 h, MERGED, f"merged from {name} by {merge[:8]}", None, (merge,), branch=branch
             )
         else:
-            info = infos.get(first)
-            meta = (info.metadata or {}) if info is not None else {}
-            child = meta.get("collapse_source_tract_id")
+            meta = parse_payload(metas.get(first)) or {}
+            child = meta.get(COLLAPSE_KEY)
             if child:
                 out[h] = Blame(h, COLLAPSED, f"collapsed from sub-agent tract {str(child)[:12]}")
             else:

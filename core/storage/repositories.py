@@ -372,6 +372,20 @@ class LineageRepository(ABC):
     """Reads behind the explanations (``core.explain``); each one set-based."""
 
     @abstractmethod
+    def tract_children(self, tract_id: str) -> tuple[set[str], dict[str, list[str]]]:
+        """The tract's commits, and each one's children (in any tract) as ``children`` gives
+        them: for walks forward over most of a tract, in two passes instead of one query per
+        layer."""
+
+    @abstractmethod
+    def metadata_texts(
+        self, hashes: Iterable[str], needle: str, *, tract_id: str | None = None
+    ) -> dict[str, Any]:
+        """The stored metadata (raw) of those commits whose metadata text contains ``needle``:
+        a filter before parsing, for a key few commits have. With ``tract_id`` (most of the
+        hashes are its commits) the tract is scanned once instead of looked up by hash."""
+
+    @abstractmethod
     def effective_hashes(self, record_id: str) -> list[str]:
         """A record's effective commits in position order (hashes only: cheap for 100k)."""
 

@@ -13,16 +13,17 @@ store whose quick check finds damage is refused unless ``--force``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from tract_tui.commands import Command
+from tract_tui.commands._json_stream import write_json
 from tract_tui.commands._output import err, out, plain
 from tract_tui.commands._scripting import (
     add_json_argument,
     add_store_arguments,
     block,
     open_tract,
-    print_json,
     short,
 )
 
@@ -59,11 +60,24 @@ def blame_dict(b: Blame) -> dict[str, Any]:
     }
 
 
-def compiled_dict(
+FIELDS = (
+    "head",
+    "token_count",
+    "token_source",
+    "commit_count",
+    "commit_hashes",
+    "messages",
+    "tools",
+    "tools_tokens",
+    "record_id",
+)
+
+
+def message_items(
     compiled: CompiledContext, blame: tuple[Blame, ...] | None = None
-) -> dict[str, Any]:
-    tokens = list(compiled.message_tokens)
-    messages = []
+) -> Iterator[dict[str, Any]]:
+    """The messages of ``compiled`` as the JSON output lists them, one at a time."""
+    tokens = compiled.message_tokens
     for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
         item: dict[str, Any] = {"role": m.role, "content": m.content}
         if m.name is not None:
@@ -78,18 +92,29 @@ def compiled_dict(
             item["blame"] = blame_dict(blame[i])
         if m.damaged:
             item["damaged"] = True
-        messages.append(item)
+        yield item
+
+
+def compiled_fields(compiled: CompiledContext) -> dict[str, Any]:
+    """Everything of the JSON output but the messages."""
     return {
         "head": compiled.head_hash,
         "token_count": compiled.token_count,
         "token_source": compiled.token_source,
         "commit_count": compiled.commit_count,
         "commit_hashes": list(compiled.commit_hashes),
-        "messages": messages,
         "tools": list(compiled.tools),
         "tools_tokens": compiled.tools_tokens,
         "record_id": compiled.record_id,
     }
+
+
+def compiled_dict(
+    compiled: CompiledContext, blame: tuple[Blame, ...] | None = None
+) -> dict[str, Any]:
+    fields = compiled_fields(compiled)
+    fields["messages"] = list(message_items(compiled, blame))
+    return {key: fields[key] for key in FIELDS}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,7 +143,12 @@ def run(args: argparse.Namespace) -> int:
             else ()
         )
     if args.json:
-        print_json(compiled_dict(compiled, blame))
+        # Streamed: a 100k-message compile never becomes one string (docs/performance.md).
+        write_json(
+            compiled_fields(compiled),
+            {"messages": message_items(compiled, blame)},
+            order=FIELDS,
+        )
         return 0
     source = f" ({compiled.token_source})" if compiled.token_source else ""
     out(

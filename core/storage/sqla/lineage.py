@@ -32,6 +32,35 @@ from core.storage.schema_head import commits_table
 from core.storage.sqla._common import chunks, parse_dict, raw_rows, raw_text, unique
 from core.storage.versions import StoreVersion
 
+
+@cache
+def _tract_members() -> Any:
+    c = s.commits.c
+    return select(c.commit_hash).where(c.tract_id == bindparam("tract_id"))
+
+
+@cache
+def _tract_first_children() -> Any:
+    c = s.commits.c
+    p = s.commits.alias("p")
+    return (
+        select(c.parent_hash, c.commit_hash)
+        .join(p, p.c.commit_hash == c.parent_hash)
+        .where(p.c.tract_id == bindparam("tract_id"))
+    )
+
+
+@cache
+def _tract_merge_children() -> Any:
+    cp = s.commit_parents.c
+    p = s.commits.alias("p")
+    return (
+        select(cp.parent_hash, cp.commit_hash)
+        .join(p, p.c.commit_hash == cp.parent_hash)
+        .where(p.c.tract_id == bindparam("tract_id"), cp.position > 0)
+    )
+
+
 # Forward reachability over both parent kinds (see walks.ANCESTORS_SQL for the shape).
 _DESCENDANTS_SQL = {
     "sqlite": """
@@ -136,6 +165,40 @@ class SqlLineageRepository(LineageRepository):
                     kids = out.setdefault(parent, [])
                     if child not in kids:
                         kids.append(child)
+        return out
+
+    def tract_children(self, tract_id: str) -> tuple[set[str], dict[str, list[str]]]:
+        # Children in any tract (a clone's first commit keeps its parent's hash), found from
+        # the parents' side: each parent of the tract is one index lookup, no chunked IN lists.
+        params = {"tract_id": tract_id}
+        members = {r[0] for r in raw_rows(self.conn, _tract_members(), params)}
+        out: dict[str, list[str]] = {}
+        for stmt in (_tract_first_children(), _tract_merge_children()):
+            for parent, child in raw_rows(self.conn, stmt, params):
+                kids = out.setdefault(parent, [])
+                if child not in kids:
+                    kids.append(child)
+        return members, out
+
+    def metadata_texts(
+        self, hashes: Iterable[str], needle: str, *, tract_id: str | None = None
+    ) -> dict[str, Any]:
+        c = self.commits.c
+        meta = raw_text(c.metadata_json)
+        has = cast(c.metadata_json, Text).contains(needle)
+        wanted = unique(hashes)
+        out: dict[str, Any] = {}
+        if tract_id is not None:  # most of a tract: one pass over it, then the others
+            for commit_hash, raw in self.conn.execute(
+                select(c.commit_hash, meta).where(c.tract_id == tract_id, has)
+            ):
+                out[commit_hash] = raw
+            members = {r[0] for r in raw_rows(self.conn, _tract_members(), {"tract_id": tract_id})}
+            wanted = [h for h in wanted if h not in members]
+        for batch in chunks(wanted):
+            stmt = select(c.commit_hash, meta).where(c.commit_hash.in_(batch), has)
+            for commit_hash, raw in self.conn.execute(stmt):
+                out[commit_hash] = raw
         return out
 
     def of_types(self, tract_id: str, types: Sequence[str]) -> list[str]:

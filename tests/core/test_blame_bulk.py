@@ -1,0 +1,35 @@
+"""Blaming a whole compile (more than ``BULK`` commits) loads the tract's child map and the
+collapse metadata in single passes; blaming a few asks per commit. Both say the same."""
+
+from __future__ import annotations
+
+from core import create_tract
+from core.explain.blame import BULK, blame_commits
+from core.models import content as c
+
+
+def test_bulk_blame_equals_blame_one_by_one(store_target: str) -> None:
+    t = create_tract(store_target)
+    t.system("be brief")
+    for i in range(BULK):
+        t.user(f"main {i}")
+    t.branch("side")
+    for i in range(5):
+        t.user(f"side {i}")
+    t.switch("main")
+    t.user("main after the fork")
+    t.merge("side", no_ff=True)
+    t.commit(
+        c.dialogue("assistant", "what the sub-agent found"),
+        metadata={"collapse_source_tract_id": "f" * 32},
+    )
+    compiled = t.compile()
+    hashes = list(compiled.commit_hashes)
+    assert len(hashes) > BULK
+    with t.store.read() as uow:
+        bulk = blame_commits(uow, t.ctx, hashes, head=t.head)
+        single = {h: blame_commits(uow, t.ctx, [h], head=t.head)[h] for h in hashes}
+    assert bulk == single
+    kinds = [bulk[h].kind for h in hashes]
+    assert kinds.count("merged") == 5 and kinds[-1] == "collapsed"
+    t.close()

@@ -1,0 +1,81 @@
+"""``compile --json`` is streamed (orjson, one message at a time) and prints exactly what
+``json.dumps(indent=2)`` of the whole object prints: ASCII-escaped, stored text verbatim when
+parsed back — non-ASCII, astral characters, controls, and a lone surrogate (which orjson
+refuses) alike."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import hypothesis.strategies as st
+from hypothesis import given, settings
+
+from core import create_tract
+from tract_tui.commands._json_stream import write_json
+
+TEXTS = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | TEXTS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXTS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def streamed(fields: dict[str, Any], items: list[Any]) -> str:
+    buffer = io.StringIO()
+    order = [*fields, "items"]
+    write_json(fields, {"items": iter(items)}, order=order, stream=buffer)
+    return buffer.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "é", "c"]), VALUES), st.lists(VALUES))
+def test_streamed_json_is_json_dumps(fields: dict[str, Any], items: list[Any]) -> None:
+    whole = {**fields, "items": items}
+    assert streamed(fields, items) == json.dumps(whole, indent=2) + "\n"
+
+
+def test_odd_text_round_trips() -> None:
+    odd = ["café ✓", "🦀 astral", "\x1b[31mred\x1b[0m\ttab\x00", "\ud800 lone", "", "\u2028"]
+    items = [{"content": t, "tool_calls": [{"id": t}]} for t in odd]
+    text = streamed({"head": "h", "tools": []}, items)
+    assert text.isascii()
+    assert json.loads(text)["items"] == items
+    assert streamed({}, []) == json.dumps({"items": []}, indent=2) + "\n"
+
+
+def test_compile_json_prints_the_whole_compile(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    t = create_tract(store)
+    t.system("Be brief. ✓")
+    t.user("🦀 and \x1b[2J")  # an astral character and a terminal control
+    t.assistant("done")
+    compiled = t.compile()
+    t.close()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tract_tui", "compile", "--json", str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(proc.stdout)
+    assert proc.stdout.isascii()
+    assert [m["content"] for m in data["messages"]] == [m.content for m in compiled.messages]
+    assert data["commit_hashes"] == list(compiled.commit_hashes)
+    assert list(data) == [
+        "head",
+        "token_count",
+        "token_source",
+        "commit_count",
+        "commit_hashes",
+        "messages",
+        "tools",
+        "tools_tokens",
+        "record_id",
+    ]
+    assert data["messages"][0]["blame"]["kind"]
