@@ -385,7 +385,15 @@ ACTIONS: tuple[Action, ...] = (
         "m",
         "more",
         "More",
-        "Show more of a content too long to show at once",
+        "Show more of a content, metadata or config too long to show at once",
+        footer=False,
+    ),
+    Action(
+        "detail.all",
+        "M",
+        "show_all",
+        "Show all",
+        "Show the whole content, metadata and config (a big commit takes a while)",
         footer=False,
     ),
 )

@@ -10,6 +10,7 @@ needs no escaping here because the TUI builds ``Text``/segments, never markup st
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # C0 and C1 controls (DEL included), line/paragraph separators, bidi embeddings/overrides and
@@ -59,28 +60,65 @@ def char_cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
+Span = tuple[int, int, int]  # (start, end, cells) of one grapheme of a string
+
+
+def _own_cells(text: str) -> int:
+    return sum(char_cells(ch) for ch in text)
+
+
+def _own_graphemes(text: str) -> list[Span]:
+    """One span per character, zero-width ones joined to the character before."""
+    spans: list[Span] = []
+    for i, ch in enumerate(text):
+        width = char_cells(ch)
+        if width == 0 and spans:
+            start, _, before = spans[-1]
+            spans[-1] = (start, i + 1, before)
+        else:
+            spans.append((i, i + 1, width))
+    return spans
+
+
+# The width function every measure here uses. The app's renderer (Rich, under Textual) has its
+# own tables (an emoji with VS16, 🏳️, takes 2 cells there, 1 by East Asian width alone); the
+# app installs them (``use_cell_width``) so a column we pad is the width Textual draws. Without
+# them (core on its own) the East Asian width rule above applies.
+_measure: Callable[[str], int] = _own_cells
+_graphemes: Callable[[str], list[Span]] = _own_graphemes
+
+
+def use_cell_width(measure: Callable[[str], int], graphemes: Callable[[str], list[Span]]) -> None:
+    """Measure cells with ``measure`` and cut text between the ``graphemes`` it reports."""
+    global _measure, _graphemes
+    _measure, _graphemes = measure, graphemes
+
+
 def cells(text: str) -> int:
     """Terminal cells ``text`` takes: what columns and widths are measured in."""
     if text.isascii():
         return len(text)
-    return sum(char_cells(ch) for ch in text)
+    return _measure(text)
 
 
 def truncate(text: str, width: int) -> str:
     """``text`` cut to at most ``width`` terminal cells, an ellipsis marking the cut.
 
     Measured in cells, not characters: sixty CJK characters take 120 cells, and a column of
-    60 must hold thirty of them (minus one cell for the ellipsis)."""
+    60 must hold thirty of them (minus one cell for the ellipsis). A grapheme (an emoji with
+    its variation selector) is never split."""
     if width <= 0:
         return ""
     if cells(text) <= width:
         return text
     room = width - 1  # the ellipsis takes one cell
+    if text.isascii():
+        return text[:room] + "…"
     used = 0
-    for i, ch in enumerate(text):
-        used += char_cells(ch)
+    for start, _end, size in _graphemes(text):
+        used += size
         if used > room:
-            return text[:i] + "…"
+            return text[:start] + "…"
     return text  # unreachable: the text was wider than width
 
 

@@ -16,10 +16,15 @@ from tests.core._llm_server import Step, completion, llm_server
 FILLER = "We talked about the weather and the lunch menu for a while. " * 6
 
 
-@pytest.fixture
-def v13(tmp_path: Path) -> Path:
-    """A store of ours moved to tract-ai v13, with a history to compress."""
-    path = tmp_path / "store.db"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def v13(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store of ours moved to tract-ai v13, with a history to compress (SQLite, and
+    PostgreSQL when ``TRACT_TEST_POSTGRES_URL`` is set)."""
+    path = (
+        str(tmp_path / "store.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     with create_tract(path) as tract:
         tract.system("You help with the deployment.")
         tract.user(FILLER)
@@ -37,7 +42,7 @@ def _important(tract: Tract, rules: Retention) -> tuple[str, str]:
     return chain[1], chain[-1]
 
 
-def test_retention_instructions_and_patterns_reach_the_llm_prompt(v13: Path) -> None:
+def test_retention_instructions_and_patterns_reach_the_llm_prompt(v13: str) -> None:
     rules = Retention("keep the port and the owner", ("port 8080", r"owner is \w+"), "regex")
     with Tract.open(v13) as tract, llm_server() as server:
         first, last = _important(tract, rules)
@@ -58,7 +63,7 @@ def test_retention_instructions_and_patterns_reach_the_llm_prompt(v13: Path) -> 
     assert result.retention_missed == (r"owner is \w+",)
 
 
-def test_no_retention_leaves_the_prompt_as_it_was(v13: Path) -> None:
+def test_no_retention_leaves_the_prompt_as_it_was(v13: str) -> None:
     with Tract.open(v13) as tract, llm_server() as server:
         chain = [c.commit_hash for c in reversed(tract.log(limit=None))]
         tract.annotate(chain[2], Priority.IMPORTANT, "no rules")
@@ -73,7 +78,7 @@ def test_no_retention_leaves_the_prompt_as_it_was(v13: Path) -> None:
     assert result.retention_missed == ()
 
 
-def test_extractive_keeps_the_sentences_holding_the_patterns(v13: Path) -> None:
+def test_extractive_keeps_the_sentences_holding_the_patterns(v13: str) -> None:
     with Tract.open(v13) as tract:
         first, last = _important(tract, Retention(None, ("Ada",)))
         # A budget far too small for the sentence: the pattern outranks the size target.
@@ -90,7 +95,7 @@ def test_extractive_keeps_the_sentences_holding_the_patterns(v13: Path) -> None:
     assert any("Its owner is Ada." in m.content for m in compiled.messages)
 
 
-def test_preview_says_which_patterns_the_draft_misses(v13: Path) -> None:
+def test_preview_says_which_patterns_the_draft_misses(v13: str) -> None:
     rules = Retention("the port", ("port 8080", "not in the text at all"))
     with Tract.open(v13) as tract:
         first, last = _important(tract, rules)
@@ -101,12 +106,12 @@ def test_preview_says_which_patterns_the_draft_misses(v13: Path) -> None:
     assert preview.retention == 2
 
 
-def test_cli_preview_names_the_missed_patterns(v13: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_preview_names_the_missed_patterns(v13: str, capsys: pytest.CaptureFixture) -> None:
     from tract_tui.cli import main
 
     with Tract.open(v13) as tract:
         first, last = _important(tract, Retention("the port", ("port 8080", "absent words")))
-    assert main(["compress", str(v13), "--from", first, "--to", last]) == 0
+    assert main(["compress", v13, "--from", first, "--to", last]) == 0
     shown = capsys.readouterr().out
     assert "retention: the port" in shown
     assert "the draft misses 1 of 2 patterns: 'absent words'" in shown

@@ -93,3 +93,24 @@ def test_unsupported_says_what_an_older_store_needs(tmp_path: Path, v13: Path) -
         assert "upgrade --to 7" in (tract.unsupported("important") or "")
     with Tract.open(v13, TRACT_ID, readonly=True) as tract:
         assert tract.unsupported("tags") is None and tract.unsupported("important") is None
+
+
+@pytest.mark.postgres
+def test_tags_rows_and_search_on_postgres(pg_url: str) -> None:
+    from core import Retention, create_tract, upgrade_store
+
+    with create_tract(pg_url) as tract:
+        tract.system("be brief")
+        question = tract.user("where is the config?").commit_hash
+        tract.assistant("in settings.toml")
+    upgrade_store(pg_url, to=13)
+    with Tract.open(pg_url) as tract:
+        tract.tag(question, "question", register=True)
+        tract.annotate(question, Priority.IMPORTANT, "keep", Retention("the file", ("toml",)))
+        reader = StoreReader(tract)
+        assert reader.row_details([question])[question].tags == ("question",)
+        assert reader.search(parse_query("tag:question")) == [question]
+        assert reader.search(parse_query("tag:question settings")) == []
+        detail = reader.commit_detail(question)
+    assert detail is not None and detail.tags == ("question",)
+    assert detail.retention == Retention("the file", ("toml",))

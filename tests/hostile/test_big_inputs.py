@@ -97,7 +97,7 @@ async def test_detail_pane_shows_ten_megabytes_a_chunk_at_a_time(
         text = rendered_all(detail)
         assert "000000 The quick brown fox" in text
         assert squeeze("MB more (") in squeeze(text)
-        assert squeeze("not shown: press m to show more") in squeeze(text)
+        assert squeeze("not shown: m shows more, M all") in squeeze(text)
         assert detail.body.size.height < 5_000  # a chunk, not 90,000 lines
         first = detail.body.size.height
         detail.focus()

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from tract_tui.commands import open_session
 from tract_tui.commands._output import plain
 from tract_tui.commands._scripting import waiting
 
 if TYPE_CHECKING:
-    from core import UpgradeReport
+    from core import Store, UpgradeReport
+    from tract_tui.app import TractApp
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,10 +43,51 @@ def _upgraded(report: UpgradeReport) -> None:
     print(f"tract-tui: {plain(report.summary())}", file=sys.stderr)
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass
+class Opened:
+    """The app over a target, and what must run beside it and be closed after it."""
+
+    app: TractApp
+    store: Store
+    follower: Any  # a core.SessionFollower for a session path, else None
+    prepared: list[UpgradeReport]  # filled by the first write that prepares the store
+
+
+def open_target(
+    target: str, tract: str | None, *, create: bool = False, readonly: bool = False
+) -> Opened:
+    """A store, or a session file or folder (imported into its cache store first), as the
+    app that shows it. Nothing runs yet: the caller starts the follower and the app."""
     from core import Store, Tract, TractSelectionError
     from tract_tui.app import TractApp
 
+    follower = None
+    if open_session.is_session_path(target):
+        # A session file or folder: imported into its cache store, followed while open.
+        opened = open_session.prepare(target, tract)
+        target, tract, follower = opened.store, opened.tract, opened.follower
+    # The first write (not the open) prepares an older store; while the app runs the terminal
+    # is the app's, so the report (and its backup path) is printed when it exits.
+    prepared: list[UpgradeReport] = []
+    store = Store.open(
+        target,
+        create=create,
+        readonly=True if readonly else None,
+        on_upgrade=prepared.append,
+        on_wait=waiting,
+        lean=True,  # a long-lived browser: bounded page cache, no mmap (see bench_tui)
+    )
+    try:
+        chosen = Tract.open(store, tract)
+    except TractSelectionError as exc:
+        chosen = None
+        tracts = exc.tracts
+    else:
+        tracts = []
+    return Opened(TractApp(chosen, store=store, tracts=tracts), store, follower, prepared)
+
+
+def run(args: argparse.Namespace) -> int:
     target = args.store
     if args.demo:
         from tract_tui.demo import ensure_demo_store
@@ -56,38 +99,15 @@ def run(args: argparse.Namespace) -> int:
         target = pick_session()
         if target is None:
             return 0
-    follower = None
-    if not args.demo and open_session.is_session_path(target):
-        # A session file or folder: imported into its cache store, followed while open.
-        opened = open_session.prepare(target, args.tract)
-        target, args.tract, follower = opened.store, opened.tract, opened.follower
-    # The first write (not the open) prepares an older store; while the app runs the terminal
-    # is the app's, so the report (and its backup path) is printed when it exits.
-    prepared: list[UpgradeReport] = []
-    store = Store.open(
-        target,
-        create=args.create,
-        readonly=True if args.readonly else None,
-        on_upgrade=prepared.append,
-        on_wait=waiting,
-        lean=True,  # a long-lived browser: bounded page cache, no mmap (see bench_tui)
-    )
+    opened = open_target(target, args.tract, create=args.create, readonly=args.readonly)
+    if opened.follower is not None:
+        opened.follower.start()
     try:
-        tract = Tract.open(store, args.tract)
-    except TractSelectionError as exc:
-        tract = None
-        tracts = exc.tracts
-    else:
-        tracts = []
-    app = TractApp(tract, store=store, tracts=tracts)
-    if follower is not None:
-        follower.start()
-    try:
-        app.run()
+        opened.app.run()
     finally:
-        if follower is not None:
-            follower.stop()
-        store.close()
-    for report in prepared:
+        if opened.follower is not None:
+            opened.follower.stop()
+        opened.store.close()
+    for report in opened.prepared:
         _upgraded(report)
-    return app.return_code or 0
+    return opened.app.return_code or 0

@@ -24,8 +24,12 @@ from tract_tui.widgets.detail_links import DetailLinks, links_of
 from tract_tui.widgets.messages import ContentRequested, JumpToCommit, OpenEvent, OpenRecord
 from tract_tui.workers import WorkerEndings
 
-SHOW_CHARS = 64_000  # of a content, per chunk (m shows one more)
-SHOW_LINES = 1_000
+# What one selection lays out at once: wrapping text costs about 2 s per MB on the UI thread,
+# so a commit shows its first screenful or so at once (≤ 50 ms whatever it holds; issue 9)
+# and the rest on demand: each m shows GROWTH times more, M everything.
+SHOW_CHARS = 4_000  # of a content, metadata or config, at first
+SHOW_LINES = 120
+GROWTH = 8
 SHOW_MESSAGE = 2_000  # of a commit message
 
 
@@ -48,7 +52,7 @@ class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
         self.commit_hash: str | None = None
         self._rendered: str | None = None
         self._detail: CommitDetail | None = None
-        self.steps = 1  # how many chunks of a long content are shown (m adds one)
+        self.steps: int | None = 1  # how much of long blocks is shown (m: more; None: all)
         self.body = Static(Text("No commit selected", style="dim"))
         self.links = DetailLinks(id="detail-links")
 
@@ -110,9 +114,17 @@ class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
             self.post_message(OpenRecord(link.target))
 
     def action_more(self) -> None:
-        """Show the next chunk of a clipped content (each press lays out one more)."""
+        """Show more of the clipped blocks (each press lays out GROWTH times more)."""
+        if self.steps is not None:
+            self._show_steps(self.steps + 1)
+
+    def action_show_all(self) -> None:
+        """Show every block whole (what it costs, the user asked for)."""
+        self._show_steps(None)
+
+    def _show_steps(self, steps: int | None) -> None:
         if self._detail is not None and self._detail.commit.commit_hash == self.commit_hash:
-            self.steps += 1
+            self.steps = steps
             self.body.update(render_detail(self._detail, self.steps))
 
     def action_pager(self) -> None:
@@ -138,11 +150,20 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n / 1000:.0f} KB"
 
 
+def _budget(steps: int) -> tuple[int, int]:
+    """(characters, lines) a block shows after ``steps - 1`` presses of m."""
+    grown = GROWTH ** max(0, steps - 1)
+    return SHOW_CHARS * grown, SHOW_LINES * grown
+
+
+def _more_note(rest: str) -> str:
+    return "not shown: m shows more, M all" if rest else ""
+
+
 def clip(text: str, steps: int = 1) -> tuple[str, str]:
-    """The head of ``text`` that is cheap to lay out (``steps`` chunks), and a note on the
-    rest ('' when nothing was left out). Wrapping text costs about 2 s per MB on the UI
-    thread, so a 10 MB message is shown a chunk at a time, never all at once."""
-    chars, lines = SHOW_CHARS * steps, SHOW_LINES * steps
+    """The head of ``text`` that is cheap to lay out, and a note on the rest ('' when nothing
+    was left out)."""
+    chars, lines = _budget(steps)
     head = text[:chars]
     end = -1
     for _ in range(lines):
@@ -155,11 +176,45 @@ def clip(text: str, steps: int = 1) -> tuple[str, str]:
         return text, ""
     rest = text[len(head) :]
     more = f"… {_size(len(rest.encode('utf-8')))} more ({rest.count(chr(10)):,} lines) "
-    return head, more + "not shown: press m to show more"
+    return head, more + _more_note(rest)
+
+
+def json_head(value: object, steps: int | None) -> tuple[str, str]:
+    """``value`` as indented JSON (sorted keys): whole when ``steps`` is None, else its first
+    keys up to the budget, and a note on the rest. Never dumps more than it shows: 2,000 keys
+    of 1 KB would cost longer to indent than to lay out."""
+    if steps is None:
+        return json.dumps(value, indent=2, sort_keys=True), ""
+    if not isinstance(value, dict) or not value:
+        return clip(json.dumps(value, indent=2, sort_keys=True), steps)
+    chars, _ = _budget(steps)
+    pieces: list[str] = []
+    used = 0
+    keys = sorted(value, key=str)
+    for key in keys:
+        dumped = json.dumps(value[key], indent=2, sort_keys=True).replace("\n", "\n  ")
+        piece = f"  {json.dumps(str(key))}: {dumped}"
+        if pieces and used + len(piece) > chars:
+            break
+        pieces.append(piece)
+        used += len(piece)
+    rest = len(keys) - len(pieces)
+    text = "{\n" + ",\n".join(pieces) + ("\n}" if not rest else ",\n  …")
+    head, note = clip(text, steps)  # one huge value still shows only its head
+    if rest:
+        note = f"… {rest:,} more keys {_more_note('more')}"
+    return head, note
 
 
 def _block(out: Text, text: str, steps: int | None) -> None:
     head, note = (text, "") if steps is None else clip(text, steps)
+    out.append(display_block(head) + "\n")
+    if note:
+        out.append(note + "\n", style="bold yellow")
+
+
+def _json_block(out: Text, value: object, steps: int | None) -> None:
+    head, note = json_head(value, steps)
     out.append(display_block(head) + "\n")
     if note:
         out.append(note + "\n", style="bold yellow")
@@ -206,8 +261,11 @@ def render_tract_ai(detail: CommitDetail) -> Text:
     return out
 
 
-def render_detail(detail: CommitDetail | None, steps: int = 1, *, whole: bool = False) -> Text:
-    """The pane's text: contents clipped to ``steps`` chunks, or ``whole`` (for the pager)."""
+def render_detail(
+    detail: CommitDetail | None, steps: int | None = 1, *, whole: bool = False
+) -> Text:
+    """The pane's text: long blocks clipped to ``steps`` (None: all), or ``whole`` (the pager:
+    all, without the links line)."""
     shown = None if whole else steps
     if detail is None:
         return Text("Commit not found (deleted by GC?)", style="bold red")
@@ -234,10 +292,10 @@ def render_detail(detail: CommitDetail | None, steps: int = 1, *, whole: bool = 
     _block(out, detail.text, shown)
     if c.generation_config:
         out.append("\ngeneration config\n", style="bold")
-        out.append(display_block(json.dumps(c.generation_config, indent=2, sort_keys=True)) + "\n")
+        _json_block(out, c.generation_config, shown)
     if c.metadata:
         out.append("\nmetadata\n", style="bold")
-        out.append(display_block(json.dumps(c.metadata, indent=2, sort_keys=True)) + "\n")
+        _json_block(out, c.metadata, shown)
     if detail.annotations:
         out.append("\nannotations\n", style="bold")
         for a in detail.annotations:

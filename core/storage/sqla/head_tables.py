@@ -13,7 +13,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, literal_column, select, text
+from sqlalchemy import (
+    Connection,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnClause
 
 from core.engine.clock import from_storage, to_storage
@@ -144,7 +155,11 @@ class SqlHeadTablesRepository:
             for commit_hash, raw in self.conn.execute(
                 select(c.commit_hash, raw_text(tags_col))
                 .select_from(s.commits)
-                .where(c.tract_id == tract_id, raw_text(tags_col).like(f"%{_like(tag)}%", "\\"))
+                .where(
+                    c.tract_id == tract_id,
+                    # A real CAST: PostgreSQL has no LIKE on json (type_coerce casts nothing).
+                    cast(tags_col, String).like(f"%{_like(tag)}%", "\\"),
+                )
             ):
                 value = parse_json(raw)
                 if isinstance(value, list) and tag in value:
