@@ -7,8 +7,8 @@ corrupt value in one row never stops a whole query: ``verify`` reports such rows
 from __future__ import annotations
 
 import json
-from functools import cache
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, String, type_coerce
