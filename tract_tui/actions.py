@@ -288,6 +288,14 @@ ACTIONS: tuple[Action, ...] = (
         "Diff",
         "Diff the two marked records (or the selected one and the one before it)",
     ),
+    Action(
+        "records.chart_by",
+        "t",
+        "chart_by",
+        "Chart by",
+        "Stack the token timeline chart by role or by content type",
+        footer=False,
+    ),
     # -- compile diff --
     Action("diff.up", "up,k", "scroll_up", "Up", footer=False, palette=False),
     Action("diff.down", "down,j", "scroll_down", "Down", footer=False, palette=False),

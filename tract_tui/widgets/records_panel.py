@@ -17,7 +17,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.timer import Timer
@@ -48,6 +48,7 @@ from tract_tui.widgets.record_render import (
     render_summary,
     source_label,
 )
+from tract_tui.widgets.token_chart import TokenChart
 from tract_tui.widgets.virtual_list import VirtualList, pane_hidden
 from tract_tui.workers import WorkerEndings
 
@@ -153,6 +154,9 @@ class RecordList(VirtualList[RecordRow]):
 
     def action_diff(self) -> None:
         self.query_ancestor(RecordsPanel).open_diff()
+
+    def action_chart_by(self) -> None:
+        self.query_ancestor(RecordsPanel).chart.toggle_by()
 
 
 class RecordCommits(DataTable[Text]):
@@ -320,7 +324,8 @@ class RecordDetail(VerticalScroll, WorkerEndings):
 class RecordsPanel(Horizontal):
     SCOPED_CSS = False
     DEFAULT_CSS = """
-    RecordsPanel > RecordList { width: 3fr; }
+    RecordsPanel > #records-left { width: 3fr; }
+    RecordsPanel RecordList { height: 1fr; }
     RecordsPanel > RecordDetail { width: 2fr; border-left: tall $panel; padding: 0 1; }
     /* Reading the record's commits: their texts get the room the list had. */
     RecordsPanel > RecordDetail:focus-within { width: 9fr; }
@@ -331,7 +336,8 @@ class RecordsPanel(Horizontal):
     RecordsPanel .record-summary, RecordsPanel .record-breakdown { text-wrap: nowrap;
         text-overflow: ellipsis; }
     RecordsPanel RecordCommits { height: 1fr; min-height: 8; margin-top: 1; }
-    MainScreen.narrow RecordsPanel > RecordList { width: 1fr; height: 3fr; }
+    MainScreen.narrow RecordsPanel > #records-left { width: 1fr; height: 3fr; }
+    MainScreen.narrow RecordsPanel TokenChart { display: none; }
     MainScreen.narrow RecordsPanel > RecordDetail { width: 1fr; height: 2fr; border-left: none;
         border-top: tall $panel; }
     """
@@ -340,17 +346,22 @@ class RecordsPanel(Horizontal):
         super().__init__(**kwargs)
         self.reader = reader
         self.record_list = RecordList(reader, id="record-list")
+        self.chart = TokenChart(reader, id="token-chart")
         self.detail = RecordDetail(reader, id="record-detail")
 
     def compose(self) -> ComposeResult:
-        yield self.record_list
+        with Vertical(id="records-left"):
+            yield self.chart
+            yield self.record_list
         yield self.detail
 
     def on_mount(self) -> None:
         self.record_list.reload()
+        self.chart.reload()
 
     def reload(self) -> None:
         self.record_list.reload()
+        self.chart.reload()
 
     def select_record(self, record_id: str) -> None:
         self.record_list.select_key(record_id)
@@ -378,6 +389,7 @@ class RecordsPanel(Horizontal):
     def on_virtual_list_highlighted(self, message: VirtualList.Highlighted) -> None:
         message.stop()
         row, shown = message.row, self.detail.row
+        self.chart.select(row.record_id if row is not None else None)
         if row is not None and shown is not None and row.record_id == shown.record_id:
             return  # records are immutable: a reload re-announcing it changes nothing
         self.detail.show(row)
