@@ -259,25 +259,32 @@ class Compiler:
                 if any(r.n_parents >= 2 for r in newer):
                     return None  # structural: recompile
                 snap = self._cache.pop(row.commit_hash)  # moves to the new head
-                self._refresh_annotations(uow, snap)
+                # An annotation of a new commit is newer than it, so newer than the snapshot's
+                # mark: with no new annotation at all, none of them has one (an agent turn
+                # skips the query).
+                annotated = self._refresh_annotations(uow, snap)
                 newer.reverse()
-                priorities = uow.annotations.in_force([r.commit_hash for r in newer])
+                priorities = (
+                    uow.annotations.in_force([r.commit_hash for r in newer]) if annotated else {}
+                )
                 snap.append(newer, priorities, head)
                 self._recalibrate(snap, [r.commit_hash for r in newer])
                 return snap
         return None
 
-    def _refresh_annotations(self, uow: UnitOfWork, snap: Snapshot) -> None:
+    def _refresh_annotations(self, uow: UnitOfWork, snap: Snapshot) -> bool:
+        """Apply the annotations made since the snapshot's; False when there were none."""
         tract = self.ctx.tract_id
         mark = uow.annotations.max_id(tract)
         if mark == snap.annotation_mark:
-            return
+            return False
         changed = {a.target_hash for a in uow.annotations.since(tract, snap.annotation_mark)}
         targets = [h for h in changed if h in snap.index]
         if targets:
             in_force = uow.annotations.in_force(targets, self.ctx.now())
             snap.reprioritise({h: in_force.get(h) for h in targets})
         snap.annotation_mark = mark
+        return True
 
 
 # --- compile records ----------------------------------------------------------------------

@@ -78,6 +78,11 @@ def _our_writes(path: Path, tmp_path: Path) -> None:
             from_ref=chain[2].commit_hash, to_ref=chain[0].commit_hash, summarizer="extractive"
         )
         tract.switch("main")
+        tract.untag(log[5].commit_hash, "summary")
+        # A compression over the IMPORTANT commit: its rules go with the summary's group.
+        tract.compress(
+            from_ref=log[6].commit_hash, to_ref=log[4].commit_hash, summarizer="extractive"
+        )
         tract.gc(orphan_retention_days=0)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from core import Priority, Retention, Tract
 from core.read import StoreReader
@@ -211,3 +211,46 @@ async def test_store_info_screen_is_read_only(tmp_path: Path) -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, StoreInfoScreen))
     assert path.read_bytes() == before
+
+
+async def test_compress_dialog_says_what_a_summary_misses(tmp_path: Path) -> None:
+    from core import create_tract, upgrade_store
+    from tract_tui.screens.compress import CompressScreen
+
+    path = tmp_path / "store.db"
+    with create_tract(path) as tract:
+        tract.system("You help with the deployment.")
+        first = tract.user("Which port?").commit_hash
+        port = tract.assistant("The service listens on port 8080.").commit_hash
+        tract.user("Thanks.")
+    upgrade_store(path, to=13)
+    with Tract.open(path) as tract:
+        tract.annotate(port, Priority.IMPORTANT, "facts", Retention("the port", ("8080",)))
+    app = make_app(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        view = await ready(pilot)
+        await select(pilot, view, first)
+        await pilot.press("z")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompressScreen))
+        screen = app.screen
+        assert isinstance(screen, CompressScreen)
+        await wait_for(pilot, lambda: screen.preview is not None)
+        preview = _words(rendered_all(screen.query_one("#preview")))
+        assert "! keep: the port" in preview
+        assert "the draft keeps all 1 retention patterns" in preview
+        screen.select_summarizer("manual")
+        area = screen.query_one("#summary-0", TextArea)
+        area.load_text("They talked about a port.")
+        await pilot.press("ctrl+s")
+        status = screen.query_one("#status")
+        await wait_for(pilot, lambda: "miss retention patterns" in rendered(status))
+        assert "group 1: '8080'" in _words(rendered_all(status))
+        assert isinstance(app.screen, CompressScreen)  # nothing written yet
+        await pilot.press("ctrl+s")  # the same texts again: written, and said once more
+        await wait_for(pilot, lambda: not isinstance(app.screen, CompressScreen))
+        await wait_for(
+            pilot,
+            lambda: any("miss retention patterns" in n.message for n in app._notifications),
+        )
+    with Tract.open(path, readonly=True) as tract:
+        assert [m.content for m in tract.compile().messages][1] == "They talked about a port."

@@ -135,6 +135,7 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
         self.preview: CompressPreview | None = None
         self.cancel_event: threading.Event | None = None  # set while a compression runs
         self.llm = endpoint_configured()
+        self._warned: list[str] | None = None  # manual texts already said to miss patterns
         self._last_area: str | None = None  # the summary last focused (e edits it)
 
     def compose(self) -> ComposeResult:
@@ -261,6 +262,8 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
             if any(not s.strip() for s in summaries):
                 self._status("Every group needs a summary text.", error=True)
                 return
+            if self._misses_retention(summaries):
+                return
         plan = self.preview.plan
         if target is not None:
             plan = dataclasses.replace(plan, target_tokens=target)
@@ -268,6 +271,26 @@ class CompressScreen(ModalScreen[CompressResult | None], WorkerEndings):
         self.query_one("#confirm", Button).disabled = True
         self._status("Compressing… (escape cancels)")
         self._apply(plan, self.summarizer, summaries, self.cancel_event)
+
+    def _misses_retention(self, summaries: list[str]) -> bool:
+        """Say which retention patterns the typed summaries miss, once per set of texts: a
+        second confirm with the same texts goes ahead (a miss may be meant)."""
+        assert self.preview is not None
+        missing = self.preview.missing(summaries)
+        if not any(missing) or self._warned == summaries:
+            return False
+        self._warned = list(summaries)
+        said = "; ".join(
+            f"group {i + 1}: " + ", ".join(display_line(repr(p)) for p in m)
+            for i, m in enumerate(missing)
+            if m
+        )
+        self._status(
+            f"The summaries miss retention patterns of IMPORTANT commits ({said}). "
+            "Compress again (ctrl+s) to write them anyway.",
+            error=True,
+        )
+        return True
 
     @work(thread=True, exclusive=True, group="compress-apply", exit_on_error=False)
     def _apply(

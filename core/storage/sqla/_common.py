@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, String, type_coerce
@@ -143,6 +144,7 @@ def parse_priority(value: Any) -> Priority:
         return Priority.NORMAL
 
 
+@cache  # per layout table: every unit of work asks (three per agent turn)
 def commit_columns(commits: Any = s.commits) -> tuple[ColumnElement[Any], ...]:
     """What :func:`commit_from_row` reads, from the ``commits`` table of a layout."""
     c = commits.c
