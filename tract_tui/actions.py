@@ -207,6 +207,14 @@ ACTIONS: tuple[Action, ...] = (
         "Mark every row as used / skipped / compressed / edited / not in the selected record "
         "(else the latest); again to leave",
     ),
+    Action(
+        "graph.export",
+        "x",
+        "export",
+        "Export",
+        "Export the compile at the selected commit as OpenAI / Anthropic JSON or Markdown",
+        footer=False,
+    ),
     Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
     Action("graph.copy_hash", "y", "copy_hash", "Copy hash", "Copy the full hash", footer=False),
     Action(
@@ -287,6 +295,13 @@ ACTIONS: tuple[Action, ...] = (
         "diff",
         "Diff",
         "Diff the two marked records (or the selected one and the one before it)",
+    ),
+    Action(
+        "records.export",
+        "x",
+        "export",
+        "Export",
+        "Export the record as OpenAI / Anthropic messages JSON or Markdown (file or clipboard)",
     ),
     Action(
         "records.chart_by",

@@ -37,6 +37,7 @@ from tract_tui.widgets.messages import (
     CompileRequested,
     CompressRequested,
     ContentRequested,
+    ExportRequested,
     GotoRequested,
     LensRequested,
     PriorityRequested,
@@ -500,6 +501,11 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
 
     def action_lens(self) -> None:
         self.post_message(LensRequested(None, leave=self.lens is not None))
+
+    def action_export(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(ExportRequested(None, selected))
 
     def action_why(self) -> None:
         selected = self._need_selection()

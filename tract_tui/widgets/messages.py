@@ -67,6 +67,15 @@ class WhyRequested(Message):
         self.commit_hash = commit_hash
 
 
+class ExportRequested(Message):
+    """Export a compile: ``record_id``, or the live compile ``at`` a commit (``x``)."""
+
+    def __init__(self, record_id: str | None, at: str | None) -> None:
+        super().__init__()
+        self.record_id = record_id
+        self.at = at
+
+
 class LensRequested(Message):
     """Show the graph through a record's lens (``record_id`` None: the selected record, else
     the latest); ``leave``: take the lens off instead."""
