@@ -189,7 +189,7 @@ ACTIONS: tuple[Action, ...] = (
         "escape",
         "clear_search",
         "Clear",
-        "Leave the record lens, else clear the search matches",
+        "Leave the record lens, else clear an event's highlights, else the search matches",
         footer=False,
     ),
     Action(

@@ -34,6 +34,7 @@ from tract_tui.screens.main_explain import ExplainHandlers
 from tract_tui.screens.main_writes import WriteHandlers
 from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
+from tract_tui.widgets.event_legend import EventLegend
 from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.widgets.graph_lens import LensBar
@@ -91,6 +92,7 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
                     yield GraphView(self.reader, id="graph-view")
                     yield DetailPane(self.reader, id="graph-detail")
                 yield LensBar(id="lens-bar")
+                yield EventLegend(id="event-legend")
                 yield SearchBar(self.reader, id="search-bar")
             # Hidden at start: mounted after the first frame, which they would only delay.
             with TabPane("Events", id="events"):
@@ -224,6 +226,8 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
         graph.highlight_sources = message.sources
         graph.highlight_results = message.results
         graph.refresh()
+        legend = self.query_one(EventLegend)
+        legend.show_event(message.label, len(message.sources), len(message.results))
 
     @on(JumpToCommit)
     def jump_to_commit(self, message: JumpToCommit) -> None:

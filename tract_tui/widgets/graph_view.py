@@ -39,6 +39,7 @@ from tract_tui.widgets.messages import (
     ContentRequested,
     ExportRequested,
     GotoRequested,
+    HighlightCommits,
     LensRequested,
     PriorityRequested,
     SearchCloseRequested,
@@ -493,9 +494,11 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.post_message(GotoRequested())
 
     def action_clear_search(self) -> None:
-        """Escape: the lens goes first, then the search."""
+        """Escape: the lens goes first, then an event's highlights, then the search."""
         if self.lens is not None:
             self.post_message(LensRequested(None, leave=True))
+        elif self.highlight_sources or self.highlight_results:
+            self.post_message(HighlightCommits(frozenset(), frozenset()))
         elif self.matches:
             self.post_message(SearchCloseRequested())
 

@@ -100,12 +100,14 @@ class JumpToCommit(Message):
 
 
 class HighlightCommits(Message):
-    """Highlight an event's sources and results in the graph (empty sets clear it)."""
+    """Highlight an event's sources and results in the graph (empty sets clear it);
+    ``label`` names the event for the legend line ("compress 038b743c")."""
 
-    def __init__(self, sources: frozenset[str], results: frozenset[str]) -> None:
+    def __init__(self, sources: frozenset[str], results: frozenset[str], label: str = "") -> None:
         super().__init__()
         self.sources = sources
         self.results = results
+        self.label = label
 
 
 class RevertRequested(Message):
