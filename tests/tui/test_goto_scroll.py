@@ -23,7 +23,8 @@ def anyio_backend() -> str:
 
 
 def build(path: Path) -> tuple[list[str], list[str]]:
-    """400 exchanges (more than the first page); the first ten messages compressed (their originals are unreachable)."""
+    """400 exchanges (more than the first page); the first ten messages compressed (their
+    originals are unreachable)."""
     t = create_tract(path)
     hashes = [t.system("be brief").commit_hash]
     for i in range(400):
