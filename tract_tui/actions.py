@@ -23,6 +23,8 @@ CONTEXTS = {
     "search": "Search bar",
     "compress": "Compress preview",
     "modal": "Dialogs (go to, branches, help, tracts, tags, store info)",
+    "list": "Every other list (links, a record's commits, why, pickers)",
+    "scroll": "Every scrolling pane (details)",
 }
 
 
@@ -71,6 +73,15 @@ ACTIONS: tuple[Action, ...] = (
         "Compile HEAD",
         "Record a compile of HEAD and show it",
     ),
+    Action(
+        "app.search",
+        "slash",
+        "search",
+        "Search",
+        "Search commits (text, type:, role:)",
+        key_display="/",
+    ),
+    Action("app.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
     Action("app.switch_branch", "b", "switch_branch", "Branch", "Switch to another branch"),
     Action(
         "app.refresh", "R", "refresh", "Refresh", "Reload everything from the store", footer=False
@@ -109,7 +120,6 @@ ACTIONS: tuple[Action, ...] = (
         "Back",
         "Back to where the last jump left (a link, g, an event's commits, a why chain)",
         footer=False,
-        key_display="^o",
     ),
     Action(
         "app.jump_forward",
@@ -120,7 +130,6 @@ ACTIONS: tuple[Action, ...] = (
         "Forward",
         "Forward again after ctrl+o",
         footer=False,
-        key_display="^i",
     ),
     # -- commit graph --
     Action("graph.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
@@ -194,14 +203,6 @@ ACTIONS: tuple[Action, ...] = (
         "Remove a tag added to the selected commit",
         footer=False,
     ),
-    Action(
-        "graph.search",
-        "slash",
-        "search",
-        "Search",
-        "Search commits (text, type:, role:)",
-        key_display="/",
-    ),
     Action("graph.next_match", "n", "next_match", "Next match", footer=False),
     Action("graph.prev_match", "N", "prev_match", "Previous match", footer=False),
     Action(
@@ -235,7 +236,6 @@ ACTIONS: tuple[Action, ...] = (
         "Export the compile at the selected commit as OpenAI / Anthropic JSON or Markdown",
         footer=False,
     ),
-    Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
     Action("graph.copy_hash", "y", "copy_hash", "Copy hash", "Copy the full hash", footer=False),
     Action(
         "graph.pager",
@@ -441,11 +441,47 @@ ACTIONS: tuple[Action, ...] = (
     ),
 )
 
+
+def _moves(context: str, *, scroll: bool = False) -> tuple[Action, ...]:
+    """The same moving keys in every list and pane (only the action names differ)."""
+    up, down, first, last = (
+        ("scroll_up", "scroll_down", "scroll_home", "scroll_end")
+        if scroll
+        else ("cursor_up", "cursor_down", "first", "last")
+    )
+    return (
+        Action(f"{context}.up", "up,k", up, "Up", footer=False, palette=False),
+        Action(f"{context}.down", "down,j", down, "Down", footer=False, palette=False),
+        Action(f"{context}.page_up", "pageup", "page_up", "Page up", footer=False, palette=False),
+        Action(
+            f"{context}.page_down",
+            "pagedown",
+            "page_down",
+            "Page down",
+            footer=False,
+            palette=False,
+        ),
+        Action(f"{context}.first", "home", first, "Top", footer=False, palette=False),
+        Action(f"{context}.last", "end,G", last, "Bottom", footer=False, palette=False),
+    )
+
+
+LIST_OPEN = Action(
+    "list.open",
+    "enter",
+    "select",
+    "Open",
+    "Open the highlighted item (follow a link, pick a branch or tract)",
+    palette=False,
+    key_display="⏎",
+)
+ACTIONS = ACTIONS + _moves("list") + (LIST_OPEN,) + _moves("scroll", scroll=True)
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
 
 
-def bindings_for(context: str) -> list[BindingType]:
-    """The ``BINDINGS`` of a widget (or the app) for one context of the table."""
+def bindings_for(context: str, *, skip: tuple[str, ...] = ()) -> list[BindingType]:
+    """The ``BINDINGS`` of a widget (or the app) for one context of the table (but the ids
+    in ``skip``)."""
     return [
         Binding(
             a.keys,
@@ -458,7 +494,7 @@ def bindings_for(context: str) -> list[BindingType]:
             tooltip=a.help,
         )
         for a in ACTIONS
-        if a.context == context
+        if a.context == context and a.id not in skip
     ]
 
 

@@ -98,6 +98,14 @@ class TractApp(App[None]):
         if self.main is not None and self.screen is self.main:
             self.main.open_store_info()
 
+    def action_search(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.open_search()
+
+    def action_goto(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.open_goto()
+
     def action_jump_back(self) -> None:
         if self.main is not None and self.screen is self.main:
             self.main.jump_back()

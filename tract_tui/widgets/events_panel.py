@@ -170,7 +170,7 @@ class EventList(VirtualList[EventRow]):
 class EventDetail(VerticalScroll, WorkerEndings, can_focus=True):
     """One event: what it is, its sources and results side by side, its parameters."""
 
-    BINDINGS = bindings_for("detail")
+    BINDINGS = [*bindings_for("detail"), *bindings_for("scroll")]
 
     class _Commits(Message):
         def __init__(self, event_id: str, infos: dict[str, RowInfo], refusal: str | None) -> None:

@@ -169,7 +169,14 @@ class RecordCommits(DataTable[Text]):
     """The record's effective commits and where each came from; ``enter`` shows one in the
     graph."""
 
-    BINDINGS = bindings_for("detail")
+    # enter is the detail's jump here (to the commit in the graph), not the list's open
+    BINDINGS = [*bindings_for("detail"), *bindings_for("list", skip=("list.open",))]
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=max(0, self.row_count - 1))
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
