@@ -145,7 +145,7 @@ class StoreReader:
     def quick_check(self) -> QuickCheck:
         """Cheap damage check on open (refs and the newest commits; not a verify)."""
         with self.tract.store.read() as uow:
-            return quick_check(uow, self.tract_id)
+            return quick_check(uow, self.tract_id, registry=self.tract.ctx.registry)
 
     def fingerprint(self) -> Fingerprint:
         with self.tract.store.read() as uow:
