@@ -102,6 +102,26 @@ ACTIONS: tuple[Action, ...] = (
         footer=False,
         palette=False,
     ),
+    Action(
+        "app.jump_back",
+        "ctrl+o,alt+left",
+        "jump_back",
+        "Back",
+        "Back to where the last jump left (a link, g, an event's commits, a why chain)",
+        footer=False,
+        key_display="^o",
+    ),
+    Action(
+        "app.jump_forward",
+        # ctrl+i is the tab key in most terminals (tab moves the focus there); it is its own
+        # key only where the terminal tells them apart. alt+right works everywhere.
+        "ctrl+i,alt+right",
+        "jump_forward",
+        "Forward",
+        "Forward again after ctrl+o",
+        footer=False,
+        key_display="^i",
+    ),
     # -- commit graph --
     Action("graph.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
     Action("graph.down", "down,j", "cursor_down", "Down", footer=False, palette=False),
