@@ -102,6 +102,26 @@ ACTIONS: tuple[Action, ...] = (
         footer=False,
         palette=False,
     ),
+    Action(
+        "app.jump_back",
+        "ctrl+o,alt+left",
+        "jump_back",
+        "Back",
+        "Back to where the last jump left (a link, g, an event's commits, a why chain)",
+        footer=False,
+        key_display="^o",
+    ),
+    Action(
+        "app.jump_forward",
+        # ctrl+i is the tab key in most terminals (tab moves the focus there); it is its own
+        # key only where the terminal tells them apart. alt+right works everywhere.
+        "ctrl+i,alt+right",
+        "jump_forward",
+        "Forward",
+        "Forward again after ctrl+o",
+        footer=False,
+        key_display="^i",
+    ),
     # -- commit graph --
     Action("graph.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
     Action("graph.down", "down,j", "cursor_down", "Down", footer=False, palette=False),
@@ -189,7 +209,7 @@ ACTIONS: tuple[Action, ...] = (
         "escape",
         "clear_search",
         "Clear",
-        "Leave the record lens, else clear the search matches",
+        "Leave the record lens, else clear an event's highlights, else the search matches",
         footer=False,
     ),
     Action(
@@ -206,6 +226,14 @@ ACTIONS: tuple[Action, ...] = (
         "Lens",
         "Mark every row as used / skipped / compressed / edited / not in the selected record "
         "(else the latest); again to leave",
+    ),
+    Action(
+        "graph.export",
+        "x",
+        "export",
+        "Export",
+        "Export the compile at the selected commit as OpenAI / Anthropic JSON or Markdown",
+        footer=False,
     ),
     Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
     Action("graph.copy_hash", "y", "copy_hash", "Copy hash", "Copy the full hash", footer=False),
@@ -287,6 +315,13 @@ ACTIONS: tuple[Action, ...] = (
         "diff",
         "Diff",
         "Diff the two marked records (or the selected one and the one before it)",
+    ),
+    Action(
+        "records.export",
+        "x",
+        "export",
+        "Export",
+        "Export the record as OpenAI / Anthropic messages JSON or Markdown (file or clipboard)",
     ),
     Action(
         "records.chart_by",

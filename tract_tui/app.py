@@ -113,6 +113,14 @@ class TractApp(App[None]):
         if self.main is not None and self.screen is self.main:
             self.main.open_store_info()
 
+    def action_jump_back(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.jump_back()
+
+    def action_jump_forward(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.jump_forward()
+
     def action_refresh(self) -> None:
         if self.main is not None:
             self.main.reload_all()

@@ -166,6 +166,10 @@ class StoreReader:
         with self.tract.store.read() as uow:
             return list_events(uow, self.tract_id, limit=limit, offset=offset)
 
+    def revert_refusal(self, event_id: str) -> str | None:
+        """Why the event cannot be reverted now (one sentence), or None when it can."""
+        return self.tract.revert_refusal(event_id)
+
     def records_page(
         self, offset: int, limit: int | None, *, with_commits: bool = False
     ) -> RecordPage:

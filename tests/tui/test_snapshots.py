@@ -132,7 +132,7 @@ def test_graph(snap_compare: Callable[..., bool], app: TractApp) -> None:
     shows(
         seen,
         "e5748454 (HEAD → main)",
-        "535a5399 (regression-test)",
+        "≈ 535a5399 (regression-test)",  # a rebased copy (the reorganize), not a summary
         "4b5ca754 (experiment/float-seconds)",
         "61a887c8 (changelog)",
         "◎─╮",  # the merge of changelog

@@ -38,6 +38,7 @@ UNICODE_MARKS = {
     "edit": "±",
     "summary": "Σ",
     "source": "◌",
+    "copy": "≈",
     "anchor": "▶",
 }
 ASCII_MARKS = {
@@ -48,6 +49,7 @@ ASCII_MARKS = {
     "edit": "E",
     "summary": "Z",
     "source": "o",
+    "copy": "c",
     "anchor": ">",
 }
 
@@ -86,6 +88,8 @@ def marks_for(info: RowInfo | None, *, anchored: bool = False, glyphs: GlyphSet 
             second = marks["edit"]
         elif info.edited:
             second = marks["edited"]
+        elif info.copy:
+            second = marks["copy"]
         elif info.source:
             second = marks["source"]
     return first + second

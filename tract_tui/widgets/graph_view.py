@@ -37,7 +37,9 @@ from tract_tui.widgets.messages import (
     CompileRequested,
     CompressRequested,
     ContentRequested,
+    ExportRequested,
     GotoRequested,
+    HighlightCommits,
     LensRequested,
     PriorityRequested,
     SearchCloseRequested,
@@ -495,14 +497,21 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.post_message(GotoRequested())
 
     def action_clear_search(self) -> None:
-        """Escape: the lens goes first, then the search."""
+        """Escape: the lens goes first, then an event's highlights, then the search."""
         if self.lens is not None:
             self.post_message(LensRequested(None, leave=True))
+        elif self.highlight_sources or self.highlight_results:
+            self.post_message(HighlightCommits(frozenset(), frozenset()))
         elif self.matches:
             self.post_message(SearchCloseRequested())
 
     def action_lens(self) -> None:
         self.post_message(LensRequested(None, leave=self.lens is not None))
+
+    def action_export(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(ExportRequested(None, selected))
 
     def action_why(self) -> None:
         selected = self._need_selection()

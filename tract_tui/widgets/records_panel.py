@@ -35,6 +35,7 @@ from tract_tui.timefmt import relative
 from tract_tui.widgets.messages import (
     CompileDiffRequested,
     ContentRequested,
+    ExportRequested,
     JumpToCommit,
     LensRequested,
 )
@@ -154,6 +155,11 @@ class RecordList(VirtualList[RecordRow]):
 
     def action_diff(self) -> None:
         self.query_ancestor(RecordsPanel).open_diff()
+
+    def action_export(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.post_message(ExportRequested(row.record_id, None))
 
     def action_chart_by(self) -> None:
         self.query_ancestor(RecordsPanel).chart.toggle_by()
