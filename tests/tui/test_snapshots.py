@@ -263,3 +263,19 @@ def test_compress_preview(
         "Replayed on top: 17 later commits",
         f"{tokens:,} →",
     )
+
+
+def test_graph_light_theme(
+    snap_compare: Callable[..., bool], demo_store: Path, tract_app: Callable[..., TractApp]
+) -> None:
+    """textual-light: every cell on the theme's colours (no black stripes behind messages),
+    hashes and lanes in the darker colours a light background needs."""
+    app = tract_app(demo_store)
+    seen: list[str] = []
+
+    async def light(pilot: Pilot[object]) -> None:
+        pilot.app.theme = "textual-light"
+        await prepare(seen=seen)(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=light)
+    shows(seen, "e5748454 (HEAD → main)", "Merge branch 'changelog' into main")

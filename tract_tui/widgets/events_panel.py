@@ -280,7 +280,10 @@ def render_lost(row: EventRow, loss: CompactionLoss | None, asked: bool) -> Text
     out.append(f"Lost in the summary: {loss.count} of {loss.found} identifiers", style="bold")
     if loss.missing_texts:
         out.append(f" ({loss.missing_texts} texts no longer stored)", style="dim")
-    if not loss.lost:
+    if not loss.found:
+        none = "its sources name no file, URL, number with a unit, error or code name"
+        out.append(f"\n{none}", style="dim")
+    elif not loss.lost:
         out.append("\nnothing: every identifier of the sources is in the summary", style="dim")
     for ident in loss.lost[:LOST_SHOWN]:
         out.append(f"\n  {fit(display_line(ident.kind), 9)} ", style="dim")
