@@ -106,6 +106,8 @@ def test_serve_runs_the_app_in_a_browser(tmp_path: Path) -> None:
             server.wait(timeout=10)
     # Text was drawn in more than the background's colours (hashes, badges, the footer).
     assert len(colours) >= 6
+    # Every cell on the theme's colours: cells left at the terminal's default show black.
+    assert colours[(0, 0, 0)] < 0.01 * sum(colours.values()), colours.most_common(6)
 
 
 def test_serve_refuses_a_missing_store_in_one_line(tmp_path: Path) -> None:
