@@ -231,16 +231,36 @@ def test_record(snap_compare: Callable[..., bool], app: TractApp, demo_store: Pa
     )
 
 
-def test_record_diff(snap_compare: Callable[..., bool], app: TractApp) -> None:
+def test_record_diff(snap_compare: Callable[..., bool], app: TractApp, demo_store: Path) -> None:
     """Before and after the first compression: 9 removed, explained, 1 summary added."""
     seen: list[str] = []
     keys = ["3", "j", "j", "d"]  # the record after the first compression, against the one before
+    # The counts, from the two records' own commit lists and the compression between them:
+    # kept = in both, added = its summaries, re-created = the rest of b (the replayed copies),
+    # removed = the rest of a.
+    tract = Tract.open(str(demo_store))
+    try:
+        reader = StoreReader(tract)
+        rows = reader.records_page(0, 10, with_commits=True).rows
+        after, before = rows[2], rows[3]  # newest first: the third and the fourth
+        event = next(
+            e
+            for e in reader.events_page(0, 10).rows
+            if (e.params or {}).get("head_after") == after.head_hash
+        )
+    finally:
+        tract.close()
+    kept = len(set(before.commits) & set(after.commits))
+    added = len(event.results)
+    recreated = len(after.commits) - kept - added
+    removed = len(before.commits) - kept - recreated
     assert snap_compare(app, terminal_size=WIDE, run_before=prepare(keys, seen))
     shows(
         seen,
-        "a 8cfbc7c8",
-        "b 8f7ea53c",
-        "removed 9 · added 1",
+        f"a {before.record_id[:8]}",
+        f"b {after.record_id[:8]}",
+        f"removed {removed} · added {added} · re-created {recreated} · text changed 0"
+        f" · kept {kept}",
         "compressed into 93f55aa2 → sent at 5 (event 3cdce410)",
         "summary of 9 commits by compress 3cdce410",
         "+ 93f55aa2",
