@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # create .venv, install, open the app on a demo store
     python3 dev.py test    # create .venv, install, then ruff, import contracts, mypy, all tests
+    python3 dev.py keys    # rewrite README.md's key table from tract_tui/actions.py
 
 Anything after the command is passed on (to ``tract-tui`` or to ``pytest``).
 """
@@ -44,13 +45,17 @@ def ensure_env() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test"):
+    if not argv or argv[0] not in ("demo", "test", "keys"):
         print(__doc__.strip())
         return 2
     ensure_env()
     command, rest = argv[0], argv[1:]
     if command == "demo":
         return subprocess.call([str(BIN / "tract-tui"), "--demo", *rest], cwd=ROOT)
+    if command == "keys":  # the README's key table, from the action table
+        script = "from pathlib import Path; from tract_tui.keytable import write; "
+        script += "print('README.md updated' if write(Path('README.md')) else 'up to date')"
+        return subprocess.call([str(_python()), "-c", script], cwd=ROOT)
     if not rest:  # the whole suite: the static checks first (seconds; a red one fails the run)
         ruff = str(BIN / "ruff")
         checks = (

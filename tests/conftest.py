@@ -39,6 +39,18 @@ SQLITE_SIDECARS = ("-wal", "-shm")
 
 
 @pytest.fixture(autouse=True)
+def _own_config_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The user config directory of every test (and of the processes it starts) is its own:
+    the app remembers its theme there, and a developer's own choice must not reach a
+    snapshot, nor a test's reach the developer."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def _app_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests that start the app through ``tract_tui.cli.main`` run it headless (its ``run``
     replaced by Pilot): they have no terminal and need none. The refusal itself is tested

@@ -23,6 +23,8 @@ CONTEXTS = {
     "search": "Search bar",
     "compress": "Compress preview",
     "modal": "Dialogs (go to, branches, help, tracts, tags, store info)",
+    "list": "Every other list (links, a record's commits, why, pickers)",
+    "scroll": "Every scrolling pane (details)",
 }
 
 
@@ -71,6 +73,15 @@ ACTIONS: tuple[Action, ...] = (
         "Compile HEAD",
         "Record a compile of HEAD and show it",
     ),
+    Action(
+        "app.search",
+        "slash",
+        "search",
+        "Search",
+        "Search commits (text, type:, role:)",
+        key_display="/",
+    ),
+    Action("app.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
     Action("app.switch_branch", "b", "switch_branch", "Branch", "Switch to another branch"),
     Action(
         "app.refresh", "R", "refresh", "Refresh", "Reload everything from the store", footer=False
@@ -101,6 +112,24 @@ ACTIONS: tuple[Action, ...] = (
         "Move focus to the next pane",
         footer=False,
         palette=False,
+    ),
+    Action(
+        "app.jump_back",
+        "ctrl+o,alt+left",
+        "jump_back",
+        "Back",
+        "Back to where the last jump left (a link, g, an event's commits, a why chain)",
+        footer=False,
+    ),
+    Action(
+        "app.jump_forward",
+        # ctrl+i is the tab key in most terminals (tab moves the focus there); it is its own
+        # key only where the terminal tells them apart. alt+right works everywhere.
+        "ctrl+i,alt+right",
+        "jump_forward",
+        "Forward",
+        "Forward again after ctrl+o",
+        footer=False,
     ),
     # -- commit graph --
     Action("graph.up", "up,k", "cursor_up", "Up", footer=False, palette=False),
@@ -174,14 +203,6 @@ ACTIONS: tuple[Action, ...] = (
         "Remove a tag added to the selected commit",
         footer=False,
     ),
-    Action(
-        "graph.search",
-        "slash",
-        "search",
-        "Search",
-        "Search commits (text, type:, role:)",
-        key_display="/",
-    ),
     Action("graph.next_match", "n", "next_match", "Next match", footer=False),
     Action("graph.prev_match", "N", "prev_match", "Previous match", footer=False),
     Action(
@@ -189,7 +210,7 @@ ACTIONS: tuple[Action, ...] = (
         "escape",
         "clear_search",
         "Clear",
-        "Leave the record lens, else clear the search matches",
+        "Leave the record lens, else clear an event's highlights, else the search matches",
         footer=False,
     ),
     Action(
@@ -207,7 +228,14 @@ ACTIONS: tuple[Action, ...] = (
         "Mark every row as used / skipped / compressed / edited / not in the selected record "
         "(else the latest); again to leave",
     ),
-    Action("graph.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
+    Action(
+        "graph.export",
+        "x",
+        "export",
+        "Export",
+        "Export the compile at the selected commit as OpenAI / Anthropic JSON or Markdown",
+        footer=False,
+    ),
     Action("graph.copy_hash", "y", "copy_hash", "Copy hash", "Copy the full hash", footer=False),
     Action(
         "graph.pager",
@@ -287,6 +315,13 @@ ACTIONS: tuple[Action, ...] = (
         "diff",
         "Diff",
         "Diff the two marked records (or the selected one and the one before it)",
+    ),
+    Action(
+        "records.export",
+        "x",
+        "export",
+        "Export",
+        "Export the record as OpenAI / Anthropic messages JSON or Markdown (file or clipboard)",
     ),
     Action(
         "records.chart_by",
@@ -406,11 +441,47 @@ ACTIONS: tuple[Action, ...] = (
     ),
 )
 
+
+def _moves(context: str, *, scroll: bool = False) -> tuple[Action, ...]:
+    """The same moving keys in every list and pane (only the action names differ)."""
+    up, down, first, last = (
+        ("scroll_up", "scroll_down", "scroll_home", "scroll_end")
+        if scroll
+        else ("cursor_up", "cursor_down", "first", "last")
+    )
+    return (
+        Action(f"{context}.up", "up,k", up, "Up", footer=False, palette=False),
+        Action(f"{context}.down", "down,j", down, "Down", footer=False, palette=False),
+        Action(f"{context}.page_up", "pageup", "page_up", "Page up", footer=False, palette=False),
+        Action(
+            f"{context}.page_down",
+            "pagedown",
+            "page_down",
+            "Page down",
+            footer=False,
+            palette=False,
+        ),
+        Action(f"{context}.first", "home", first, "Top", footer=False, palette=False),
+        Action(f"{context}.last", "end,G", last, "Bottom", footer=False, palette=False),
+    )
+
+
+LIST_OPEN = Action(
+    "list.open",
+    "enter",
+    "select",
+    "Open",
+    "Open the highlighted item (follow a link, pick a branch or tract)",
+    palette=False,
+    key_display="⏎",
+)
+ACTIONS = ACTIONS + _moves("list") + (LIST_OPEN,) + _moves("scroll", scroll=True)
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
 
 
-def bindings_for(context: str) -> list[BindingType]:
-    """The ``BINDINGS`` of a widget (or the app) for one context of the table."""
+def bindings_for(context: str, *, skip: tuple[str, ...] = ()) -> list[BindingType]:
+    """The ``BINDINGS`` of a widget (or the app) for one context of the table (but the ids
+    in ``skip``)."""
     return [
         Binding(
             a.keys,
@@ -423,7 +494,7 @@ def bindings_for(context: str) -> list[BindingType]:
             tooltip=a.help,
         )
         for a in ACTIONS
-        if a.context == context
+        if a.context == context and a.id not in skip
     ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual import on
 from textual.app import App
+from textual.theme import Theme
 
 from core import Store, Tract, TractSummary
 from tract_tui.actions import bindings_for
@@ -14,6 +15,7 @@ from tract_tui.keymap import Keymap, load_keymap
 from tract_tui.palette import ActionProvider
 from tract_tui.screens.main import MainScreen
 from tract_tui.session import Session
+from tract_tui.settings import load_settings, save_setting
 from tract_tui.widgets.messages import TractChosen
 
 
@@ -47,6 +49,7 @@ class TractApp(App[None]):
         return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:
+        self._restore_theme()
         self.keymap = load_keymap()
         if self.keymap.bindings:
             self.set_keymap(self.keymap.bindings)
@@ -61,6 +64,18 @@ class TractApp(App[None]):
             self.push_screen(TractPickerScreen(self.store.display, self.tracts))
         else:
             self.notify("No tract to show", severity="error")
+
+    def _restore_theme(self) -> None:
+        """The theme chosen last time (palette: "Change theme"), then remember each change."""
+        remembered = load_settings().get("theme")
+        if remembered in self.available_themes:
+            self.theme = remembered
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        problem = save_setting("theme", theme.name)
+        if problem is not None:
+            self.notify(problem, severity="warning", markup=False)
 
     @on(TractChosen)
     def open_tract(self, message: TractChosen) -> None:
@@ -97,6 +112,22 @@ class TractApp(App[None]):
     def action_store_info(self) -> None:
         if self.main is not None and self.screen is self.main:
             self.main.open_store_info()
+
+    def action_search(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.open_search()
+
+    def action_goto(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.open_goto()
+
+    def action_jump_back(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.jump_back()
+
+    def action_jump_forward(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.jump_forward()
 
     def action_refresh(self) -> None:
         if self.main is not None:

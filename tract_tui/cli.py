@@ -101,7 +101,10 @@ def mistyped_command(token: str | None) -> str | None:
 
 
 def has_terminal() -> bool:
-    """Whether the app can run here: stdin and stdout are both a terminal."""
+    """Whether the app can run here: stdin and stdout are both a terminal, or textual-serve
+    runs it with Textual's web driver (its pipes carry a browser's terminal)."""
+    if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
+        return True
     try:
         return os.isatty(sys.stdin.fileno()) and os.isatty(sys.stdout.fileno())
     except (AttributeError, OSError, ValueError):  # closed or replaced streams

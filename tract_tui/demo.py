@@ -31,7 +31,7 @@ from core.models.enums import Priority
 from core.read import store_setting
 from tract_tui import demo_data as d
 
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"  # 2: the reorganize records its branch heads (revertible)
 VERSION_KEY = "tract_tui.demo_version"
 DEMO_TRACT_ID = "de300000000040008000000000001867"  # fixed, so snapshots are stable
 TRANSCRIPT_ENV = "TRACT_TUI_DEMO_TRANSCRIPT"

@@ -2,7 +2,7 @@
 
     [keys]
     "graph.compress" = "x"          # one key
-    "graph.search" = "slash,ctrl+f" # alternatives, comma-separated (or a TOML list)
+    "app.search" = "slash,ctrl+f"   # alternatives, comma-separated (or a TOML list)
 
 Ids are those of ``tract_tui.actions.ACTIONS`` (the ``?`` screen shows them). Unknown ids and
 keys that are not Textual key names are reported (the app shows a notification naming them)
@@ -26,6 +26,11 @@ _NAMED = (
     | frozenset(KEY_NAME_REPLACEMENTS.values())
     | {"space", "tab", "enter"}
 )
+
+
+# Ids that moved (``g`` and ``/`` work in every view now): a config naming the old id still
+# rebinds the action.
+MOVED = {"graph.search": "app.search", "graph.goto": "app.goto"}
 
 
 @dataclass
@@ -78,6 +83,7 @@ def parse_keys(table: Any, where: str) -> Keymap:
         out.problems.append(f"{where}: [keys] must be a table of action id = key")
         return out
     for action_id, value in table.items():
+        action_id = MOVED.get(action_id, action_id)
         if action_id not in ACTIONS_BY_ID:
             out.problems.append(f"unknown action {action_id!r}")
             continue

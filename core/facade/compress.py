@@ -26,10 +26,12 @@ from core.operations.compress import (
     RevertResult,
     apply_plan,
     revert_event,
+    revert_refusal,
     summarize_plan,
 )
 from core.operations.compress_onto import GroupKey, group_key, same_preview
 from core.operations.compress_plan import CompressPlan, plan_compression
+from core.operations.records import find_event
 from core.operations.summarizers import (
     ExtractiveSummarizer,
     LLMSummarizer,
@@ -276,6 +278,12 @@ class CompressMixin(FacadeBase):
                 f"{why}, and HEAD is now on {fresh.branch}, not {plan.branch}; nothing was written"
             )
         return fresh
+
+    def revert_refusal(self, event_id: str) -> str | None:
+        """Why :meth:`revert` would refuse ``event_id`` now (one sentence), or None: the
+        same check, read without writing, so an app can say it before asking."""
+        with self._read() as uow:
+            return revert_refusal(uow, self.ctx, find_event(uow, self.ctx, event_id))
 
     def revert(self, event_id: str) -> RevertResult:
         """Undo a compress/reorganize while its branch has not moved; recorded as an event."""

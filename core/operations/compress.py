@@ -307,13 +307,13 @@ def _history_stored(uow: UnitOfWork, head: str) -> bool:
     return last is not None and last.parent_hash is None
 
 
-def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertResult:
-    """Put a branch back to its head before a compress/reorganize, if it has not moved since."""
-    uow.lock_tract(ctx.tract_id)
-    event = find_event(uow, ctx, event_id)
+def revert_refusal(uow: UnitOfWork, ctx: TractContext, event: OperationEvent) -> str | None:
+    """Why ``event`` cannot be reverted now, in one sentence, or None when it can.
+
+    The one check: ``revert_event`` refuses with it, and the app says it before asking."""
     event_id = event.event_id
     if event.event_type not in ("compress", "reorganize"):
-        raise RevertError(f"a {event.event_type} event cannot be reverted")
+        return f"a {event.event_type} event cannot be reverted"
     params = recorded_heads(event)
     if params is None or not event.branch_name:
         why = (
@@ -321,30 +321,44 @@ def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertRes
             if event.params is None
             else "its parameters do not say where the branch was before and after it"
         )
-        raise RevertError(
-            f"event {event_id[:12]} cannot be reverted: {why} (no branch heads to restore)"
-        )
-    ref = branch_ref(event.branch_name)
-    current = uow.refs.get(ctx.tract_id, ref)
+        return f"event {event_id[:12]} cannot be reverted: {why} (no branch heads to restore)"
+    current = uow.refs.get(ctx.tract_id, branch_ref(event.branch_name))
     tip = current.commit_hash if current is not None else None
     if tip == params["head_before"] and tip != params["head_after"]:
-        raise RevertError(
+        return (
             f"event {event_id[:12]} is already reverted: branch {event.branch_name} is back at "
             f"{str(tip)[:8]}"
         )
     if tip != params["head_after"]:
         now = tip[:8] if tip else "nothing"
-        raise RevertError(
+        return (
             f"branch {event.branch_name} moved since this {event.event_type} "
             f"(now at {now}, was {str(params['head_after'])[:8]}); reverting would drop "
             "the commits made since"
         )
     restored = params["head_before"]
     if restored and not _history_stored(uow, restored):
-        raise RevertError(
+        return (
             f"event {event_id[:12]} cannot be reverted: the history it would restore (head "
             f"{str(restored)[:8]}) was garbage-collected"
         )
+    return None
+
+
+def revert_event(uow: UnitOfWork, ctx: TractContext, event_id: str) -> RevertResult:
+    """Put a branch back to its head before a compress/reorganize, if it has not moved since."""
+    uow.lock_tract(ctx.tract_id)
+    event = find_event(uow, ctx, event_id)
+    event_id = event.event_id
+    refusal = revert_refusal(uow, ctx, event)
+    if refusal is not None:
+        raise RevertError(refusal)
+    params = recorded_heads(event)
+    assert params is not None and event.branch_name  # revert_refusal said so
+    ref = branch_ref(event.branch_name)
+    current = uow.refs.get(ctx.tract_id, ref)
+    tip = current.commit_hash if current is not None else None
+    restored = params["head_before"]
     if restored:
         uow.refs.set_direct(ctx.tract_id, ref, restored)
     else:

@@ -145,7 +145,7 @@ class StoreReader:
     def quick_check(self) -> QuickCheck:
         """Cheap damage check on open (refs and the newest commits; not a verify)."""
         with self.tract.store.read() as uow:
-            return quick_check(uow, self.tract_id)
+            return quick_check(uow, self.tract_id, registry=self.tract.ctx.registry)
 
     def fingerprint(self) -> Fingerprint:
         with self.tract.store.read() as uow:
@@ -165,6 +165,10 @@ class StoreReader:
     def events_page(self, offset: int, limit: int | None) -> EventPage:
         with self.tract.store.read() as uow:
             return list_events(uow, self.tract_id, limit=limit, offset=offset)
+
+    def revert_refusal(self, event_id: str) -> str | None:
+        """Why the event cannot be reverted now (one sentence), or None when it can."""
+        return self.tract.revert_refusal(event_id)
 
     def records_page(
         self, offset: int, limit: int | None, *, with_commits: bool = False

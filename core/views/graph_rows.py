@@ -45,7 +45,7 @@ class RowInfo:
     priority_explicit: bool  # an annotation (not the type default) decides it
     edited: bool  # some EDIT replaces its content
     summary: bool  # the result of a compress event
-    source: bool  # consumed by an event (compressed, reorganized, imported)
+    source: bool  # consumed by an event (compressed, reorganized) and not restored since
     merge: bool
     # The content's opening on one line (up to PREVIEW_CHARS) when the stored message is a
     # default one cut short ("tool_io: {"output": "diff --git…..."): a wide screen shows more
@@ -56,6 +56,7 @@ class RowInfo:
     damage: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # tract-ai v10+: commit-time tags, then the ones added later
     compiles: bool = True  # False: the store's rules never compile this type (config, …)
+    copy: bool = False  # written by a reorganize (a rebased copy), not a summary
 
     @property
     def headline(self) -> str:
@@ -140,7 +141,10 @@ def row_details(uow: UnitOfWork, ctx: TractContext, hashes: Sequence[str]) -> di
             priority_explicit=info is not None and info.reason != AUTO_PIN_REASON,
             edited=bool(edited.get(h)),
             summary=("compress", "result") in kinds,
-            source=any(role == "source" for _, role in kinds),
+            # A revert's results are the originals it put back: live again, not consumed.
+            source=any(role == "source" and kind != "revert" for kind, role in kinds)
+            and ("revert", "result") not in kinds,
+            copy=("reorganize", "result") in kinds,
             merge=len(merges.get(h, ())) >= 2,
             preview=_preview(c, ctx.registry.raw_text(blob.payload))
             if h in cut and blob is not None and blob.payload

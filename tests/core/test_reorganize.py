@@ -337,3 +337,24 @@ def test_an_event_without_heads_says_why_it_cannot_be_reverted(tract: Tract) -> 
         tract.revert("f" * 32)
     message = str(caught.value)
     assert "do not say where the branch was" in message and "tract-ai" not in message
+
+
+def test_revert_refusal_is_the_check_revert_makes(tract: Tract) -> None:
+    """Asked before reverting, read-only: None while it can be reverted, else the very
+    sentence ``revert`` refuses with (moved since, already reverted, not revertible)."""
+    feature_behind_main(tract)
+    result = tract.rebase("main")
+    assert result.event_id is not None
+    before = counts(tract)
+    assert tract.revert_refusal(result.event_id) is None
+    assert tract.revert_refusal(result.event_id[:8]) is None  # the prefix the CLI prints
+    assert counts(tract) == before  # asking writes nothing
+    tract.revert(result.event_id)
+    reverted = tract.revert_refusal(result.event_id)
+    assert reverted is not None and "already reverted" in reverted
+    with pytest.raises(RevertError) as caught:
+        tract.revert(result.event_id)
+    assert str(caught.value) == reverted
+    revert_event = tract.events().rows[0]
+    assert revert_event.event_type == "revert"
+    assert tract.revert_refusal(revert_event.event_id) == "a revert event cannot be reverted"

@@ -1,5 +1,6 @@
 """Issue 9 in the app: a damaged commit says so in words in its detail, and every write on a
-damaged store asks first — declined, nothing is written; confirmed, it is."""
+damaged store asks first — declined, nothing is written; confirmed, it is. A store opened
+read-only refuses every write in words before any dialog opens."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from textual.widgets import Static
 from core import Priority, Tract
 from tests.pilot_helpers import rendered_all, wait_for
 from tests.tui._action_helpers import Probe, build_store, make_app, ready, select
+from tract_tui.app import TractApp
 from tract_tui.screens.confirm import ConfirmScreen
+from tract_tui.screens.important_dialog import ImportantScreen
+from tract_tui.screens.tag_dialog import TagScreen
 from tract_tui.widgets.detail import DetailPane
 
 pytestmark = pytest.mark.anyio
@@ -78,3 +82,23 @@ async def test_a_sound_store_writes_without_asking(tmp_path: Path) -> None:
         with Tract.open(str(built.path)) as probe:
             await wait_for(pilot, lambda: probe.priority(target) is Priority.SKIP)
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_read_only_app_refuses_writes_in_words(tmp_path: Path) -> None:
+    from core import upgrade_store
+
+    built = build_store(tmp_path / "s.db")
+    upgrade_store(built.path, to=13)
+    before = built.path.read_bytes()
+    app = TractApp(Tract.open(str(built.path), readonly=True))
+    async with app.run_test(size=(120, 34), notifications=True) as pilot:
+        view = await ready(pilot)
+        await select(pilot, view, built.hashes[3])
+        for key in ("p", "i", "t"):  # no dialog opens: nothing could be written
+            await pilot.press(key)
+            await wait_for(
+                pilot, lambda: sum("open read-only" in n.message for n in app._notifications) > 0
+            )
+            assert not isinstance(app.screen, (ConfirmScreen, ImportantScreen, TagScreen))
+            app.clear_notifications()
+    assert built.path.read_bytes() == before

@@ -31,6 +31,14 @@ def test_the_demo_tells_the_whole_story(demo_template: Path) -> None:
         assert len(imported.results) == 41  # 28 messages; each tool call is its own commit
         summarizers = {e.summarizer for e in page.rows if e.event_type == "compress"}
         assert summarizers == {"manual", "extractive"}
+        # Our own reorganize records the branch heads: a fresh demo can revert it (the
+        # compressions cannot: main moved since, and the detail says so).
+        reorganize = next(e for e in page.rows if e.event_type == "reorganize")
+        assert t.revert_refusal(reorganize.event_id) is None
+        for compress in (e for e in page.rows if e.event_type == "compress"):
+            assert "branch main moved since this compress" in str(
+                t.revert_refusal(compress.event_id)
+            )
 
         records = t.records()
         assert len(records) == 4

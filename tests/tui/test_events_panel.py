@@ -11,10 +11,13 @@ from textual.pilot import Pilot
 
 from core import Tract, create_tract
 from core.engine.clock import FrozenClock
+from core.read import StoreReader
 from tests.pilot_helpers import rendered, wait_for
 from tract_tui.app import TractApp
 from tract_tui.screens.confirm import ConfirmScreen
+from tract_tui.widgets.event_legend import EventLegend
 from tract_tui.widgets.events_panel import EventsPanel
+from tract_tui.widgets.graph_style import marks_for
 from tract_tui.widgets.graph_view import GraphView
 
 pytestmark = pytest.mark.anyio
@@ -153,17 +156,32 @@ async def test_cancelling_the_confirmation_changes_nothing(tmp_path: Path) -> No
     assert store_state(built.path) == before == (built.head_after, ["compress"])
 
 
-async def test_a_refused_revert_shows_the_core_error(tmp_path: Path) -> None:
+async def test_a_refused_revert_says_why_without_asking(tmp_path: Path) -> None:
+    """Decided before asking: the branch moved since, so ``r`` says so and asks nothing, and
+    the event's detail says it too."""
     built = build(tmp_path / "s.db", commit_after=True)
     before = store_state(built.path)
     async with app_for(built.path).run_test(size=(120, 34)) as pilot:
-        await open_events(pilot)
-        await pilot.press("r", "y")
+        panel = await open_events(pilot)
+        moved = f"cannot be reverted: branch main moved since this compress (now at {before[0]:.8}"
+        await wait_for(pilot, lambda: moved in " ".join(rendered(panel.detail.params).split()))
+        await pilot.press("r")
         app = pilot.app
         await wait_for(pilot, lambda: any("moved since" in n.message for n in app._notifications))
         note = next(n for n in app._notifications if "moved since" in n.message)
-        assert note.severity == "error" and "branch main moved" in note.message
+        assert note.message.startswith("Cannot revert: branch main moved since this compress")
+        assert note.severity == "warning"
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert not [w for w in app.workers if w.group == "event-revert"]
     assert store_state(built.path) == before
+
+
+async def test_a_revertible_event_says_so_in_its_detail(tmp_path: Path) -> None:
+    built = build(tmp_path / "s.db")
+    async with app_for(built.path).run_test(size=(120, 34)) as pilot:
+        panel = await open_events(pilot)
+        await wait_for(pilot, lambda: "r reverts it" in rendered(panel.detail.params))
+        assert "cannot be reverted" not in rendered(panel.detail.params)
 
 
 async def test_tract_ai_event_refuses_without_a_prompt(fixture_store) -> None:  # type: ignore[no-untyped-def]
@@ -172,9 +190,59 @@ async def test_tract_ai_event_refuses_without_a_prompt(fixture_store) -> None:  
         panel = await open_events(pilot)
         assert "written by tract-ai" in rendered(panel.detail.params)
         assert panel.event_list.render_line(1).text.split()[0] == "compress"
+        refused = "cannot be reverted: event"
+        await wait_for(pilot, lambda: refused in " ".join(rendered(panel.detail.params).split()))
         await pilot.press("r")  # nothing to confirm: the core refuses and says why
         app = pilot.app
         await wait_for(pilot, lambda: any("tract-ai" in n.message for n in app._notifications))
         assert not isinstance(app.screen, ConfirmScreen)
     with Tract.open(str(path)) as t:
         assert [r.event_type for r in t.events().rows] == ["compress", "compress"]
+
+
+async def test_highlights_clear_on_leaving_and_show_a_legend_after_a_jump(tmp_path: Path) -> None:
+    built = build(tmp_path / "s.db")
+    async with app_for(built.path).run_test(size=(120, 34)) as pilot:
+        await open_events(pilot)
+        graph = pilot.app.screen.query_one(GraphView)
+        legend = pilot.app.screen.query_one(EventLegend)
+        assert graph.highlight_sources == frozenset(built.sources)
+        await pilot.press("1")  # leaving the events view: nothing stays highlighted
+        await wait_for(pilot, lambda: not graph.highlight_sources and not graph.highlight_results)
+        assert not legend.display
+        await open_events(pilot)
+        await pilot.press("enter")  # a jump keeps them, and says what they are
+        await wait_for(pilot, lambda: graph.selected_hash == built.results[0])
+        assert graph.highlight_sources == frozenset(built.sources)
+        await wait_for(pilot, lambda: legend.display)
+        n, m = len(built.sources), len(built.results)
+        assert rendered(legend).strip() == (
+            f"event compress {built.event_id[:8]}:   {n} sources  (◌ consumed originals)   "
+            f"{m} results   escape clears"
+        )
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not graph.highlight_sources and not legend.display)
+
+
+def test_after_a_revert_the_originals_are_not_marked_consumed(tmp_path: Path) -> None:
+    """``◌`` marks a consumed original; once reverted they are live again. ``Σ`` stays on the
+    (now unreachable) summary; a reorganize's copies are ``≈``, not ``Σ``."""
+    built = build(tmp_path / "s.db")
+    with Tract.open(str(built.path)) as t:
+        reader = StoreReader(t)
+        marks = {h: marks_for(i) for h, i in reader.row_details(list(built.sources)).items()}
+        assert {m[1] for m in marks.values()} == {"◌"}
+        t.revert(built.event_id)
+        infos = reader.row_details([*built.sources, *built.results])
+        assert {marks_for(infos[h])[1] for h in built.sources} == {" "}
+        assert {marks_for(infos[h])[1] for h in built.results} == {"Σ"}
+        t.branch("side")
+        t.user("on the side")
+        t.switch("main")
+        t.user("on main")
+        t.switch("side")
+        rebased = t.rebase("main")
+        assert rebased.event_id is not None
+        copies = t.events().rows[0].results
+        infos = reader.row_details(list(copies))
+        assert {marks_for(infos[h])[1] for h in copies} == {"≈"}

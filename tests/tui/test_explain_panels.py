@@ -125,3 +125,27 @@ async def test_events_show_what_each_compaction_lost(
         assert shown[0] == "Lost in the summary: 7 of 9 identifiers"
         assert shown[1:8] == [f"{i.kind} {i.value}" for i in newest.lost]
         assert shown[1] == "path /testbed/reproduce.py"
+
+
+def test_lost_detail_for_empty_and_complete_summaries() -> None:
+    from datetime import UTC, datetime
+
+    from core import CompactionLoss
+    from core.views.events import EventRow
+    from tract_tui.widgets.events_panel import render_lost
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    row = EventRow("e1", "compress", at, "main", 10, 5, 0.5, None, None, ("a",), ("s",), {})
+    none = CompactionLoss("e1", "compress", at, 1, 1, 0, (), 0)
+    kept = CompactionLoss("e1", "compress", at, 1, 1, 3, (), 0)
+    assert render_lost(row, none, True).plain == (
+        "Lost in the summary: 0 of 0 identifiers\n"
+        "its sources name no file, URL, number with a unit, error or code name"
+    )
+    assert render_lost(row, kept, True).plain == (
+        "Lost in the summary: 0 of 3 identifiers\n"
+        "nothing: every identifier of the sources is in the summary"
+    )
+    assert render_lost(row, None, False).plain == "Lost: … working it out"
+    importing = EventRow("e2", "import", at, "main", 0, 0, 0, None, None, (), ("s",), {})
+    assert render_lost(importing, None, True).plain == ""

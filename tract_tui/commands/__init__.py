@@ -30,6 +30,7 @@ def _commands() -> tuple[Command, ...]:
         records,
         reproduce,
         revert,
+        serve,
         sessions,
         summary,
         upgrade,
@@ -49,6 +50,7 @@ def _commands() -> tuple[Command, ...]:
         annotate.SKIP,
         import_file.COMMAND,
         sessions.COMMAND,
+        serve.COMMAND,
         *(m.COMMAND for m in scripting),
     )
 

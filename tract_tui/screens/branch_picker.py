@@ -13,6 +13,8 @@ from textual.widgets.option_list import Option
 from core.read import RefsState, StoreReader
 from core.views.text import display_line
 from tract_tui.actions import bindings_for
+from tract_tui.widgets.footer import KeyFooter
+from tract_tui.widgets.nav_list import NavList
 from tract_tui.workers import WorkerEndings
 
 
@@ -37,8 +39,9 @@ class BranchPickerScreen(ModalScreen[str | None], WorkerEndings):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("Switch branch"), classes="title")
-            yield OptionList(id="branches")
+            yield NavList(id="branches")
             yield Static(Text("enter: switch   escape: close"), classes="hint")
+        yield KeyFooter()  # the dialog's own keys while it is open
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

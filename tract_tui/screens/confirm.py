@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tract_tui.actions import bindings_for
+from tract_tui.widgets.footer import KeyFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -38,6 +39,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button(self.no, id="no")
                 yield Button(self.yes, id="yes", variant="warning")
+        yield KeyFooter()  # the dialog's own keys while it is open
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -17,6 +17,7 @@ from textual.worker import Worker
 from core.read import StoreReader
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
+from tract_tui.widgets.footer import KeyFooter
 from tract_tui.workers import WorkerEndings
 
 _SHORT_HEX = re.compile(r"^[0-9a-fA-F]{1,3}$")
@@ -46,6 +47,7 @@ class GotoScreen(ModalScreen[str | None], WorkerEndings):
             yield Input(placeholder="branch, hash prefix, HEAD, HEAD~2", id="goto-input")
             yield Static(Text(""), classes="error")
             yield Static(Text("enter: go   escape: close"), classes="hint")
+        yield KeyFooter()  # the dialog's own keys while it is open
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

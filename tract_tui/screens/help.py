@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tract_tui.actions import ACTIONS, CONTEXTS, Action, bindings_for
+from tract_tui.widgets.footer import KeyFooter
 
 
 def current_keys(app: object, action: Action) -> str:
@@ -72,6 +73,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(help_text(self.app), id="help-body")
             yield Static(Text("escape: close"), classes="hint")
+        yield KeyFooter()  # the dialog's own keys while it is open
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -26,14 +26,17 @@ from core.read import Fingerprint
 from core.views.graph import GraphMode
 from core.views.health import QuickCheck
 from core.views.text import display_line
+from tract_tui.jumps import JumpHistory, Place
 from tract_tui.live import LiveUpdater
 from tract_tui.screens.compile_diff import CompileDiffScreen
 from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.screens.main_content import ContentHandlers
 from tract_tui.screens.main_explain import ExplainHandlers
+from tract_tui.screens.main_jumps import JumpHandlers
 from tract_tui.screens.main_writes import WriteHandlers
 from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
+from tract_tui.widgets.event_legend import EventLegend
 from tract_tui.widgets.events_panel import EventsPanel
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.widgets.graph_lens import LensBar
@@ -62,7 +65,7 @@ NARROW = 100
 VIEW_LISTS = {"graph": "GraphView", "events": "#event-list", "records": "#record-list"}
 
 
-class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings):
+class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, WorkerEndings):
     DEFAULT_CSS = """
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }
@@ -77,6 +80,7 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
 
     def __init__(self, session: Session) -> None:
         super().__init__()
+        self.jumps = JumpHistory()
         self.session = session
         self.reader = session.reader
         self.live: LiveUpdater | None = None
@@ -91,6 +95,7 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
                     yield GraphView(self.reader, id="graph-view")
                     yield DetailPane(self.reader, id="graph-detail")
                 yield LensBar(id="lens-bar")
+                yield EventLegend(id="event-legend")
                 yield SearchBar(self.reader, id="search-bar")
             # Hidden at start: mounted after the first frame, which they would only delay.
             with TabPane("Events", id="events"):
@@ -224,9 +229,12 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
         graph.highlight_sources = message.sources
         graph.highlight_results = message.results
         graph.refresh()
+        legend = self.query_one(EventLegend)
+        legend.show_event(message.label, len(message.sources), len(message.results))
 
     @on(JumpToCommit)
     def jump_to_commit(self, message: JumpToCommit) -> None:
+        self.left_place()
         graph = self.graph
         self.show_view("graph")
         graph.focus()
@@ -240,17 +248,37 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
 
     @on(OpenEvent)
     def open_event(self, message: OpenEvent) -> None:
+        self.left_place()
         self.open_event_tab(message.event_id)
 
     @on(OpenRecord)
     def open_record(self, message: OpenRecord) -> None:
+        self.left_place()
         self.show_record(message.record_id)
 
     def show_record(self, record_id: str) -> None:
-        """Switch to the records tab and select the record (once the panel is there)."""
+        """Switch to the records tab and select the record (mounting the lazy panel first)."""
         self.show_view("records")
-        if (records := self.panel(RecordsPanel)) is not None:
-            records.select_record(record_id)
+
+        def select() -> None:
+            if (records := self.panel(RecordsPanel)) is not None:
+                records.select_record(record_id)
+
+        if self.panel(RecordsPanel) is not None:
+            select()
+        else:
+            self.call_after_refresh(select)
+
+    def go_to_place(self, place: Place) -> None:
+        """Back or forward in the jump history (JumpHandlers)."""
+        if place.view == "events":
+            self.open_event_tab(place.key)
+        elif place.view == "records":
+            self.show_record(place.key)
+        else:
+            self.show_view("graph")
+            self.graph.focus()
+            self.graph.goto_hash(place.key)
 
     def show_event(self, event_id: str) -> None:
         """Select the event in the events panel (without switching tabs)."""
@@ -399,6 +427,7 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, WorkerEndings)
     def _goto(self, commit_hash: str | None) -> None:
         if commit_hash is None:
             return
+        self.left_place()
         self.show_view("graph")
         self.graph.focus()
         self.graph.goto_hash(commit_hash)

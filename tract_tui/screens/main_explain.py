@@ -10,6 +10,7 @@ selected in the records view, else the latest (the core's default) — and the s
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from textual import on
@@ -18,11 +19,18 @@ from textual.widgets import TabbedContent
 
 from core import Lens
 from core.read import StoreReader
+from tract_tui.screens.export import ExportScreen, ExportTarget
 from tract_tui.screens.why import WhyScreen
 from tract_tui.widgets.detail_links import Link
 from tract_tui.widgets.graph_lens import LensBar
 from tract_tui.widgets.graph_view import GraphView
-from tract_tui.widgets.messages import JumpToCommit, LensRequested, OpenEvent, WhyRequested
+from tract_tui.widgets.messages import (
+    ExportRequested,
+    JumpToCommit,
+    LensRequested,
+    OpenEvent,
+    WhyRequested,
+)
 from tract_tui.widgets.records_panel import RecordsPanel
 
 T = TypeVar("T")
@@ -51,6 +59,16 @@ class ExplainHandlers(Screen[None]):
         return None, "the latest record"
 
     # -- w: why ---------------------------------------------------------------------------
+
+    @on(ExportRequested)
+    def open_export(self, message: ExportRequested) -> None:
+        if message.record_id is not None:
+            short = message.record_id[:8]
+            target = ExportTarget(message.record_id, None, f"record {short}", f"record-{short}")
+        else:
+            short = (message.at or "")[:8]
+            target = ExportTarget(None, message.at, f"the compile of {short}", f"compile-{short}")
+        self.app.push_screen(ExportScreen(self.reader, target, Path.cwd()))
 
     @on(WhyRequested)
     def open_why(self, message: WhyRequested) -> None:

@@ -53,10 +53,22 @@ class WriteHandlers(Screen[None]):
     def _refused(self, sentence: str) -> None:
         self.notify(sentence, severity="warning", timeout=10, markup=False)
 
+    def _cannot(self, feature: str | None = None) -> str | None:
+        """Why nothing of this kind can be written here (read-only, or a tract-ai version
+        without ``feature``), before any dialog asks for more."""
+        store = self.session.tract.store
+        if store.readonly:
+            return f"{store.display} is open read-only (--readonly): nothing was changed"
+        return self.session.tract.unsupported(feature) if feature else None
+
     # -- the gate ---------------------------------------------------------------------------
 
     def guarded(self, action: str, go: Callable[[], None]) -> None:
         """``go()`` now on a sound store; on a damaged one, only once the user says so."""
+        refusal = self._cannot()
+        if refusal is not None:
+            self._refused(refusal)
+            return
 
         def checked(check: QuickCheck) -> None:
             if check.ok:
@@ -87,7 +99,7 @@ class WriteHandlers(Screen[None]):
                 f"Set {commit_hash[:8]} {word}", lambda: self._annotate(commit_hash, priority)
             )
             return
-        refusal = self.session.tract.unsupported("important")
+        refusal = self._cannot("important")
         if refusal is not None:
             self._refused(refusal)
             return
@@ -129,7 +141,7 @@ class WriteHandlers(Screen[None]):
     @on(TagRequested)
     def tag_requested(self, message: TagRequested) -> None:
         commit_hash, remove = message.commit_hash, message.remove
-        refusal = self.session.tract.unsupported("tags")
+        refusal = self._cannot("tags")
         if refusal is not None:
             self._refused(refusal)
             return

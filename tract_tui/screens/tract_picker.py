@@ -13,6 +13,7 @@ from core import TractSummary
 from core.views.text import display_line
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.widgets.messages import TractChosen
+from tract_tui.widgets.nav_list import NavList
 
 
 def tract_label(t: TractSummary) -> Text:
@@ -46,7 +47,7 @@ class TractPickerScreen(Screen[None]):
         title.append(display_line(self.store_display), style="dim")
         title.append("  — enter opens one")
         yield Static(title, classes="title")
-        yield OptionList(*(Option(tract_label(t), id=t.tract_id) for t in self.tracts), id="tracts")
+        yield NavList(*(Option(tract_label(t), id=t.tract_id) for t in self.tracts), id="tracts")
         yield KeyFooter()
 
     def on_mount(self) -> None:

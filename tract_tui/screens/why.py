@@ -27,6 +27,8 @@ from core.views.text import display_line
 from tract_tui.actions import bindings_for
 from tract_tui.failures import Failure
 from tract_tui.widgets.detail_links import Link
+from tract_tui.widgets.footer import KeyFooter
+from tract_tui.widgets.nav_list import NavList
 from tract_tui.workers import WorkerEndings
 
 VERDICT_STYLE = {
@@ -115,7 +117,7 @@ class WhyScreen(ModalScreen[Link | None], WorkerEndings):
         self.why: Explanation | None = None
         self.links: list[Link] = []
         self.verdict = Static(Text("… working it out", style="dim"), classes="verdict")
-        self.chain = OptionList(id="why-chain")
+        self.chain = NavList(id="why-chain")
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -124,6 +126,7 @@ class WhyScreen(ModalScreen[Link | None], WorkerEndings):
             yield self.verdict
             yield self.chain
             yield Static(Text("enter: follow the link   escape: close"), classes="hint")
+        yield KeyFooter()  # the dialog's own keys while it is open
 
     def on_mount(self) -> None:
         self.chain.display = False

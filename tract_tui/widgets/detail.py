@@ -34,7 +34,7 @@ SHOW_MESSAGE = 2_000  # of a commit message
 
 
 class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
-    BINDINGS = bindings_for("detail")
+    BINDINGS = [*bindings_for("detail"), *bindings_for("scroll")]
     DEFAULT_CSS = """
     DetailPane { border-left: tall $panel; padding: 0 1; }
     DetailPane > Static { width: 1fr; }

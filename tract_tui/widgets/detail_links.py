@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from core.views.commit_detail import CommitDetail
 from core.views.text import display_line, first_line
+from tract_tui.widgets.nav_list import NavList
 
 MAX_RECORDS = 50
 
@@ -62,7 +62,7 @@ def links_of(detail: CommitDetail) -> list[tuple[Link, Text]]:
     return out
 
 
-class DetailLinks(OptionList):
+class DetailLinks(NavList):
     """Bounded: one commit's links (records capped at 50)."""
 
     DEFAULT_CSS = """

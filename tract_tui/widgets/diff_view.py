@@ -59,14 +59,14 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
     DEFAULT_CSS = """
     DiffView { background: $surface; overflow-x: hidden; }
     DiffView > .diff--title { text-style: bold; color: $text; }
-    DiffView > .diff--note { color: $accent; text-style: italic; }
-    DiffView > .diff--removed { color: $error; }
-    DiffView > .diff--added { color: $success; }
-    DiffView > .diff--changed { color: $warning; }
-    DiffView > .diff--recreated { color: $secondary; }
-    DiffView > .diff--hash { color: $warning; }
+    DiffView > .diff--note { color: $text-accent; text-style: italic; }
+    DiffView > .diff--removed { color: $text-error; }
+    DiffView > .diff--added { color: $text-success; }
+    DiffView > .diff--changed { color: $text-warning; }
+    DiffView > .diff--recreated { color: $text-secondary; }
+    DiffView > .diff--hash { color: $text-warning; }
     DiffView > .diff--dim { color: $text-muted; }
-    DiffView > .diff--hunk { color: $accent; }
+    DiffView > .diff--hunk { color: $text-accent; }
     DiffView > .diff--rule { color: $panel-lighten-2; }
     DiffView > .diff--word-removed { background: $error 35%; text-style: bold; }
     DiffView > .diff--word-added { background: $success 35%; text-style: bold; }
@@ -151,7 +151,7 @@ class DiffView(ScrollView, WorkerEndings, can_focus=True):
         index = self.scroll_offset.y + y
         if index >= len(self.lines):
             return Strip.blank(width, self.rich_style)
-        segments = self._segments(self.lines[index], width)
+        segments = Segment.apply_style(self._segments(self.lines[index], width), self.rich_style)
         return Strip(segments).crop(0, width).extend_cell_length(width, self.rich_style)
 
     def _segments(self, line: Line, width: int) -> list[Segment]:

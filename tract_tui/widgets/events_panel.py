@@ -37,7 +37,6 @@ from tract_tui.widgets.virtual_list import VirtualList, pane_hidden
 from tract_tui.workers import WorkerEndings
 
 SHOWN_COMMITS = 100  # per side; an event of 5,000 sources shows the first 100 and a count
-REVERTIBLE = ("compress", "reorganize")
 DEBOUNCE = 0.08  # seconds the cursor rests on an event before its commits are fetched
 
 
@@ -171,13 +170,14 @@ class EventList(VirtualList[EventRow]):
 class EventDetail(VerticalScroll, WorkerEndings, can_focus=True):
     """One event: what it is, its sources and results side by side, its parameters."""
 
-    BINDINGS = bindings_for("detail")
+    BINDINGS = [*bindings_for("detail"), *bindings_for("scroll")]
 
     class _Commits(Message):
-        def __init__(self, event_id: str, infos: dict[str, RowInfo]) -> None:
+        def __init__(self, event_id: str, infos: dict[str, RowInfo], refusal: str | None) -> None:
             super().__init__()
             self.event_id = event_id
             self.infos = infos
+            self.refusal = refusal  # why it cannot be reverted now (None: it can)
 
     def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -229,7 +229,9 @@ class EventDetail(VerticalScroll, WorkerEndings, can_focus=True):
     @work(thread=True, exclusive=True, group="event-commits", exit_on_error=False)
     def _load(self, row: EventRow) -> None:
         wanted = [*row.sources[:SHOWN_COMMITS], *row.results[:SHOWN_COMMITS]]
-        self.post_message(self._Commits(row.event_id, self.reader.row_details(wanted)))
+        infos = self.reader.row_details(wanted)
+        refusal = self.reader.revert_refusal(row.event_id)
+        self.post_message(self._Commits(row.event_id, infos, refusal))
 
     def worker_failed(self, worker: Worker[Any], failed: Failure) -> None:
         """The columns keep their hashes; details are a nicety (the log has why)."""
@@ -241,6 +243,7 @@ class EventDetail(VerticalScroll, WorkerEndings, can_focus=True):
             return
         self.sources.update(render_side(self.row, "sources", message.infos))
         self.results.update(render_side(self.row, "results", message.infos))
+        self.params.update(render_params(self.row, message.refusal))
         self.loaded = message.event_id
 
     def action_jump(self) -> None:
@@ -277,7 +280,10 @@ def render_lost(row: EventRow, loss: CompactionLoss | None, asked: bool) -> Text
     out.append(f"Lost in the summary: {loss.count} of {loss.found} identifiers", style="bold")
     if loss.missing_texts:
         out.append(f" ({loss.missing_texts} texts no longer stored)", style="dim")
-    if not loss.lost:
+    if not loss.found:
+        none = "its sources name no file, URL, number with a unit, error or code name"
+        out.append(f"\n{none}", style="dim")
+    elif not loss.lost:
         out.append("\nnothing: every identifier of the sources is in the summary", style="dim")
     for ident in loss.lost[:LOST_SHOWN]:
         out.append(f"\n  {fit(display_line(ident.kind), 9)} ", style="dim")
@@ -285,6 +291,17 @@ def render_lost(row: EventRow, loss: CompactionLoss | None, asked: bool) -> Text
     if len(loss.lost) > LOST_SHOWN:
         out.append(f"\n  … and {len(loss.lost) - LOST_SHOWN} more (tract-tui events --json)")
     return out
+
+
+# What a listed commit is to the event: the graph's markers (Σ only for a real summary).
+RESULT_MARKS = {"compress": "Σ", "reorganize": "≈", "revert": "↺"}
+
+
+def side_mark(row: EventRow, side: str) -> str:
+    """``◌`` a consumed source; a result: ``Σ`` summary, ``≈`` rebased copy, ``↺`` restored."""
+    if side == "sources":
+        return "◌"
+    return RESULT_MARKS.get(row.event_type, "●")
 
 
 def render_side(row: EventRow, side: str, infos: dict[str, RowInfo] | None) -> Text:
@@ -302,7 +319,7 @@ def render_side(row: EventRow, side: str, infos: dict[str, RowInfo] | None) -> T
         out.append("none\n", style="dim")
     for h in hashes[:SHOWN_COMMITS]:
         info = None if infos is None else infos.get(h)
-        out.append(("◌ " if side == "sources" else "Σ ") + h[:8], style="yellow")
+        out.append(f"{side_mark(row, side)} {h[:8]}", style="yellow")
         if infos is None:
             out.append(" …\n", style="dim")
             continue
@@ -318,16 +335,15 @@ def render_side(row: EventRow, side: str, infos: dict[str, RowInfo] | None) -> T
     return out
 
 
-def render_params(row: EventRow) -> Text:
+def render_params(row: EventRow, refusal: str | bool | None = False) -> Text:
+    """The event's parameters and whether ``r`` can revert it (``refusal``: the core's
+    reason it cannot, None: it can, False: not known yet)."""
     params = row.params or {}
     out = Text()
     out.append("Parameters\n", style="bold")
     if row.params is None:
-        out.append(
-            "written by tract-ai: no parameters or branch heads recorded (cannot be reverted)\n",
-            style="dim",
-        )
-        return out
+        out.append("written by tract-ai: no parameters recorded\n", style="dim")
+        return _revert_line(out, refusal)
     lines: list[tuple[str, str]] = []
     for key in ("target_tokens", "instructions"):
         if key in params:
@@ -346,10 +362,20 @@ def render_params(row: EventRow) -> Text:
     for key, value in lines:
         out.append(f"{key:<15}", style="dim")
         out.append(value + "\n")
+    return _revert_line(out, refusal)
+
+
+def _revert_line(out: Text, refusal: str | bool | None) -> Text:
+    if isinstance(refusal, str):
+        out.append(f"{'revert':<15}", style="dim")
+        out.append(f"cannot be reverted: {display_line(refusal)}\n", style="yellow")
+    elif refusal is None:
+        out.append(f"{'revert':<15}", style="dim")
+        out.append("r reverts it (after asking)\n")
     return out
 
 
-class EventsPanel(Horizontal):
+class EventsPanel(Horizontal, WorkerEndings):
     """List + detail; owns the jump and revert behaviour for both."""
 
     SCOPED_CSS = False
@@ -369,6 +395,7 @@ class EventsPanel(Horizontal):
     def __init__(self, reader: StoreReader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.event_list = EventList(reader, id="event-list")
+        self._jumping = False  # a jump to the graph keeps the highlights (on_hide)
         self.detail = EventDetail(reader, id="event-detail")
 
     def compose(self) -> ComposeResult:
@@ -412,7 +439,17 @@ class EventsPanel(Horizontal):
     def _highlight(self, row: EventRow | None) -> None:
         sources = frozenset(row.sources) if row else frozenset()
         results = frozenset(row.results) if row else frozenset()
-        self.post_message(HighlightCommits(sources, results))
+        label = f"{display_line(row.event_type)} {row.event_id[:8]}" if row else ""
+        self.post_message(HighlightCommits(sources, results, label))
+
+    def on_hide(self) -> None:
+        # Leaving the events view clears its highlights in the graph, unless the user jumped
+        # there from the event (enter / o): then they show where its commits are, with a
+        # legend, until escape.
+        if self._jumping:
+            self._jumping = False
+        else:
+            self.post_message(HighlightCommits(frozenset(), frozenset()))
 
     # -- jumps ------------------------------------------------------------------------------
 
@@ -425,19 +462,27 @@ class EventsPanel(Horizontal):
             self.notify(f"This event has no {'results' if results else 'sources'}", markup=False)
             return
         # Sources of a compress are unreachable originals: the graph must show those.
+        self._jumping = True
         self.post_message(JumpToCommit(hashes[0], unreachable=not results))
 
     # -- revert -----------------------------------------------------------------------------
 
     def revert(self) -> None:
+        """Decided before asking: the core's check runs first; a refusal is said, not asked."""
         row = self.event_list.selected
-        if row is None:
+        if row is not None:
+            self._check_revert(row)
+
+    @work(thread=True, exclusive=True, group="revert-check", exit_on_error=False)
+    def _check_revert(self, row: EventRow) -> None:
+        refusal = self.event_list.reader.revert_refusal(row.event_id)
+        self.app.call_from_thread(self._ask_revert, row, refusal)
+
+    def _ask_revert(self, row: EventRow, refusal: str | None) -> None:
+        if refusal is not None:
+            self.notify(f"Cannot revert: {refusal}", severity="warning", timeout=8, markup=False)
             return
         params = row.params or {}
-        if row.event_type not in REVERTIBLE or "head_before" not in params:
-            # Nothing to confirm: the core refuses (and says why) without writing anything.
-            self.post_message(RevertRequested(row.event_id))
-            return
         branch = display_line(row.branch or "?")
         back = str(params.get("head_before") or "")[:8] or "nothing"
         kept = "summary" if row.event_type == "compress" else "rewritten"

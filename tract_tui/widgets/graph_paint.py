@@ -16,19 +16,26 @@ from core.views.graph_rows import PREVIEW_CHARS, RowInfo
 from core.views.lane_render import GlyphSet, render_row
 from core.views.lanes import RowLayout
 from core.views.text import display_line, first_line, fit
-from tract_tui.widgets.graph_style import LANE_COLOURS, badge_for, format_tokens, marks_for
+from tract_tui.widgets.graph_style import (
+    LANE_COLOURS,
+    LANE_COLOURS_LIGHT,
+    badge_for,
+    format_tokens,
+    marks_for,
+)
 
 StyleOf = Callable[[str], Style]  # component class → style
 LANE_PAD = 24  # lanes wider than this are not padded to line the messages up
 
 
-def lane_segments(layout: RowLayout, glyphs: GlyphSet, base: Style) -> list[Segment]:
-    """The lane glyphs of a row, each lane in its colour."""
+def lane_segments(
+    layout: RowLayout, glyphs: GlyphSet, base: Style, *, dark: bool = True
+) -> list[Segment]:
+    """The lane glyphs of a row, each lane in its colour (a darker set on a light theme)."""
+    palette = LANE_COLOURS if dark else LANE_COLOURS_LIGHT
     out = []
     for text, colour in render_row(layout, glyphs):
-        style = (
-            base if colour is None else base + Style(color=LANE_COLOURS[colour % len(LANE_COLOURS)])
-        )
+        style = base if colour is None else base + Style(color=palette[colour % len(palette)])
         out.append(Segment(text, style))
     return out
 

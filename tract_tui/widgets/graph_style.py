@@ -6,7 +6,8 @@ from core.models.enums import CommitOperation, Priority
 from core.views.graph_rows import RowInfo
 from core.views.lane_render import UNICODE, GlyphSet
 
-# Stable per-lane colours (lane colour index → colour), readable on dark and light themes.
+# Stable per-lane colours (lane colour index → colour) on a dark theme, and the same hues
+# darkened for a light one (the light ones vanish on white).
 LANE_COLOURS = (
     "#5fafff",
     "#87d75f",
@@ -16,6 +17,16 @@ LANE_COLOURS = (
     "#ff875f",
     "#d7d75f",
     "#af87af",
+)
+LANE_COLOURS_LIGHT = (
+    "#0057a8",
+    "#2f7d00",
+    "#a34f00",
+    "#8a2fb8",
+    "#00777a",
+    "#b83a0f",
+    "#6f6a00",
+    "#7d4f7d",
 )
 
 # Marker column: our state (pins, edits, summaries), kept apart from the lane glyphs.
@@ -27,6 +38,7 @@ UNICODE_MARKS = {
     "edit": "±",
     "summary": "Σ",
     "source": "◌",
+    "copy": "≈",
     "anchor": "▶",
 }
 ASCII_MARKS = {
@@ -37,6 +49,7 @@ ASCII_MARKS = {
     "edit": "E",
     "summary": "Z",
     "source": "o",
+    "copy": "c",
     "anchor": ">",
 }
 
@@ -75,6 +88,8 @@ def marks_for(info: RowInfo | None, *, anchored: bool = False, glyphs: GlyphSet 
             second = marks["edit"]
         elif info.edited:
             second = marks["edited"]
+        elif info.copy:
+            second = marks["copy"]
         elif info.source:
             second = marks["source"]
     return first + second

@@ -37,7 +37,9 @@ from tract_tui.widgets.messages import (
     CompileRequested,
     CompressRequested,
     ContentRequested,
+    ExportRequested,
     GotoRequested,
+    HighlightCommits,
     LensRequested,
     PriorityRequested,
     SearchCloseRequested,
@@ -88,13 +90,13 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
     }
     GraphView > .graph--cursor { background: $accent 40%; }
     GraphView:focus > .graph--cursor { background: $accent 70%; }
-    GraphView > .graph--hash { color: $warning; }
-    GraphView > .graph--label { color: $success; text-style: bold; }
-    GraphView > .graph--head { color: $accent; text-style: bold; }
-    GraphView > .graph--badge { color: $secondary; }
+    GraphView > .graph--hash { color: $text-warning; }
+    GraphView > .graph--label { color: $text-success; text-style: bold; }
+    GraphView > .graph--head { color: $text-accent; text-style: bold; }
+    GraphView > .graph--badge { color: $text-secondary; }
     GraphView > .graph--tokens { color: $text-muted; }
     GraphView > .graph--dim { color: $text-disabled; }
-    GraphView > .graph--mark { color: $warning; text-style: bold; }
+    GraphView > .graph--mark { color: $text-warning; text-style: bold; }
     GraphView > .graph--source { background: $error 25%; }
     GraphView > .graph--result { background: $success 25%; }
     GraphView > .graph--match { text-style: bold underline; }
@@ -341,7 +343,8 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         layouts = self.model.layouts(row, row + 1)
         segments: list[Segment] = []
         if layouts:
-            segments = lane_segments(layouts[0], self.glyphs, base)
+            dark = self.app.current_theme.dark
+            segments = lane_segments(layouts[0], self.glyphs, base, dark=dark)
             used = sum(len(s.text) for s in segments)
             if used > self._graph_width:  # lines drawn before used a narrower pad: redraw
                 self._graph_width = used
@@ -367,7 +370,9 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             row_parts = apply_lens(row_parts, cell, self.get_component_rich_style)
             outside = cell.outside
         segments.extend(row_parts)
-        strip = Strip(segments)
+        # Every cell on the widget's own colours: a bare segment would be the terminal's
+        # default, which a light theme on a dark terminal shows as black stripes.
+        strip = Strip(Segment.apply_style(segments, style=base))
         style = self.get_component_rich_style
         if row == self.cursor:
             strip = overlay(strip, style("graph--cursor"))
@@ -492,14 +497,21 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.post_message(GotoRequested())
 
     def action_clear_search(self) -> None:
-        """Escape: the lens goes first, then the search."""
+        """Escape: the lens goes first, then an event's highlights, then the search."""
         if self.lens is not None:
             self.post_message(LensRequested(None, leave=True))
+        elif self.highlight_sources or self.highlight_results:
+            self.post_message(HighlightCommits(frozenset(), frozenset()))
         elif self.matches:
             self.post_message(SearchCloseRequested())
 
     def action_lens(self) -> None:
         self.post_message(LensRequested(None, leave=self.lens is not None))
+
+    def action_export(self) -> None:
+        selected = self._need_selection()
+        if selected is not None:
+            self.post_message(ExportRequested(None, selected))
 
     def action_why(self) -> None:
         selected = self._need_selection()

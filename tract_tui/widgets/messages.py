@@ -67,6 +67,15 @@ class WhyRequested(Message):
         self.commit_hash = commit_hash
 
 
+class ExportRequested(Message):
+    """Export a compile: ``record_id``, or the live compile ``at`` a commit (``x``)."""
+
+    def __init__(self, record_id: str | None, at: str | None) -> None:
+        super().__init__()
+        self.record_id = record_id
+        self.at = at
+
+
 class LensRequested(Message):
     """Show the graph through a record's lens (``record_id`` None: the selected record, else
     the latest); ``leave``: take the lens off instead."""
@@ -91,12 +100,14 @@ class JumpToCommit(Message):
 
 
 class HighlightCommits(Message):
-    """Highlight an event's sources and results in the graph (empty sets clear it)."""
+    """Highlight an event's sources and results in the graph (empty sets clear it);
+    ``label`` names the event for the legend line ("compress 038b743c")."""
 
-    def __init__(self, sources: frozenset[str], results: frozenset[str]) -> None:
+    def __init__(self, sources: frozenset[str], results: frozenset[str], label: str = "") -> None:
         super().__init__()
         self.sources = sources
         self.results = results
+        self.label = label
 
 
 class RevertRequested(Message):

@@ -35,6 +35,7 @@ from tract_tui.timefmt import relative
 from tract_tui.widgets.messages import (
     CompileDiffRequested,
     ContentRequested,
+    ExportRequested,
     JumpToCommit,
     LensRequested,
 )
@@ -155,6 +156,11 @@ class RecordList(VirtualList[RecordRow]):
     def action_diff(self) -> None:
         self.query_ancestor(RecordsPanel).open_diff()
 
+    def action_export(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.post_message(ExportRequested(row.record_id, None))
+
     def action_chart_by(self) -> None:
         self.query_ancestor(RecordsPanel).chart.toggle_by()
 
@@ -163,7 +169,14 @@ class RecordCommits(DataTable[Text]):
     """The record's effective commits and where each came from; ``enter`` shows one in the
     graph."""
 
-    BINDINGS = bindings_for("detail")
+    # enter is the detail's jump here (to the commit in the graph), not the list's open
+    BINDINGS = [*bindings_for("detail"), *bindings_for("list", skip=("list.open",))]
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=max(0, self.row_count - 1))
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -236,10 +236,10 @@ class TokenChart(WorkerEndings):
                 Segment(text, Style(color=self._colour(key)) if key else dim)
                 for text, key in legend(self.timeline, self.by)
             ]
-            return Strip(segments).crop(0, width).extend_cell_length(width)
+            return self._on_base(segments, width)
         rows = self._layout()
         if y - 1 >= len(rows):
-            return Strip.blank(width)
+            return Strip.blank(width, self.rich_style)
         segments = []
         for cell in rows[y - 1]:
             if cell.fg is None:
@@ -247,4 +247,10 @@ class TokenChart(WorkerEndings):
             else:
                 style = Style(color=self._colour(cell.fg), bgcolor=self._colour(cell.bg))
                 segments.append(Segment(cell.text, style))
-        return Strip(segments).crop(0, width).extend_cell_length(width)
+        return self._on_base(segments, width)
+
+    def _on_base(self, segments: list[Segment], width: int) -> Strip:
+        """Every cell on the widget's colours (a bare cell is the terminal's default)."""
+        base = self.rich_style
+        strip = Strip(Segment.apply_style(segments, style=base)).crop(0, width)
+        return strip.extend_cell_length(width, base)

@@ -84,9 +84,9 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
     VirtualList:focus > .vlist--cursor { background: $accent 70%; }
     VirtualList > .vlist--placeholder { color: $text-disabled; }
     VirtualList > .vlist--dim { color: $text-muted; }
-    VirtualList > .vlist--accent { color: $warning; }
-    VirtualList > .vlist--good { color: $success; }
-    VirtualList > .vlist--bad { color: $error; }
+    VirtualList > .vlist--accent { color: $text-warning; }
+    VirtualList > .vlist--good { color: $text-success; }
+    VirtualList > .vlist--bad { color: $text-error; }
     """
     empty_text = "Nothing here yet"
 
@@ -338,7 +338,8 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
             segments = [Segment(fit(" …", width), style("vlist--placeholder"))]
         else:
             segments = self.render_row(row, index)
-        strip = cut(Strip(segments), width)
+        # Every cell on the list's colours (a bare segment is the terminal's default).
+        strip = cut(Strip(Segment.apply_style(segments, style=self.rich_style)), width)
         if index == self.cursor:
             cursor = style("vlist--cursor")
             # Over the segments: a cell's own background must not hide the cursor.
