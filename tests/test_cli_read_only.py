@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -185,22 +184,27 @@ def test_a_lock_released_while_waiting_lets_the_read_go_on(tmp_path: Path) -> No
     con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     con.execute("PRAGMA journal_mode=DELETE")
     con.execute("BEGIN EXCLUSIVE")
-    release = threading.Timer(1.5, lambda: (con.execute("ROLLBACK"), con.close()))
-    release.start()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The lock goes only once the reader has said it waits: a timer would race a slow start.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tract_tui", "log", str(path), "--limit", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.run(
-            [sys.executable, "-m", "tract_tui", "log", str(path), "--limit", "1"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        con.execute("ROLLBACK")
+        con.close()
+        out, rest = proc.communicate(timeout=120)
     finally:
-        release.join()
-    assert proc.returncode == 0, proc.stderr
-    assert "waiting up to" in proc.stderr
+        if proc.poll() is None:
+            proc.kill()
+    assert "waiting up to" in first, first + rest
+    assert proc.returncode == 0, first + rest
+    assert out.strip(), "the read went on and printed the commit"
 
 
 def _unprivileged(argv: list[str]) -> subprocess.CompletedProcess[str]:
