@@ -51,6 +51,12 @@ def help_text(app: object, needle: str = "") -> Text:
     return out
 
 
+class HelpBody(VerticalScroll):
+    """The key list: focusable, and moved with the same keys as every other pane."""
+
+    BINDINGS = bindings_for("scroll")
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = bindings_for("modal")
     DEFAULT_CSS = """
@@ -59,7 +65,7 @@ class HelpScreen(ModalScreen[None]):
         background: $surface; padding: 0 1; }
     HelpScreen .title { text-style: bold; }
     HelpScreen Input { margin-bottom: 1; }
-    HelpScreen VerticalScroll { height: 1fr; }
+    HelpScreen HelpBody { height: 1fr; }
     HelpScreen .hint { color: $text-muted; }
     """
 
@@ -70,9 +76,13 @@ class HelpScreen(ModalScreen[None]):
                 classes="title",
             )
             yield Input(placeholder="type to filter", id="help-filter")
-            with VerticalScroll():
+            with HelpBody():
                 yield Static(help_text(self.app), id="help-body")
-            yield Static(Text("escape: close"), classes="hint")
+            # Typed letters filter; the list takes j/k once focus moves to it.
+            yield Static(
+                Text("enter or tab: move in the list (j/k, pgup/pgdn, G)   escape: close"),
+                classes="hint",
+            )
         yield KeyFooter()  # the dialog's own keys while it is open
 
     def on_mount(self) -> None:
@@ -80,6 +90,10 @@ class HelpScreen(ModalScreen[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#help-body", Static).update(help_text(self.app, event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(HelpBody).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
