@@ -88,9 +88,7 @@ def run_prepared(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
         for name, process in compiled._bind_processors.items():
             if name in bound:
                 bound[name] = process(bound[name])
-        args = (
-            tuple(bound[name] for name in compiled.positiontup) if compiled.positional else bound
-        )
+        args = tuple(bound[name] for name in compiled.positiontup) if compiled.positional else bound
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # live conn
     try:
         cursor.execute(prepared.sql, args)
