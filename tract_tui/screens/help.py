@@ -25,6 +25,10 @@ def current_keys(app: object, action: Action) -> str:
 
 def help_text(app: object, needle: str = "") -> Text:
     needle = needle.strip().casefold()
+    # Columns as wide as their longest entry in the whole table, so a long key (ctrl+o
+    # alt+left) never runs into its name and filtering does not shift them.
+    key_width = max(len(current_keys(app, a)) for a in ACTIONS) + 2
+    name_width = max(len(a.description) for a in ACTIONS) + 1
     out = Text()
     for context, title in CONTEXTS.items():
         rows = []
@@ -42,10 +46,10 @@ def help_text(app: object, needle: str = "") -> Text:
             out.append("\n")
         out.append(f"{title}\n", style="bold underline")
         for keys, action in rows:
-            out.append(f"  {keys:<14}", style="bold yellow")
-            out.append(f"{action.description:<16}", style="bold")
-            out.append(f" {action.help}" if action.help else "", style="")
-            out.append(f"  [{action.id}]\n", style="dim")
+            out.append(f"  {keys:<{key_width}}", style="bold yellow")
+            out.append(f"{action.description:<{name_width}}", style="bold")
+            out.append(f" {action.help}  " if action.help else " ", style="")
+            out.append(f"[{action.id}]\n", style="dim")
     if not out:
         out.append("No action matches", style="dim")
     return out
