@@ -24,6 +24,7 @@ from core.models.records import CommitInfo
 from core.models.refs import branch_short, is_branch
 from core.operations.context import head_state
 from core.operations.records import Reproduction
+from core.storage.repositories import UnitOfWork
 from core.tract import Tract
 from core.views.commit_detail import CommitDetail, commit_detail
 from core.views.events import EventPage, list_events
@@ -59,6 +60,16 @@ class Fingerprint:
 
 
 @dataclass(frozen=True)
+class GraphDelta:
+    """What was written above a graph's newest scanned commit, read in one transaction."""
+
+    refs: RefsState
+    rows: list[ScanRow]  # newest first, every one sorting above the watermark
+    complete: bool  # False: more than the limit asked for (rescan instead)
+    watermark_kept: bool  # False: the watermark commit is gone (GC): rescan
+
+
+@dataclass(frozen=True)
 class FirstScreen:
     """The graph's first page, laid out, with the details of its first rows."""
 
@@ -87,8 +98,11 @@ class StoreReader:
 
     def refs(self, *, head_arrow: str = "→") -> RefsState:
         with self.tract.store.read() as uow:
-            state = head_state(uow, self.tract_id)
-            refs = uow.refs.list(self.tract_id)
+            return self._refs(uow, head_arrow)
+
+    def _refs(self, uow: UnitOfWork, head_arrow: str = "→") -> RefsState:
+        state = head_state(uow, self.tract_id)
+        refs = uow.refs.list(self.tract_id)
         labels = ref_labels(refs, state.branch, state.commit, state.detached, arrow=head_arrow)
         branches = tuple(branch_short(r.ref_name) for r in refs if is_branch(r.ref_name))
         return RefsState(labels, state.branch, state.commit, state.detached, branches)
@@ -98,6 +112,18 @@ class StoreReader:
         with self.tract.store.read() as uow:
             rows = uow.commits.graph_page(self.tract_id, after=after, limit=limit)
         return [ScanRow(h, p, t) for h, p, t in rows]
+
+    def graph_since(self, watermark: PageKey, limit: int) -> GraphDelta:
+        """The refs and the commits sorting above ``watermark`` (a key ``graph_page`` returned;
+        at most ``limit``), in one read transaction so the refs name no commit it missed."""
+        with self.tract.store.read() as uow:
+            refs = self._refs(uow)
+            rows = uow.commits.graph_page(
+                self.tract_id, after=None, limit=limit, newer_than=watermark
+            )
+            kept = bool(uow.commits.get_many([watermark[1]]))
+        scan = [ScanRow(h, p, t) for h, p, t in rows]
+        return GraphDelta(refs, scan, len(scan) < limit, kept)
 
     def first_screen(self, mode: GraphMode, page: int, detail_rows: int) -> FirstScreen:
         refs = self.refs()
