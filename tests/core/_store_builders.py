@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import (
     JSON,
     Column,
@@ -83,7 +84,12 @@ def ro_uri(path: Path) -> str:
 
 
 def reference_ddl(version: str) -> str:
-    return (SCHEMA_DIR / f"{version}.sql").read_text(encoding="utf-8")
+    path = SCHEMA_DIR / f"{version}.sql"
+    if not path.is_file():
+        pytest.skip(
+            f"tract-ai's {version} DDL is not here ({path}): the shared reference is absent"
+        )
+    return path.read_text(encoding="utf-8")
 
 
 # --- DDL text, parsed ---------------------------------------------------------------------

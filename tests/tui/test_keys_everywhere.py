@@ -14,7 +14,7 @@ from tests.pilot_helpers import rendered_all, wait_for
 from tests.tui._action_helpers import make_app, ready
 from tests.tui.test_jumps import build
 from tract_tui.screens.goto import GotoScreen
-from tract_tui.screens.help import HelpScreen
+from tract_tui.screens.help import HelpBody, HelpScreen
 from tract_tui.screens.why import WhyScreen
 from tract_tui.widgets.detail_links import DetailLinks
 from tract_tui.widgets.footer import KeyFooter
@@ -132,3 +132,29 @@ async def test_g_slash_and_question_mark_work_from_every_view(tmp_path: Path, vi
         await wait_for(pilot, lambda: tabs.active != "graph")
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_the_help_list_moves_with_j_k_G_after_the_filter(tmp_path: Path) -> None:
+    built = build(tmp_path / "s.db")
+    app = make_app(built.path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        filter_input = app.screen.query_one(Input)
+        body = app.screen.query_one(HelpBody)
+        await wait_for(pilot, lambda: app.focused is filter_input and body.max_scroll_y > 0)
+        await pilot.press("j")  # typed: it filters, it does not move
+        await wait_for(pilot, lambda: filter_input.value == "j")
+        await pilot.press("backspace", "enter")  # enter hands the list the keys
+        await wait_for(pilot, lambda: app.focused is body)
+        await pilot.press("j", "j", "j")
+        await wait_for(pilot, lambda: body.scroll_y == 3)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: body.scroll_y == 2)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: body.scroll_y == body.max_scroll_y)
+        await pilot.press("home")
+        await wait_for(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))

@@ -25,6 +25,10 @@ def current_keys(app: object, action: Action) -> str:
 
 def help_text(app: object, needle: str = "") -> Text:
     needle = needle.strip().casefold()
+    # Columns as wide as their longest entry in the whole table, so a long key (ctrl+o
+    # alt+left) never runs into its name and filtering does not shift them.
+    key_width = max(len(current_keys(app, a)) for a in ACTIONS) + 2
+    name_width = max(len(a.description) for a in ACTIONS) + 1
     out = Text()
     for context, title in CONTEXTS.items():
         rows = []
@@ -42,13 +46,19 @@ def help_text(app: object, needle: str = "") -> Text:
             out.append("\n")
         out.append(f"{title}\n", style="bold underline")
         for keys, action in rows:
-            out.append(f"  {keys:<14}", style="bold yellow")
-            out.append(f"{action.description:<16}", style="bold")
-            out.append(f" {action.help}" if action.help else "", style="")
-            out.append(f"  [{action.id}]\n", style="dim")
+            out.append(f"  {keys:<{key_width}}", style="bold yellow")
+            out.append(f"{action.description:<{name_width}}", style="bold")
+            out.append(f" {action.help}  " if action.help else " ", style="")
+            out.append(f"[{action.id}]\n", style="dim")
     if not out:
         out.append("No action matches", style="dim")
     return out
+
+
+class HelpBody(VerticalScroll):
+    """The key list: focusable, and moved with the same keys as every other pane."""
+
+    BINDINGS = bindings_for("scroll")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -59,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
         background: $surface; padding: 0 1; }
     HelpScreen .title { text-style: bold; }
     HelpScreen Input { margin-bottom: 1; }
-    HelpScreen VerticalScroll { height: 1fr; }
+    HelpScreen HelpBody { height: 1fr; }
     HelpScreen .hint { color: $text-muted; }
     """
 
@@ -70,9 +80,13 @@ class HelpScreen(ModalScreen[None]):
                 classes="title",
             )
             yield Input(placeholder="type to filter", id="help-filter")
-            with VerticalScroll():
+            with HelpBody():
                 yield Static(help_text(self.app), id="help-body")
-            yield Static(Text("escape: close"), classes="hint")
+            # Typed letters filter; the list takes j/k once focus moves to it.
+            yield Static(
+                Text("enter or tab: move in the list (j/k, pgup/pgdn, G)   escape: close"),
+                classes="hint",
+            )
         yield KeyFooter()  # the dialog's own keys while it is open
 
     def on_mount(self) -> None:
@@ -80,6 +94,10 @@ class HelpScreen(ModalScreen[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#help-body", Static).update(help_text(self.app, event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(HelpBody).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, String, type_coerce
 from sqlalchemy import exc as sa_exc
@@ -41,7 +41,24 @@ def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
 
-_PREPARED: dict[tuple[int, str, tuple[str, ...]], Any] = {}
+class _Prepared(NamedTuple):
+    sql: str
+    # Positional drivers (SQLite): each parameter's key and bind processor, in order.
+    # Named drivers (psycopg) or statements with binds the caller does not give: None.
+    order: tuple[tuple[str, Any], ...] | None
+    compiled: Any
+
+
+_PREPARED: dict[tuple[int, str, tuple[str, ...]], _Prepared] = {}
+
+
+def _prepare(conn: Connection, stmt: Any, keys: tuple[str, ...]) -> _Prepared:
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(keys))
+    order = None
+    if compiled.positional and set(compiled.positiontup) <= set(keys):
+        processors = compiled._bind_processors
+        order = tuple((name, processors.get(name)) for name in compiled.positiontup)
+    return _Prepared(compiled.string, order, compiled)
 
 
 def run_prepared(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
@@ -54,25 +71,33 @@ def run_prepared(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
     """
     keys = tuple(sorted(params))
     cache_key = (id(stmt), conn.dialect.name, keys)
-    compiled = _PREPARED.get(cache_key)
-    if compiled is None:
-        compiled = _PREPARED[cache_key] = stmt.compile(dialect=conn.dialect, column_keys=list(keys))
-    bound = compiled.construct_params(params)
-    # SQLAlchemy 2.1's per-statement bind processors (pinned in pyproject.toml).
-    for name, process in compiled._bind_processors.items():
-        if name in bound:
-            bound[name] = process(bound[name])
-    args: Any = (
-        tuple(bound[name] for name in compiled.positiontup) if compiled.positional else bound
-    )
+    prepared = _PREPARED.get(cache_key)
+    if prepared is None:
+        prepared = _PREPARED[cache_key] = _prepare(conn, stmt, keys)
+    args: Any
+    if prepared.order is not None:
+        # Every bind is one of the caller's: the positional tuple directly.
+        args = tuple(
+            params[name] if process is None else process(params[name])
+            for name, process in prepared.order
+        )
+    else:
+        compiled = prepared.compiled
+        bound = compiled.construct_params(params)
+        # SQLAlchemy 2.1's per-statement bind processors (pinned in pyproject.toml).
+        for name, process in compiled._bind_processors.items():
+            if name in bound:
+                bound[name] = process(bound[name])
+        args = tuple(bound[name] for name in compiled.positiontup) if compiled.positional else bound
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # live conn
-    dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        cursor.execute(compiled.string, args)
-    except dbapi_error as exc:
+        cursor.execute(prepared.sql, args)
+    except conn.dialect.loaded_dbapi.Error as exc:
         cursor.close()
         # The same exception classes SQLAlchemy raises (IntegrityError, OperationalError...).
-        raise sa_exc.DBAPIError.instance(compiled.string, args, exc, dbapi_error) from exc
+        raise sa_exc.DBAPIError.instance(
+            prepared.sql, args, exc, conn.dialect.loaded_dbapi.Error
+        ) from exc
     return cursor
 
 

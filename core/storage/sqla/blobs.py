@@ -75,6 +75,11 @@ class SqlBlobRepository(BlobRepository):
         if not counts or not self.token_cache:
             return
         stmt = st.insert_message_tokens(self.conn.dialect.name)
+        if len(counts) == 1:  # an append: the prepared path (see run_prepared)
+            ((h, n),) = counts.items()
+            params = {"content_hash": h, "encoding": encoding, "message_tokens": n}
+            run_prepared(self.conn, stmt, params).close()
+            return
         rows = [
             {"content_hash": h, "encoding": encoding, "message_tokens": n}
             for h, n in counts.items()
