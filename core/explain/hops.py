@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from core.models.records import OperationEvent
 from core.storage.repositories import UnitOfWork
 
@@ -34,6 +36,15 @@ REWRITTEN = "rewritten"  # a source of an event type we do not know (its results
 MAPS = (PRESERVED, REPLAYED)  # params keys of a compress's old → new maps
 _KEY = re.compile(r'"([0-9a-f]{4,64})"\s*:\s*"([0-9a-f]{4,64})"')
 _KEY_BEFORE = re.compile(r'"([0-9a-f]{4,64})"\s*:\s*$')
+
+
+def _loads(text: str) -> object:
+    """orjson for speed (one map can hold tens of thousands of pairs); the standard parser for
+    what orjson refuses but Python's json reads (NaN, very deep nesting, huge integers)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 @dataclass(frozen=True)
@@ -246,7 +257,7 @@ class Hops:
             if not text:
                 continue
             try:
-                params = json.loads(text)
+                params = _loads(text)
             except ValueError:
                 continue
             if not isinstance(params, dict):

@@ -19,14 +19,16 @@ from typing import Any
 from core.errors import ContentValidationError
 from core.models.enums import MESSAGE_ROLES, Priority
 from core.models.fields import FieldSpec
+from core.models.json_text import dumps_indented
 from core.models.storable import check_storable
 
 Payload = dict[str, Any]
 
 
 def _dump_json_indented(payload: Any) -> str:
-    # Keys in stored (sorted) order, non-ASCII escaped: what tract-ai sent to models.
-    return json.dumps(payload, indent=2, sort_keys=True)
+    # Keys in stored (sorted) order, non-ASCII escaped: what tract-ai sent to models
+    # (json.dumps(indent=2, sort_keys=True), made by orjson: see core.models.json_text).
+    return dumps_indented(payload, sort_keys=True)
 
 
 def _dump_json_raw(payload: Any) -> str:

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects import postgresql
 
 from core.models.enums import CommitOperation, Priority
 
@@ -47,7 +46,9 @@ OperationType = Enum(CommitOperation, name="commitoperation")
 PriorityType = (
     Enum(Priority, name="priority")
     .with_variant(String(6), "sqlite")
-    .with_variant(postgresql.ENUM("SKIP", "NORMAL", "PINNED", name="priority"), "postgresql")
+    # A generic Enum: PostgreSQL's dialect makes it its native ENUM, and the postgresql
+    # dialect module is not imported for a SQLite store (start-up time).
+    .with_variant(Enum("SKIP", "NORMAL", "PINNED", name="priority"), "postgresql")
 )
 
 
@@ -171,6 +172,8 @@ compile_effectives = Table(
     Column("position", Integer, nullable=False),
     # Ours: "which compile records used X", and GC.
     Index(f"{PRIVATE_PREFIX}ix_compile_effectives_commit", "commit_hash"),
+    # Ours: a record's list in order, read from the index alone (the primary key has no position).
+    Index(f"{PRIVATE_PREFIX}ix_compile_effectives_order", "record_id", "position", "commit_hash"),
 )
 
 spawn_pointers = Table(

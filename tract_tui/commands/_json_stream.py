@@ -3,42 +3,23 @@ string (``json.dumps``) took seconds and gigabytes. Each top-level value, and ea
 streamed list, is encoded on its own by orjson and written at once, so memory stays at one item.
 
 The text is what ``json.dumps(data, indent=2)`` prints (ASCII-escaped: parsing it gives the
-stored text back verbatim); a value orjson refuses (a lone surrogate in stored text) is encoded
-by ``json`` instead.
+stored text back verbatim); ``core.models.json_text`` makes it, and hands what orjson would
+write differently (a lone surrogate, a float in exponent form) to ``json``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
-import orjson
-
-_NON_ASCII = re.compile(r"[^\x00-\x7e]")  # json escapes DEL too
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+from core.models.json_text import dumps_indented
 
 
 def encode(value: Any, indent: int) -> str:
     """``value`` as ``json.dumps(indent=2)`` writes it when nested ``indent`` spaces deep."""
-    try:
-        raw = orjson.dumps(value, option=orjson.OPT_INDENT_2)
-    except (orjson.JSONEncodeError, TypeError):
-        text = json.dumps(value, indent=2)
-    else:
-        text = raw.decode()
-        if not text.isascii() or "\x7f" in text:
-            text = _NON_ASCII.sub(_escape, text)
-    return text.replace("\n", "\n" + " " * indent) if indent else text
+    return dumps_indented(value, nest=indent)
 
 
 def write_json(

@@ -1,0 +1,78 @@
+"""``json.dumps(value, indent=2)`` text, made by orjson.
+
+With ``indent`` the standard library encodes in pure Python: a 100k-message compile spends
+seconds there (tool payloads are shown as indented JSON, and ``compile --json`` prints indented
+JSON). orjson writes the same layout; what it writes differently is handled here:
+
+- non-ASCII (and DEL) is escaped afterwards, as ``ensure_ascii`` does, astral characters as
+  surrogate pairs;
+- values it would write differently or refuse go to ``json`` instead: floats in exponent form
+  (``1e-07`` vs ``1e-7``) or not finite, integers beyond 64 bits, keys that are not strings, a
+  lone surrogate, any type ``json`` does not know natively.
+
+The result is the same text, byte for byte (a property test compares them).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import orjson
+
+_NON_ASCII = re.compile(r"[^\x00-\x7e]")  # json escapes DEL too
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _orjson_safe(value: Any) -> bool:
+    """Whether orjson writes ``value`` as ``json`` does (strings are checked by orjson)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is str or v is None or kind is bool:
+            continue
+        if kind is int:
+            if not _INT_MIN <= v <= _INT_MAX:
+                return False
+        elif kind is float:
+            if not math.isfinite(v) or "e" in repr(v):
+                return False
+        elif kind is dict:
+            for key, item in v.items():
+                if type(key) is not str:
+                    return False
+                stack.append(item)
+        elif kind is list or kind is tuple:
+            stack.extend(v)
+        else:
+            return False
+    return True
+
+
+def dumps_indented(value: Any, *, sort_keys: bool = False, nest: int = 0) -> str:
+    """``json.dumps(value, indent=2, sort_keys=sort_keys)``; ``nest``: as written ``nest``
+    spaces deep inside an enclosing indented document (each new line is shifted by it)."""
+    text: str | None = None
+    if _orjson_safe(value):
+        option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+        try:
+            text = orjson.dumps(value, option=option).decode()
+        except orjson.JSONEncodeError:  # a lone surrogate
+            text = None
+        else:
+            if not text.isascii() or "\x7f" in text:
+                text = _NON_ASCII.sub(_escape, text)
+    if text is None:
+        text = json.dumps(value, indent=2, sort_keys=sort_keys)
+    return text.replace("\n", "\n" + " " * nest) if nest else text

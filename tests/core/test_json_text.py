@@ -1,0 +1,74 @@
+"""``dumps_indented`` is ``json.dumps(indent=2)`` text, byte for byte, whatever the value: orjson
+makes what it writes alike, ``json`` the rest (floats in exponent form, NaN, big integers,
+non-string keys, lone surrogates)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import hypothesis.strategies as st
+from hypothesis import given, settings
+
+from core.models.content import DEFAULT_REGISTRY, tool_io
+from core.models.json_text import dumps_indented
+
+TEXTS = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)
+KEYS = TEXTS | st.integers(-5, 5) | st.booleans() | st.none()
+LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | TEXTS
+)
+VALUES = st.recursive(
+    LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(KEYS, inner, max_size=4)
+    ),
+    max_leaves=14,
+)
+
+
+def _json(value: Any, sort_keys: bool) -> str | None:
+    try:
+        return json.dumps(value, indent=2, sort_keys=sort_keys)
+    except TypeError:  # sort_keys over keys of mixed types: json refuses, and so do we
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(VALUES, st.booleans(), st.integers(0, 6))
+def test_same_text_as_json_dumps(value: Any, sort_keys: bool, nest: int) -> None:
+    expected = _json(value, sort_keys)
+    if expected is None:
+        return
+    assert dumps_indented(value, sort_keys=sort_keys, nest=nest) == expected.replace(
+        "\n", "\n" + " " * nest
+    )
+
+
+def test_edge_values() -> None:
+    for value in (
+        {"b": 1e-07, "a": [1e16, 0.1, 100.0, float("nan"), float("-inf")]},
+        {"x": 2**64, "y": -(2**63) - 1, "z": 2**64 - 1},
+        {1: "int key", "s": "\ud800 lone"},
+        {"café": "✓ 🦀 \x7f \x00 \u2028"},
+        [],
+        {},
+        [{}, [], ""],
+    ):
+        assert dumps_indented(value) == json.dumps(value, indent=2)
+
+
+def test_tool_message_text_is_the_sorted_indented_payload() -> None:
+    payload = DEFAULT_REGISTRY.validate(
+        tool_io("bash", "result", {"z": 1.5e-05, "a": ["é", {"k": None}]}, "success")
+    )
+    role, text, _ = DEFAULT_REGISTRY.render(payload)
+    assert role == "tool"
+    inner = json.dumps(payload["payload"], indent=2, sort_keys=True)
+    assert text == f"Tool result: bash (success)\n{inner}"
