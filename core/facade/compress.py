@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from core.errors import (
     CompressionError,
@@ -16,29 +17,22 @@ from core.errors import (
     TractError,
 )
 from core.facade.base import FacadeBase
-from core.llm.client import ChatClient, OpenAICompatibleClient
-from core.llm.config import endpoint_configured, resolve_settings
 from core.models.content import dialogue
 from core.models.enums import SUMMARIZER_NAMES
-from core.operations.compress import (
-    CompressResult,
-    Progress,
-    RevertResult,
-    apply_plan,
-    revert_event,
-    revert_refusal,
-    summarize_plan,
-)
-from core.operations.compress_onto import GroupKey, group_key, same_preview
-from core.operations.compress_plan import CompressPlan, plan_compression
-from core.operations.records import find_event
-from core.operations.summarizers import (
-    ExtractiveSummarizer,
-    LLMSummarizer,
-    ManualSummarizer,
-    Summarizer,
-    Summary,
-)
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core.llm.client import ChatClient
+    from core.operations.compress import (
+        CompressResult,
+        Progress,
+        RevertResult,
+    )
+    from core.operations.compress_onto import GroupKey
+    from core.operations.compress_plan import CompressPlan
+    from core.operations.summarizers import (
+        Summarizer,
+        Summary,
+    )
 
 __all__ = ["SUMMARIZER_NAMES", "CompressMixin", "CompressPreview"]
 
@@ -80,6 +74,9 @@ class CompressMixin(FacadeBase):
         return self._preview_of(plan)
 
     def _preview_of(self, plan: CompressPlan) -> CompressPreview:
+        from core.operations.compress import summarize_plan
+        from core.operations.summarizers import ExtractiveSummarizer
+
         drafts = summarize_plan(plan, ExtractiveSummarizer(self.ctx.counter))
         after = plan.estimated_after(
             [self.ctx.message_tokens(dialogue("assistant", d.text)) for d in drafts]
@@ -95,6 +92,8 @@ class CompressMixin(FacadeBase):
         target_tokens: int | None,
         instructions: str | None,
     ) -> CompressPlan:
+        from core.operations.compress_plan import plan_compression
+
         with self._read() as uow:
             return plan_compression(
                 uow,
@@ -117,6 +116,14 @@ class CompressMixin(FacadeBase):
         model: str | None = None,
     ) -> Summarizer:
         """``auto``: the LLM endpoint when one is configured, else the extractive summarizer."""
+        from core.llm.client import OpenAICompatibleClient
+        from core.llm.config import endpoint_configured, resolve_settings
+        from core.operations.summarizers import (
+            ExtractiveSummarizer,
+            LLMSummarizer,
+            ManualSummarizer,
+        )
+
         if not isinstance(name, str):
             return name
         if name not in SUMMARIZER_NAMES:
@@ -168,6 +175,9 @@ class CompressMixin(FacadeBase):
         ``PreviewChangedError`` carrying the new preview; ``"auto"`` (the default without a
         plan) writes it.
         """
+        from core.operations.compress_onto import group_key, same_preview
+        from core.operations.summarizers import ManualSummarizer
+
         if replan is None:
             replan = "ask" if plan is not None else "auto"
         if replan not in ("ask", "auto"):
@@ -226,6 +236,10 @@ class CompressMixin(FacadeBase):
     ) -> list[Summary]:
         """Summaries per group; a group summarised before by the same summarizer with the same
         settings (a re-plan, a second preview of the same range) is not summarised again."""
+        from core.operations.compress import summarize_plan
+        from core.operations.compress_onto import group_key
+        from core.operations.summarizers import ManualSummarizer
+
         remembered = not isinstance(chosen, ManualSummarizer)  # the user's text may change
         setting = (
             json.dumps(chosen.describe(), sort_keys=True, default=str),
@@ -253,6 +267,8 @@ class CompressMixin(FacadeBase):
         return made
 
     def _apply(self, plan: CompressPlan, made: list[Summary], chosen: Summarizer) -> CompressResult:
+        from core.operations.compress import apply_plan
+
         try:
             with self._write() as uow:
                 return apply_plan(uow, self.ctx, plan, made, chosen.describe())
@@ -282,11 +298,16 @@ class CompressMixin(FacadeBase):
     def revert_refusal(self, event_id: str) -> str | None:
         """Why :meth:`revert` would refuse ``event_id`` now (one sentence), or None: the
         same check, read without writing, so an app can say it before asking."""
+        from core.operations.compress import revert_refusal
+        from core.operations.records import find_event
+
         with self._read() as uow:
             return revert_refusal(uow, self.ctx, find_event(uow, self.ctx, event_id))
 
     def revert(self, event_id: str) -> RevertResult:
         """Undo a compress/reorganize while its branch has not moved; recorded as an event."""
+        from core.operations.compress import revert_event
+
         with self._write() as uow:
             result = revert_event(uow, self.ctx, event_id)
         self.compiler.clear()

@@ -6,24 +6,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.engine.clock import from_storage
 from core.errors import CompileError
-from core.explain import service
-from core.explain.blame import Blame, blame_commits
-from core.explain.cache_breaks import MAX_LOOKBACK, CacheBreak, cache_breaks
-from core.explain.diff import RecordDiff, diff_records
-from core.explain.export import FORMATS, render_export
-from core.explain.facts import Facts
-from core.explain.hops import Hops
-from core.explain.lost import CompactionLoss, compaction_losses
-from core.explain.models import Explanation, Lens
-from core.explain.timeline import TokenTimeline, token_timeline
 from core.facade.base import FacadeBase
 from core.models.records import CompiledContext, CompileRecord
 from core.operations import navigation as nav
-from core.operations.records import compile_as_recorded, find_record
 from core.storage.repositories import UnitOfWork
+
+# core.explain is imported by the methods that use it: opening a store (the app's start, a
+# `log`) never explains anything, and these modules cost tens of milliseconds to import.
+if TYPE_CHECKING:
+    from core.explain.blame import Blame
+    from core.explain.cache_breaks import CacheBreak
+    from core.explain.diff import RecordDiff
+    from core.explain.lost import CompactionLoss
+    from core.explain.models import Explanation, Lens
+    from core.explain.timeline import TokenTimeline
 
 
 def _time(at_time: datetime | None) -> datetime | None:
@@ -41,6 +41,8 @@ class ExplainMixin(FacadeBase):
     ) -> Explanation:
         """Why ``commit`` is (or is not) in a compile: ``record`` (id or prefix), a live
         compile ``at`` a ref (and ``at_time``), else the latest record, else HEAD's compile."""
+        from core.explain import service
+
         with self._read() as uow:
             return service.why(
                 uow, self.ctx, self.compiler, commit, record=record, at=at, at_time=_time(at_time)
@@ -50,6 +52,8 @@ class ExplainMixin(FacadeBase):
         self, *, record: str | None = None, at: str | None = None, at_time: datetime | None = None
     ) -> Lens:
         """A mark for every commit relative to one compile (defaults as for :meth:`why`)."""
+        from core.explain import service
+
         with self._read() as uow:
             return service.lens(
                 uow, self.ctx, self.compiler, record=record, at=at, at_time=_time(at_time)
@@ -59,12 +63,16 @@ class ExplainMixin(FacadeBase):
         self, *, record: str | None = None, at: str | None = None, at_time: datetime | None = None
     ) -> dict[str, Explanation]:
         """Every commit's explanation relative to one compile (reads the whole tract)."""
+        from core.explain import service
+
         with self._read() as uow:
             return service.explain_all(
                 uow, self.ctx, self.compiler, record=record, at=at, at_time=_time(at_time)
             )
 
     def diff_records(self, a: str, b: str) -> RecordDiff:
+        from core.explain.diff import diff_records
+
         with self._read() as uow:
             return diff_records(uow, self.ctx, self.compiler, a, b)
 
@@ -73,6 +81,10 @@ class ExplainMixin(FacadeBase):
     ) -> tuple[Blame, ...]:
         """Where each message of a compile came from, in message order (a ``record`` as
         recorded; else the live compile ``at`` a ref, HEAD by default); the first ``limit``."""
+        from core.explain import service
+        from core.explain.blame import blame_commits
+        from core.explain.facts import Facts
+
         with self._read() as uow:
             subject, positions = service.subject_of(
                 uow, self.ctx, self.compiler, record=record, at=at, latest_record=False
@@ -92,6 +104,8 @@ class ExplainMixin(FacadeBase):
     def cache_breaks(self, limit: int | None = None, offset: int = 0) -> dict[str, CacheBreak]:
         """Per record (the newest ``limit`` after skipping ``offset``: a page of the records
         list): its prefix-cache break against the previous record on the same line."""
+        from core.explain.cache_breaks import MAX_LOOKBACK, cache_breaks
+
         with self._read() as uow:
             # The page and the records before it that can be "the previous one on the line".
             more = None if limit is None else limit + MAX_LOOKBACK
@@ -104,6 +118,8 @@ class ExplainMixin(FacadeBase):
     ) -> dict[str, CompactionLoss]:
         """Per compress event (all, or the ``event_ids`` of a page): the identifiers its
         sources had and its summaries lost."""
+        from core.explain.lost import compaction_losses
+
         with self._read() as uow:
             events = uow.events.list(self.tract_id)
             if event_ids is not None:
@@ -113,6 +129,8 @@ class ExplainMixin(FacadeBase):
 
     def token_timeline(self, limit: int | None = None) -> TokenTimeline:
         """Tokens per record over time (the newest ``limit``), by role and content type."""
+        from core.explain.timeline import token_timeline
+
         with self._read() as uow:
             return token_timeline(uow, self.ctx, self._records_with_effectives(uow, limit))
 
@@ -126,6 +144,12 @@ class ExplainMixin(FacadeBase):
     ) -> str:
         """A record (as sent) or a live compile (``at`` a ref, HEAD by default) as OpenAI
         messages JSON, Anthropic messages JSON or Markdown (with each message's origin)."""
+        from core.explain import service
+        from core.explain.blame import blame_commits
+        from core.explain.export import FORMATS, render_export
+        from core.explain.facts import Facts
+        from core.explain.hops import Hops
+
         if fmt not in FORMATS:
             raise CompileError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
         if record is not None and at is not None:
@@ -154,6 +178,8 @@ class ExplainMixin(FacadeBase):
     def _to_export(
         self, uow: UnitOfWork, record: str | None, at: str | None
     ) -> tuple[CompiledContext, str]:
+        from core.operations.records import compile_as_recorded, find_record
+
         if record is not None:
             rec = find_record(uow, self.ctx, record)
             compiled = compile_as_recorded(uow, self.compiler, rec)

@@ -9,15 +9,15 @@ from core.errors import CompileError, TractError
 from core.facade.base import FacadeBase
 from core.models.enums import CommitOperation
 from core.operations import budget as budget_op
-from core.operations import chat as chat_op
 from core.operations import navigation as nav
 from core.operations import records as records_op
 from core.operations.context import head_state
 from core.storage.repositories import UnitOfWork
 from core.views import events as events_view
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
     from core.llm.client import ChatClient
+    from core.operations import chat as chat_op
 
 
 class LLMMixin(FacadeBase):
@@ -46,6 +46,8 @@ class LLMMixin(FacadeBase):
         Without a client, one is built from the environment / config file (``purpose=chat``)
         and closed afterwards.
         """
+        from core.operations import chat as chat_op
+
         if self.in_batch:  # before building a client: refuse without side effects
             raise chat_op.ChatRefusedError("chat() makes an LLM call and is refused inside batch()")
         owned = None
@@ -64,6 +66,8 @@ class LLMMixin(FacadeBase):
 
     def record_usage(self, usage: Mapping[str, Any], head: str | None = None) -> Any:
         """Calibrate HEAD's compiled size to an API usage report (OpenAI or Anthropic)."""
+        from core.operations import chat as chat_op
+
         if head is not None:
             with self._read() as uow:
                 current = head_state(uow, self.tract_id).commit

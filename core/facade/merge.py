@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from core.facade.base import FacadeBase
 from core.models.records import CompiledContext
-from core.operations import branches as branches_op
-from core.operations import diff as diff_op
-from core.operations import merge as merge_op
-from core.operations.merge_conflicts import MergeConflict, Resolver, run_resolver
 from core.storage.repositories import UnitOfWork
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core.operations import diff as diff_op
+    from core.operations import merge as merge_op
+    from core.operations.merge_conflicts import MergeConflict, Resolver
 
 CONTEXT_MESSAGES = 5  # compiled messages a resolver sees before a conflict's target
 
@@ -32,6 +34,9 @@ class MergeMixin(FacadeBase):
         The resolver runs outside the merge's transaction (it may call an LLM); committing
         afterwards re-checks that HEAD has not moved meanwhile.
         """
+        from core.operations import merge as merge_op
+        from core.operations.merge_conflicts import run_resolver
+
         with self._write() as uow:
             result = merge_op.merge(
                 uow, self.ctx, source, strategy=strategy, no_ff=no_ff, message=message
@@ -53,6 +58,8 @@ class MergeMixin(FacadeBase):
         self, result: merge_op.MergeResult, delete_branch: bool = False
     ) -> merge_op.MergeResult:
         """Write a resolved conflict result: merge commit plus one EDIT per resolution."""
+        from core.operations import merge as merge_op
+
         with self._write() as uow:
             done = merge_op.commit_merge(uow, self.ctx, result)
             if delete_branch:
@@ -74,6 +81,8 @@ class MergeMixin(FacadeBase):
 
     def diff(self, a: str | None = None, b: str | None = None) -> diff_op.DiffResult:
         """Compare the compiled contexts at two commits (docs/behaviour.md §12)."""
+        from core.operations import diff as diff_op
+
         with self._read() as uow:
             return diff_op.diff(uow, self.ctx, self.compiler, a, b)
 
@@ -81,6 +90,8 @@ class MergeMixin(FacadeBase):
         self, order: Sequence[str], check_safety: bool = True
     ) -> tuple[CompiledContext, list[diff_op.OrderWarning]]:
         """HEAD's compile with the listed commits first, in that order. View-only."""
+        from core.operations import diff as diff_op
+
         with self._read() as uow:
             return diff_op.compile_ordered(
                 uow, self.ctx, self.compiler, list(order), check_safety=check_safety
@@ -88,5 +99,7 @@ class MergeMixin(FacadeBase):
 
 
 def _delete_source(uow: UnitOfWork, owner: FacadeBase, result: merge_op.MergeResult) -> None:
+    from core.operations import branches as branches_op
+
     if result.source_is_branch:
         branches_op.delete_branch(uow, owner.ctx, result.source, force=True)

@@ -7,18 +7,22 @@ compile cache afterwards. LLM calls (an LLM collapse) happen outside any transac
 from __future__ import annotations
 
 import os
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from core.errors import LLMConfigError, TranscriptError
 from core.facade.base import FacadeBase
-from core.importers import openai_chat as transcript_op
-from core.llm.client import ChatClient
-from core.operations import gc as gc_op
-from core.operations import import_commit as import_op
-from core.operations import reorganize
 from core.operations import spawn as spawn_op
 from core.operations.tracts import TractSummary
 from core.operations.tracts import list_tracts as list_tracts_op
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core.operations import gc as gc_op
+    from core.operations import import_commit as import_op
+    from core.operations import reorganize
+
+if TYPE_CHECKING:  # transcripts and LLM clients are imported when used (start-up time)
+    from core.importers import openai_chat as transcript_op
+    from core.llm.client import ChatClient
 
 
 class RewriteMixin(FacadeBase):
@@ -26,6 +30,8 @@ class RewriteMixin(FacadeBase):
         self, target_branch: str, resolver: reorganize.Resolver | None = None
     ) -> reorganize.RebaseResult:
         """Replay the current branch onto ``target_branch`` (docs/behaviour.md §8)."""
+        from core.operations import reorganize
+
         try:
             with self._write() as uow:
                 return reorganize.rebase(uow, self.ctx, target_branch, resolver)
@@ -39,6 +45,8 @@ class RewriteMixin(FacadeBase):
         source_tract: str | None = None,
     ) -> import_op.ImportResult:
         """Cherry-pick ``ref`` (of this tract or ``source_tract``) onto HEAD."""
+        from core.operations import import_commit as import_op
+
         try:
             with self._write() as uow:
                 return import_op.import_commit(uow, self.ctx, ref, resolver, source_tract)
@@ -52,6 +60,8 @@ class RewriteMixin(FacadeBase):
     ) -> transcript_op.TranscriptImportResult:
         """Import an OpenAI chat transcript (JSON array or JSONL): a path, or a transcript
         already read with ``transcript_op.parse_transcript``. An invalid file writes nothing."""
+        from core.importers import openai_chat as transcript_op
+
         if isinstance(source, transcript_op.Transcript):
             transcript = source
         else:
@@ -75,6 +85,8 @@ class RewriteMixin(FacadeBase):
         branch: str | None = None,
     ) -> gc_op.GCResult:
         """Remove unreachable commits past their retention (docs/behaviour.md §10)."""
+        from core.operations import gc as gc_op
+
         try:
             with self._write() as uow:
                 return gc_op.gc(

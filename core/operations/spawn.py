@@ -12,10 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import SpawnError
-from core.llm.client import ChatClient, response_text, response_usage
 from core.models import content as c
 from core.models.records import CommitInfo, CompiledContext, Message, SpawnPointer
 from core.models.refs import BRANCH_PREFIX, HEAD
@@ -23,6 +22,9 @@ from core.operations import commit as commit_op
 from core.operations.compile import Compiler
 from core.operations.context import TractContext, head_state, require_attached
 from core.storage.repositories import UnitOfWork
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core.llm.client import ChatClient
 
 HEAD_SNAPSHOT, FULL_CLONE, SELECTIVE = "head_snapshot", "full_clone", "selective"
 
@@ -245,6 +247,8 @@ def llm_collapse_summary(
     target_tokens: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """One LLM call with the collapse prompt; the reply is read as an OpenAI-style dict."""
+    from core.llm.client import response_text, response_usage
+
     blocks = "\n\n".join(f"[{m.role}]: {m.content}" for m in compiled.messages)
     parts = [f"Task given to the sub-agent: {purpose}", f"Sub-agent transcript:\n\n{blocks}"]
     if target_tokens:

@@ -12,19 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from core.explain.blame import Blame
-from core.explain.cache_breaks import CacheBreak
-from core.explain.diff import RecordDiff
-from core.explain.lost import CompactionLoss
-from core.explain.models import Explanation, Lens
-from core.explain.timeline import TokenTimeline
-from core.facade.compress import CompressPreview
 from core.models.records import CommitInfo
 from core.models.refs import branch_short, is_branch
 from core.operations.context import head_state
-from core.operations.records import Reproduction
-from core.storage.repositories import UnitOfWork
 from core.tract import Tract
 from core.views.commit_detail import CommitDetail, commit_detail
 from core.views.events import EventPage, list_events
@@ -34,6 +26,17 @@ from core.views.health import QuickCheck, quick_check
 from core.views.record_view import RecordView, record_view
 from core.views.records import RecordPage, list_records
 from core.views.search import SearchQuery, search_commits
+
+if TYPE_CHECKING:  # the results of the tract's own reads: imported when those run
+    from core.explain.blame import Blame
+    from core.explain.cache_breaks import CacheBreak
+    from core.explain.diff import RecordDiff
+    from core.explain.lost import CompactionLoss
+    from core.explain.models import Explanation, Lens
+    from core.explain.timeline import TokenTimeline
+    from core.facade.compress import CompressPreview
+    from core.operations.records import Reproduction
+    from core.storage.repositories import UnitOfWork
 
 PageKey = tuple[object, str]  # (created_at as stored, commit hash): where the next page starts
 GRAPH_PAGE = 5000

@@ -68,6 +68,13 @@ class CommitRepository(ABC):
     @abstractmethod
     def insert(self, commit: CommitInfo) -> None: ...
 
+    def compile_row(
+        self, commit: CommitInfo, payload_json: str, message_tokens: int | None
+    ) -> CompileRow | None:
+        """The row a compile would read back for a non-merge commit just inserted with this
+        blob text and cached count, value for value; None when only reading can tell."""
+        return None
+
     @abstractmethod
     def exists_in_tract(self, tract_id: str, hashes: Iterable[str]) -> set[str]: ...
 

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects import postgresql
 
 from core.models.enums import CommitOperation, Priority
 
@@ -47,7 +46,9 @@ OperationType = Enum(CommitOperation, name="commitoperation")
 PriorityType = (
     Enum(Priority, name="priority")
     .with_variant(String(6), "sqlite")
-    .with_variant(postgresql.ENUM("SKIP", "NORMAL", "PINNED", name="priority"), "postgresql")
+    # A generic Enum: PostgreSQL's dialect makes it its native ENUM, and the postgresql
+    # dialect module is not imported for a SQLite store (start-up time).
+    .with_variant(Enum("SKIP", "NORMAL", "PINNED", name="priority"), "postgresql")
 )
 
 

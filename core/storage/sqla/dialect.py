@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from types import ModuleType
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 
 def _module(dialect: str) -> ModuleType:
-    return postgresql if dialect == "postgresql" else sqlite
+    # Imported on first use: a SQLite store never loads the postgresql dialect.
+    name = "postgresql" if dialect == "postgresql" else "sqlite"
+    return importlib.import_module(f"sqlalchemy.dialects.{name}")
 
 
 def insert_ignore_for(dialect: str, table: Table, keys: Sequence[str]) -> Insert:

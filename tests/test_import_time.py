@@ -1,0 +1,66 @@
+"""What starting is spared: a `log` and the app's first screen never import the ORM, httpx,
+the explain engine, the importers, compression or the postgresql dialect (a SQLite store).
+Checked in a fresh interpreter by listing ``sys.modules``; the time itself is a benchmark's
+(bench/bench_scale.py --only start open)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from core import create_tract
+
+NEVER_AT_START = (
+    "sqlalchemy.orm",
+    "sqlalchemy.dialects.postgresql",
+    "httpx",
+    "core.explain",
+    "core.importers",
+    "core.llm.client",
+    "core.operations.compress",
+    "core.operations.summarizers",
+    "core.operations.merge",
+)
+
+LOG = """
+import json, runpy, sys
+sys.argv = ["tract-tui", "log", "--limit", "20", sys.argv[1]]
+try:
+    runpy.run_module("tract_tui", run_name="__main__")
+except SystemExit:
+    pass
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _store(tmp_path: Path) -> str:
+    path = tmp_path / "s.db"
+    t = create_tract(path)
+    t.system("Be brief.")
+    t.user("hello")
+    t.assistant("hi")
+    t.close()
+    return str(path)
+
+
+def _loaded(script: str, *args: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(proc.stderr.strip().splitlines()[-1]))
+
+
+def _spared(loaded: set[str]) -> list[str]:
+    return [
+        m
+        for m in loaded
+        if m.startswith(NEVER_AT_START) and m.split(".")[0] in ("core", "sqlalchemy", "httpx")
+    ]
+
+
+def test_log_imports_only_what_it_reads(tmp_path: Path) -> None:
+    loaded = _loaded(LOG, _store(tmp_path))
+    assert "core.read" in loaded and "sqlalchemy" in loaded  # it did run
+    assert _spared(loaded) == []
