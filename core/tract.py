@@ -29,7 +29,13 @@ from core.facade.tract_ai_features import TractAIFeaturesMixin
 from core.models import content as c
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry
 from core.models.enums import CommitOperation, Priority
-from core.models.records import AnnotationInfo, CommitInfo, CompiledContext, CompileRecord
+from core.models.records import (
+    AnnotationInfo,
+    CommitInfo,
+    CompiledContext,
+    CompileRecord,
+    CompileRow,
+)
 from core.operations import annotate as annotate_op
 from core.operations import branches as branches_op
 from core.operations import commit as commit_op
@@ -222,11 +228,14 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
         metadata: Mapping[str, Any] | None = None,
         generation_config: Mapping[str, Any] | None = None,
     ) -> CommitInfo:
+        # Outside a batch the new commit goes to the compiler once it is committed, so the
+        # next compile does not read back what was just written.
+        written: list[CompileRow] | None = None if self.in_batch else []
         with self._write() as uow:
             if response_to is not None:
                 response_to = self._resolve_existing(uow, response_to)
             self._check_budget(uow, content, operation, response_to)
-            return commit_op.commit(
+            info = commit_op.commit(
                 uow,
                 self.ctx,
                 content,
@@ -235,7 +244,11 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
                 response_to=response_to,
                 metadata=metadata,
                 generation_config=generation_config,
+                written=written,
             )
+        if written:
+            self.compiler.note_written(written[0])
+        return info
 
     def _resolve_existing(self, uow: UnitOfWork, ref: str) -> str:
         try:

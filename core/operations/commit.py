@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.engine import hashing
 from core.engine.clock import ONE_MICROSECOND
 from core.errors import ContentValidationError, EditTargetError
 from core.models.enums import CommitOperation, Priority
-from core.models.records import BlobInfo, CommitInfo
+from core.models.records import BlobInfo, CommitInfo, CompileRow
 from core.models.storable import check_storable
 from core.operations.context import (
     HeadState,
@@ -41,6 +41,32 @@ def auto_message(content_type: str, raw_text: str) -> str:
     return f"{content_type}: {preview}"
 
 
+class StoredBlob(NamedTuple):
+    """A blob as an append wrote it: what a compile of the new commit would read back."""
+
+    content_hash: str
+    raw_tokens: int
+    payload_json: str
+    message_tokens: int | None  # the cached count stored with it; None: none written now
+
+
+def store_blob(
+    uow: UnitOfWork, ctx: TractContext, payload: dict[str, Any], at: datetime
+) -> StoredBlob:
+    """Insert-if-absent, hashing and counting the payload once."""
+    content_hash = hashing.content_hash(payload)
+    raw_tokens = ctx.raw_tokens(payload)
+    stored = hashing.stored_payload_json(payload)
+    inserted = uow.blobs.insert_if_absent(
+        BlobInfo(content_hash, payload, len(stored.encode("utf-8")), raw_tokens, at)
+    )
+    tokens = None
+    if inserted and ctx.counter.encoding_name:
+        tokens = ctx.message_tokens(payload)
+        uow.blobs.set_message_tokens({content_hash: tokens}, ctx.token_cache_key)
+    return StoredBlob(content_hash, raw_tokens, stored, tokens)
+
+
 def write_blob(
     uow: UnitOfWork,
     ctx: TractContext,
@@ -55,17 +81,8 @@ def write_blob(
     """
     if known is not None:
         return known
-    content_hash = hashing.content_hash(payload)
-    raw_tokens = ctx.raw_tokens(payload)
-    stored = hashing.stored_payload_json(payload)
-    inserted = uow.blobs.insert_if_absent(
-        BlobInfo(content_hash, payload, len(stored.encode("utf-8")), raw_tokens, at)
-    )
-    if inserted and ctx.counter.encoding_name:
-        uow.blobs.set_message_tokens(
-            {content_hash: ctx.message_tokens(payload)}, ctx.token_cache_key
-        )
-    return content_hash, raw_tokens
+    blob = store_blob(uow, ctx, payload, at)
+    return blob.content_hash, blob.raw_tokens
 
 
 def write_commit(
@@ -92,8 +109,46 @@ def write_commit(
     (content_hash, raw tokens) skips re-hashing and re-counting when copying a commit whose
     blob is already stored.
     """
+    return _write_commit(
+        uow,
+        ctx,
+        payload,
+        parent=parent,
+        operation=operation,
+        response_to=response_to,
+        message=message,
+        metadata=metadata,
+        generation_config=generation_config,
+        merge_parents=merge_parents,
+        not_before=not_before,
+        known_tokens=known_tokens,
+        check_collision=check_collision,
+    )[0]
+
+
+def _write_commit(  # write_commit, and the blob as written (None: ``known_tokens``)
+    uow: UnitOfWork,
+    ctx: TractContext,
+    payload: dict[str, Any],
+    *,
+    parent: str | None,
+    operation: CommitOperation = CommitOperation.APPEND,
+    response_to: str | None = None,
+    message: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    generation_config: Mapping[str, Any] | None = None,
+    merge_parents: Sequence[str] | None = None,
+    not_before: datetime | None = None,
+    known_tokens: tuple[str, int] | None = None,
+    check_collision: bool = True,
+) -> tuple[CommitInfo, StoredBlob | None]:
     created_at = ctx.now(not_before)
-    content_hash, raw_tokens = write_blob(uow, ctx, payload, created_at, known_tokens)
+    blob = None
+    if known_tokens is None:
+        blob = store_blob(uow, ctx, payload, created_at)
+        content_hash, raw_tokens = blob.content_hash, blob.raw_tokens
+    else:
+        content_hash, raw_tokens = known_tokens
     if message is None:
         message = auto_message(str(payload["content_type"]), ctx.registry.raw_text(payload))
     while True:
@@ -132,7 +187,7 @@ def write_commit(
     uow.commits.insert(info)
     if merge_parents:
         uow.parents.add(commit_hash, list(merge_parents))
-    return info
+    return info, blob
 
 
 def validate_edit_target(
@@ -162,8 +217,13 @@ def commit(
     metadata: Mapping[str, Any] | None = None,
     generation_config: Mapping[str, Any] | None = None,
     state: HeadState | None = None,
+    written: list[CompileRow] | None = None,
 ) -> CommitInfo:
-    """Append or edit on the attached branch: validate, write, advance, auto-pin."""
+    """Append or edit on the attached branch: validate, write, advance, auto-pin.
+
+    ``written`` receives the new commit as a compile would read it back, when the store can
+    say so without reading (the caller hands it to its compiler once the write commits).
+    """
     uow.lock_tract(ctx.tract_id)  # before reading HEAD, so no other writer moves it under us
     state = state or head_state(uow, ctx.tract_id)
     require_attached(state, "commit")
@@ -173,7 +233,7 @@ def commit(
     check_storable(metadata, "metadata")
     check_storable(generation_config, "generation_config")
     validate_edit_target(uow, ctx, operation, response_to)
-    info = write_commit(
+    info, blob = _write_commit(
         uow,
         ctx,
         payload,
@@ -187,6 +247,10 @@ def commit(
         check_collision=False,
     )
     advance_head(uow, ctx.tract_id, state, info.commit_hash)
+    if written is not None and blob is not None:
+        row = uow.commits.compile_row(info, blob.payload_json, blob.message_tokens)
+        if row is not None:
+            written.append(row)
     if ctx.registry.default_priority(info.content_type) is Priority.PINNED:
         uow.annotations.add(
             ctx.tract_id, info.commit_hash, Priority.PINNED, AUTO_PIN_REASON, info.created_at

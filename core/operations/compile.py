@@ -30,6 +30,7 @@ INCREMENTAL_WINDOWS = (4, 64)
 CACHE_SIZE = 8
 CALIBRATIONS_KEPT = 64
 TOOL_CACHE_SIZE = 256
+WRITTEN_KEPT = 64
 
 
 class _Loader:
@@ -110,11 +111,23 @@ class Compiler:
         self._calibrations: OrderedDict[str, tuple[int, int, int]] = OrderedDict()
         # head -> the tools a compile of it carries (immutable for a hash, like the above).
         self._tool_cache: OrderedDict[str, tuple[dict[str, Any], ...]] = OrderedDict()
+        # Commits this tract appended and committed, as a compile reads them (note_written):
+        # the next compile extends its snapshot from these instead of reading them back.
+        self._written: OrderedDict[str, CompileRow] = OrderedDict()
 
     def clear(self) -> None:
         """Structural operations (merge, compress, import, rebase, GC) invalidate the cache."""
         with self._lock:
             self._cache.clear()
+            self._written.clear()
+
+    def note_written(self, row: CompileRow) -> None:
+        """A commit this tract has just committed, exactly as a compile would read it back.
+        A hash names immutable content, so the row stays true whoever moves HEAD later."""
+        with self._lock:
+            self._written[row.commit_hash] = row
+            while len(self._written) > WRITTEN_KEPT:
+                self._written.popitem(last=False)
 
     # -- token cache: stored per blob, else counted once per process ---------------------
 
@@ -245,6 +258,16 @@ class Compiler:
     def _extend_cached(self, uow: UnitOfWork, head: str) -> Snapshot | None:
         if not self._cache:
             return None
+        newer: list[CompileRow] = []
+        at: str | None = head
+        while at is not None and at not in self._cache:
+            row = self._written.get(at)
+            if row is None:
+                break
+            newer.append(row)
+            at = row.parent_hash
+        if newer and at is not None and at in self._cache:
+            return self._extend(uow, head, newer, at)  # nothing read back
         for window in INCREMENTAL_WINDOWS:
             rows = uow.commits.compile_chain(head, self._cache_key, limit=window)
             snap = self._extend_from(uow, head, rows)
@@ -255,22 +278,25 @@ class Compiler:
     def _extend_from(self, uow: UnitOfWork, head: str, rows: list[CompileRow]) -> Snapshot | None:
         for i, row in enumerate(rows):
             if row.commit_hash in self._cache:
-                newer = rows[:i]
-                if any(r.n_parents >= 2 for r in newer):
-                    return None  # structural: recompile
-                snap = self._cache.pop(row.commit_hash)  # moves to the new head
-                # An annotation of a new commit is newer than it, so newer than the snapshot's
-                # mark: with no new annotation at all, none of them has one (an agent turn
-                # skips the query).
-                annotated = self._refresh_annotations(uow, snap)
-                newer.reverse()
-                priorities = (
-                    uow.annotations.in_force([r.commit_hash for r in newer]) if annotated else {}
-                )
-                snap.append(newer, priorities, head)
-                self._recalibrate(snap, [r.commit_hash for r in newer])
-                return snap
+                return self._extend(uow, head, rows[:i], row.commit_hash)
         return None
+
+    def _extend(
+        self, uow: UnitOfWork, head: str, newer: list[CompileRow], base: str
+    ) -> Snapshot | None:
+        """Move the snapshot of ``base`` to ``head`` by ``newer`` (newest first)."""
+        if any(r.n_parents >= 2 for r in newer):
+            return None  # structural: recompile
+        snap = self._cache.pop(base)  # moves to the new head
+        # An annotation of a new commit is newer than it, so newer than the snapshot's
+        # mark: with no new annotation at all, none of them has one (an agent turn
+        # skips the query).
+        annotated = self._refresh_annotations(uow, snap)
+        newer.reverse()
+        priorities = uow.annotations.in_force([r.commit_hash for r in newer]) if annotated else {}
+        snap.append(newer, priorities, head)
+        self._recalibrate(snap, [r.commit_hash for r in newer])
+        return snap
 
     def _refresh_annotations(self, uow: UnitOfWork, snap: Snapshot) -> bool:
         """Apply the annotations made since the snapshot's; False when there were none."""

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the results of the tract's own reads: imported when those r
     from core.explain.timeline import TokenTimeline
     from core.facade.compress import CompressPreview
     from core.operations.records import Reproduction
+    from core.storage.repositories import UnitOfWork
 
 PageKey = tuple[object, str]  # (created_at as stored, commit hash): where the next page starts
 GRAPH_PAGE = 5000
@@ -59,6 +60,16 @@ class Fingerprint:
     annotations: int
     events: int
     records: int
+
+
+@dataclass(frozen=True)
+class GraphDelta:
+    """What was written above a graph's newest scanned commit, read in one transaction."""
+
+    refs: RefsState
+    rows: list[ScanRow]  # newest first, every one sorting above the watermark
+    complete: bool  # False: more than the limit asked for (rescan instead)
+    watermark_kept: bool  # False: the watermark commit is gone (GC): rescan
 
 
 @dataclass(frozen=True)
@@ -90,8 +101,11 @@ class StoreReader:
 
     def refs(self, *, head_arrow: str = "→") -> RefsState:
         with self.tract.store.read() as uow:
-            state = head_state(uow, self.tract_id)
-            refs = uow.refs.list(self.tract_id)
+            return self._refs(uow, head_arrow)
+
+    def _refs(self, uow: UnitOfWork, head_arrow: str = "→") -> RefsState:
+        state = head_state(uow, self.tract_id)
+        refs = uow.refs.list(self.tract_id)
         labels = ref_labels(refs, state.branch, state.commit, state.detached, arrow=head_arrow)
         branches = tuple(branch_short(r.ref_name) for r in refs if is_branch(r.ref_name))
         return RefsState(labels, state.branch, state.commit, state.detached, branches)
@@ -101,6 +115,18 @@ class StoreReader:
         with self.tract.store.read() as uow:
             rows = uow.commits.graph_page(self.tract_id, after=after, limit=limit)
         return [ScanRow(h, p, t) for h, p, t in rows]
+
+    def graph_since(self, watermark: PageKey, limit: int) -> GraphDelta:
+        """The refs and the commits sorting above ``watermark`` (a key ``graph_page`` returned;
+        at most ``limit``), in one read transaction so the refs name no commit it missed."""
+        with self.tract.store.read() as uow:
+            refs = self._refs(uow)
+            rows = uow.commits.graph_page(
+                self.tract_id, after=None, limit=limit, newer_than=watermark
+            )
+            kept = bool(uow.commits.get_many([watermark[1]]))
+        scan = [ScanRow(h, p, t) for h, p, t in rows]
+        return GraphDelta(refs, scan, len(scan) < limit, kept)
 
     def first_screen(self, mode: GraphMode, page: int, detail_rows: int) -> FirstScreen:
         refs = self.refs()

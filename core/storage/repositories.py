@@ -68,6 +68,13 @@ class CommitRepository(ABC):
     @abstractmethod
     def insert(self, commit: CommitInfo) -> None: ...
 
+    def compile_row(
+        self, commit: CommitInfo, payload_json: str, message_tokens: int | None
+    ) -> CompileRow | None:
+        """The row a compile would read back for a non-merge commit just inserted with this
+        blob text and cached count, value for value; None when only reading can tell."""
+        return None
+
     @abstractmethod
     def exists_in_tract(self, tract_id: str, hashes: Iterable[str]) -> set[str]: ...
 
@@ -110,11 +117,18 @@ class CommitRepository(ABC):
 
     @abstractmethod
     def graph_page(
-        self, tract_id: str, *, after: tuple[Any, str] | None, limit: int
+        self,
+        tract_id: str,
+        *,
+        after: tuple[Any, str] | None,
+        limit: int,
+        newer_than: tuple[Any, str] | None = None,
     ) -> list[tuple[str, tuple[str, ...], Any]]:
         """A page of (commit_hash, parents, created_at) newest first — ``created_at``
         descending, then hash descending — starting after the key ``after`` =
-        (created_at as returned, hash). Parents list the first parent, then merge parents."""
+        (created_at as returned, hash). Parents list the first parent, then merge parents.
+        ``newer_than`` (a key as returned) keeps only the commits that sort above it: what
+        was written since a page was read (the app's live reload)."""
 
     @abstractmethod
     def ancestors(self, heads: Iterable[str], *, merge_parents: bool = True) -> set[str]:

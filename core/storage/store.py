@@ -320,9 +320,14 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[SqlUnitOfWork]:
         """A read transaction: a consistent snapshot for everything read inside it."""
+        # Once this store writes, it reads through the writer's connections too: SQLite drops
+        # a connection's page cache whenever another connection has written, so a reader
+        # beside the writer would re-read every page an agent turn's compile touches.
+        writer = self._writer
+        engine, version = (writer, self.version) if writer is not None else (self.engine, None)
         try:
-            with self._damage_in_words(), read_connection(self.engine) as conn:
-                yield SqlUnitOfWork(conn, writable=False, version=self.read_version)
+            with self._damage_in_words(), read_connection(engine) as conn:
+                yield SqlUnitOfWork(conn, writable=False, version=version or self.read_version)
         except OperationalError as exc:
             locked = locked_error(self.location, exc)
             if locked is None:

@@ -173,7 +173,10 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
     def store_changed(self, old: Fingerprint, new: Fingerprint) -> None:
         """Another process (or this one) wrote: reload what changed, keeping the selection."""
         if (old.refs, old.newest, old.annotations) != (new.refs, new.newest, new.annotations):
-            self.graph.reload()
+            if new.annotations < old.annotations or new.events < old.events:
+                self.graph.reload()  # rows were deleted (a GC): rescan
+            else:
+                self.graph.live_update()  # what was written on top, else a rescan
         if old.events != new.events and (events := self.panel(EventsPanel)) is not None:
             events.reload()
         if old.records != new.records and (records := self.panel(RecordsPanel)) is not None:

@@ -6,6 +6,10 @@ message) are fetched for the visible window plus a margin and show a placeholder
 A key press touches only cached data, so it costs the same at row 1 and at row 100,000.
 Actions on the selection that concern more than the graph (compress, compile, pin, search,
 go to) are posted up as messages; the main screen carries them out.
+
+When the store changes (another process appends), :meth:`GraphView.live_update` reads only what
+sorts above the newest commit scanned and puts it on top (``GraphModel.prepend``); it rescans
+only when that would not give what a fresh scan gives (docs/performance.md, "Live reload").
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from textual.strip import Strip
 from textual.worker import Worker, get_current_worker
 
 from core import Priority
-from core.read import FirstScreen, RefsState, StoreReader
+from core.read import FirstScreen, GraphDelta, PageKey, RefsState, StoreReader
 from core.views.graph import GraphMode, GraphModel
 from core.views.graph_rows import RowInfo
 from core.views.lane_render import UNICODE
@@ -56,6 +60,7 @@ FIRST_PAGE = 300
 PAGE = 5000
 DETAIL_MARGIN = 60  # rows fetched above and below the viewport
 FIRST_DETAILS = 80  # rows whose details come with the first page
+DELTA_LIMIT = 2000  # more new commits than this at once: rescan (one page of the scan's size)
 
 
 class GraphView(ScrollView, WorkerEndings, can_focus=True):
@@ -133,6 +138,13 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             self.generation = generation
             self.complete = complete
 
+    class _Delta(Message):
+        def __init__(self, generation: int, model: GraphModel, delta: GraphDelta) -> None:
+            super().__init__()
+            self.generation = generation
+            self.model = model
+            self.delta = delta
+
     class _Details(Message):
         def __init__(self, generation: int, details: dict[str, RowInfo]) -> None:
             super().__init__()
@@ -160,6 +172,9 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self.glyphs = UNICODE
         self._graph_width = 2
         self._details_failed = -1  # the scan whose details fetch last failed (said once)
+        self._installed = 0  # the newest scan whose first page is in the model
+        self._delta_running = False
+        self._delta_wanted = False  # a change came while a delta or a scan's start was running
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -210,6 +225,9 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         model, details = first.model, first.details
         self.model = model
         self.refs = first.refs
+        self._installed = generation
+        if self._delta_wanted and not self._delta_running:
+            self.call_later(self.live_update)  # what was written while the first page was read
         # The cursor is an index: move it with the model swap, or until the first page's
         # _Rows arrives it would name another commit (new rows above it shift every index),
         # and a key pressed in between (pin, compile, compress) would act on that commit.
@@ -242,6 +260,61 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
 
     def _update_size(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.model))
+
+    # -- live updates: what was written since, on top ---------------------------------------
+
+    def live_update(self) -> None:
+        """The store changed: read what sorts above the newest commit scanned and put it on
+        top, keeping the selection and what is on screen; rescan when that cannot be done."""
+        if self._delta_running or self._installed != self._generation:
+            self._delta_wanted = True  # asked again when the running read is in
+            return
+        watermark = self.model.newest
+        if watermark is None:  # nothing scanned yet (an empty tract): a scan is cheap
+            self.reload()
+            return
+        self._delta_wanted = False
+        self._delta_running = True
+        self._read_delta(self._generation, self.model, watermark)
+
+    @work(thread=True, exclusive=True, group="graph-delta", exit_on_error=False)
+    def _read_delta(self, generation: int, model: GraphModel, watermark: PageKey) -> None:
+        try:
+            delta = self.reader.graph_since(watermark, DELTA_LIMIT)
+        finally:
+            self.app.call_from_thread(setattr, self, "_delta_running", False)
+        self.post_message(self._Delta(generation, model, delta))
+
+    def on_graph_view__delta(self, message: _Delta) -> None:
+        if message.generation == self._generation and message.model is self.model:
+            self._apply_delta(message.delta)
+        if self._delta_wanted and not self._delta_running:
+            self.live_update()
+
+    def _apply_delta(self, delta: GraphDelta) -> None:
+        model = self.model
+        added = None
+        if delta.complete and delta.watermark_kept:
+            added = model.prepend(delta.rows, delta.refs.labels)
+        if added is None:
+            self.reload()
+            return
+        self.refs = delta.refs
+        if added:
+            # The selection stays on its commit. At the top, the new rows show above it as
+            # long as it stays on screen; anywhere else what is on screen stays in place.
+            top, height = self.scroll_offset.y, max(1, self.size.height)
+            self.cursor += added
+            self._update_size()
+            if top or self.cursor >= height:
+                self.scroll_to(y=top + added, animate=False, immediate=True)
+        # Marks of rows already shown may have changed (an edit, a pin, a tag): their details
+        # are read again for the screen, the old ones drawn until they arrive.
+        self.details.restart({})
+        self.refresh()
+        self._request_details()
+        self.post_message(self.Selected(self.selected_hash))
+        self._rows_arrived(model.complete)
 
     # -- details ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -48,6 +49,15 @@ TRACT_IDS_SQL = """
     UNION
     SELECT tract_id FROM refs
 """
+
+
+@cache
+def _sqlite_text_forms(table: Any, dialect: Any) -> tuple[Any, Any]:
+    """The JSON and time columns' bind processors: value → stored text."""
+    c = table.c
+    json_text = c.metadata_json.type.dialect_impl(dialect).bind_processor(dialect)
+    time_text = c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return json_text, time_text
 
 
 class SqlCommitRepository(CommitRepository):
@@ -96,6 +106,29 @@ class SqlCommitRepository(CommitRepository):
                 "created_at": to_storage(commit.created_at),
             },
         ).close()
+
+    def compile_row(
+        self, commit: CommitInfo, payload_json: str, message_tokens: int | None
+    ) -> CompileRow | None:
+        dialect = self.conn.dialect
+        if dialect.name != "sqlite":
+            return None  # server drivers hand JSON and times back parsed: read them back
+        # SQLite returns what was stored: the text the columns' bind processors wrote.
+        json_text, time_text = _sqlite_text_forms(self.table, dialect)
+        return CompileRow(
+            commit.commit_hash,
+            commit.parent_hash,
+            commit.content_hash,
+            commit.content_type,
+            commit.operation is CommitOperation.EDIT,  # equal to SQLite's 0 or 1
+            commit.response_to,
+            time_text(to_storage(commit.created_at)),
+            json_text(commit.generation_config),
+            0,
+            payload_json,
+            message_tokens if self.token_cache else None,
+            json_text(commit.metadata),
+        )
 
     def exists_in_tract(self, tract_id: str, hashes: Iterable[str]) -> set[str]:
         found: set[str] = set()
@@ -228,12 +261,20 @@ class SqlCommitRepository(CommitRepository):
         return out
 
     def graph_page(
-        self, tract_id: str, *, after: tuple[Any, str] | None, limit: int
+        self,
+        tract_id: str,
+        *,
+        after: tuple[Any, str] | None,
+        limit: int,
+        newer_than: tuple[Any, str] | None = None,
     ) -> list[tuple[str, tuple[str, ...], Any]]:
         params: dict[str, Any] = {"tract_id": tract_id, "limit": limit}
         if after is not None:
             params["after_time"], params["after_hash"] = after
-        rows = self.conn.execute(st.graph_page(after is not None), params).all()
+        if newer_than is not None:
+            params["newer_time"], params["newer_hash"] = newer_than
+        statement = st.graph_page(after is not None, newer_than is not None)
+        rows = self.conn.execute(statement, params).all()
         out: list[tuple[str, tuple[str, ...], Any]] = []
         merged: dict[str, list[str]] = {}
         for commit_hash, parent_hash, created_at, merge_parent in rows:
