@@ -64,6 +64,14 @@ def test_log_imports_only_what_it_reads(tmp_path: Path) -> None:
     loaded = _loaded(LOG, _store(tmp_path))
     assert "core.read" in loaded and "sqlalchemy" in loaded  # it did run
     assert _spared(loaded) == []
+    # Nor the reads it does not make.
+    views = (
+        "core.views.records",
+        "core.views.record_view",
+        "core.views.search",
+        "core.views.events",
+    )
+    assert [m for m in views if m in loaded] == []
 
 
 # The app as `tract-tui STORE` builds it before its first frame: every module of the app,
