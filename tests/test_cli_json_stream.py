@@ -15,8 +15,10 @@ from typing import Any
 import hypothesis.strategies as st
 from hypothesis import given, settings
 
-from core import create_tract
+from core import Blame, create_tract
+from core.models.records import CompiledContext, Message
 from tract_tui.commands._json_stream import write_json
+from tract_tui.commands.compile import encoded_messages, message_items
 
 TEXTS = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
 VALUES = st.recursive(
@@ -79,3 +81,49 @@ def test_compile_json_prints_the_whole_compile(tmp_path: Path) -> None:
         "record_id",
     ]
     assert data["messages"][0]["blame"]["kind"]
+
+
+# Tool fields come from stored metadata: any JSON, floats in exponent form and NaN included.
+TOOL_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | TEXTS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXTS, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            TEXTS,
+            st.none() | TEXTS | TOOL_VALUES,
+            st.none() | st.lists(st.dictionaries(TEXTS, TOOL_VALUES, max_size=3), max_size=2),
+            st.none() | st.integers(-(2**65), 2**65),
+        ),
+        max_size=5,
+    ),
+    st.lists(st.integers(0, 2**70) | st.floats(allow_nan=False), max_size=5),
+)
+def test_compile_messages_stream_as_json_dumps(
+    rows: list[tuple[str, Any, Any, int | None]], counts: list[Any]
+) -> None:
+    """The compile command encodes its messages without looking at the values whose types
+    it knows: the text is still what ``json.dumps(indent=2)`` of the same items prints."""
+    messages = [
+        Message("tool", text, tool_call_id=call_id, tool_calls=tuple(calls) if calls else None)
+        for text, call_id, calls, _ in rows
+    ]
+    hashes = [f"{i:064x}" for i in range(len(rows))]
+    compiled = CompiledContext(messages, 0, "", hashes, [None] * len(rows), tuple(counts))
+    blame = tuple(
+        Blame(h, "imported", "imported from x", "e", (), file="x", line=line)
+        for h, (_, _, _, line) in zip(hashes, rows, strict=True)
+    )
+    items = list(message_items(compiled, blame))
+    buffer = io.StringIO()
+    write_json({}, {"items": encoded_messages(compiled, blame)}, order=["items"], stream=buffer)
+    assert buffer.getvalue() == json.dumps({"items": items}, indent=2) + "\n"

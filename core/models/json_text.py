@@ -34,7 +34,7 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def _orjson_safe(value: Any) -> bool:
+def writes_alike(value: Any) -> bool:
     """Whether orjson writes ``value`` as ``json`` does (strings are checked by orjson)."""
     stack = [value]
     while stack:
@@ -60,11 +60,15 @@ def _orjson_safe(value: Any) -> bool:
     return True
 
 
-def dumps_indented(value: Any, *, sort_keys: bool = False, nest: int = 0) -> str:
+def dumps_indented(
+    value: Any, *, sort_keys: bool = False, nest: int = 0, checked: bool = False
+) -> str:
     """``json.dumps(value, indent=2, sort_keys=sort_keys)``; ``nest``: as written ``nest``
-    spaces deep inside an enclosing indented document (each new line is shifted by it)."""
+    spaces deep inside an enclosing indented document (each new line is shifted by it).
+    ``checked``: the caller knows :func:`writes_alike` holds (its values have known types),
+    so the walk is skipped."""
     text: str | None = None
-    if _orjson_safe(value):
+    if checked or writes_alike(value):
         option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
         try:
             text = orjson.dumps(value, option=option).decode()

@@ -372,6 +372,12 @@ class Message:
         self._render()
         return self._tool_calls
 
+    def parts(self) -> tuple[str, str, str | None, Any, tuple[dict[str, Any], ...] | None]:
+        """``(role, content, name, tool_call_id, tool_calls)`` rendered once: for a reader of
+        every message (``compile --json`` at 100k), five property reads cost more."""
+        self._render()
+        return self._role, self._content, self._name, self._tool_call_id, self._tool_calls
+
     @property
     def damaged(self) -> bool:
         """The content could not be read (missing or unreadable blob): the text is a notice,

@@ -17,6 +17,10 @@ from typing import IO, Any
 from core.models.json_text import dumps_indented
 
 
+class Encoded(str):
+    """A streamed item already encoded (as :func:`encode` does, 4 spaces deep)."""
+
+
 def encode(value: Any, indent: int) -> str:
     """``value`` as ``json.dumps(indent=2)`` writes it when nested ``indent`` spaces deep."""
     return dumps_indented(value, nest=indent)
@@ -42,7 +46,8 @@ def write_json(
         if key in streamed:
             first = True
             for item in streamed[key]:
-                write(("," if not first else "[") + "\n    " + encode(item, 4))
+                text = item if isinstance(item, Encoded) else encode(item, 4)
+                write(("," if not first else "[") + "\n    " + text)
                 first = False
             write("[]" if first else "\n  ]")
         else:

@@ -17,8 +17,10 @@ import gc
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from core.models.json_text import dumps_indented, writes_alike
+from core.models.records import MISSING_CONTENT
 from tract_tui.commands import Command
-from tract_tui.commands._json_stream import write_json
+from tract_tui.commands._json_stream import Encoded, write_json
 from tract_tui.commands._output import err, out, plain
 from tract_tui.commands._scripting import (
     add_json_argument,
@@ -74,26 +76,54 @@ FIELDS = (
 )
 
 
+def _items(
+    compiled: CompiledContext, blame: tuple[Blame, ...] | None
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Each message as the JSON output lists it, and whether orjson writes it as ``json``
+    does without looking: every value has a known type but the tool fields, which are
+    stored metadata (any JSON) and are looked at."""
+    tokens = compiled.message_tokens
+    n_tokens = len(tokens)
+    n_blame = len(blame) if blame is not None else 0
+    counts_plain = all(type(t) is int and -(2**63) <= t < 2**63 for t in tokens)
+    for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
+        role, content, name, call_id, calls = m.parts()
+        item: dict[str, Any] = {"role": role, "content": content}
+        checked = counts_plain
+        if name is not None:
+            item["name"] = name
+        if call_id is not None:
+            item["tool_call_id"] = call_id
+            checked = checked and type(call_id) is str
+        if calls:
+            item["tool_calls"] = list(calls)
+            checked = checked and writes_alike(item["tool_calls"])
+        item["commit_hash"] = h
+        item["tokens"] = tokens[i] if i < n_tokens else None
+        if i < n_blame:
+            assert blame is not None
+            b = blame[i]
+            item["blame"] = blame_dict(b)
+            checked = checked and (b.line is None or -(2**63) <= b.line < 2**63)
+        if content is MISSING_CONTENT:
+            item["damaged"] = True
+        yield item, checked
+
+
 def message_items(
     compiled: CompiledContext, blame: tuple[Blame, ...] | None = None
 ) -> Iterator[dict[str, Any]]:
     """The messages of ``compiled`` as the JSON output lists them, one at a time."""
-    tokens = compiled.message_tokens
-    for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
-        item: dict[str, Any] = {"role": m.role, "content": m.content}
-        if m.name is not None:
-            item["name"] = m.name
-        if m.tool_call_id is not None:
-            item["tool_call_id"] = m.tool_call_id
-        if m.tool_calls:
-            item["tool_calls"] = list(m.tool_calls)
-        item["commit_hash"] = h
-        item["tokens"] = tokens[i] if i < len(tokens) else None
-        if blame is not None and i < len(blame):
-            item["blame"] = blame_dict(blame[i])
-        if m.damaged:
-            item["damaged"] = True
+    for item, _ in _items(compiled, blame):
         yield item
+
+
+def encoded_messages(
+    compiled: CompiledContext, blame: tuple[Blame, ...] | None = None
+) -> Iterator[Encoded]:
+    """:func:`message_items`, each encoded as the streamed JSON writes it."""
+    for item, checked in _items(compiled, blame):
+        yield Encoded(dumps_indented(item, nest=4, checked=checked))
 
 
 def compiled_fields(compiled: CompiledContext) -> dict[str, Any]:
@@ -151,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         # Streamed: a 100k-message compile never becomes one string (docs/performance.md).
         write_json(
             compiled_fields(compiled),
-            {"messages": message_items(compiled, blame)},
+            {"messages": encoded_messages(compiled, blame)},
             order=FIELDS,
         )
         return 0
