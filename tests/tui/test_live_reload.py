@@ -18,6 +18,7 @@ from core.models.enums import Priority
 from tests.pilot_helpers import rendered, wait_for
 from tests.tui._action_helpers import build_store, make_app, ready
 from tract_tui.widgets.graph_view import GraphView
+from tract_tui.widgets.records_panel import RecordsPanel
 
 pytestmark = pytest.mark.anyio
 
@@ -115,6 +116,13 @@ async def test_appends_merge_branch_edit_and_pin_reload_incrementally(tmp_path: 
             assert view.selected_hash == middle
             assert view.cursor - view.scroll_offset.y == line
 
+            # Rows that came on top without a relayout: the scrollbar and the end still fit.
+            assert view.vertical_scrollbar.window_virtual_size == len(view.model)
+            view.action_last()
+            await pilot.pause()
+            assert view.selected_hash == view.model.hashes[-1]
+            assert view.scroll_offset.y == len(view.model) - view.size.height == view.max_scroll_y
+
             # A compress moves main off the history shown: a rescan, same rows as a fresh app.
             other.compress(from_ref=built.hashes[1], to_ref=built.hashes[8], content="S")
             await same_as_fresh(pilot, built.path, view, other)
@@ -137,5 +145,30 @@ async def test_at_the_top_new_rows_show_above_the_selection(tmp_path: Path) -> N
             assert view.selected_hash == head and view.cursor == 1
             assert view.scroll_offset.y == 0  # the new row is on screen
             await wait_for(pilot, lambda: "the agent goes on" in rendered(view))
+    finally:
+        other.close()
+
+
+async def test_new_records_come_on_top_and_the_selection_stays(tmp_path: Path) -> None:
+    built = build_store(tmp_path / "s.db", rounds=3)
+    other = Tract.open(str(built.path))
+    ids = [other.compile(record=True).record_id for _ in range(3)]  # newest last
+    app = make_app(built.path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("3")
+            panel = app.screen.query_one(RecordsPanel)
+            records = panel.record_list
+            await wait_for(pilot, lambda: records.total == 3 and records.selected is not None)
+            records.move_to(1)
+            assert records.selected is not None and records.selected.record_id == ids[1]
+            other.user("one more turn")
+            new = [other.compile(record=True).record_id for _ in range(2)]
+            await wait_for(pilot, lambda: records.total == 5 and records.row_at(0) is not None)
+            await wait_for(pilot, lambda: records.selected is not None)
+            assert records.cursor == 3 and records.selected.record_id == ids[1]
+            assert records.row_at(0).record_id == new[1]  # at the top: the new ones show
+            assert records.scroll_offset.y == 0
     finally:
         other.close()

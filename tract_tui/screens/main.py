@@ -170,15 +170,25 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
 
     def store_changed(self, old: Fingerprint, new: Fingerprint) -> None:
         """Another process (or this one) wrote: reload what changed, keeping the selection."""
-        if (old.refs, old.newest, old.annotations) != (new.refs, new.newest, new.annotations):
-            if new.annotations < old.annotations or new.events < old.events:
-                self.graph.reload()  # rows were deleted (a GC): rescan
-            else:
-                self.graph.live_update()  # what was written on top, else a rescan
+        deleted = new.annotations < old.annotations or new.events < old.events
+        if deleted:
+            self.graph.reload()  # rows were deleted (a GC): rescan
+        elif (old.refs, old.newest, old.annotations, old.events) != (
+            new.refs,
+            new.newest,
+            new.annotations,
+            new.events,
+        ):  # what was written on top, else a rescan
+            self.graph.live_update(
+                annotations_after=old.annotations if new.annotations != old.annotations else None,
+                all_details=new.events != old.events,
+            )
+        # Events and records are listed newest first: new ones come on top (the selection
+        # stays on its row); fewer than before means some were deleted: read the page again.
         if old.events != new.events and (events := self.panel(EventsPanel)) is not None:
-            events.reload()
+            events.reload(prepended=max(0, new.events - old.events))
         if old.records != new.records and (records := self.panel(RecordsPanel)) is not None:
-            records.reload()
+            records.reload(prepended=max(0, new.records - old.records))
         if (old.annotations, old.events, old.records) != (
             new.annotations,
             new.events,
