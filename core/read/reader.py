@@ -18,16 +18,10 @@ from core.models.records import CommitInfo
 from core.models.refs import branch_short, is_branch
 from core.operations.context import head_state
 from core.tract import Tract
-from core.views.commit_detail import CommitDetail, commit_detail
-from core.views.events import EventPage, list_events
 from core.views.graph import GraphMode, GraphModel, ScanRow, ref_labels
 from core.views.graph_rows import RowInfo, row_details
-from core.views.health import QuickCheck, quick_check
-from core.views.record_view import RecordView, record_view
-from core.views.records import RecordPage, list_records
-from core.views.search import SearchQuery, search_commits
 
-if TYPE_CHECKING:  # the results of the tract's own reads: imported when those run
+if TYPE_CHECKING:  # imported by the reads that return them: opening a store needs none
     from core.explain.blame import Blame
     from core.explain.cache_breaks import CacheBreak
     from core.explain.diff import RecordDiff
@@ -37,6 +31,12 @@ if TYPE_CHECKING:  # the results of the tract's own reads: imported when those r
     from core.facade.compress import CompressPreview
     from core.operations.records import Reproduction
     from core.storage.repositories import UnitOfWork
+    from core.views.commit_detail import CommitDetail
+    from core.views.events import EventPage
+    from core.views.health import QuickCheck
+    from core.views.record_view import RecordView
+    from core.views.records import RecordPage
+    from core.views.search import SearchQuery
 
 PageKey = tuple[object, str]  # (created_at as stored, commit hash): where the next page starts
 GRAPH_PAGE = 5000
@@ -180,11 +180,15 @@ class StoreReader:
             return row_details(uow, self.tract.ctx, hashes)
 
     def commit_detail(self, commit_hash: str) -> CommitDetail | None:
+        from core.views.commit_detail import commit_detail
+
         with self.tract.store.read() as uow:
             return commit_detail(uow, self.tract.ctx, commit_hash)
 
     def quick_check(self) -> QuickCheck:
         """Cheap damage check on open (refs and the newest commits; not a verify)."""
+        from core.views.health import quick_check
+
         with self.tract.store.read() as uow:
             return quick_check(uow, self.tract_id, registry=self.tract.ctx.registry)
 
@@ -204,6 +208,8 @@ class StoreReader:
     # -- operation events and compile records (pages on demand; never the whole list) -----
 
     def events_page(self, offset: int, limit: int | None) -> EventPage:
+        from core.views.events import list_events
+
         with self.tract.store.read() as uow:
             return list_events(uow, self.tract_id, limit=limit, offset=offset)
 
@@ -214,16 +220,22 @@ class StoreReader:
     def records_page(
         self, offset: int, limit: int | None, *, with_commits: bool = False
     ) -> RecordPage:
+        from core.views.records import list_records
+
         with self.tract.store.read() as uow:
             return list_records(
                 uow, self.tract_id, limit=limit, offset=offset, with_commits=with_commits
             )
 
     def record_view(self, record_id: str, limit: int = 500) -> RecordView:
+        from core.views.record_view import record_view
+
         with self.tract.store.read() as uow:
             return record_view(uow, self.tract.ctx, self.tract.compiler, record_id, limit=limit)
 
     def search(self, query: SearchQuery, limit: int = 5000) -> list[str]:
+        from core.views.search import search_commits
+
         with self.tract.store.read() as uow:
             return search_commits(uow, self.tract.ctx, query, limit=limit)
 

@@ -10,7 +10,7 @@ this screen carries it out: reads and writes run in thread workers (writes throu
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,7 +20,6 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker
 
-from core import CompressResult, RevertResult
 from core.models.records import CompiledContext
 from core.read import Fingerprint
 from core.views.graph import GraphMode
@@ -58,6 +57,9 @@ from tract_tui.widgets.records_panel import RecordsPanel
 from tract_tui.widgets.search_bar import SearchBar
 from tract_tui.widgets.status_bar import StatusBar
 from tract_tui.workers import WorkerEndings
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import CompressResult, RevertResult
 
 T = TypeVar("T")
 W = TypeVar("W", bound=Widget)

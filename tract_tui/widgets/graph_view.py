@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -28,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, get_current_worker
 
-from core import Lens, Priority
+from core import Priority
 from core.read import FirstScreen, GraphDelta, PageKey, RefsState, StoreReader
 from core.views.graph import GraphMode, GraphModel
 from core.views.graph_rows import RowInfo
@@ -53,6 +53,9 @@ from tract_tui.widgets.messages import (
     WhyRequested,
 )
 from tract_tui.workers import WorkerEndings
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import Lens
 
 FIRST_PAGE = 300
 PAGE = 5000
