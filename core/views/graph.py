@@ -141,9 +141,10 @@ class GraphModel:
         """Put ``rows`` — every commit sorting above :attr:`newest`, newest first — on top,
         with the refs as they are now (``ref_targets``: commit → labels). Returns how many rows
         became visible, or None, changing nothing, when the model would then differ from a
-        fresh scan's: a ref moved off the history shown (reset, compress, revert), a commit
-        shown as unreachable became reachable, a new ref or parent names a commit not scanned
-        yet, a time is unreadable, or a row was already scanned. The caller rescans then."""
+        fresh scan's: a ref moved off the history shown (reset, compress, revert), a new ref
+        or parent names a commit not shown as reachable (hidden, not scanned yet, sorting
+        below the newest, or missing), a time is unreadable, or a row was already scanned.
+        The caller rescans then."""
         with self._lock:
             plan = self._plan_prepend(rows, ref_targets)
             if plan is None:
@@ -197,17 +198,15 @@ class GraphModel:
                     wanted.setdefault(p, p)
             shown.append((h, parents, not reachable))
         # What the scan of the old rows would start from now. The same set gives the same
-        # rows; a superset does too when the extra commits were shown reachable anyway (or are
-        # in no commit of the tract: wanted for ever, shown nowhere).
+        # rows; a superset does too when the extra commits were shown reachable anyway. An
+        # extra commit not shown may be hidden, not scanned yet, or a commit that sorts below
+        # the newest one (an old time): only a scan tells.
         frontier = set(wanted)
         if not self._roots <= frontier:
             return None
         for extra in frontier - self._roots:
             key = self._index.get(extra)
-            if key is not None:
-                if self.unreachable[key - self._top]:
-                    return None
-            elif extra in self._seen or extra in self._held or not self.complete:
+            if key is None or self.unreachable[key - self._top]:
                 return None
         return shown, scanned
 
