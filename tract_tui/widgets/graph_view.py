@@ -351,7 +351,8 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             # The selection stays on its commit. At the top, the new rows show above it as
             # long as it stays on screen; anywhere else what is on screen stays in place.
             top, height = self.scroll_offset.y, max(1, self.size.height)
-            self.cursor += added
+            if len(model) > added:  # there was a row to stay on
+                self.cursor += added
             self._update_size(grown=True)
             if top or self.cursor >= height:
                 self.scroll_to(y=top + added, animate=False, immediate=True)
