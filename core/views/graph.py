@@ -57,7 +57,7 @@ class GraphModel:
         # Maps each hash to one shared string object, so a commit and every child's parent
         # tuple hold the same string (at 100k commits that halves the memory of the hashes).
         self._wanted: dict[str, str] = {h: h for h in ref_targets}
-        self._seen: set[str] = set()
+        self._hidden: set[str] = set()  # scanned and not shown (the shown are in _index)
         self._roots = frozenset(ref_targets)  # where reachability starts (the ref targets)
         self.hashes: list[str] = []
         self.parents: list[tuple[str, ...]] = []
@@ -66,12 +66,12 @@ class GraphModel:
         # checkpoint, the lanes before their first row (the top window's: before row 0).
         self._top = 0
         self._checkpoints: dict[int, LaneCheckpoint] = {}
-        self._lanes = LaneState()  # the lanes after the last row
+        self._index: dict[str, int] = {}  # hash → row key; also the lanes' "first row" index
+        self._lanes = LaneState(emitted=self._index)  # the lanes after the last row
         # Lane passes a prepend started and that have not met the old checkpoints yet, oldest
         # first; each stands for the rows above its position (see _catch_up).
         self._passes: list[LaneState] = []
         self._layouts: OrderedDict[int, list[RowLayout]] = OrderedDict()
-        self._index: dict[str, int] = {}  # hash → row key
         self._lock = threading.Lock()
         self.complete = False
         self.scanned = 0  # commits read, shown or not
@@ -99,7 +99,7 @@ class GraphModel:
                     flushing = True
                 row = pending.popleft()
                 h = row.commit_hash
-                if h in self._seen:
+                if h in self._index or h in self._hidden:
                     continue
                 if not flushing and h not in self._wanted and _out_of_order(row):
                     # A time that is not a time sorts anywhere (text 'not a date' first):
@@ -111,8 +111,8 @@ class GraphModel:
                 wanted = self._wanted.pop(h, None)  # each commit is scanned once
                 reachable = wanted is not None
                 h = wanted or h
-                self._seen.add(h)
                 if not reachable and not self.mode.show_unreachable:
+                    self._hidden.add(h)
                     continue
                 parents = row.parents[:1] if self.mode.first_parent else row.parents
                 if reachable:
@@ -121,11 +121,11 @@ class GraphModel:
                 key = self._top + len(self.hashes)
                 if key % CHECKPOINT_EVERY == 0 or not self.hashes:
                     self._checkpoints[key // CHECKPOINT_EVERY] = self._lanes.snapshot()
+                self._index[h] = key  # before the step: the lanes find it there
                 self._lanes.step(h, parents)
                 self.hashes.append(h)
                 self.parents.append(parents)
                 self.unreachable.append(not reachable)
-                self._index[h] = key
                 added += 1
             if last:
                 self.complete = True
@@ -152,7 +152,7 @@ class GraphModel:
             shown, scanned = plan
             self.labels = {h: tuple(v) for h, v in ref_targets.items()}
             self._roots = frozenset(ref_targets)
-            self._seen.update(scanned)
+            self._hidden.update(scanned.difference(h for h, _, _ in shown))
             self.scanned += len(scanned)
             if rows:
                 self.newest = (rows[0].created_at, rows[0].commit_hash)
@@ -167,9 +167,7 @@ class GraphModel:
             self._top = top
             # A new lane pass from the new top; the lanes below are laid out again only as far
             # as they differ (_catch_up), and only when they are drawn or fed.
-            fresh = LaneCheckpoint(
-                top, (), (), (0,) * DEFAULT_PALETTE_SIZE, -1, self._lanes.snapshot().emitted
-            )
+            fresh = LaneCheckpoint(top, (), (), (0,) * DEFAULT_PALETTE_SIZE, -1, self._index)
             self._checkpoints[top // CHECKPOINT_EVERY] = fresh
             self._layouts.pop(top // CHECKPOINT_EVERY, None)
             self._layouts.pop((top + len(shown)) // CHECKPOINT_EVERY, None)
@@ -178,17 +176,18 @@ class GraphModel:
 
     def _plan_prepend(
         self, rows: Sequence[ScanRow], ref_targets: Mapping[str, Sequence[str]]
-    ) -> tuple[list[tuple[str, tuple[str, ...], bool]], list[str]] | None:
+    ) -> tuple[list[tuple[str, tuple[str, ...], bool]], set[str]] | None:
         """The scan over ``rows`` a fresh model would make: (rows shown, hashes scanned), or
         None when the rows below would not come out as they are."""
         wanted: dict[str, str] = {h: h for h in ref_targets}
         shown: list[tuple[str, tuple[str, ...], bool]] = []
-        scanned: list[str] = []
+        scanned: set[str] = set()
         for row in rows:
             h = row.commit_hash
-            if h in self._seen or h in self._held or h in scanned or _out_of_order(row):
+            seen = h in self._index or h in self._hidden or h in self._held
+            if seen or h in scanned or _out_of_order(row):
                 return None
-            scanned.append(h)
+            scanned.add(h)
             reachable = wanted.pop(h, None) is not None
             if not reachable and not self.mode.show_unreachable:
                 continue
