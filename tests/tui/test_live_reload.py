@@ -15,8 +15,9 @@ from textual.pilot import Pilot
 from core import Tract
 from core.models import content as c
 from core.models.enums import Priority
-from tests.pilot_helpers import rendered, wait_for
+from tests.pilot_helpers import rendered, rendered_all, wait_for
 from tests.tui._action_helpers import build_store, make_app, ready
+from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.graph_view import GraphView
 from tract_tui.widgets.records_panel import RecordsPanel
 
@@ -145,6 +146,9 @@ async def test_at_the_top_new_rows_show_above_the_selection(tmp_path: Path) -> N
             assert view.selected_hash == head and view.cursor == 1
             assert view.scroll_offset.y == 0  # the new row is on screen
             await wait_for(pilot, lambda: "the agent goes on" in rendered(view))
+            # The selected commit's detail now links its new child.
+            detail = app.screen.query_one("#graph-detail", DetailPane)
+            await wait_for(pilot, lambda: new[:12] in rendered_all(detail))
     finally:
         other.close()
 

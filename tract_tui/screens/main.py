@@ -225,7 +225,8 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
 
     def on_graph_view_selected(self, message: GraphView.Selected) -> None:
         detail = self.query_one("#graph-detail", DetailPane)
-        if message.commit_hash != detail.commit_hash:  # a reload re-announces the same commit
+        # A reload re-announces the same commit: shown again only when its links changed.
+        if message.commit_hash != detail.commit_hash or message.changed:
             detail.show(message.commit_hash)
         graph = self.graph
         status = self.query_one(StatusBar)

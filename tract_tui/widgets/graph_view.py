@@ -127,11 +127,12 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Selected(Message):
-        """The highlighted commit changed."""
+        """The highlighted commit changed (or, ``changed``, what its detail shows did)."""
 
-        def __init__(self, commit_hash: str | None) -> None:
+        def __init__(self, commit_hash: str | None, *, changed: bool = False) -> None:
             super().__init__()
             self.commit_hash = commit_hash
+            self.changed = changed
 
     class _Rows(Message):
         def __init__(self, generation: int, complete: bool) -> None:
@@ -365,7 +366,10 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             self.details.arrived(details)
         self.refresh()
         self._request_details()
-        self.post_message(self.Selected(self.selected_hash))
+        # The selected commit's detail lists its children and edits: new rows may add some.
+        selected = self.selected_hash
+        changed = selected in delta.touched or any(selected in r.parents for r in delta.rows)
+        self.post_message(self.Selected(selected, changed=changed))
         self._rows_arrived(model.complete)
 
     # -- details ----------------------------------------------------------------------------
