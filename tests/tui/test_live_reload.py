@@ -51,7 +51,7 @@ async def details_settled(pilot: Pilot, view: GraphView) -> None:
     await wait_for(pilot, lambda: all(h in view.details for h in on_screen(view)))
 
 
-async def fresh_rows(path: Path) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+async def fresh_rows(path: str | Path) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
     """The rows (and the first screen's details) of an app opened on the store now."""
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
@@ -69,7 +69,7 @@ async def caught_up(pilot: Pilot, view: GraphView, tract: Tract) -> None:
     await wait_for(pilot, lambda: not view._delta_running and view.model.complete)
 
 
-async def same_as_fresh(pilot: Pilot, path: Path, view: GraphView, other: Tract) -> None:
+async def same_as_fresh(pilot: Pilot, path: str | Path, view: GraphView, other: Tract) -> None:
     await caught_up(pilot, view, other)
     await details_settled(pilot, view)
     want_rows, want_details = await fresh_rows(path)
@@ -79,8 +79,9 @@ async def same_as_fresh(pilot: Pilot, path: Path, view: GraphView, other: Tract)
             assert view.details[h] == info
 
 
-async def test_appends_merge_branch_edit_and_pin_reload_incrementally(tmp_path: Path) -> None:
-    built = build_store(tmp_path / "s.db", rounds=12)
+async def test_appends_merge_branch_edit_and_pin_reload_incrementally(store_target: str) -> None:
+    """On SQLite and PostgreSQL (``store_target``: a path or a URL)."""
+    built = build_store(store_target, rounds=12)  # type: ignore[arg-type]  # opened by str()
     app = make_app(built.path)
     other = Tract.open(str(built.path))
     try:
