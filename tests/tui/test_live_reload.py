@@ -6,6 +6,7 @@ above them."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from core.models import content as c
 from core.models.enums import Priority
 from tests.pilot_helpers import rendered, rendered_all, wait_for
 from tests.tui._action_helpers import build_store, make_app, ready
+from tract_tui.widgets import graph_view
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.graph_view import GraphView
 from tract_tui.widgets.records_panel import RecordsPanel
@@ -176,4 +178,41 @@ async def test_new_records_come_on_top_and_the_selection_stays(tmp_path: Path) -
             assert records.row_at(0).record_id == new[1]  # at the top: the new ones show
             assert records.scroll_offset.y == 0
     finally:
+        other.close()
+
+
+async def test_writes_while_the_scan_still_streams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows come on top while older pages are still being read: both end up where a fresh
+    scan puts them."""
+    built = build_store(tmp_path / "s.db", rounds=12)
+    monkeypatch.setattr(graph_view, "FIRST_PAGE", 10)
+    monkeypatch.setattr(graph_view, "PAGE", 10)
+    app = make_app(built.path)
+    assert app.session is not None
+    gate = threading.Event()
+    real_page = app.session.reader.graph_page
+
+    def held(after: Any, limit: int) -> Any:
+        if after is not None:
+            gate.wait(10)  # the scan's second page waits until the writes are on top
+        return real_page(after, limit)
+
+    app.session.reader.graph_page = held  # type: ignore[method-assign]
+    other = Tract.open(str(built.path))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: len(app.screen_stack) > 1)
+            view = app.screen_stack[1].query_one(GraphView)
+            await wait_for(pilot, lambda: len(view.model) == 10)
+            scans = view._generation
+            new = [other.user(f"during the scan {i}").commit_hash for i in range(2)]
+            await wait_for(pilot, lambda: view.model.index_of(new[-1]) == 0)
+            assert not view.model.complete and view._generation == scans
+            gate.set()
+            await same_as_fresh(pilot, built.path, view, other)
+            assert view._generation == scans
+    finally:
+        gate.set()
         other.close()
