@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,39 @@ class ScanRow:
     commit_hash: str
     parents: tuple[str, ...]  # first parent first, then merge parents by position
     created_at: Any  # as stored; the key of the next page
+
+
+class RowParents:
+    """Each row's parents, first parent first. A row with one parent keeps the string itself:
+    a 1-tuple per row would cost ~55 MB at a million rows."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: list[str | tuple[str, ...]] = []
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, row: int) -> tuple[str, ...]:
+        item = self._items[row]
+        return (item,) if isinstance(item, str) else item
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (self[i] for i in range(len(self._items)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RowParents):
+            return self._items == other._items
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def append(self, parents: tuple[str, ...]) -> None:
+        self._items.append(parents[0] if len(parents) == 1 else parents)
+
+    def prepend(self, rows: Sequence[tuple[str, ...]]) -> None:
+        self._items[0:0] = [p[0] if len(p) == 1 else p for p in rows]
 
 
 @dataclass(frozen=True)
@@ -60,7 +93,7 @@ class GraphModel:
         self._hidden: set[str] = set()  # scanned and not shown (the shown are in _index)
         self._roots = frozenset(ref_targets)  # where reachability starts (the ref targets)
         self.hashes: list[str] = []
-        self.parents: list[tuple[str, ...]] = []
+        self.parents = RowParents()
         self.unreachable: list[bool] = []
         # Row keys: row i has key ``_top + i``. Windows of CHECKPOINT_EVERY keys each have a
         # checkpoint, the lanes before their first row (the top window's: before row 0).
@@ -160,7 +193,7 @@ class GraphModel:
                 return 0
             top = self._top - len(shown)
             self.hashes[0:0] = [h for h, _, _ in shown]
-            self.parents[0:0] = [p for _, p, _ in shown]
+            self.parents.prepend([p for _, p, _ in shown])
             self.unreachable[0:0] = [u for _, _, u in shown]
             for i, (h, _, _) in enumerate(shown):
                 self._index[h] = top + i
