@@ -64,3 +64,29 @@ def test_log_imports_only_what_it_reads(tmp_path: Path) -> None:
     loaded = _loaded(LOG, _store(tmp_path))
     assert "core.read" in loaded and "sqlalchemy" in loaded  # it did run
     assert _spared(loaded) == []
+    # Nor the reads it does not make.
+    views = (
+        "core.views.records",
+        "core.views.record_view",
+        "core.views.search",
+        "core.views.events",
+    )
+    assert [m for m in views if m in loaded] == []
+
+
+# The app as `tract-tui STORE` builds it before its first frame: every module of the app,
+# the store open and the tract chosen. (After the first frame, background workers load what
+# the other views show, e.g. the records view's token timeline, which imports core.explain.)
+APP = """
+import json, sys
+from tract_tui.commands.open_app import open_target
+opened = open_target(sys.argv[1], None)
+opened.store.close()
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_app_is_built_without_them(tmp_path: Path) -> None:
+    loaded = _loaded(APP, _store(tmp_path))
+    assert "textual" in loaded and "core.read" in loaded and "tract_tui.app" in loaded
+    assert _spared(loaded) == []

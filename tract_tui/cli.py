@@ -19,6 +19,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tract_tui.commands import COMMANDS, COMMANDS_BY_NAME, open_app
 from tract_tui.commands._output import err
@@ -37,6 +38,18 @@ def _version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, read from the installed metadata only when asked (importlib.metadata
+    costs every other run ~15 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"{PROG} {_version()}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
 def store_parser() -> argparse.ArgumentParser:
     """``tract-tui [--create] STORE``; its help also lists the commands."""
     listing = "\n".join(f"  {c.name:<10} {c.help}" for c in COMMANDS)
@@ -50,7 +63,7 @@ def store_parser() -> argparse.ArgumentParser:
         epilog=f"commands:\n{listing}\n\nRun '{PROG} COMMAND -h' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     open_app.configure(parser)
     return parser
 

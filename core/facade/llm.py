@@ -13,11 +13,11 @@ from core.operations import navigation as nav
 from core.operations import records as records_op
 from core.operations.context import head_state
 from core.storage.repositories import UnitOfWork
-from core.views import events as events_view
 
 if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
     from core.llm.client import ChatClient
     from core.operations import chat as chat_op
+    from core.views import events as events_view
 
 
 class LLMMixin(FacadeBase):
@@ -105,9 +105,13 @@ class LLMMixin(FacadeBase):
     # -- operation events -------------------------------------------------------------------
 
     def events(self, limit: int | None = None, offset: int = 0) -> events_view.EventPage:
+        from core.views import events as events_view
+
         with self._read() as uow:
             return events_view.list_events(uow, self.tract_id, limit=limit, offset=offset)
 
     def event(self, event_id: str) -> events_view.EventRow:
+        from core.views import events as events_view
+
         with self._read() as uow:
             return events_view.get_event(uow, self.tract_id, event_id)

@@ -6,7 +6,14 @@ writes: writes are ``Tract`` methods. Together with ``core`` (top-level names), 
 ``core.models`` and ``core.views`` this is the public API (docs/ARCHITECTURE.md).
 """
 
-from core.read.reader import Fingerprint, FirstScreen, PageKey, RefsState, StoreReader
+from core.read.reader import (
+    Fingerprint,
+    FirstScreen,
+    GraphDelta,
+    PageKey,
+    RefsState,
+    StoreReader,
+)
 from core.read.stores import (
     BranchTip,
     TractOverview,
@@ -20,6 +27,7 @@ __all__ = [
     "BranchTip",
     "Fingerprint",
     "FirstScreen",
+    "GraphDelta",
     "PageKey",
     "RefsState",
     "StoreReader",

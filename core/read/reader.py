@@ -18,16 +18,10 @@ from core.models.records import CommitInfo
 from core.models.refs import branch_short, is_branch
 from core.operations.context import head_state
 from core.tract import Tract
-from core.views.commit_detail import CommitDetail, commit_detail
-from core.views.events import EventPage, list_events
 from core.views.graph import GraphMode, GraphModel, ScanRow, ref_labels
 from core.views.graph_rows import RowInfo, row_details
-from core.views.health import QuickCheck, quick_check
-from core.views.record_view import RecordView, record_view
-from core.views.records import RecordPage, list_records
-from core.views.search import SearchQuery, search_commits
 
-if TYPE_CHECKING:  # the results of the tract's own reads: imported when those run
+if TYPE_CHECKING:  # imported by the reads that return them: opening a store needs none
     from core.explain.blame import Blame
     from core.explain.cache_breaks import CacheBreak
     from core.explain.diff import RecordDiff
@@ -36,6 +30,13 @@ if TYPE_CHECKING:  # the results of the tract's own reads: imported when those r
     from core.explain.timeline import TokenTimeline
     from core.facade.compress import CompressPreview
     from core.operations.records import Reproduction
+    from core.storage.repositories import UnitOfWork
+    from core.views.commit_detail import CommitDetail
+    from core.views.events import EventPage
+    from core.views.health import QuickCheck
+    from core.views.record_view import RecordView
+    from core.views.records import RecordPage
+    from core.views.search import SearchQuery
 
 PageKey = tuple[object, str]  # (created_at as stored, commit hash): where the next page starts
 GRAPH_PAGE = 5000
@@ -59,6 +60,19 @@ class Fingerprint:
     annotations: int
     events: int
     records: int
+
+
+@dataclass(frozen=True)
+class GraphDelta:
+    """What was written above a graph's newest scanned commit, read in one transaction."""
+
+    refs: RefsState
+    rows: list[ScanRow]  # newest first, every one sorting above the watermark
+    complete: bool  # False: more than the limit asked for (rescan instead)
+    watermark_kept: bool  # False: the watermark commit is gone (GC): rescan
+    # Older commits whose row details the writes changed: the targets of the new EDIT commits
+    # and of the annotations made since ``annotations_after``.
+    touched: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -90,8 +104,11 @@ class StoreReader:
 
     def refs(self, *, head_arrow: str = "→") -> RefsState:
         with self.tract.store.read() as uow:
-            state = head_state(uow, self.tract_id)
-            refs = uow.refs.list(self.tract_id)
+            return self._refs(uow, head_arrow)
+
+    def _refs(self, uow: UnitOfWork, head_arrow: str = "→") -> RefsState:
+        state = head_state(uow, self.tract_id)
+        refs = uow.refs.list(self.tract_id)
         labels = ref_labels(refs, state.branch, state.commit, state.detached, arrow=head_arrow)
         branches = tuple(branch_short(r.ref_name) for r in refs if is_branch(r.ref_name))
         return RefsState(labels, state.branch, state.commit, state.detached, branches)
@@ -101,6 +118,27 @@ class StoreReader:
         with self.tract.store.read() as uow:
             rows = uow.commits.graph_page(self.tract_id, after=after, limit=limit)
         return [ScanRow(h, p, t) for h, p, t in rows]
+
+    def graph_since(
+        self, watermark: PageKey, limit: int, *, annotations_after: int | None = None
+    ) -> GraphDelta:
+        """The refs and the commits sorting above ``watermark`` (a key ``graph_page`` returned;
+        at most ``limit``), in one read transaction so the refs name no commit it missed; with
+        the older commits whose details changed (edited; annotated after the annotation id
+        ``annotations_after``, when given)."""
+        with self.tract.store.read() as uow:
+            refs = self._refs(uow)
+            rows = uow.commits.graph_page(
+                self.tract_id, after=None, limit=limit, newer_than=watermark
+            )
+            kept = bool(uow.commits.get_many([watermark[1]]))
+            new = uow.commits.get_many([h for h, _, _ in rows]) if rows else {}
+            touched = {c.response_to for c in new.values() if c.is_edit and c.response_to}
+            if annotations_after is not None:
+                since = uow.annotations.since(self.tract_id, annotations_after)
+                touched.update(a.target_hash for a in since)
+        scan = [ScanRow(h, p, t) for h, p, t in rows]
+        return GraphDelta(refs, scan, len(scan) < limit, kept, frozenset(touched))
 
     def first_screen(self, mode: GraphMode, page: int, detail_rows: int) -> FirstScreen:
         refs = self.refs()
@@ -142,11 +180,15 @@ class StoreReader:
             return row_details(uow, self.tract.ctx, hashes)
 
     def commit_detail(self, commit_hash: str) -> CommitDetail | None:
+        from core.views.commit_detail import commit_detail
+
         with self.tract.store.read() as uow:
             return commit_detail(uow, self.tract.ctx, commit_hash)
 
     def quick_check(self) -> QuickCheck:
         """Cheap damage check on open (refs and the newest commits; not a verify)."""
+        from core.views.health import quick_check
+
         with self.tract.store.read() as uow:
             return quick_check(uow, self.tract_id, registry=self.tract.ctx.registry)
 
@@ -166,6 +208,8 @@ class StoreReader:
     # -- operation events and compile records (pages on demand; never the whole list) -----
 
     def events_page(self, offset: int, limit: int | None) -> EventPage:
+        from core.views.events import list_events
+
         with self.tract.store.read() as uow:
             return list_events(uow, self.tract_id, limit=limit, offset=offset)
 
@@ -176,16 +220,22 @@ class StoreReader:
     def records_page(
         self, offset: int, limit: int | None, *, with_commits: bool = False
     ) -> RecordPage:
+        from core.views.records import list_records
+
         with self.tract.store.read() as uow:
             return list_records(
                 uow, self.tract_id, limit=limit, offset=offset, with_commits=with_commits
             )
 
     def record_view(self, record_id: str, limit: int = 500) -> RecordView:
+        from core.views.record_view import record_view
+
         with self.tract.store.read() as uow:
             return record_view(uow, self.tract.ctx, self.tract.compiler, record_id, limit=limit)
 
     def search(self, query: SearchQuery, limit: int = 5000) -> list[str]:
+        from core.views.search import search_commits
+
         with self.tract.store.read() as uow:
             return search_commits(uow, self.tract.ctx, query, limit=limit)
 

@@ -118,11 +118,18 @@ class CommitRepository(ABC):
 
     @abstractmethod
     def graph_page(
-        self, tract_id: str, *, after: tuple[Any, str] | None, limit: int
+        self,
+        tract_id: str,
+        *,
+        after: tuple[Any, str] | None,
+        limit: int,
+        newer_than: tuple[Any, str] | None = None,
     ) -> list[tuple[str, tuple[str, ...], Any]]:
         """A page of (commit_hash, parents, created_at) newest first — ``created_at``
         descending, then hash descending — starting after the key ``after`` =
-        (created_at as returned, hash). Parents list the first parent, then merge parents."""
+        (created_at as returned, hash). Parents list the first parent, then merge parents.
+        ``newer_than`` (a key as returned) keeps only the commits that sort above it: what
+        was written since a page was read (the app's live reload)."""
 
     @abstractmethod
     def ancestors(self, heads: Iterable[str], *, merge_parents: bool = True) -> set[str]:

@@ -9,6 +9,12 @@ it or a shown reachable commit has it as a parent (children always come first). 
 commits (compression sources, orphans of a reset) are hidden, or shown and marked when asked.
 First-parent mode follows only first parents. Lanes are computed by ``core.views.lanes`` from a
 checkpoint every 500 rows, so any screen costs the same at row 1 and at row 100,000.
+
+Live updates: :meth:`GraphModel.prepend` puts what was written since (the commits sorting above
+the newest one scanned) on top, and refuses when the result would differ from a fresh scan's.
+Rows are keyed by a number that never changes once given (rows put on top get smaller ones), so
+a prepend moves no index entry. Their lanes are laid out again from the new top, lazily, down
+to the first checkpoint that comes out the same as before; below it nothing changed.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 from core.models.records import RefInfo
 from core.models.refs import branch_short, is_branch
 from core.models.times import stored_time, unreadable_time
-from core.views.lanes import LaneCheckpoint, LaneState, RowLayout
+from core.views.lanes import DEFAULT_PALETTE_SIZE, LaneCheckpoint, LaneState, RowLayout
 
 CHECKPOINT_EVERY = 500
 LAYOUT_CACHE_WINDOWS = 8
@@ -51,18 +57,28 @@ class GraphModel:
         # Maps each hash to one shared string object, so a commit and every child's parent
         # tuple hold the same string (at 100k commits that halves the memory of the hashes).
         self._wanted: dict[str, str] = {h: h for h in ref_targets}
-        self._seen: set[str] = set()
+        self._hidden: set[str] = set()  # scanned and not shown (the shown are in _index)
+        self._roots = frozenset(ref_targets)  # where reachability starts (the ref targets)
         self.hashes: list[str] = []
         self.parents: list[tuple[str, ...]] = []
         self.unreachable: list[bool] = []
-        self._checkpoints: list[LaneCheckpoint] = []  # one per CHECKPOINT_EVERY rows
-        self._lanes = LaneState()
+        # Row keys: row i has key ``_top + i``. Windows of CHECKPOINT_EVERY keys each have a
+        # checkpoint, the lanes before their first row (the top window's: before row 0).
+        self._top = 0
+        self._checkpoints: dict[int, LaneCheckpoint] = {}
+        self._index: dict[str, int] = {}  # hash → row key; also the lanes' "first row" index
+        self._lanes = LaneState(emitted=self._index)  # the lanes after the last row
+        # Lane passes a prepend started and that have not met the old checkpoints yet, oldest
+        # first; each stands for the rows above its position (see _catch_up).
+        self._passes: list[LaneState] = []
         self._layouts: OrderedDict[int, list[RowLayout]] = OrderedDict()
-        self._index: dict[str, int] = {}
         self._lock = threading.Lock()
         self.complete = False
         self.scanned = 0  # commits read, shown or not
         self._held: dict[str, ScanRow] = {}  # rows whose time is unreadable, not wanted yet
+        # The key (created_at as stored, hash) of the newest commit scanned, shown or not:
+        # everything sorting above it was written after the scan read its first page.
+        self.newest: tuple[Any, str] | None = None
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -71,6 +87,9 @@ class GraphModel:
         """Add the next page of the scan; returns how many rows became visible."""
         added = 0
         with self._lock:
+            if self.newest is None and rows:
+                self.newest = (rows[0].created_at, rows[0].commit_hash)
+            self._catch_up(None)  # the lanes after the last row are needed
             pending = deque(rows)
             flushing = False
             while pending or (last and self._held):
@@ -80,7 +99,7 @@ class GraphModel:
                     flushing = True
                 row = pending.popleft()
                 h = row.commit_hash
-                if h in self._seen:
+                if h in self._index or h in self._hidden:
                     continue
                 if not flushing and h not in self._wanted and _out_of_order(row):
                     # A time that is not a time sorts anywhere (text 'not a date' first):
@@ -92,28 +111,103 @@ class GraphModel:
                 wanted = self._wanted.pop(h, None)  # each commit is scanned once
                 reachable = wanted is not None
                 h = wanted or h
-                self._seen.add(h)
                 if not reachable and not self.mode.show_unreachable:
+                    self._hidden.add(h)
                     continue
                 parents = row.parents[:1] if self.mode.first_parent else row.parents
                 if reachable:
                     parents = tuple(self._wanted.setdefault(p, p) for p in parents)
                     pending.extendleft(self._held.pop(p) for p in parents if p in self._held)
-                index = len(self.hashes)
-                if index % CHECKPOINT_EVERY == 0:
-                    self._checkpoints.append(self._lanes.snapshot())
+                key = self._top + len(self.hashes)
+                if key % CHECKPOINT_EVERY == 0 or not self.hashes:
+                    self._checkpoints[key // CHECKPOINT_EVERY] = self._lanes.snapshot()
+                self._index[h] = key  # before the step: the lanes find it there
                 self._lanes.step(h, parents)
                 self.hashes.append(h)
                 self.parents.append(parents)
                 self.unreachable.append(not reachable)
-                self._index[h] = index
                 added += 1
             if last:
                 self.complete = True
         return added
 
     def index_of(self, commit_hash: str) -> int | None:
-        return self._index.get(commit_hash)
+        key = self._index.get(commit_hash)
+        return None if key is None else key - self._top
+
+    def prepend(
+        self, rows: Sequence[ScanRow], ref_targets: Mapping[str, Sequence[str]]
+    ) -> int | None:
+        """Put ``rows`` — every commit sorting above :attr:`newest`, newest first — on top,
+        with the refs as they are now (``ref_targets``: commit → labels). Returns how many rows
+        became visible, or None, changing nothing, when the model would then differ from a
+        fresh scan's: a ref moved off the history shown (reset, compress, revert), a new ref
+        or parent names a commit not shown as reachable (hidden, not scanned yet, sorting
+        below the newest, or missing), a time is unreadable, or a row was already scanned.
+        The caller rescans then."""
+        with self._lock:
+            plan = self._plan_prepend(rows, ref_targets)
+            if plan is None:
+                return None
+            shown, scanned = plan
+            self.labels = {h: tuple(v) for h, v in ref_targets.items()}
+            self._roots = frozenset(ref_targets)
+            self._hidden.update(scanned.difference(h for h, _, _ in shown))
+            self.scanned += len(scanned)
+            if rows:
+                self.newest = (rows[0].created_at, rows[0].commit_hash)
+            if not shown:
+                return 0
+            top = self._top - len(shown)
+            self.hashes[0:0] = [h for h, _, _ in shown]
+            self.parents[0:0] = [p for _, p, _ in shown]
+            self.unreachable[0:0] = [u for _, _, u in shown]
+            for i, (h, _, _) in enumerate(shown):
+                self._index[h] = top + i
+            self._top = top
+            # A new lane pass from the new top; the lanes below are laid out again only as far
+            # as they differ (_catch_up), and only when they are drawn or fed.
+            fresh = LaneCheckpoint(top, (), (), (0,) * DEFAULT_PALETTE_SIZE, -1, self._index)
+            self._checkpoints[top // CHECKPOINT_EVERY] = fresh
+            self._layouts.pop(top // CHECKPOINT_EVERY, None)
+            self._layouts.pop((top + len(shown)) // CHECKPOINT_EVERY, None)
+            self._passes.append(LaneState.from_snapshot(fresh))
+            return len(shown)
+
+    def _plan_prepend(
+        self, rows: Sequence[ScanRow], ref_targets: Mapping[str, Sequence[str]]
+    ) -> tuple[list[tuple[str, tuple[str, ...], bool]], set[str]] | None:
+        """The scan over ``rows`` a fresh model would make: (rows shown, hashes scanned), or
+        None when the rows below would not come out as they are."""
+        wanted: dict[str, str] = {h: h for h in ref_targets}
+        shown: list[tuple[str, tuple[str, ...], bool]] = []
+        scanned: set[str] = set()
+        for row in rows:
+            h = row.commit_hash
+            seen = h in self._index or h in self._hidden or h in self._held
+            if seen or h in scanned or _out_of_order(row):
+                return None
+            scanned.add(h)
+            reachable = wanted.pop(h, None) is not None
+            if not reachable and not self.mode.show_unreachable:
+                continue
+            parents = row.parents[:1] if self.mode.first_parent else row.parents
+            if reachable:
+                for p in parents:
+                    wanted.setdefault(p, p)
+            shown.append((h, parents, not reachable))
+        # What the scan of the old rows would start from now. The same set gives the same
+        # rows; a superset does too when the extra commits were shown reachable anyway. An
+        # extra commit not shown may be hidden, not scanned yet, or a commit that sorts below
+        # the newest one (an old time): only a scan tells.
+        frontier = set(wanted)
+        if not self._roots <= frontier:
+            return None
+        for extra in frontier - self._roots:
+            key = self._index.get(extra)
+            if key is None or self.unreachable[key - self._top]:
+                return None
+        return shown, scanned
 
     def layouts(self, start: int, stop: int) -> list[RowLayout]:
         """Lane layouts of rows [start, stop), recomputed from the nearest checkpoint."""
@@ -121,13 +215,15 @@ class GraphModel:
             stop = min(stop, len(self.hashes))
             if start >= stop:
                 return []
+            top = self._top
+            first, last = start + top, stop + top  # as keys
             out: list[RowLayout] = []
-            window = start // CHECKPOINT_EVERY
+            window = first // CHECKPOINT_EVERY
             while len(out) < stop - start:
                 rows = self._window(window)
-                base = window * CHECKPOINT_EVERY
-                lo = max(start, base) - base
-                hi = min(stop, base + len(rows)) - base
+                base = max(window * CHECKPOINT_EVERY, top)
+                lo = max(first, base) - base
+                hi = min(last, base + len(rows)) - base
                 out.extend(rows[lo:hi])
                 window += 1
                 if hi <= lo:
@@ -135,18 +231,62 @@ class GraphModel:
             return out
 
     def _window(self, window: int) -> list[RowLayout]:
+        top = self._top
+        base = max(window * CHECKPOINT_EVERY, top)
+        end = min((window + 1) * CHECKPOINT_EVERY, top + len(self.hashes))
+        self._catch_up(base)
         cached = self._layouts.get(window)
-        base = window * CHECKPOINT_EVERY
-        end = min(base + CHECKPOINT_EVERY, len(self.hashes))
         if cached is not None and len(cached) == end - base:
             self._layouts.move_to_end(window)
             return cached
         state = LaneState.from_snapshot(self._checkpoints[window])
-        rows = [state.step(self.hashes[i], self.parents[i]) for i in range(base, end)]
+        hashes, parents = self.hashes, self.parents
+        rows = [state.step(hashes[k - top], parents[k - top]) for k in range(base, end)]
         self._layouts[window] = rows
         while len(self._layouts) > LAYOUT_CACHE_WINDOWS:
             self._layouts.popitem(last=False)
         return rows
+
+    def _catch_up(self, key: int | None) -> None:
+        """Carry the lane passes prepends started down to row key ``key`` (a window's first
+        row; None: to the last row), so the checkpoints above it are right.
+
+        A pass writes each window's checkpoint as it reaches it. Where the one stored there
+        (by the scan, or an older pass) holds the same lanes, every row below lays out as
+        before and the pass ends: appending to the branch on top ends within one window. A
+        pass that reaches the last row becomes the lanes the scan goes on from."""
+        passes = self._passes
+        end = self._top + len(self.hashes)
+        while passes:
+            state = passes[-1]
+            while len(passes) > 1 and passes[-2].row <= state.row:
+                del passes[-2]  # overtaken: its checkpoints are rewritten by this one
+            at = state.row
+            if key is not None and at > key:
+                return
+            if at >= end:
+                self._lanes = state
+                passes.clear()
+                return
+            window = at // CHECKPOINT_EVERY
+            if at % CHECKPOINT_EVERY == 0 and at != self._top:
+                old = self._checkpoints.get(window)
+                snap = state.snapshot()
+                if old is not None and old.row == at and _same_lanes(old, snap):
+                    passes.pop()  # below here the stored checkpoints (or an older pass) hold
+                    continue
+                self._checkpoints[window] = snap
+                self._layouts.pop(window, None)
+            state.step(self.hashes[at - self._top], self.parents[at - self._top])
+
+
+def _same_lanes(a: LaneCheckpoint, b: LaneCheckpoint) -> bool:
+    return (a.waits_for, a.colours, a.usage, a.avoid_column) == (
+        b.waits_for,
+        b.colours,
+        b.usage,
+        b.avoid_column,
+    )
 
 
 def _out_of_order(row: ScanRow) -> bool:

@@ -9,7 +9,7 @@ closes. The diff is computed and laid out in a worker; the view draws only visib
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-from core import RecordDiff
 from core.read import StoreReader
 from core.views.records import RecordRow
 from core.views.text import display_line
@@ -29,6 +28,9 @@ from tract_tui.widgets.diff_lines import Line, build_lines
 from tract_tui.widgets.diff_view import DiffView
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.workers import WorkerEndings
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import RecordDiff
 
 SIDE_BY_SIDE_MIN = 100
 

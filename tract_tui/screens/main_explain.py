@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import on
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from core import Lens
 from core.read import StoreReader
 from tract_tui.screens.export import ExportScreen, ExportTarget
 from tract_tui.screens.why import WhyScreen
@@ -32,6 +31,9 @@ from tract_tui.widgets.messages import (
     WhyRequested,
 )
 from tract_tui.widgets.records_panel import RecordsPanel
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import Lens
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ view). Stored text is data: only ``Text`` built from safe strings.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -21,7 +21,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from core import Explanation, Step
 from core.read import StoreReader
 from core.views.text import display_line
 from tract_tui.actions import bindings_for
@@ -30,6 +29,9 @@ from tract_tui.widgets.detail_links import Link
 from tract_tui.widgets.footer import KeyFooter
 from tract_tui.widgets.nav_list import NavList
 from tract_tui.workers import WorkerEndings
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import Explanation, Step
 
 VERDICT_STYLE = {
     "used": "bold green",

@@ -18,9 +18,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from core import ChangedMessage, CommitChange, RecordDiff, Recreated, word_spans
 from core.views.text import cells, char_cells, display_line
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import ChangedMessage, CommitChange, RecordDiff, Recreated
 
 Span = tuple[str, str]  # (op, text): "=" unchanged, "-" removed, "+" added words
 Spans = tuple[Span, ...]
@@ -214,6 +217,8 @@ def side_width(width: int) -> int:
 
 def _words(a: str, b: str) -> tuple[Spans, Spans]:
     """Word spans of a removed line and the line that replaced it, made safe."""
+    from core import word_spans
+
     left, right = word_spans(a, b)
     return _safe(left), _safe(right)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -23,7 +23,6 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker
 
-from core import CompactionLoss, RevertResult
 from core.read import StoreReader
 from core.views.events import EventRow
 from core.views.graph_rows import RowInfo
@@ -35,6 +34,9 @@ from tract_tui.widgets.graph_style import format_tokens
 from tract_tui.widgets.messages import HighlightCommits, JumpToCommit, RevertRequested
 from tract_tui.widgets.virtual_list import VirtualList, pane_hidden
 from tract_tui.workers import WorkerEndings
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import CompactionLoss, RevertResult
 
 SHOWN_COMMITS = 100  # per side; an event of 5,000 sources shows the first 100 and a count
 DEBOUNCE = 0.08  # seconds the cursor rests on an event before its commits are fetched
@@ -405,8 +407,8 @@ class EventsPanel(Horizontal, WorkerEndings):
     def on_mount(self) -> None:
         self.event_list.reload()
 
-    def reload(self) -> None:
-        self.event_list.reload()
+    def reload(self, *, prepended: int = 0) -> None:
+        self.event_list.reload(prepended=prepended)
 
     def select_event(self, event_id: str) -> None:
         self.event_list.select_key(event_id)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.text import Text
 from textual.widgets import Static
 
-from core import Lens
 from core.views.lane_render import UNICODE, GlyphSet
 from tract_tui.widgets.graph_paint import StyleOf
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import Lens
 
 # verdict → (unicode glyph, ascii glyph, component class of GraphView, legend word)
 LENS_LOOK: dict[str, tuple[str, str, str, str]] = {

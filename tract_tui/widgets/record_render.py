@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from core import Blame, Breakdown, CacheBreak, Group, Reproduction
 from core.views.records import RecordRow
 from core.views.text import display_line, fit
 from tract_tui.timefmt import absolute, relative
 from tract_tui.widgets.graph_style import format_tokens
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import Blame, Breakdown, CacheBreak, Group, Reproduction
 
 BAR = 10
 

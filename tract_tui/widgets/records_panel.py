@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -24,7 +24,6 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
-from core import Blame, CacheBreak, Reproduction
 from core.read import StoreReader
 from core.views.record_view import RecordView
 from core.views.records import RecordRow
@@ -52,6 +51,9 @@ from tract_tui.widgets.record_render import (
 from tract_tui.widgets.token_chart import TokenChart
 from tract_tui.widgets.virtual_list import VirtualList, pane_hidden
 from tract_tui.workers import WorkerEndings
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import Blame, CacheBreak, Reproduction
 
 MARKS = ("①", "②")
 TABLE_LIMIT = 500
@@ -372,8 +374,8 @@ class RecordsPanel(Horizontal):
         self.record_list.reload()
         self.chart.reload()
 
-    def reload(self) -> None:
-        self.record_list.reload()
+    def reload(self, *, prepended: int = 0) -> None:
+        self.record_list.reload(prepended=prepended)
         self.chart.reload()
 
     def select_record(self, record_id: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,12 +19,14 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.worker import Worker
 
-from core import TokenTimeline
 from core.read import StoreReader
 from core.views.text import display_line, fit
 from tract_tui.failures import Failure
 from tract_tui.widgets.graph_style import format_tokens
 from tract_tui.workers import WorkerEndings
+
+if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)
+    from core import TokenTimeline
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 PALETTE = ("cyan", "magenta", "yellow", "green", "blue", "red", "bright_black", "white")

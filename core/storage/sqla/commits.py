@@ -261,12 +261,20 @@ class SqlCommitRepository(CommitRepository):
         return out
 
     def graph_page(
-        self, tract_id: str, *, after: tuple[Any, str] | None, limit: int
+        self,
+        tract_id: str,
+        *,
+        after: tuple[Any, str] | None,
+        limit: int,
+        newer_than: tuple[Any, str] | None = None,
     ) -> list[tuple[str, tuple[str, ...], Any]]:
         params: dict[str, Any] = {"tract_id": tract_id, "limit": limit}
         if after is not None:
             params["after_time"], params["after_hash"] = after
-        rows = self.conn.execute(st.graph_page(after is not None), params).all()
+        if newer_than is not None:
+            params["newer_time"], params["newer_hash"] = newer_than
+        statement = st.graph_page(after is not None, newer_than is not None)
+        rows = self.conn.execute(statement, params).all()
         out: list[tuple[str, tuple[str, ...], Any]] = []
         merged: dict[str, list[str]] = {}
         for commit_hash, parent_hash, created_at, merge_parent in rows:

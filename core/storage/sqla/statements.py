@@ -291,13 +291,15 @@ def count_commits_of_tract() -> Executable:
 
 
 @cache
-def graph_page(keyed: bool) -> Executable:
+def graph_page(keyed: bool, newer: bool = False) -> Executable:
     """Commits of a tract newest first, with merge parents (position ≥ 1) joined in order.
 
     Keyset-paged on (created_at, commit_hash) so every page is one index range scan. The limit
     counts commits (an inner query), not joined rows: a merge of three or more parents yields
     one row per extra parent, and limiting those rows cut the page short (so the scan thought
     it was the last) and could split a merge's parents across pages. The repository folds them.
+    ``newer`` bounds the range from above instead: only the commits sorting above
+    (:newer_time, :newer_hash), the same index range read from its top end.
     """
     c = s.commits.c
     cp = s.commit_parents.c
@@ -318,6 +320,11 @@ def graph_page(keyed: bool) -> Executable:
                 bindparam("after_time", type_=NullType()),
                 bindparam("after_hash"),
             )
+        )
+    if newer:
+        page = page.where(
+            tuple_(c.created_at, c.commit_hash)
+            > tuple_(bindparam("newer_time", type_=NullType()), bindparam("newer_hash"))
         )
     pg = page.subquery("page")
     return (
