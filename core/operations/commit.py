@@ -58,7 +58,7 @@ def store_blob(
     raw_tokens = ctx.raw_tokens(payload)
     stored = hashing.stored_payload_json(payload)
     inserted = uow.blobs.insert_if_absent(
-        BlobInfo(content_hash, payload, len(stored.encode("utf-8")), raw_tokens, at)
+        BlobInfo(content_hash, payload, len(stored.encode("utf-8")), raw_tokens, at), stored
     )
     tokens = None
     if inserted and ctx.counter.encoding_name:

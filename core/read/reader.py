@@ -70,6 +70,9 @@ class GraphDelta:
     rows: list[ScanRow]  # newest first, every one sorting above the watermark
     complete: bool  # False: more than the limit asked for (rescan instead)
     watermark_kept: bool  # False: the watermark commit is gone (GC): rescan
+    # Older commits whose row details the writes changed: the targets of the new EDIT commits
+    # and of the annotations made since ``annotations_after``.
+    touched: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -116,17 +119,26 @@ class StoreReader:
             rows = uow.commits.graph_page(self.tract_id, after=after, limit=limit)
         return [ScanRow(h, p, t) for h, p, t in rows]
 
-    def graph_since(self, watermark: PageKey, limit: int) -> GraphDelta:
+    def graph_since(
+        self, watermark: PageKey, limit: int, *, annotations_after: int | None = None
+    ) -> GraphDelta:
         """The refs and the commits sorting above ``watermark`` (a key ``graph_page`` returned;
-        at most ``limit``), in one read transaction so the refs name no commit it missed."""
+        at most ``limit``), in one read transaction so the refs name no commit it missed; with
+        the older commits whose details changed (edited; annotated after the annotation id
+        ``annotations_after``, when given)."""
         with self.tract.store.read() as uow:
             refs = self._refs(uow)
             rows = uow.commits.graph_page(
                 self.tract_id, after=None, limit=limit, newer_than=watermark
             )
             kept = bool(uow.commits.get_many([watermark[1]]))
+            new = uow.commits.get_many([h for h, _, _ in rows]) if rows else {}
+            touched = {c.response_to for c in new.values() if c.is_edit and c.response_to}
+            if annotations_after is not None:
+                since = uow.annotations.since(self.tract_id, annotations_after)
+                touched.update(a.target_hash for a in since)
         scan = [ScanRow(h, p, t) for h, p, t in rows]
-        return GraphDelta(refs, scan, len(scan) < limit, kept)
+        return GraphDelta(refs, scan, len(scan) < limit, kept, frozenset(touched))
 
     def first_screen(self, mode: GraphMode, page: int, detail_rows: int) -> FirstScreen:
         refs = self.refs()

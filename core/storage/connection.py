@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,26 +211,73 @@ def _install_sqlite_hooks(
 
 
 @contextmanager
-def write_connection(engine: Engine) -> Iterator[Connection]:
+def write_connection(engine: Engine, hot: HotConnection | None = None) -> Iterator[Connection]:
     """One write transaction: committed on success, rolled back on any exception."""
-    with engine.connect() as conn:
+    with _connect(engine, hot) as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn
 
 
 @contextmanager
-def read_connection(engine: Engine) -> Iterator[Connection]:
+def read_connection(engine: Engine, hot: HotConnection | None = None) -> Iterator[Connection]:
     """One read transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
-    with engine.connect() as conn:
+    with _connect(engine, hot) as conn:
         if conn.dialect.name == "postgresql":
             # READ COMMITTED gives every statement a new snapshot; a read must see one state
             # of the store (HEAD and its chain, a graph page). Read-only REPEATABLE READ never
             # fails to serialise. Writers stay READ COMMITTED: after the tract's advisory lock
             # they must see what the previous writer committed.
             conn.execution_options(isolation_level="REPEATABLE READ")
+        elif hot is not None:
+            conn = conn.execution_options(**{WRITE_OPTION: False})  # it may have written
         with conn.begin():
             yield conn
+
+
+def _connect(engine: Engine, hot: HotConnection | None) -> AbstractContextManager[Connection]:
+    return hot.use(engine) if hot is not None else engine.connect()
+
+
+class HotConnection:
+    """One SQLite connection kept out of the pool for whichever transaction finds it free.
+
+    An agent turn is three short transactions; checking a connection out of SQLAlchemy's
+    pool and back in (a reset each time) costs about as much as SQLite's own commit. A
+    transaction that finds it busy (another thread, or a transaction inside a transaction)
+    takes a pooled connection as before. After any error it is closed, not reused.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+
+    @contextmanager
+    def use(self, engine: Engine) -> Iterator[Connection]:
+        if not self._lock.acquire(blocking=False):
+            with engine.connect() as pooled:
+                yield pooled
+            return
+        try:
+            conn = self._conn
+            if conn is None or conn.closed or conn.invalidated or conn.engine is not engine:
+                if conn is not None:
+                    conn.close()
+                conn = self._conn = engine.connect()
+            try:
+                yield conn
+            except BaseException:
+                self._conn = None
+                conn.close()
+                raise
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 def lock_key(name: str) -> int:

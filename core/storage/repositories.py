@@ -36,8 +36,9 @@ class BlobRepository(ABC):
     def get_many(self, hashes: Iterable[str]) -> dict[str, BlobInfo]: ...
 
     @abstractmethod
-    def insert_if_absent(self, blob: BlobInfo) -> bool:
-        """Write the blob unless a blob with its hash exists. True when written."""
+    def insert_if_absent(self, blob: BlobInfo, payload_json: str | None = None) -> bool:
+        """Write the blob unless a blob with its hash exists. True when written.
+        ``payload_json``: its stored text when the caller has made it already."""
 
     @abstractmethod
     def message_tokens(self, hashes: Iterable[str], encoding: str) -> dict[str, int]:

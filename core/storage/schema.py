@@ -172,8 +172,6 @@ compile_effectives = Table(
     Column("position", Integer, nullable=False),
     # Ours: "which compile records used X", and GC.
     Index(f"{PRIVATE_PREFIX}ix_compile_effectives_commit", "commit_hash"),
-    # Ours: a record's list in order, read from the index alone (the primary key has no position).
-    Index(f"{PRIVATE_PREFIX}ix_compile_effectives_order", "record_id", "position", "commit_hash"),
 )
 
 spawn_pointers = Table(

@@ -32,6 +32,7 @@ from core.errors import (
 )
 from core.storage import schema
 from core.storage.connection import (
+    HotConnection,
     StoreLocation,
     advisory_xact_lock,
     make_engine,
@@ -86,6 +87,7 @@ class Store:
         self._on_upgrade = on_upgrade
         self._temp_dir = temp_dir  # a legacy store's migrated copy lives here
         self._writer: Engine | None = None
+        self._hot: HotConnection | None = None  # SQLite files: see HotConnection
         self._prepare_lock = threading.Lock()
         self.read_version = version  # the layout reads see (a legacy store's migrated copy)
 
@@ -281,6 +283,7 @@ class Store:
                 self._writer = self.engine  # a server store: one engine (see _open_server)
             else:
                 self._writer = make_engine(self.location, lean=self._lean)
+                self._hot = HotConnection()
             return self._writer
 
     def _upgrade_for_writes(self, version: StoreVersion) -> None:
@@ -325,8 +328,9 @@ class Store:
         # beside the writer would re-read every page an agent turn's compile touches.
         writer = self._writer
         engine, version = (writer, self.version) if writer is not None else (self.engine, None)
+        hot = self._hot if writer is not None else None
         try:
-            with self._damage_in_words(), read_connection(engine) as conn:
+            with self._damage_in_words(), read_connection(engine, hot) as conn:
                 yield SqlUnitOfWork(conn, writable=False, version=version or self.read_version)
         except OperationalError as exc:
             locked = locked_error(self.location, exc)
@@ -339,7 +343,7 @@ class Store:
         """One write transaction: everything inside commits together or not at all."""
         engine = self._prepare_writes()
         try:
-            with self._damage_in_words(), write_connection(engine) as conn:
+            with self._damage_in_words(), write_connection(engine, self._hot) as conn:
                 yield SqlUnitOfWork(conn, writable=True, version=self.version)
         except OperationalError as exc:
             locked = locked_error(self.location, exc)
@@ -363,6 +367,8 @@ class Store:
             ) from None
 
     def close(self) -> None:
+        if self._hot is not None:
+            self._hot.close()
         self.engine.dispose()
         if self._writer is not None and self._writer is not self.engine:
             self._writer.dispose()

@@ -23,7 +23,7 @@ from core.storage.schema import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
 from core.storage.schema_head import NEWEST_TRACT_AI_VERSION
 
 # Our chain of additions, oldest first; each step applies on top of any tract-ai version ≥ 6.
-OURS_REVISIONS: tuple[str, ...] = ("tt_0001", "tt_0002", "tt_0003")
+OURS_REVISIONS: tuple[str, ...] = ("tt_0001", "tt_0002")
 OURS_HEAD = OURS_REVISIONS[-1]
 # The oldest tract-ai layout we write: older stores are brought to it at their first write.
 WRITE_FLOOR = 6

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,39 @@ class ScanRow:
     created_at: Any  # as stored; the key of the next page
 
 
+class RowParents:
+    """Each row's parents, first parent first. A row with one parent keeps the string itself:
+    a 1-tuple per row would cost ~55 MB at a million rows."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: list[str | tuple[str, ...]] = []
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, row: int) -> tuple[str, ...]:
+        item = self._items[row]
+        return (item,) if isinstance(item, str) else item
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (self[i] for i in range(len(self._items)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RowParents):
+            return self._items == other._items
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def append(self, parents: tuple[str, ...]) -> None:
+        self._items.append(parents[0] if len(parents) == 1 else parents)
+
+    def prepend(self, rows: Sequence[tuple[str, ...]]) -> None:
+        self._items[0:0] = [p[0] if len(p) == 1 else p for p in rows]
+
+
 @dataclass(frozen=True)
 class GraphMode:
     show_unreachable: bool = False
@@ -57,21 +90,21 @@ class GraphModel:
         # Maps each hash to one shared string object, so a commit and every child's parent
         # tuple hold the same string (at 100k commits that halves the memory of the hashes).
         self._wanted: dict[str, str] = {h: h for h in ref_targets}
-        self._seen: set[str] = set()
+        self._hidden: set[str] = set()  # scanned and not shown (the shown are in _index)
         self._roots = frozenset(ref_targets)  # where reachability starts (the ref targets)
         self.hashes: list[str] = []
-        self.parents: list[tuple[str, ...]] = []
+        self.parents = RowParents()
         self.unreachable: list[bool] = []
         # Row keys: row i has key ``_top + i``. Windows of CHECKPOINT_EVERY keys each have a
         # checkpoint, the lanes before their first row (the top window's: before row 0).
         self._top = 0
         self._checkpoints: dict[int, LaneCheckpoint] = {}
-        self._lanes = LaneState()  # the lanes after the last row
+        self._index: dict[str, int] = {}  # hash → row key; also the lanes' "first row" index
+        self._lanes = LaneState(emitted=self._index)  # the lanes after the last row
         # Lane passes a prepend started and that have not met the old checkpoints yet, oldest
         # first; each stands for the rows above its position (see _catch_up).
         self._passes: list[LaneState] = []
         self._layouts: OrderedDict[int, list[RowLayout]] = OrderedDict()
-        self._index: dict[str, int] = {}  # hash → row key
         self._lock = threading.Lock()
         self.complete = False
         self.scanned = 0  # commits read, shown or not
@@ -99,7 +132,7 @@ class GraphModel:
                     flushing = True
                 row = pending.popleft()
                 h = row.commit_hash
-                if h in self._seen:
+                if h in self._index or h in self._hidden:
                     continue
                 if not flushing and h not in self._wanted and _out_of_order(row):
                     # A time that is not a time sorts anywhere (text 'not a date' first):
@@ -111,8 +144,8 @@ class GraphModel:
                 wanted = self._wanted.pop(h, None)  # each commit is scanned once
                 reachable = wanted is not None
                 h = wanted or h
-                self._seen.add(h)
                 if not reachable and not self.mode.show_unreachable:
+                    self._hidden.add(h)
                     continue
                 parents = row.parents[:1] if self.mode.first_parent else row.parents
                 if reachable:
@@ -121,11 +154,11 @@ class GraphModel:
                 key = self._top + len(self.hashes)
                 if key % CHECKPOINT_EVERY == 0 or not self.hashes:
                     self._checkpoints[key // CHECKPOINT_EVERY] = self._lanes.snapshot()
+                self._index[h] = key  # before the step: the lanes find it there
                 self._lanes.step(h, parents)
                 self.hashes.append(h)
                 self.parents.append(parents)
                 self.unreachable.append(not reachable)
-                self._index[h] = key
                 added += 1
             if last:
                 self.complete = True
@@ -141,9 +174,10 @@ class GraphModel:
         """Put ``rows`` — every commit sorting above :attr:`newest`, newest first — on top,
         with the refs as they are now (``ref_targets``: commit → labels). Returns how many rows
         became visible, or None, changing nothing, when the model would then differ from a
-        fresh scan's: a ref moved off the history shown (reset, compress, revert), a commit
-        shown as unreachable became reachable, a new ref or parent names a commit not scanned
-        yet, a time is unreadable, or a row was already scanned. The caller rescans then."""
+        fresh scan's: a ref moved off the history shown (reset, compress, revert), a new ref
+        or parent names a commit not shown as reachable (hidden, not scanned yet, sorting
+        below the newest, or missing), a time is unreadable, or a row was already scanned.
+        The caller rescans then."""
         with self._lock:
             plan = self._plan_prepend(rows, ref_targets)
             if plan is None:
@@ -151,7 +185,7 @@ class GraphModel:
             shown, scanned = plan
             self.labels = {h: tuple(v) for h, v in ref_targets.items()}
             self._roots = frozenset(ref_targets)
-            self._seen.update(scanned)
+            self._hidden.update(scanned.difference(h for h, _, _ in shown))
             self.scanned += len(scanned)
             if rows:
                 self.newest = (rows[0].created_at, rows[0].commit_hash)
@@ -159,16 +193,14 @@ class GraphModel:
                 return 0
             top = self._top - len(shown)
             self.hashes[0:0] = [h for h, _, _ in shown]
-            self.parents[0:0] = [p for _, p, _ in shown]
+            self.parents.prepend([p for _, p, _ in shown])
             self.unreachable[0:0] = [u for _, _, u in shown]
             for i, (h, _, _) in enumerate(shown):
                 self._index[h] = top + i
             self._top = top
             # A new lane pass from the new top; the lanes below are laid out again only as far
             # as they differ (_catch_up), and only when they are drawn or fed.
-            fresh = LaneCheckpoint(
-                top, (), (), (0,) * DEFAULT_PALETTE_SIZE, -1, self._lanes.snapshot().emitted
-            )
+            fresh = LaneCheckpoint(top, (), (), (0,) * DEFAULT_PALETTE_SIZE, -1, self._index)
             self._checkpoints[top // CHECKPOINT_EVERY] = fresh
             self._layouts.pop(top // CHECKPOINT_EVERY, None)
             self._layouts.pop((top + len(shown)) // CHECKPOINT_EVERY, None)
@@ -177,17 +209,18 @@ class GraphModel:
 
     def _plan_prepend(
         self, rows: Sequence[ScanRow], ref_targets: Mapping[str, Sequence[str]]
-    ) -> tuple[list[tuple[str, tuple[str, ...], bool]], list[str]] | None:
+    ) -> tuple[list[tuple[str, tuple[str, ...], bool]], set[str]] | None:
         """The scan over ``rows`` a fresh model would make: (rows shown, hashes scanned), or
         None when the rows below would not come out as they are."""
         wanted: dict[str, str] = {h: h for h in ref_targets}
         shown: list[tuple[str, tuple[str, ...], bool]] = []
-        scanned: list[str] = []
+        scanned: set[str] = set()
         for row in rows:
             h = row.commit_hash
-            if h in self._seen or h in self._held or h in scanned or _out_of_order(row):
+            seen = h in self._index or h in self._hidden or h in self._held
+            if seen or h in scanned or _out_of_order(row):
                 return None
-            scanned.append(h)
+            scanned.add(h)
             reachable = wanted.pop(h, None) is not None
             if not reachable and not self.mode.show_unreachable:
                 continue
@@ -197,17 +230,15 @@ class GraphModel:
                     wanted.setdefault(p, p)
             shown.append((h, parents, not reachable))
         # What the scan of the old rows would start from now. The same set gives the same
-        # rows; a superset does too when the extra commits were shown reachable anyway (or are
-        # in no commit of the tract: wanted for ever, shown nowhere).
+        # rows; a superset does too when the extra commits were shown reachable anyway. An
+        # extra commit not shown may be hidden, not scanned yet, or a commit that sorts below
+        # the newest one (an old time): only a scan tells.
         frontier = set(wanted)
         if not self._roots <= frontier:
             return None
         for extra in frontier - self._roots:
             key = self._index.get(extra)
-            if key is not None:
-                if self.unreachable[key - self._top]:
-                    return None
-            elif extra in self._seen or extra in self._held or not self.complete:
+            if key is None or self.unreachable[key - self._top]:
                 return None
         return shown, scanned
 

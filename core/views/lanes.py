@@ -112,13 +112,17 @@ class LaneState:
 
     __slots__ = ("_avoid", "_colours", "_emitted", "_ids", "_row", "_usage")
 
-    def __init__(self, palette_size: int = DEFAULT_PALETTE_SIZE) -> None:
+    def __init__(
+        self, palette_size: int = DEFAULT_PALETTE_SIZE, emitted: dict[str, int] | None = None
+    ) -> None:
         self._ids: list[str | None] = []
         self._colours: list[int] = []
         self._usage: list[int] = [0] * max(1, palette_size)
         self._row = 0
         self._avoid = -1
-        self._emitted: dict[str, int] = {}
+        # commit id → first row. A caller that keeps the same index (the graph model: hash →
+        # row) may pass it, so a million rows are indexed once, not twice.
+        self._emitted: dict[str, int] = {} if emitted is None else emitted
 
     # -- inspection ---------------------------------------------------------------------------
 

@@ -139,3 +139,15 @@ def test_a_ref_moved_off_the_shown_history_is_refused() -> None:
     before, where = list(model.hashes), model.index_of(old_head)
     assert model.prepend(newer, history.refs()) is None
     assert model.hashes == before and model.index_of(old_head) == where is not None
+
+
+def test_a_new_ref_to_a_commit_below_the_newest_is_refused() -> None:
+    """A commit written with an old time sorts below the watermark: only a scan finds it."""
+    history = History(3)
+    history.step(100)
+    model = scan(history.newest_first(), history.refs(), GraphMode(), 300)
+    old = history.rows[10]
+    late = ScanRow("late", (old.commit_hash,), old.created_at + "5")  # sorts below the newest
+    history.rows.insert(11, late)
+    history.branches["imported"] = "late"
+    assert model.prepend([], history.refs()) is None

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from core import Tract, create_tract
 from core.engine.clock import FrozenClock
+from core.models import content as c
 from core.models.enums import Priority
 from core.read import StoreReader
 from core.views.graph import GraphMode, GraphModel, ScanRow
@@ -34,6 +35,7 @@ def test_graph_since_returns_what_was_written_above_the_watermark(store_target: 
     mainline = agent.assistant("on main").commit_hash
     merged = agent.merge("side", no_ff=True).merge_commit_hash
     assert merged is not None
+    annotated = reader.fingerprint().annotations
     agent.annotate(base[1], Priority.PINNED)
 
     delta = reader.graph_since(watermark, 100)
@@ -51,6 +53,12 @@ def test_graph_since_returns_what_was_written_above_the_watermark(store_target: 
     again = fresh(reader)
     assert model.hashes == again.hashes and model.parents == again.parents
     assert model.layouts(0, len(model)) == again.layouts(0, len(again))
+
+    # The older rows whose details changed: an EDIT's target, an annotation's.
+    assert reader.graph_since(watermark, 100).touched == frozenset()
+    assert reader.graph_since(watermark, 100, annotations_after=annotated).touched == {base[1]}
+    agent.edit(base[2], c.dialogue("user", "turn 2, asked better"))
+    assert reader.graph_since(watermark, 100).touched == {base[2]}
 
     # More than the limit: the caller rescans instead.
     assert not reader.graph_since(watermark, 2).complete

@@ -36,8 +36,6 @@ PRIVATE_INDEXES = {
     "commit_parents (parent_hash)",
     "tract_tui_ix_compile_effectives_commit": "CREATE INDEX tract_tui_ix_compile_effectives_commit "
     "ON compile_effectives (commit_hash)",
-    "tract_tui_ix_compile_effectives_order": "CREATE INDEX tract_tui_ix_compile_effectives_order "
-    "ON compile_effectives (record_id, position, commit_hash)",
 }
 
 

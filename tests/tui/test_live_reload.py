@@ -6,6 +6,7 @@ above them."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,12 @@ from textual.pilot import Pilot
 from core import Tract
 from core.models import content as c
 from core.models.enums import Priority
-from tests.pilot_helpers import rendered, wait_for
+from tests.pilot_helpers import rendered, rendered_all, wait_for
 from tests.tui._action_helpers import build_store, make_app, ready
+from tract_tui.widgets import graph_view
+from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.graph_view import GraphView
+from tract_tui.widgets.records_panel import RecordsPanel
 
 pytestmark = pytest.mark.anyio
 
@@ -49,7 +53,7 @@ async def details_settled(pilot: Pilot, view: GraphView) -> None:
     await wait_for(pilot, lambda: all(h in view.details for h in on_screen(view)))
 
 
-async def fresh_rows(path: Path) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+async def fresh_rows(path: str | Path) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
     """The rows (and the first screen's details) of an app opened on the store now."""
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
@@ -67,7 +71,7 @@ async def caught_up(pilot: Pilot, view: GraphView, tract: Tract) -> None:
     await wait_for(pilot, lambda: not view._delta_running and view.model.complete)
 
 
-async def same_as_fresh(pilot: Pilot, path: Path, view: GraphView, other: Tract) -> None:
+async def same_as_fresh(pilot: Pilot, path: str | Path, view: GraphView, other: Tract) -> None:
     await caught_up(pilot, view, other)
     await details_settled(pilot, view)
     want_rows, want_details = await fresh_rows(path)
@@ -77,8 +81,9 @@ async def same_as_fresh(pilot: Pilot, path: Path, view: GraphView, other: Tract)
             assert view.details[h] == info
 
 
-async def test_appends_merge_branch_edit_and_pin_reload_incrementally(tmp_path: Path) -> None:
-    built = build_store(tmp_path / "s.db", rounds=12)
+async def test_appends_merge_branch_edit_and_pin_reload_incrementally(store_target: str) -> None:
+    """On SQLite and PostgreSQL (``store_target``: a path or a URL)."""
+    built = build_store(store_target, rounds=12)  # type: ignore[arg-type]  # opened by str()
     app = make_app(built.path)
     other = Tract.open(str(built.path))
     try:
@@ -115,6 +120,13 @@ async def test_appends_merge_branch_edit_and_pin_reload_incrementally(tmp_path: 
             assert view.selected_hash == middle
             assert view.cursor - view.scroll_offset.y == line
 
+            # Rows that came on top without a relayout: the scrollbar and the end still fit.
+            assert view.vertical_scrollbar.window_virtual_size == len(view.model)
+            view.action_last()
+            await pilot.pause()
+            assert view.selected_hash == view.model.hashes[-1]
+            assert view.scroll_offset.y == len(view.model) - view.size.height == view.max_scroll_y
+
             # A compress moves main off the history shown: a rescan, same rows as a fresh app.
             other.compress(from_ref=built.hashes[1], to_ref=built.hashes[8], content="S")
             await same_as_fresh(pilot, built.path, view, other)
@@ -137,5 +149,70 @@ async def test_at_the_top_new_rows_show_above_the_selection(tmp_path: Path) -> N
             assert view.selected_hash == head and view.cursor == 1
             assert view.scroll_offset.y == 0  # the new row is on screen
             await wait_for(pilot, lambda: "the agent goes on" in rendered(view))
+            # The selected commit's detail now links its new child.
+            detail = app.screen.query_one("#graph-detail", DetailPane)
+            await wait_for(pilot, lambda: new[:12] in rendered_all(detail))
     finally:
+        other.close()
+
+
+async def test_new_records_come_on_top_and_the_selection_stays(tmp_path: Path) -> None:
+    built = build_store(tmp_path / "s.db", rounds=3)
+    other = Tract.open(str(built.path))
+    ids = [other.compile(record=True).record_id for _ in range(3)]  # newest last
+    app = make_app(built.path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("3")
+            panel = app.screen.query_one(RecordsPanel)
+            records = panel.record_list
+            await wait_for(pilot, lambda: records.total == 3 and records.selected is not None)
+            records.move_to(1)
+            assert records.selected is not None and records.selected.record_id == ids[1]
+            other.user("one more turn")
+            new = [other.compile(record=True).record_id for _ in range(2)]
+            await wait_for(pilot, lambda: records.total == 5 and records.row_at(0) is not None)
+            await wait_for(pilot, lambda: records.selected is not None)
+            assert records.cursor == 3 and records.selected.record_id == ids[1]
+            assert records.row_at(0).record_id == new[1]  # at the top: the new ones show
+            assert records.scroll_offset.y == 0
+    finally:
+        other.close()
+
+
+async def test_writes_while_the_scan_still_streams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows come on top while older pages are still being read: both end up where a fresh
+    scan puts them."""
+    built = build_store(tmp_path / "s.db", rounds=12)
+    monkeypatch.setattr(graph_view, "FIRST_PAGE", 10)
+    monkeypatch.setattr(graph_view, "PAGE", 10)
+    app = make_app(built.path)
+    assert app.session is not None
+    gate = threading.Event()
+    real_page = app.session.reader.graph_page
+
+    def held(after: Any, limit: int) -> Any:
+        if after is not None:
+            gate.wait(10)  # the scan's second page waits until the writes are on top
+        return real_page(after, limit)
+
+    app.session.reader.graph_page = held  # type: ignore[method-assign]
+    other = Tract.open(str(built.path))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: len(app.screen_stack) > 1)
+            view = app.screen_stack[1].query_one(GraphView)
+            await wait_for(pilot, lambda: len(view.model) == 10)
+            scans = view._generation
+            new = [other.user(f"during the scan {i}").commit_hash for i in range(2)]
+            await wait_for(pilot, lambda: view.model.index_of(new[-1]) == 0)
+            assert not view.model.complete and view._generation == scans
+            gate.set()
+            await same_as_fresh(pilot, built.path, view, other)
+            assert view._generation == scans
+    finally:
+        gate.set()
         other.close()

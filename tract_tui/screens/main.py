@@ -172,15 +172,25 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
 
     def store_changed(self, old: Fingerprint, new: Fingerprint) -> None:
         """Another process (or this one) wrote: reload what changed, keeping the selection."""
-        if (old.refs, old.newest, old.annotations) != (new.refs, new.newest, new.annotations):
-            if new.annotations < old.annotations or new.events < old.events:
-                self.graph.reload()  # rows were deleted (a GC): rescan
-            else:
-                self.graph.live_update()  # what was written on top, else a rescan
+        deleted = new.annotations < old.annotations or new.events < old.events
+        if deleted:
+            self.graph.reload()  # rows were deleted (a GC): rescan
+        elif (old.refs, old.newest, old.annotations, old.events) != (
+            new.refs,
+            new.newest,
+            new.annotations,
+            new.events,
+        ):  # what was written on top, else a rescan
+            self.graph.live_update(
+                annotations_after=old.annotations if new.annotations != old.annotations else None,
+                all_details=new.events != old.events,
+            )
+        # Events and records are listed newest first: new ones come on top (the selection
+        # stays on its row); fewer than before means some were deleted: read the page again.
         if old.events != new.events and (events := self.panel(EventsPanel)) is not None:
-            events.reload()
+            events.reload(prepended=max(0, new.events - old.events))
         if old.records != new.records and (records := self.panel(RecordsPanel)) is not None:
-            records.reload()
+            records.reload(prepended=max(0, new.records - old.records))
         if (old.annotations, old.events, old.records) != (
             new.annotations,
             new.events,
@@ -215,7 +225,8 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
 
     def on_graph_view_selected(self, message: GraphView.Selected) -> None:
         detail = self.query_one("#graph-detail", DetailPane)
-        if message.commit_hash != detail.commit_hash:  # a reload re-announces the same commit
+        # A reload re-announces the same commit: shown again only when its links changed.
+        if message.commit_hash != detail.commit_hash or message.changed:
             detail.show(message.commit_hash)
         graph = self.graph
         status = self.query_one(StatusBar)

@@ -407,8 +407,8 @@ class EventsPanel(Horizontal, WorkerEndings):
     def on_mount(self) -> None:
         self.event_list.reload()
 
-    def reload(self) -> None:
-        self.event_list.reload()
+    def reload(self, *, prepended: int = 0) -> None:
+        self.event_list.reload(prepended=prepended)
 
     def select_event(self, event_id: str) -> None:
         self.event_list.select_key(event_id)

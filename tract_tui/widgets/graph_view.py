@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from textual import work
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -126,11 +127,12 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
 
     class Selected(Message):
-        """The highlighted commit changed."""
+        """The highlighted commit changed (or, ``changed``, what its detail shows did)."""
 
-        def __init__(self, commit_hash: str | None) -> None:
+        def __init__(self, commit_hash: str | None, *, changed: bool = False) -> None:
             super().__init__()
             self.commit_hash = commit_hash
+            self.changed = changed
 
     class _Rows(Message):
         def __init__(self, generation: int, complete: bool) -> None:
@@ -139,11 +141,20 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             self.complete = complete
 
     class _Delta(Message):
-        def __init__(self, generation: int, model: GraphModel, delta: GraphDelta) -> None:
+        def __init__(
+            self,
+            generation: int,
+            model: GraphModel,
+            delta: GraphDelta,
+            details: dict[str, RowInfo],
+            all_details: bool,
+        ) -> None:
             super().__init__()
             self.generation = generation
             self.model = model
             self.delta = delta
+            self.details = details
+            self.all_details = all_details
 
     class _Details(Message):
         def __init__(self, generation: int, details: dict[str, RowInfo]) -> None:
@@ -173,8 +184,13 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
         self._graph_width = 2
         self._details_failed = -1  # the scan whose details fetch last failed (said once)
         self._installed = 0  # the newest scan whose first page is in the model
+        self._paint_style: Style | None = None  # rich_style during one render_lines
         self._delta_running = False
         self._delta_wanted = False  # a change came while a delta or a scan's start was running
+        # What the next delta must refresh besides new rows: the rows annotated after this
+        # annotation id, or (True) every row's details (an event links commits).
+        self._annotations_after: int | None = None
+        self._all_details = False
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -258,14 +274,30 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             self.post_message(self.Selected(self.selected_hash))
         self._rows_arrived(message.complete)
 
-    def _update_size(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.model))
+    def _update_size(self, *, grown: bool = False) -> None:
+        size = Size(self.size.width, len(self.model))
+        if grown and self.show_vertical_scrollbar and size.width == self.virtual_size.width:
+            # Rows came on top of a list that already scrolls: only the scrollbar's thumb
+            # changes, so skip the screen's relayout (most of a live update's cost).
+            self.set_reactive(GraphView.virtual_size, size)
+            self.vertical_scrollbar.window_virtual_size = size.height
+            return
+        self.virtual_size = size
 
     # -- live updates: what was written since, on top ---------------------------------------
 
-    def live_update(self) -> None:
+    def live_update(
+        self, *, annotations_after: int | None = None, all_details: bool = False
+    ) -> None:
         """The store changed: read what sorts above the newest commit scanned and put it on
-        top, keeping the selection and what is on screen; rescan when that cannot be done."""
+        top, keeping the selection and what is on screen; rescan when that cannot be done.
+        Rows already shown get their details again when an EDIT names them or they were
+        annotated after ``annotations_after``; all of them with ``all_details``."""
+        if annotations_after is not None:
+            known = self._annotations_after
+            after = annotations_after if known is None else min(known, annotations_after)
+            self._annotations_after = after
+        self._all_details |= all_details
         if self._delta_running or self._installed != self._generation:
             self._delta_wanted = True  # asked again when the running read is in
             return
@@ -275,23 +307,39 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             return
         self._delta_wanted = False
         self._delta_running = True
-        self._read_delta(self._generation, self.model, watermark)
+        since, self._annotations_after = self._annotations_after, None
+        every, self._all_details = self._all_details, False
+        self._read_delta(self._generation, self.model, watermark, since, every)
 
     @work(thread=True, exclusive=True, group="graph-delta", exit_on_error=False)
-    def _read_delta(self, generation: int, model: GraphModel, watermark: PageKey) -> None:
+    def _read_delta(
+        self,
+        generation: int,
+        model: GraphModel,
+        watermark: PageKey,
+        annotations_after: int | None,
+        all_details: bool,
+    ) -> None:
         try:
-            delta = self.reader.graph_since(watermark, DELTA_LIMIT)
+            delta = self.reader.graph_since(
+                watermark, DELTA_LIMIT, annotations_after=annotations_after
+            )
+            # The details of the rows that will show new or changed come with it: one repaint.
+            wanted = [r.commit_hash for r in delta.rows[:FIRST_DETAILS]] + list(delta.touched)
+            details = self.reader.row_details(wanted) if wanted else {}
         finally:
             self.app.call_from_thread(setattr, self, "_delta_running", False)
-        self.post_message(self._Delta(generation, model, delta))
+        self.post_message(self._Delta(generation, model, delta, details, all_details))
 
     def on_graph_view__delta(self, message: _Delta) -> None:
         if message.generation == self._generation and message.model is self.model:
-            self._apply_delta(message.delta)
+            self._apply_delta(message.delta, message.details, message.all_details)
         if self._delta_wanted and not self._delta_running:
             self.live_update()
 
-    def _apply_delta(self, delta: GraphDelta) -> None:
+    def _apply_delta(
+        self, delta: GraphDelta, details: dict[str, RowInfo], all_details: bool
+    ) -> None:
         model = self.model
         added = None
         if delta.complete and delta.watermark_kept:
@@ -304,16 +352,24 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
             # The selection stays on its commit. At the top, the new rows show above it as
             # long as it stays on screen; anywhere else what is on screen stays in place.
             top, height = self.scroll_offset.y, max(1, self.size.height)
-            self.cursor += added
-            self._update_size()
+            if len(model) > added:  # there was a row to stay on
+                self.cursor += added
+            self._update_size(grown=True)
             if top or self.cursor >= height:
                 self.scroll_to(y=top + added, animate=False, immediate=True)
-        # Marks of rows already shown may have changed (an edit, a pin, a tag): their details
-        # are read again for the screen, the old ones drawn until they arrive.
-        self.details.restart({})
+        # Rows already shown whose marks changed (edited, annotated; an event's links) have
+        # their details read again, the old ones drawn until they arrive.
+        if all_details:
+            self.details.restart(details)
+        else:
+            self.details.forget(delta.touched)
+            self.details.arrived(details)
         self.refresh()
         self._request_details()
-        self.post_message(self.Selected(self.selected_hash))
+        # The selected commit's detail lists its children and edits: new rows may add some.
+        selected = self.selected_hash
+        changed = selected in delta.touched or any(selected in r.parents for r in delta.rows)
+        self.post_message(self.Selected(selected, changed=changed))
         self._rows_arrived(model.complete)
 
     # -- details ----------------------------------------------------------------------------
@@ -409,10 +465,19 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
 
     # -- rendering --------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's own style is read once per paint, not once per line: it walks the
+        # ancestors' styles, a third of what drawing a line cost.
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
         width = self.size.width
-        base = self.rich_style
+        base = self._paint_style or self.rich_style
         if row >= len(self.model):
             return Strip.blank(width, base)
         commit_hash = self.model.hashes[row]

@@ -374,8 +374,8 @@ class RecordsPanel(Horizontal):
         self.record_list.reload()
         self.chart.reload()
 
-    def reload(self) -> None:
-        self.record_list.reload()
+    def reload(self, *, prepended: int = 0) -> None:
+        self.record_list.reload(prepended=prepended)
         self.chart.reload()
 
     def select_record(self, record_id: str) -> None:

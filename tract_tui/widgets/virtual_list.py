@@ -160,8 +160,20 @@ class VirtualList(ScrollView, Generic[T], WorkerEndings, can_focus=True):
 
     # -- data -------------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Forget every page and fetch the one under the cursor again."""
+    def reload(self, *, prepended: int = 0) -> None:
+        """Forget every page and fetch the one under the cursor again. ``prepended``: that many
+        rows were written on top since (lists are newest first), so the selection moves down
+        with its row; what is on screen stays, unless the list is at its top and the selection
+        still shows (then the new rows show above it)."""
+        selected = self.selected
+        if prepended > 0 and self.total and selected is not None:
+            self._want_key = self.row_key(selected)  # checked when its page is in
+            top, rows = self.scroll_offset.y, max(1, self.size.height - 1)
+            self.cursor += prepended
+            self.total += prepended
+            self._update_size()
+            if top or self.cursor >= rows:
+                self.scroll_to(y=top + prepended, animate=False, immediate=True)
         self._generation += 1
         self._pages.clear()
         self._pending.clear()

@@ -44,10 +44,10 @@ class SqlBlobRepository(BlobRepository):
             out.update(self._rows_to_blobs(rows))
         return out
 
-    def insert_if_absent(self, blob: BlobInfo) -> bool:
+    def insert_if_absent(self, blob: BlobInfo, payload_json: str | None = None) -> bool:
         params = {
             "content_hash": blob.content_hash,
-            "payload_json": stored_payload_json(blob.payload),
+            "payload_json": payload_json or stored_payload_json(blob.payload),
             "byte_size": blob.byte_size,
             "token_count": blob.token_count,
             "created_at": to_storage(blob.created_at),

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, select
 from core.engine.clock import from_storage, to_storage
 from core.models.enums import Priority
 from core.models.records import AnnotationInfo, RefInfo
+from core.models.refs import HEAD
 from core.storage import schema as s
 from core.storage.repositories import AnnotationRepository, RefRepository
 from core.storage.sqla import statements as st
@@ -37,7 +38,7 @@ class SqlRefRepository(RefRepository):
 
     def head_state(self, tract_id: str) -> tuple[RefInfo | None, str | None, datetime | None]:
         # One query: HEAD, the branch row it names when symbolic, and the commit's time.
-        cursor = run_prepared(self.conn, st.head_state(), {"tract_id": tract_id})
+        cursor = run_prepared(self.conn, st.head_state(), {"tract_id": tract_id, "head": HEAD})
         row = cursor.fetchone()
         cursor.close()
         if row is None:

@@ -56,7 +56,8 @@ def head_state() -> Executable:
                 ),
             ).outerjoin(s.commits, s.commits.c.commit_hash == target)
         )
-        .where(head.c.tract_id == bindparam("tract_id"), head.c.ref_name == "HEAD")
+        # HEAD as a parameter too: every bind is the caller's (run_prepared's fast path).
+        .where(head.c.tract_id == bindparam("tract_id"), head.c.ref_name == bindparam("head"))
     )
 
 
