@@ -112,10 +112,21 @@ def merged_in(
         return {}
     # Layer by layer: each frontier commit's children; a child on the chain is the merge.
     found: dict[str, str] = {}
-    reach: dict[str, set[str]] = {h: {h} for h in off}  # frontier commit → the asked commits
+    reach: dict[str, set[str]] = {}  # frontier commit → the asked commits
     frontier = set(off)
     walked = 0
     lookup = _Children(uow, ctx.tract_id, bulk=len(off) > BULK)
+    if len(off) >= MAX_MERGE_WALK:
+        # The first layer is all the walk below would do (it stops once that many commits
+        # were walked): each commit's first child on the chain, without the reach sets.
+        for parent, children in lookup.of(frontier).items():
+            for child in children:
+                if child in chain:
+                    found[parent] = child
+                    break
+        frontier = set()
+    else:
+        reach = {h: {h} for h in off}
     while frontier and walked < MAX_MERGE_WALK:
         walked += len(frontier)
         kids = lookup.of(frontier)
