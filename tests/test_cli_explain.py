@@ -111,3 +111,20 @@ def test_compile_records_events_additions(capsys: pytest.CaptureFixture[str], bu
     _code, out, _ = run(capsys, "events", store)
     assert f"lost: {event['lost']['count']} of {event['lost']['found']} identifiers" in out
     assert store_bytes(store) == before  # reading never writes
+
+
+def test_events_says_when_there_was_no_identifier_to_lose(
+    capsys: pytest.CaptureFixture[str], store_target: str
+) -> None:
+    with create_tract(store_target, clock=FrozenClock(T0, timedelta(seconds=1))) as t:
+        t.system("Be brief.")
+        q = t.user("hello there")
+        a = t.assistant("hi, how are you")
+        t.compress(from_ref=q.commit_hash, to_ref=a.commit_hash, content="They greeted.")
+    data = run_json(capsys, "events", store_target)
+    (event,) = data["events"]
+    assert event["lost"]["found"] == 0 and event["lost"]["count"] == 0
+    code, out, err = run(capsys, "events", store_target)
+    assert code == 0, err
+    assert "lost: nothing to check (the sources name no identifier)" in out
+    assert "0 of 0" not in out

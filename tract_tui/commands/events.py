@@ -68,6 +68,8 @@ def _line(ev: EventRow, loss: CompactionLoss | None) -> str:
         parts.append(
             f"lost: {loss.count} of {loss.found} identifiers"
             + (f" ({shown}{more})" if loss.count else "")
+            if loss.found
+            else "lost: nothing to check (the sources name no identifier)"
         )
     return "  ".join(parts)
 
