@@ -9,7 +9,7 @@ an int per row key, and a pointer per row in three lists. Here a row costs ~80 b
   reading a row gives back the very string written. A row with no parent, several, or an odd
   one keeps its parents tuple in a side table;
 - a flags byte (unreachable, odd hash, parents in the side table);
-- the hash → row-key index: an open-addressing table of row keys in an ``array('q')``,
+- the hash → row-key index: an open-addressing table of row keys in an ``array('i')``,
   probed by the hash of the stored form and verified against the buffer.
 
 Rows are addressed by position (0 is the top) and by key (``top + position``), which never
@@ -26,7 +26,9 @@ from typing import TypeVar, overload
 T = TypeVar("T")
 
 WIDTH = 32  # bytes of a stored digest
-_EMPTY = -(1 << 63)  # a free slot of the index (no row key is this small)
+# A free slot of the index. Keys are C ints: |key| < the rows a model holds (rows put on top
+# take keys below 0), and 2**31 rows would take 64 GiB of digests alone.
+_EMPTY = -(1 << 31)
 _ZERO = bytes(WIDTH)
 _UNSET = b""  # not in the conversion cache (no id is stored as b"")
 _REHASH_CHUNK = 1 << 16
@@ -76,7 +78,7 @@ class RowStore:
         self._other_parents: dict[int, tuple[str, ...]] = {}  # row key → parents
         # Read without the lock (the UI looks rows up while the scan feeds): one attribute,
         # replaced whole when it grows, and a row is in the buffers before it is indexed.
-        self._table = array("q", [_EMPTY]) * 8
+        self._table = array("i", [_EMPTY]) * 8
         self._count = 0  # rows in the index
         # The hash last added (that very str object), for the lanes' step right after it.
         self._last: tuple[object, int] = (object(), _EMPTY)
@@ -255,14 +257,14 @@ class RowStore:
         size = len(self._table)
         while 2 * count > size:
             size *= 2
-        table = array("q", [_EMPTY]) * size
+        table = array("i", [_EMPTY]) * size
         mask = size - 1
-        data = bytes(self._hashes)  # one copy, sliced into bytes objects to hash
-        flags, odd, top, empty = self._flags, self._odd_hashes, self._top, _EMPTY
+        buf, flags, odd, top, empty = self._hashes, self._flags, self._odd_hashes, self._top, _EMPTY
         n = len(flags)
-        for start in range(0, n, _REHASH_CHUNK):  # bounded: a list of ints per chunk
+        for start in range(0, n, _REHASH_CHUNK):  # bounded: a copy and a list of ints a chunk
             stop = min(n, start + _REHASH_CHUNK)
-            probes = [hash(data[p : p + WIDTH]) for p in range(start * WIDTH, stop * WIDTH, WIDTH)]
+            data = bytes(buf[start * WIDTH : stop * WIDTH])  # sliced into bytes objects to hash
+            probes = [hash(data[p : p + WIDTH]) for p in range(0, len(data), WIDTH)]
             for position, probe in enumerate(probes, start):
                 if flags[position] & ODD_HASH:
                     probe = hash(odd[top + position])
