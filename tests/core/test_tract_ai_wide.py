@@ -10,6 +10,8 @@ source is not beside the project):
 - ``verify`` finds no problem; the read commands leave the file byte-identical;
 - after our writes (pin/skip, IMPORTANT, tag, import, compress, revert, gc) tract-ai still
   opens every tract, compiles it as we do, appends and collects garbage.
+
+The same for b226678 (``--story wide_v6``: the ground it covers, schema v6).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from tests.tract_ai_reference import reference_source, run_generator
 from tract_tui.cli import main
 
 pytestmark = pytest.mark.skipif(
-    reference_source("c2f26dd") is None, reason="tract-ai's source is not beside the project"
+    reference_source("c2f26dd") is None or reference_source("b226678") is None,
+    reason="tract-ai's source is not beside the project",
 )
 
 PARENT = "5e551011" * 4
@@ -170,6 +173,80 @@ def test_our_writes_keep_every_tract_tract_ais(
             with Tract.open(path, tract_id, readonly=True) as tract:
                 ours = compiled_as_dict(tract.compile())
         run_generator("c2f26dd", "--exercise", str(path), str(out), "--tract", tract_id)
+        theirs = json.loads(out.read_text())
+        assert ours == theirs["before"], tract_id
+        assert theirs["after_count"] == len(ours["messages"]) + 1, tract_id
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            assert tract.head == theirs["appended"]
+    report = verify_store(path)
+    assert report.ok, report.format_lines()
+
+
+@pytest.fixture(scope="module")
+def wide_v6(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("wide_v6")
+    run_generator("b226678", "--story", "wide_v6", str(out))
+    return out / "wide_v6_story.db", json.loads((out / "wide_v6_story.expected.json").read_text())
+
+
+def _as_b226678(compiled: Any) -> dict[str, Any]:
+    got = compiled_as_dict(compiled)
+    assert got.pop("tools") == []
+    for m in got["messages"]:
+        assert m.pop("tool_call_id") is None and m.pop("tool_calls") is None
+    return got
+
+
+def test_v6_every_tract_and_branch_compiles_as_b226678_does(
+    wide_v6: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    path, want = _copy(wide_v6, tmp_path), wide_v6[1]
+    before = path.read_bytes()
+    assert len(want["tracts"]) == 3
+    compared = 0
+    for tract_id, branches in want["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            assert tract.store.version.rules == "b226678"
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert _as_b226678(got) == expected, (tract_id, branch)
+                compared += 1
+    assert compared == 10
+    report = verify_store(path)
+    assert report.ok, report.format_lines()
+    assert path.read_bytes() == before
+
+
+def test_v6_our_writes_keep_every_tract_b226678s(
+    wide_v6: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    path, want = _copy(wide_v6, tmp_path), wide_v6[1]
+    transcript = tmp_path / "chat.jsonl"
+    transcript.write_text(json.dumps({"role": "user", "content": "imported — 東京"}) + "\n")
+    with Tract.open(path, PARENT) as tract:
+        by_message = {c.message: c.commit_hash for c in tract.log(limit=None)}
+        tract.annotate(by_message["dialogue: main moves on"], Priority.PINNED, "keep")
+        tract.annotate(by_message["dialogue: main moves on"], Priority.SKIP, "drop")
+        tract.import_transcript(transcript)
+        chain = tract.log(limit=None)
+        result = tract.compress(
+            from_ref=chain[5].commit_hash, to_ref=chain[1].commit_hash, summarizer="extractive"
+        )
+        tract.revert(result.event_id)
+        tract.compress(
+            from_ref=chain[5].commit_hash, to_ref=chain[1].commit_hash, summarizer="extractive"
+        )
+        tract.gc(orphan_retention_days=0)
+    with Tract.open(path, OTHER) as tract:
+        tract.switch("main")  # b226678 refuses to commit on a detached HEAD too
+    report = verify_store(path)
+    assert report.ok, report.format_lines()
+    for tract_id in want["tracts"]:
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            assert tract.store.version.schema_version == 6
+            ours = _as_b226678(tract.compile())
+        out = tmp_path / f"exercise-{tract_id}.json"
+        run_generator("b226678", "--exercise-v6", str(path), str(out), "--tract", tract_id)
         theirs = json.loads(out.read_text())
         assert ours == theirs["before"], tract_id
         assert theirs["after_count"] == len(ours["messages"]) + 1, tract_id
