@@ -74,7 +74,7 @@ def session_info(path: Path, fmt: str) -> SessionInfo | None:
         data = path.read_bytes()
     except OSError:
         return None
-    head = data[: 1 << 16]
+    head = data[: 1 << 16].removeprefix(b"\xef\xbb\xbf")  # a BOM would hide the first record
     started = _first_time(head)
     cwd = _CWD.search(head)
     project = _unescape(cwd.group(1)) if cwd else path.parent.name

@@ -312,6 +312,7 @@ class ClaudeParser:
             for block in other:
                 self._notes.skip(f"assistant block:{block}")
             config = self._config(r, msg)
+            self.answered.update(cc.server_results(msg.get("content")))
             if msg.get("model") == SYNTHETIC_MODEL or r.get("isApiErrorMessage") is True:
                 skip_reason = "written by Claude Code, not by the model; never sent to it"
         elif kind == "user":
