@@ -64,7 +64,10 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
     path, want = _copy(wide, tmp_path), wide[1]
     before = path.read_bytes()
     assert set(want["tracts"]) >= {PARENT, OTHER} and len(want["tracts"]) == 3
-    assert set(want["tracts"][PARENT]) == {"HEAD", "main", "left", "topic", "resets", "compressed"}
+    assert set(want["tracts"][PARENT]) == {
+        *("HEAD", "main", "left", "topic", "resets", "compressed", "profiled"),
+        "restore/before-branches",  # restore_snapshot's branch
+    }
     compared = 0
     for tract_id, branches in want["tracts"].items():
         with Tract.open(path, tract_id, readonly=True) as tract:
@@ -72,7 +75,7 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
                 got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
-    assert compared == 10
+    assert compared == 12
     # The features are there: tools, the custom type, tool messages, the collapse.
     main_branch = want["tracts"][PARENT]["main"]
     assert [t["function"]["name"] for t in main_branch["tools"]] == ["search", "read_file"]
@@ -80,6 +83,10 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
     assert roles.count("tool") == 2
     assert any('"content_type": "ticket"' in m["content"] for m in main_branch["messages"])
     assert main_branch["messages"][-2]["content"] == "The child found: nothing new."
+    # After tools.set(None) the compile carries the tools of the nearest commit with any.
+    profiled = want["tracts"][PARENT]["profiled"]
+    assert [t["function"]["name"] for t in profiled["tools"]] == ["read_file"]
+    assert profiled["messages"][-1]["role"] == "tool"
     assert path.read_bytes() == before
 
 
@@ -254,3 +261,33 @@ def test_v6_our_writes_keep_every_tract_b226678s(
             assert tract.head == theirs["appended"]
     report = verify_store(path)
     assert report.ok, report.format_lines()
+
+
+@pytest.mark.parametrize("how", ["upgrade --to 13", "touched by c2f26dd, then upgrade"])
+def test_v6_store_moved_to_13_compiles_as_c2f26dd_does(
+    wide_v6: tuple[Path, dict[str, Any]], tmp_path: Path, how: str
+) -> None:
+    """b226678's wide store brought to v13 by us (or relabelled by c2f26dd and repaired by
+    our upgrade): every tract and branch compiles as c2f26dd compiles it, and verifies."""
+    from core.storage.store import upgrade_store
+
+    path = _copy(wide_v6, tmp_path)
+    if how.startswith("touched"):
+        run_generator("c2f26dd", "--touch", str(path))
+        upgrade_store(path)
+    else:
+        upgrade_store(path, to=13)
+    report = verify_store(path)
+    assert report.ok, report.format_lines()
+    out = tmp_path / "expected.json"
+    run_generator("c2f26dd", "--expect-wide", str(path), str(out))
+    want = json.loads(out.read_text())
+    compared = 0
+    for tract_id, branches in want["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            assert tract.store.version.rules == "c2f26dd"
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert compiled_as_dict(got) == expected, (tract_id, branch)
+                compared += 1
+    assert compared >= 10
