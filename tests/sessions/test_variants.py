@@ -752,3 +752,133 @@ def test_subagent_duplicate_reused_uuid_compaction_and_rewind(
     code, out, _ = _run(capsys, "import", str(tmp_path / "proj"), "--store", str(store))
     assert code == 0 and "nothing new: every record was imported before" in out
     assert {p: _digest(p) for p in (tmp_path / "proj").rglob("*.jsonl")} == before
+
+
+# -- Codex -----------------------------------------------------------------------------------
+
+
+def _codex_rollout(path: Path) -> None:
+    def item(ts: str, kind: str, **payload: Any) -> dict:
+        return {"timestamp": f"2026-02-03T{ts}Z", "type": kind, "payload": payload}
+
+    lines = [
+        item("04:05:07", "response_item", type="message", role="user", content="before meta"),
+        item(
+            "04:05:06",
+            "session_meta",
+            id="sess-x",
+            cwd="/w",
+            instructions="Old-style instructions",
+            base_instructions={"text": "New-style"},
+        ),
+        item(
+            "04:05:08",
+            "response_item",
+            type="reasoning",
+            summary=[],
+            content=[{"type": "reasoning_text", "text": "thinking aloud"}],
+        ),
+        item("04:05:08", "response_item", type="reasoning", summary=[]),
+        item(
+            "04:05:09",
+            "response_item",
+            type="function_call_output",
+            call_id="nope",
+            output={"content": "orphan", "success": False},
+        ),
+        item("04:05:10", "response_item", type="message", role="assistant", content=None),
+        item(
+            "04:05:11",
+            "response_item",
+            type="message",
+            role="assistant",
+            content=[{"type": "refusal", "refusal": "I can't"}],
+        ),
+        item("05:00:00", "session_meta", id="sess-y", cwd="/w", base_instructions={"text": "Y"}),
+        item(
+            "05:00:01",
+            "response_item",
+            type="message",
+            role="user",
+            content=[{"type": "input_text", "text": "hello y"}],
+        ),
+        item("05:10:00", "session_meta", id="sess-x", cwd="/w"),
+        item(
+            "05:10:01",
+            "response_item",
+            type="message",
+            role="user",
+            content=[{"type": "input_text", "text": "back to x"}],
+        ),
+        {"role": "user", "content": "unwrapped old line", "created_at": "2026-02-03T05:11:00Z"},
+        {
+            "type": "function_call",
+            "name": "shell",
+            "arguments": '{"command": ["ls"]}',
+            "call_id": "c9",
+            "created_at": "2026-02-03T05:11:01Z",
+        },
+        {
+            "type": "function_call_output",
+            "call_id": "c9",
+            "output": "x",
+            "created_at": "2026-02-03T05:11:02Z",
+        },
+        item("05:20:00", "compacted", message="only a message summary"),
+        item(
+            "05:20:01",
+            "response_item",
+            type="message",
+            role="user",
+            content=[{"type": "input_text", "text": "after"}],
+        ),
+    ]
+    path.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in lines))
+
+
+def test_codex_sessions_interleaved_unwrapped_and_empty_items(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rollout-2026-02-03T04-05-06-sess-x.jsonl"
+    _codex_rollout(path)
+    store = tmp_path / "s.db"
+    code, out, err = _run(capsys, "import", str(path), "--store", str(store), "--create")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:6] == [
+        # The item before any session_meta belongs to the file's own tract.
+        "tract rollout-2026-02-03T04-05-06-sess-x: +1 commit; branches main",
+        # Instructions, L3, L4, L5, L7, L11-L14, the compaction's result and L16; L6 (no
+        # content) is no commit.
+        "tract sess-x: +11 commits, 1 compaction; branches main",
+        "tract sess-y: +2 commits; branches main",
+        "skipped 3 session_meta records, 1 response_item:message without content record",
+        f"note: {path}: 1 tool outputs answer a call not in the file; kept, with tool name "
+        "'unknown'",
+    ]
+    t = Imported(str(store), "sess-x")
+    try:
+        assert t.context_ids("main") == ["sess-x:instructions", "sess-x:L15:0", "sess-x:L16"]
+        assert t.context("main") == [
+            ("system", "Old-style instructions"),
+            ("user", "only a message summary"),
+            ("user", "after"),
+        ]
+        [(sources, results, _)] = t.compressions()
+        assert sources == [f"sess-x:L{n}" for n in (3, 4, 5, 7, 11, 12, 13, 14)]
+        assert results == ["sess-x:L15:0"]
+        [(l14,)] = sql_rows(
+            str(store),
+            "SELECT commit_hash FROM commits WHERE metadata_json LIKE '%\"sess-x:L14\"%'",
+        )
+        ctx = dict(zip(sources, [c for _, c in t.context(l14)][1:], strict=True))
+        assert ctx["sess-x:L3"] == "thinking aloud"
+        assert ctx["sess-x:L4"] == "[reasoning with no text in the rollout]"
+        assert ctx["sess-x:L7"] == "I can't"
+        assert ctx["sess-x:L12"] == "unwrapped old line"
+    finally:
+        t.close()
+    t = Imported(str(store), "sess-y")
+    try:
+        assert t.context("main") == [("system", "Y"), ("user", "hello y")]
+    finally:
+        t.close()
