@@ -165,7 +165,7 @@ class ClaudeParser:
         eff = uuid
         if uuid in self._latest:
             if self._fp.get(self._latest[uuid]) == fingerprint:
-                notes.skip("duplicate record")
+                notes.skip("duplicate")
                 return
             self._occ[uuid] = self._occ.get(uuid, 1) + 1
             eff = f"{uuid}~{self._occ[uuid]}"

@@ -386,13 +386,66 @@ def test_a_session_file_starting_with_a_huge_record_or_only_bookkeeping(
     ]
 
 
-def test_sessions_listing_reads_past_a_bom(tmp_path: Path) -> None:
+def test_sessions_listing_reads_past_a_bom_spaces_and_a_huge_first_record(
+    tmp_path: Path,
+) -> None:
+    # Records 4-6 of the variants file: u1 (09:00:01), a1, a2 - one user, two assistant.
     path = tmp_path / f"{S}.jsonl"
     _write_crlf_bom(path, claude_records()[3:6])
     info = session_info(path, "claude-code")
     assert info is not None
     assert info.started is not None and info.started.isoformat() == "2026-03-01T09:00:01+00:00"
-    assert info.project == "/home/u/proj"
+    assert (info.project, info.messages, info.compactions) == ("/home/u/proj", 3, 0)
+    # The same records written with spaces after the colons (json.dumps' default).
+    spaced = tmp_path / "spaced.jsonl"
+    spaced.write_text("".join(json.dumps(r) + "\n" for r in claude_records()[3:6]))
+    info = session_info(spaced, "claude-code")
+    assert info is not None
+    assert (info.project, info.messages) == ("/home/u/proj", 3)
+    # A first record longer than any head: its time is still the start.
+    first = _user("u1", None, 7, [{"type": "text", "text": "x" * 200_000}])
+    big = tmp_path / "big.jsonl"
+    big.write_text(json.dumps(first, separators=(",", ":")) + "\n")
+    info = session_info(big, "claude-code")
+    assert info is not None and info.started is not None
+    assert info.started.isoformat() == "2026-03-01T09:00:07+00:00"
+    # A Codex rollout written with spaces: its id, messages and compactions.
+    rollout = tmp_path / "rollout-2026-03-01T09-00-00-abc.jsonl"
+    lines = [
+        {
+            "timestamp": "2026-03-01T09:00:00Z",
+            "type": "session_meta",
+            "payload": {"id": "0199-abc", "cwd": "/w", "cli_version": "0.104.0"},
+        },
+        {
+            "timestamp": "2026-03-01T09:00:01Z",
+            "type": "response_item",
+            "payload": {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "hi"}],
+            },
+        },
+        {
+            "timestamp": "2026-03-01T09:00:02Z",
+            "type": "event_msg",
+            "payload": {"type": "user_message", "message": "hi"},
+        },
+        {
+            "timestamp": "2026-03-01T09:00:03Z",
+            "type": "compacted",
+            "payload": {"message": "summary"},
+        },
+    ]
+    rollout.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    info = session_info(rollout, "codex")
+    assert info is not None
+    assert (info.session_id, info.project, info.messages, info.compactions) == (
+        "0199-abc",
+        "/w",
+        1,
+        1,
+    )
 
 
 # -- OpenTelemetry --------------------------------------------------------------------------
@@ -551,3 +604,281 @@ def test_otel_envelope_with_every_value_kind_out_of_order_and_junk(
     assert _digest(path) == before
     code, out, _ = _run(capsys, "import", str(path), "--store", str(store))
     assert code == 0 and "nothing new" in out
+
+
+# -- a session with a subagent, a duplicate line, a reused uuid, a compaction and a rewind ---
+
+
+S2 = "11111111-2222-3333-4444-555555555555"
+
+
+def _rec(kind: str, uuid: str, parent: str | None, minute: int, content: Any, **extra: Any) -> dict:
+    base = {"sessionId": S2, "version": "2.1.50", "cwd": "/p", "isSidechain": False}
+    if "agentId" in extra:
+        base["isSidechain"] = True
+    rec = {
+        **base,
+        "type": kind,
+        "uuid": uuid,
+        "parentUuid": parent,
+        "timestamp": f"2026-04-01T10:{minute:02d}:00.000Z",
+    }
+    if kind == "user":
+        rec["message"] = {"role": "user", "content": content}
+    elif kind == "assistant":
+        mid = extra.pop("mid")
+        rec["requestId"] = f"req_{mid}"
+        rec["message"] = {
+            "id": mid,
+            "role": "assistant",
+            "model": "claude-opus-4-5",
+            "content": content,
+            "usage": {"input_tokens": 100, "cache_read_input_tokens": 50, "output_tokens": 7},
+        }
+    return {**rec, **extra}
+
+
+def _session_with_subagent(root: Path) -> Path:
+    text = lambda t: [{"type": "text", "text": t}]  # noqa: E731
+    task = {
+        "type": "tool_use",
+        "id": "tA",
+        "name": "Task",
+        "input": {"description": "explore", "prompt": "Look around"},
+    }
+    main_records = [
+        _rec("user", "u1", None, 1, "Start"),
+        _rec("assistant", "a1", "u1", 2, [task], mid="m1"),
+        _rec(
+            "user",
+            "u2",
+            "a1",
+            3,
+            [{"type": "tool_result", "tool_use_id": "tA", "content": text("Found 3 files")}],
+            toolUseResult={"agentId": "abc123", "status": "completed"},
+        ),
+        _rec("assistant", "a2", "u2", 4, text("Subagent found 3 files"), mid="m2"),
+        _rec("assistant", "a2", "u2", 4, text("Subagent found 3 files"), mid="m2"),  # again
+        _rec("user", "u3", "a2", 5, "Now compact"),
+        _rec("assistant", "a3", "u3", 6, text("ok"), mid="m3"),
+        {
+            **_rec("system", "cb1", None, 7, None),
+            "subtype": "compact_boundary",
+            "logicalParentUuid": "a3",
+            "compactMetadata": {"trigger": "manual", "preTokens": 12345},
+        },
+        _rec("user", "cs1", "cb1", 8, "Summary: explored, found 3 files.", isCompactSummary=True),
+        _rec("user", "u4", "cs1", 9, text("<command-name>/compact</command-name>"), isMeta=True),
+        _rec("user", "u5", "u4", 10, "What next?"),
+        _rec("assistant", "a5", "u5", 11, text("Next: tests"), mid="m5"),
+        _rec("user", "u5b", "u4", 12, "What next, briefly?"),  # the rewind: u5 edited
+        _rec("assistant", "a5b", "u5b", 13, text("Tests."), mid="m6"),
+        {**_rec("system", "mc1", "a5b", 14, None), "subtype": "microcompact_boundary"},
+        _rec("user", "u6", "mc1", 15, "Thanks"),
+        _rec("user", "u6", "u6", 16, "Bye"),  # the same uuid, other content
+    ]
+    sub = [
+        _rec("user", "s1", None, 2, "Look around", agentId="abc123"),
+        _rec(
+            "assistant",
+            "s2",
+            "s1",
+            2,
+            [{"type": "tool_use", "id": "g1", "name": "Glob", "input": {"pattern": "*"}}],
+            mid="sm1",
+            agentId="abc123",
+        ),
+        _rec(
+            "user",
+            "s3",
+            "s2",
+            2,
+            [{"type": "tool_result", "tool_use_id": "g1", "content": "a\nb\nc"}],
+            agentId="abc123",
+        ),
+        _rec("assistant", "s4", "s3", 3, text("Found 3 files"), mid="sm2", agentId="abc123"),
+    ]
+    path = root / f"{S2}.jsonl"
+    (root / S2 / "subagents").mkdir(parents=True)
+    path.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in main_records))
+    (root / S2 / "subagents" / "agent-abc123.jsonl").write_text(
+        "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in sub)
+    )
+    return path
+
+
+def test_subagent_duplicate_reused_uuid_compaction_and_rewind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _session_with_subagent(tmp_path / "proj")
+    store = tmp_path / "s.db"
+    code, out, err = _run(capsys, "import", str(path), "--store", str(store), "--create")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:4] == [
+        f"tract {S2}: +14 commits, 1 compaction, 5 compile records; branches main, fork-u5",
+        f"tract {S2}/agent-abc123: +4 commits, 2 compile records; branches main (subagent abc123)",
+        "skipped 1 duplicate record, 1 system:microcompact_boundary record",
+    ]
+    t = Imported(str(store), S2)
+    try:
+        # a3 ends the line the compaction closed: not a branch. u6~2 is the newest leaf.
+        assert t.branches() == {"main": "u6~2", "fork-u5": "a5"}
+        assert t.context_ids("main") == ["cs1", "u4", "u5b", "a5b", "u6", "u6~2"]
+        assert [c for _, c in t.context("main")][-2:] == ["Thanks", "Bye"]
+        assert t.context_ids("fork-u5") == ["cs1", "u4", "u5", "a5"]
+        [(sources, results, params)] = t.compressions()
+        assert sources == ["u1", "a1", "u2", "a2", "u3", "a3"] and results == ["cs1"]
+        assert (params["trigger"], params["original_tokens"]) == ("manual", 12345)
+        assert t.records() == [
+            ("u1", ["u1"], 150, "api:150+7"),
+            ("u2", ["u1", "a1", "u2"], 150, "api:150+7"),
+            ("u3", ["u1", "a1", "u2", "a2", "u3"], 150, "api:150+7"),
+            ("u5", ["cs1", "u4", "u5"], 150, "api:150+7"),
+            ("u5b", ["cs1", "u4", "u5b"], 150, "api:150+7"),
+        ]
+        pointer = t.spawn_of(f"{S2}/agent-abc123")
+        assert (pointer.parent_tract_id, pointer.purpose) == (S2, "explore")
+        assert t.sid(pointer.parent_commit_hash) == "a1"  # the call whose result names it
+    finally:
+        t.close()
+    sub = Imported(str(store), f"{S2}/agent-abc123")
+    try:
+        assert sub.context_ids("main") == ["s1", "s2", "s3", "s4"]
+        assert [(h, n) for h, _, n, _ in sub.records()] == [("s1", 150), ("s3", 150)]
+    finally:
+        sub.close()
+    # The folder again: nothing new, files untouched.
+    before = {p: _digest(p) for p in (tmp_path / "proj").rglob("*.jsonl")}
+    code, out, _ = _run(capsys, "import", str(tmp_path / "proj"), "--store", str(store))
+    assert code == 0 and "nothing new: every record was imported before" in out
+    assert {p: _digest(p) for p in (tmp_path / "proj").rglob("*.jsonl")} == before
+
+
+# -- Codex -----------------------------------------------------------------------------------
+
+
+def _codex_rollout(path: Path) -> None:
+    def item(ts: str, kind: str, **payload: Any) -> dict:
+        return {"timestamp": f"2026-02-03T{ts}Z", "type": kind, "payload": payload}
+
+    lines = [
+        item("04:05:07", "response_item", type="message", role="user", content="before meta"),
+        item(
+            "04:05:06",
+            "session_meta",
+            id="sess-x",
+            cwd="/w",
+            instructions="Old-style instructions",
+            base_instructions={"text": "New-style"},
+        ),
+        item(
+            "04:05:08",
+            "response_item",
+            type="reasoning",
+            summary=[],
+            content=[{"type": "reasoning_text", "text": "thinking aloud"}],
+        ),
+        item("04:05:08", "response_item", type="reasoning", summary=[]),
+        item(
+            "04:05:09",
+            "response_item",
+            type="function_call_output",
+            call_id="nope",
+            output={"content": "orphan", "success": False},
+        ),
+        item("04:05:10", "response_item", type="message", role="assistant", content=None),
+        item(
+            "04:05:11",
+            "response_item",
+            type="message",
+            role="assistant",
+            content=[{"type": "refusal", "refusal": "I can't"}],
+        ),
+        item("05:00:00", "session_meta", id="sess-y", cwd="/w", base_instructions={"text": "Y"}),
+        item(
+            "05:00:01",
+            "response_item",
+            type="message",
+            role="user",
+            content=[{"type": "input_text", "text": "hello y"}],
+        ),
+        item("05:10:00", "session_meta", id="sess-x", cwd="/w"),
+        item(
+            "05:10:01",
+            "response_item",
+            type="message",
+            role="user",
+            content=[{"type": "input_text", "text": "back to x"}],
+        ),
+        {"role": "user", "content": "unwrapped old line", "created_at": "2026-02-03T05:11:00Z"},
+        {
+            "type": "function_call",
+            "name": "shell",
+            "arguments": '{"command": ["ls"]}',
+            "call_id": "c9",
+            "created_at": "2026-02-03T05:11:01Z",
+        },
+        {
+            "type": "function_call_output",
+            "call_id": "c9",
+            "output": "x",
+            "created_at": "2026-02-03T05:11:02Z",
+        },
+        item("05:20:00", "compacted", message="only a message summary"),
+        item(
+            "05:20:01",
+            "response_item",
+            type="message",
+            role="user",
+            content=[{"type": "input_text", "text": "after"}],
+        ),
+    ]
+    path.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in lines))
+
+
+def test_codex_sessions_interleaved_unwrapped_and_empty_items(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rollout-2026-02-03T04-05-06-sess-x.jsonl"
+    _codex_rollout(path)
+    store = tmp_path / "s.db"
+    code, out, err = _run(capsys, "import", str(path), "--store", str(store), "--create")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:6] == [
+        # The item before any session_meta belongs to the file's own tract.
+        "tract rollout-2026-02-03T04-05-06-sess-x: +1 commit; branches main",
+        # Instructions, L3, L4, L5, L7, L11-L14, the compaction's result and L16; L6 (no
+        # content) is no commit.
+        "tract sess-x: +11 commits, 1 compaction; branches main",
+        "tract sess-y: +2 commits; branches main",
+        "skipped 3 session_meta records, 1 response_item:message without content record",
+        f"note: {path}: 1 tool outputs answer a call not in the file; kept, with tool name "
+        "'unknown'",
+    ]
+    t = Imported(str(store), "sess-x")
+    try:
+        assert t.context_ids("main") == ["sess-x:instructions", "sess-x:L15:0", "sess-x:L16"]
+        assert t.context("main") == [
+            ("system", "Old-style instructions"),
+            ("user", "only a message summary"),
+            ("user", "after"),
+        ]
+        [(sources, results, _)] = t.compressions()
+        assert sources == [f"sess-x:L{n}" for n in (3, 4, 5, 7, 11, 12, 13, 14)]
+        assert results == ["sess-x:L15:0"]
+        [(l14,)] = sql_rows(
+            str(store),
+            "SELECT commit_hash FROM commits WHERE metadata_json LIKE '%\"sess-x:L14\"%'",
+        )
+        ctx = dict(zip(sources, [c for _, c in t.context(l14)][1:], strict=True))
+        assert ctx["sess-x:L3"] == "thinking aloud"
+        assert ctx["sess-x:L4"] == "[reasoning with no text in the rollout]"
+        assert ctx["sess-x:L7"] == "I can't"
+        assert ctx["sess-x:L12"] == "unwrapped old line"
+    finally:
+        t.close()
+    t = Imported(str(store), "sess-y")
+    try:
+        assert t.context("main") == [("system", "Y"), ("user", "hello y")]
+    finally:
+        t.close()
