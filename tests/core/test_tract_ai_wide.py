@@ -8,8 +8,9 @@ source is not beside the project):
 - every branch of every tract, and each tract's HEAD as stored, compiles as tract-ai's
   ``Tract.compile()`` does (messages with their tool fields, tokens, tools);
 - ``verify`` finds no problem; the read commands leave the file byte-identical;
-- after our writes (pin/skip, IMPORTANT, tag, import, compress, revert, gc) tract-ai still
-  opens every tract, compiles it as we do, appends and collects garbage.
+- after our writes (pin/skip, IMPORTANT, tag, import, compress, revert, merge, branch
+  delete, commit import, spawn and collapse, gc) tract-ai still opens every tract, compiles
+  it as we do, appends and collects garbage, and sees our child tract.
 
 The same for b226678 (``--story wide_v6``: the ground it covers, schema v6).
 """
@@ -53,11 +54,6 @@ def _copy(wide: tuple[Path, dict[str, Any]], tmp_path: Path) -> Path:
     return path
 
 
-def _child(want: dict[str, Any]) -> str:
-    [child] = set(want["tracts"]) - {PARENT, OTHER}
-    return child
-
-
 def test_every_tract_and_branch_compiles_as_tract_ai_does(
     wide: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -65,7 +61,7 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
     before = path.read_bytes()
     assert set(want["tracts"]) >= {PARENT, OTHER} and len(want["tracts"]) == 3
     assert set(want["tracts"][PARENT]) == {
-        *("HEAD", "main", "left", "topic", "resets", "compressed", "profiled"),
+        *("HEAD", "main", "left", "topic", "resets", "compressed", "profiled", "corners"),
         "restore/before-branches",  # restore_snapshot's branch
     }
     compared = 0
@@ -75,7 +71,7 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
                 got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
-    assert compared == 12
+    assert compared == 13
     # The features are there: tools, the custom type, tool messages, the collapse.
     main_branch = want["tracts"][PARENT]["main"]
     assert [t["function"]["name"] for t in main_branch["tools"]] == ["search", "read_file"]
@@ -156,6 +152,13 @@ def _our_writes(path: Path, tmp_path: Path) -> None:
         tract.switch("topic")
         tract.user("our turn on topic")
         tract.switch("main")
+        merged = tract.merge("profiled", no_ff=True, message="our merge")
+        assert merged.committed
+        tract.delete_branch("corners", force=True)
+        tract.import_commit("left")
+        child = tract.spawn("our own child", display_name="ours")
+        child.user("a question in our child")
+        tract.collapse(child, content="Our child found it.")
         tract.gc(orphan_retention_days=0)
     with Tract.open(path, OTHER) as tract:  # its HEAD is detached: a priority still writes
         first = tract.log(limit=None)[-1].commit_hash
@@ -169,7 +172,10 @@ def test_our_writes_keep_every_tract_tract_ais(
     _our_writes(path, tmp_path)
     report = verify_store(path)
     assert report.ok, report.format_lines()
-    for tract_id in (PARENT, _child(want), OTHER):
+    with Tract.open(path, PARENT, readonly=True) as tract:
+        tract_ids = [t.tract_id for t in tract.list_tracts()]
+    assert len(tract_ids) == 4 and set(want["tracts"]) < set(tract_ids)
+    for tract_id in tract_ids:
         with Tract.open(path, tract_id, readonly=True) as tract:
             ours = compiled_as_dict(tract.compile())
         out = tmp_path / f"exercise-{tract_id}.json"
@@ -185,6 +191,8 @@ def test_our_writes_keep_every_tract_tract_ais(
         assert theirs["after_count"] == len(ours["messages"]) + 1, tract_id
         with Tract.open(path, tract_id, readonly=True) as tract:
             assert tract.head == theirs["appended"]
+        if tract_id == PARENT:  # tract-ai sees our child beside its own
+            assert set(theirs["children"]) == set(tract_ids) - {PARENT, OTHER}
     report = verify_store(path)
     assert report.ok, report.format_lines()
 
