@@ -165,7 +165,7 @@ class ClaudeParser:
         eff = uuid
         if uuid in self._latest:
             if self._fp.get(self._latest[uuid]) == fingerprint:
-                notes.skip("duplicate record")
+                notes.skip("duplicate")
                 return
             self._occ[uuid] = self._occ.get(uuid, 1) + 1
             eff = f"{uuid}~{self._occ[uuid]}"
@@ -312,6 +312,7 @@ class ClaudeParser:
             for block in other:
                 self._notes.skip(f"assistant block:{block}")
             config = self._config(r, msg)
+            self.answered.update(cc.server_results(msg.get("content")))
             if msg.get("model") == SYNTHETIC_MODEL or r.get("isApiErrorMessage") is True:
                 skip_reason = "written by Claude Code, not by the model; never sent to it"
         elif kind == "user":

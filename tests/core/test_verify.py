@@ -545,3 +545,29 @@ def test_postgres_clean_and_behind_head(pg_url: str) -> None:
             )
     with pytest.raises(StoreNeedsUpgradeError):
         verify_store(pg_url)
+
+
+def test_a_parent_cleared_by_tract_ais_gc_is_noted_not_damage(head_store: Path) -> None:
+    """tract-ai's gc deletes a commit that a kept commit has as parent and sets the kept
+    one's parent_hash to NULL (its hash was made over the old parent): verify notes it. A
+    commit whose parent is still named and whose hash does not recompute is still damage."""
+    tract, tip = tract_and_tip(head_store)
+    with raw(head_store) as con:
+        kept = add_commit(con, tract, tip, text="an import's source")
+        con.execute("UPDATE commits SET parent_hash = NULL WHERE commit_hash = ?", (kept,))
+    report = verify_store(head_store)
+    assert report.ok, report.format_lines()
+    assert any(
+        "1 commit(s) whose parent was collected" in n and kept[:12] in n for n in report.notes
+    )
+    with raw(head_store) as con:
+        con.execute("UPDATE commits SET parent_hash = ? WHERE commit_hash = ?", (MISSING, kept))
+    assert {p.kind for p in verify_store(head_store).problems} >= {"hash_mismatch"}
+
+
+def test_tract_ais_own_content_types_are_not_called_custom(tmp_path: Path) -> None:
+    from tests.core._tract_ai_layouts import unpack
+
+    report = verify_store(unpack("head_story", tmp_path / "head.db"))
+    assert report.ok, report.format_lines()
+    assert not any("custom types" in n for n in report.notes), report.notes
