@@ -72,6 +72,23 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
     assert compared == 13
+    # Per commit: the tags (commit-time and added) and the tools tract-ai reports.
+    tagged = 0
+    for tract_id, commits in want["commits"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            tags = tract.tags_of(commits)
+            tools = tract.tools_of(commits)
+        for h, facts in commits.items():
+            assert sorted(tags.get(h, ())) == facts["tags"], h
+            names = [t["function"]["name"] for t in tools.get(h, ())]
+            assert names == facts["tools"], h
+            tagged += bool(facts["tags"])
+    assert tagged >= 10
+    with Tract.open(path, PARENT, readonly=True) as tract:
+        info = tract.store_info()
+    assert [(b.spec_type, b.spec_name) for b in info.behavioral_specs] == [("gate", "no-secrets")]
+    assert "news" in {t.name for t in info.registered_tags}
+    assert path.read_bytes() == before
     # The features are there: tools, the custom type, tool messages, the collapse.
     main_branch = want["tracts"][PARENT]["main"]
     assert [t["function"]["name"] for t in main_branch["tools"]] == ["search", "read_file"]
