@@ -316,3 +316,41 @@ def test_v6_store_moved_to_13_compiles_as_c2f26dd_does(
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
     assert compared >= 10
+
+
+def test_b226678_writes_postgresql_and_we_read_it_as_it_does(pg_url: str, tmp_path: Path) -> None:
+    """b226678 writes PostgreSQL stores (c2f26dd cannot: its first commit fails on SQLite's
+    INSERT ... ON CONFLICT). Such a store compiles on every branch as b226678 compiles it,
+    verifies clean, and after our upgrade (indexes only) and writes b226678 still opens it,
+    compiles it as we do and appends."""
+    from tests.tract_ai_reference import with_postgres_driver
+
+    with_postgres_driver("b226678")
+    run_generator("b226678", "--story", "v6", "--url", pg_url, str(tmp_path))
+    want = json.loads((tmp_path / "v6_story.expected.json").read_text())
+    tract_id = "7a1c0de5" * 4
+    with Tract.open(pg_url, tract_id, readonly=True) as tract:
+        assert tract.store.version.rules == "b226678"
+        for branch, expected in want["branches"].items():
+            assert _as_b226678(tract.compile(at=branch)) == expected, branch
+    report = verify_store(pg_url)
+    assert report.ok, report.format_lines()
+    from core.storage.store import upgrade_store
+
+    upgrade_store(pg_url)  # on PostgreSQL our writes first need our indexes (docs/behaviour.md)
+    with Tract.open(pg_url, tract_id) as tract:
+        assert tract.store.version.schema_version == 6
+        first = tract.log(limit=None)[-2].commit_hash
+        tract.annotate(first, Priority.PINNED, "ours")
+        tract.user("our turn")
+        chain = tract.log(limit=None)
+        tract.compress(
+            from_ref=chain[4].commit_hash, to_ref=chain[1].commit_hash, summarizer="extractive"
+        )
+        ours = _as_b226678(tract.compile())
+    out = tmp_path / "exercise.json"
+    run_generator("b226678", "--exercise-v6", pg_url, str(out), "--tract", tract_id)
+    theirs = json.loads(out.read_text())
+    assert ours == theirs["before"]
+    assert theirs["after_count"] == len(ours["messages"]) + 1
+    assert verify_store(pg_url).ok
