@@ -24,7 +24,7 @@ from typing import Any
 from core.importers import blocks as b
 from core.importers.claude_code import tract_key
 from core.importers.model import SOURCE, SOURCE_ID, Call, Node, Notes, TractPlan
-from core.importers.otel_messages import input_messages, output_messages
+from core.importers.otel_messages import event_messages, input_messages, output_messages
 from core.importers.reader import JsonLine, parse_time
 from core.models import content as c
 
@@ -63,11 +63,28 @@ def is_flat_map(obj: Any) -> bool:
 
 
 class Span:
-    __slots__ = ("attrs", "end", "line", "name", "parent_id", "span_id", "start", "trace_id")
+    __slots__ = (
+        "attrs",
+        "end",
+        "events",
+        "line",
+        "name",
+        "parent_id",
+        "span_id",
+        "start",
+        "trace_id",
+    )
 
-    def __init__(self, attrs: dict[str, Any], line: int, raw: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        attrs: dict[str, Any],
+        line: int,
+        raw: Mapping[str, Any] | None = None,
+        events: list[tuple[str, dict[str, Any]]] | None = None,
+    ):
         raw = raw or {}
         self.attrs = attrs
+        self.events = events or []
         self.line = line
         self.span_id = raw.get("spanId") if isinstance(raw.get("spanId"), str) else None
         self.trace_id = raw.get("traceId") if isinstance(raw.get("traceId"), str) else None
@@ -101,15 +118,19 @@ def spans_of(doc: Any, line: int, odd: list[Any] | None = None) -> Iterator[Span
             scopes = rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans")
             for ss in _objects(scopes, odd):
                 for span in _objects(ss.get("spans"), odd):
-                    attrs = {
-                        str(a.get("key")): any_value(a.get("value"))
-                        for a in _objects(span.get("attributes"), odd)
-                    }
-                    yield Span(attrs, line, span)
+                    events = [
+                        (str(e.get("name")), _attributes(e.get("attributes"), odd))
+                        for e in _objects(span.get("events"), odd)
+                    ]
+                    yield Span(_attributes(span.get("attributes"), odd), line, span, events)
     elif is_flat_map(doc):
         yield Span(dict(doc), line)
     else:
         odd.append(doc)
+
+
+def _attributes(value: Any, odd: list[Any]) -> dict[str, Any]:
+    return {str(a.get("key")): any_value(a.get("value")) for a in _objects(value, odd)}
 
 
 def _objects(value: Any, odd: list[Any]) -> Iterator[Mapping[str, Any]]:
@@ -182,6 +203,12 @@ class OtelParser:
             return
         inputs, dialect = input_messages(attrs)
         outputs = output_messages(attrs)
+        if dialect == "none" and outputs is None and span.events:
+            ev_in, outputs = event_messages(span.events)
+            if ev_in is not None:
+                inputs = (inputs or []) + ev_in  # after any system instructions
+            if ev_in is not None or outputs is not None:
+                dialect = "span events"
         if inputs is None and outputs is None:
             self._notes.skip(f"span:{op or kind or span.name or 'unknown'}")
             return

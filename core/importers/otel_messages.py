@@ -233,3 +233,58 @@ def output_messages(attrs: Mapping[str, Any]) -> list[Message] | None:
     if "output.value" in attrs:
         return _messages(attrs["output.value"], "assistant")
     return None
+
+
+# Span events of the earlier semantic conventions: one event per message.
+_EVENT_ROLES = {
+    "gen_ai.system.message": "system",
+    "gen_ai.user.message": "user",
+    "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+}
+
+
+def _event_message(role: str, attrs: Mapping[str, Any]) -> Message:
+    body = _loads(attrs.get("body"))
+    fields: Mapping[str, Any] = body if isinstance(body, Mapping) else attrs
+    msg: dict[str, Any] = {"role": role, "content": _loads(fields.get("content"))}
+    if isinstance(msg["content"], Mapping):  # structured content: its text
+        msg["content"] = msg["content"].get("text", msg["content"].get("content"))
+    calls = _loads(fields.get("tool_calls"))
+    if isinstance(calls, list):
+        msg["tool_calls"] = calls
+    call_id = fields.get("id", fields.get("tool_call_id"))
+    if role == "tool" and isinstance(call_id, str):
+        msg["tool_call_id"] = call_id
+    return role, _parts_of(msg)
+
+
+def event_messages(
+    events: list[tuple[str, dict[str, Any]]],
+) -> tuple[list[Message] | None, list[Message] | None]:
+    """(input, output) messages carried by span events instead of attributes: the
+    ``gen_ai.content.prompt`` / ``gen_ai.content.completion`` pair (a ``gen_ai.prompt`` /
+    ``gen_ai.completion`` attribute each), or one ``gen_ai.<role>.message`` event per input
+    message and a ``gen_ai.choice`` event per output. None where the events hold none."""
+    inputs: list[Message] | None = None
+    outputs: list[Message] | None = None
+    for name, attrs in events:
+        if name == "gen_ai.content.prompt" and "gen_ai.prompt" in attrs:
+            found = _messages(attrs["gen_ai.prompt"], "user")
+            if found is not None:
+                inputs = (inputs or []) + found
+        elif name == "gen_ai.content.completion" and "gen_ai.completion" in attrs:
+            found = _messages(attrs["gen_ai.completion"], "assistant")
+            if found is not None:
+                outputs = (outputs or []) + found
+        elif name in _EVENT_ROLES:
+            inputs = [*(inputs or []), _event_message(_EVENT_ROLES[name], attrs)]
+        elif name == "gen_ai.choice":
+            body = _loads(attrs.get("body"))
+            fields: Mapping[str, Any] = body if isinstance(body, Mapping) else attrs
+            message = _loads(fields.get("message"))
+            if isinstance(message, Mapping):
+                role = message.get("role")
+                role = role if isinstance(role, str) and role else "assistant"
+                outputs = [*(outputs or []), _event_message(role, message)]
+    return inputs, outputs

@@ -882,3 +882,76 @@ def test_codex_sessions_interleaved_unwrapped_and_empty_items(
         assert t.context("main") == [("system", "Y"), ("user", "hello y")]
     finally:
         t.close()
+
+
+def test_otel_messages_carried_by_span_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The earlier conventions put messages in span events: one per message plus a choice,
+    # or a gen_ai.content.prompt / gen_ai.content.completion pair. One document per line.
+    def event(name: str, attrs: dict[str, Any]) -> dict:
+        return {
+            "name": name,
+            "attributes": [{"key": k, "value": _any(v)} for k, v in attrs.items()],
+        }
+
+    call = [{"id": "c1", "type": "function", "function": {"name": "wx", "arguments": '{"c": "P"}'}}]
+    one = _span(
+        TRACE_A, "e1", 0, {"gen_ai.operation.name": "chat", "gen_ai.conversation.id": "ev-1"}, end=1
+    )
+    one["events"] = [
+        event("gen_ai.system.message", {"gen_ai.system": "openai", "content": "Be terse."}),
+        event("gen_ai.user.message", {"content": "Weather?"}),
+        event("gen_ai.assistant.message", {"tool_calls": json.dumps(call)}),
+        event("gen_ai.tool.message", {"content": "rain", "id": "c1"}),
+        event(
+            "gen_ai.choice",
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "Rain."},
+            },
+        ),
+    ]
+    two = _span(
+        TRACE_B, "e2", 5, {"gen_ai.operation.name": "chat", "gen_ai.conversation.id": "ev-2"}
+    )
+    two["events"] = [
+        event(
+            "gen_ai.content.prompt",
+            {"gen_ai.prompt": json.dumps([{"role": "user", "content": "Hi"}])},
+        ),
+        event(
+            "gen_ai.content.completion",
+            {"gen_ai.completion": json.dumps([{"role": "assistant", "content": "Hello"}])},
+        ),
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [s]}]}]}) + "\n"
+            for s in (one, two)
+        )
+    )
+    store = tmp_path / "s.db"
+    code, out, err = _run(capsys, "import", str(path), "--store", str(store), "--create")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:3] == [
+        "tract ev-1: +5 commits, 1 compile record; branches main",
+        "tract ev-2: +2 commits, 1 compile record; branches main",
+    ]
+    t = Imported(str(store), "ev-1")
+    try:
+        ctx = t.context("main")
+        assert [r for r, _ in ctx] == ["system", "user", "tool", "tool", "assistant"]
+        assert (ctx[0][1], ctx[1][1], ctx[4][1]) == ("Be terse.", "Weather?", "Rain.")
+        assert ctx[2][1].startswith("Tool call: wx\n") and ctx[3][1].startswith("Tool result: wx")
+        [(_, ids, _, _)] = t.records()
+        assert len(ids) == 4  # the span's input: everything before the choice
+    finally:
+        t.close()
+    t = Imported(str(store), "ev-2")
+    try:
+        assert t.context("main") == [("user", "Hi"), ("assistant", "Hello")]
+    finally:
+        t.close()
