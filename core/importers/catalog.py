@@ -18,6 +18,7 @@ from pathlib import Path
 
 import orjson
 
+from core.importers import agent_files
 from core.importers.detect import CLAUDE_CODE, CODEX
 from core.importers.reader import parse_time
 
@@ -72,7 +73,9 @@ def _files(fmt: str, root: Path) -> Iterator[Path]:
         return
     if fmt == CLAUDE_CODE:
         for project in sorted(p for p in root.iterdir() if p.is_dir()):
-            yield from sorted(project.glob("*.jsonl"))
+            for path in sorted(project.glob("*.jsonl")):
+                if not agent_files.belongs_to_a_session(path):  # a subagent, not a session
+                    yield path
     else:
         yield from sorted(root.rglob("rollout-*.jsonl"))
 

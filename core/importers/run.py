@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import SessionImportError
+from core.importers import agent_files
 from core.importers import detect as d
 from core.importers.memory import TractMemory
 from core.importers.model import Notes, TractPlan
@@ -86,6 +87,8 @@ class ImportSession:
                 continue
             if path.parent.name == "subagents" and path.name.startswith("agent-"):
                 continue  # read with its session
+            if agent_files.belongs_to_a_session(path):
+                continue  # Claude Code 2.0's layout: read with the session it names
             try:
                 fmt = self.fmt or d.detect(path)
                 if fmt == d.OPENAI_CHAT:

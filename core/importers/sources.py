@@ -2,8 +2,8 @@
 
 A source keeps its parser (and its byte offset, for JSON lines) between reads, so a follower
 reads only what was appended. A Claude Code session also reads its subagents'
-``<session>/subagents/agent-*.jsonl`` files and links each child tract to the Task call that
-started it.
+``<session>/subagents/agent-*.jsonl`` files (and Claude Code 2.0's ``agent-*.jsonl`` beside
+it that name it) and links each child tract to the Task call that started it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.importers import agent_files
 from core.importers import detect as d
 from core.importers.claude_code import ClaudeParser, tract_key
 from core.importers.codex import CodexParser
@@ -135,7 +136,10 @@ class ClaudeSource:
 
     def _sub_files(self) -> list[Path]:
         folder = self.path.with_suffix("") / "subagents"
-        return sorted(folder.glob("agent-*.jsonl")) if folder.is_dir() else []
+        nested = sorted(folder.glob("agent-*.jsonl")) if folder.is_dir() else []
+        if self.path.name.startswith("agent-"):
+            return nested
+        return nested + agent_files.siblings(self.path)  # Claude Code 2.0's layout
 
     def changed(self) -> bool:
         if self.main.changed() or any(s.changed() for s in self.subs.values()):

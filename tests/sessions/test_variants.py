@@ -955,3 +955,122 @@ def test_otel_messages_carried_by_span_events(
         assert t.context("main") == [("user", "Hi"), ("assistant", "Hello")]
     finally:
         t.close()
+
+
+# -- Claude Code 2.0: subagent files beside the sessions -------------------------------------
+
+
+S3 = "aaaaaaaa-1111-2222-3333-444444444444"
+
+
+def _two_zero_layout(project: Path) -> tuple[Path, Path]:
+    def rec(kind: str, uuid: str, parent: str | None, second: int, content: Any, **extra: Any):
+        r = {
+            "sessionId": S3,
+            "cwd": "/p",
+            "version": "2.0.55",
+            "isSidechain": False,
+            "type": kind,
+            "uuid": uuid,
+            "parentUuid": parent,
+            "timestamp": f"2026-01-01T00:00:{second:02d}Z",
+            "message": {"role": kind, "content": content},
+            **extra,
+        }
+        if kind == "assistant":
+            r["message"]["id"] = f"m-{uuid}"
+        return r
+
+    task = {
+        "type": "tool_use",
+        "id": "t1",
+        "name": "Task",
+        "input": {"description": "look", "prompt": "Sub task"},
+    }
+    main_records = [
+        rec("user", "u1", None, 0, "go"),
+        rec("assistant", "a1", "u1", 1, [task]),
+        rec(
+            "user",
+            "u2",
+            "a1",
+            9,
+            [{"type": "tool_result", "tool_use_id": "t1", "content": "done"}],
+            toolUseResult={"agentId": "5d2e1f0a", "status": "completed"},
+        ),
+    ]
+    sub = [
+        rec("user", "s1", None, 2, "Sub task", isSidechain=True, agentId="5d2e1f0a"),
+        rec(
+            "assistant",
+            "s2",
+            "s1",
+            3,
+            [{"type": "text", "text": "done"}],
+            isSidechain=True,
+            agentId="5d2e1f0a",
+        ),
+    ]
+    project.mkdir(parents=True)
+    session = project / f"{S3}.jsonl"
+    agent = project / "agent-5d2e1f0a.jsonl"
+    session.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in main_records))
+    agent.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in sub))
+    return session, agent
+
+
+@pytest.mark.parametrize("what", ["folder", "session file"])
+def test_claude_code_2_0_agent_files_beside_the_session_are_its_subagents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    session, agent = _two_zero_layout(tmp_path / "proj")
+    store = tmp_path / "s.db"
+    target = session.parent if what == "folder" else session
+    code, out, err = _run(capsys, "import", str(target), "--store", str(store), "--create")
+    assert (code, err) == (0, "")
+    # One session with one subagent, not a second session named after the agent file.
+    assert out.splitlines()[1:3] == [
+        f"tract {S3}: +3 commits, 1 compile record; branches main",
+        f"tract {S3}/agent-5d2e1f0a: +2 commits, 1 compile record; branches main "
+        "(subagent 5d2e1f0a)",
+    ]
+    t = Imported(str(store), S3)
+    try:
+        pointer = t.spawn_of(f"{S3}/agent-5d2e1f0a")
+        assert (pointer.parent_tract_id, pointer.purpose) == (S3, "look")
+        assert t.sid(pointer.parent_commit_hash) == "a1"
+    finally:
+        t.close()
+    # The subagent grows: a second import adds only its new record.
+    extra = {
+        "sessionId": S3,
+        "cwd": "/p",
+        "isSidechain": True,
+        "agentId": "5d2e1f0a",
+        "type": "user",
+        "uuid": "s3",
+        "parentUuid": "s2",
+        "timestamp": "2026-01-01T00:00:04Z",
+        "message": {"role": "user", "content": "more"},
+    }
+    with agent.open("a") as fh:
+        fh.write(json.dumps(extra, separators=(",", ":")) + "\n")
+    code, out, _ = _run(capsys, "import", str(target), "--store", str(store))
+    assert code == 0
+    assert f"tract {S3}/agent-5d2e1f0a: +1 commit; branches main (subagent 5d2e1f0a)" in out
+    sub = Imported(str(store), f"{S3}/agent-5d2e1f0a")
+    try:
+        assert sub.context_ids("main") == ["s1", "s2", "s3"]
+    finally:
+        sub.close()
+
+
+def test_sessions_listing_leaves_out_agent_files_of_a_listed_session(tmp_path: Path) -> None:
+    from core.importers.catalog import list_sessions
+
+    session, agent = _two_zero_layout(tmp_path / "projects" / "-p")
+    # An agent file whose session is not there is still shown: it is all there is.
+    orphan = tmp_path / "projects" / "-p" / "agent-0rphan00.jsonl"
+    orphan.write_text(agent.read_text().replace(S3, "bbbbbbbb-0000-0000-0000-000000000000"))
+    rows = list_sessions({"claude-code": tmp_path / "projects"})
+    assert sorted(r.path.name for r in rows) == sorted([orphan.name, session.name])
