@@ -116,10 +116,12 @@ def test_verifies_clean_with_what_tract_ais_gc_left(
     assert "1 commit(s) whose parent was collected" in notes
 
 
+@pytest.mark.parametrize("story", ["wide", "wide_v6"])
 def test_read_commands_leave_every_byte(
-    wide: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    story: str, request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, want = _copy(wide, tmp_path), wide[1]
+    written = request.getfixturevalue(story)
+    path, want = _copy(written, tmp_path), written[1]
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     for tract_id in want["tracts"]:
         for command in (
