@@ -72,6 +72,23 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
     assert compared == 13
+    # Per commit: the tags (commit-time and added) and the tools tract-ai reports.
+    tagged = 0
+    for tract_id, commits in want["commits"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            tags = tract.tags_of(commits)
+            tools = tract.tools_of(commits)
+        for h, facts in commits.items():
+            assert sorted(tags.get(h, ())) == facts["tags"], h
+            names = [t["function"]["name"] for t in tools.get(h, ())]
+            assert names == facts["tools"], h
+            tagged += bool(facts["tags"])
+    assert tagged >= 10
+    with Tract.open(path, PARENT, readonly=True) as tract:
+        info = tract.store_info()
+    assert [(b.spec_type, b.spec_name) for b in info.behavioral_specs] == [("gate", "no-secrets")]
+    assert "news" in {t.name for t in info.registered_tags}
+    assert path.read_bytes() == before
     # The features are there: tools, the custom type, tool messages, the collapse.
     main_branch = want["tracts"][PARENT]["main"]
     assert [t["function"]["name"] for t in main_branch["tools"]] == ["search", "read_file"]
@@ -99,10 +116,12 @@ def test_verifies_clean_with_what_tract_ais_gc_left(
     assert "1 commit(s) whose parent was collected" in notes
 
 
+@pytest.mark.parametrize("story", ["wide", "wide_v6"])
 def test_read_commands_leave_every_byte(
-    wide: tuple[Path, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    story: str, request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, want = _copy(wide, tmp_path), wide[1]
+    written = request.getfixturevalue(story)
+    path, want = _copy(written, tmp_path), written[1]
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     for tract_id in want["tracts"]:
         for command in (
@@ -299,3 +318,41 @@ def test_v6_store_moved_to_13_compiles_as_c2f26dd_does(
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
     assert compared >= 10
+
+
+def test_b226678_writes_postgresql_and_we_read_it_as_it_does(pg_url: str, tmp_path: Path) -> None:
+    """b226678 writes PostgreSQL stores (c2f26dd cannot: its first commit fails on SQLite's
+    INSERT ... ON CONFLICT). Such a store compiles on every branch as b226678 compiles it,
+    verifies clean, and after our upgrade (indexes only) and writes b226678 still opens it,
+    compiles it as we do and appends."""
+    from tests.tract_ai_reference import with_postgres_driver
+
+    with_postgres_driver("b226678")
+    run_generator("b226678", "--story", "v6", "--url", pg_url, str(tmp_path))
+    want = json.loads((tmp_path / "v6_story.expected.json").read_text())
+    tract_id = "7a1c0de5" * 4
+    with Tract.open(pg_url, tract_id, readonly=True) as tract:
+        assert tract.store.version.rules == "b226678"
+        for branch, expected in want["branches"].items():
+            assert _as_b226678(tract.compile(at=branch)) == expected, branch
+    report = verify_store(pg_url)
+    assert report.ok, report.format_lines()
+    from core.storage.store import upgrade_store
+
+    upgrade_store(pg_url)  # on PostgreSQL our writes first need our indexes (docs/behaviour.md)
+    with Tract.open(pg_url, tract_id) as tract:
+        assert tract.store.version.schema_version == 6
+        first = tract.log(limit=None)[-2].commit_hash
+        tract.annotate(first, Priority.PINNED, "ours")
+        tract.user("our turn")
+        chain = tract.log(limit=None)
+        tract.compress(
+            from_ref=chain[4].commit_hash, to_ref=chain[1].commit_hash, summarizer="extractive"
+        )
+        ours = _as_b226678(tract.compile())
+    out = tmp_path / "exercise.json"
+    run_generator("b226678", "--exercise-v6", pg_url, str(out), "--tract", tract_id)
+    theirs = json.loads(out.read_text())
+    assert ours == theirs["before"]
+    assert theirs["after_count"] == len(ours["messages"]) + 1
+    assert verify_store(pg_url).ok

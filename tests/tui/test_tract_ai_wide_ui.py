@@ -1,6 +1,7 @@
-"""The app on the store tract-ai c2f26dd wrote with most of its API (``--story wide``: three
-tracts, a spawn and its collapse, a custom content type, a merge conflict, a detached HEAD;
-skipped when tract-ai's source is not beside the project): the picker lists the three tracts,
+"""The app on the stores tract-ai c2f26dd and b226678 wrote with most of their API
+(``--story wide`` / ``wide_v6``: three tracts, a spawn and its collapse, a custom content
+type, a merge conflict, a detached HEAD; skipped when tract-ai's source is not beside the
+project): the picker lists the three tracts,
 the child under its parent; each opens, its graph loads, and the commits only such a store
 has show in the detail pane. Nothing is written."""
 
@@ -43,26 +44,42 @@ def wide_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "wide_story.db"
 
 
+@pytest.fixture(scope="module")
+def wide_v6_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if reference_source("b226678") is None:
+        pytest.skip("tract-ai b226678's source is not beside the project")
+    out = tmp_path_factory.mktemp("wide_v6")
+    run_generator("b226678", "--story", "wide_v6", str(out))
+    return out / "wide_v6_story.db"
+
+
 def _hash_of(path: Path, tract_id: str, message: str) -> str:
     with Tract.open(path, tract_id, readonly=True) as tract:
         return next(c.commit_hash for c in tract.log(limit=None) if c.message == message)
 
 
 @pytest.mark.parametrize(
-    ("tract_id", "messages"),
+    ("store", "tract_id", "messages"),
     [
         (
+            "wide_store",
             PARENT,
             ["ticket", "collapse: look deeper", "merge left, resolved", "restore to version 1"],
         ),
-        (OTHER, ["first"]),
+        ("wide_store", OTHER, ["first"]),
+        ("wide_v6_store", PARENT, ["ticket", "collapse: look deeper", "merge left, resolved"]),
+        ("wide_v6_store", OTHER, ["dialogue: first"]),
     ],
 )
 async def test_the_picker_opens_each_tract_and_its_commits_show(
-    wide_store: Path, tmp_path: Path, tract_id: str, messages: list[str]
+    store: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tract_id: str,
+    messages: list[str],
 ) -> None:
     path = tmp_path / "wide.db"
-    shutil.copyfile(wide_store, path)
+    shutil.copyfile(request.getfixturevalue(store), path)
     before = path.read_bytes()
     wanted = [_hash_of(path, tract_id, m) for m in messages]
     with pytest.raises(TractSelectionError) as exc:
