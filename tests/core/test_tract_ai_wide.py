@@ -216,6 +216,28 @@ def test_our_writes_keep_every_tract_tract_ais(
     assert report.ok, report.format_lines()
 
 
+def test_after_tract_ais_gc_of_archives_too(
+    wide: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """c2f26dd's gc with no retention deletes the originals its compress archived (and the
+    event's links to them): every tract still compiles as c2f26dd compiles it, verify is
+    clean, and the events and log commands still run."""
+    path = _copy(wide, tmp_path)
+    run_generator("c2f26dd", "--gc-archives", str(path))
+    out = tmp_path / "expected.json"
+    run_generator("c2f26dd", "--expect-wide", str(path), str(out))
+    want = json.loads(out.read_text())
+    for tract_id, branches in want["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert compiled_as_dict(got) == expected, (tract_id, branch)
+    report = verify_store(path)
+    assert report.ok, report.format_lines()
+    for command in ("events", "log"):
+        assert main([command, str(path), "--tract", PARENT]) == 0
+
+
 @pytest.fixture(scope="module")
 def wide_v6(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("wide_v6")
