@@ -197,8 +197,11 @@ def test_import_follow_prints_each_increment(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         # faulthandler: if ctrl+c ever fails to stop it, SIGABRT makes it print every thread's
-        # stack, which the failure then shows (seen once in a CI run under heavy load).
+        # stack, which the failure then shows.
         env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"},
+        # ctrl+c as a terminal sends it: a suite started in the background by a
+        # non-interactive shell inherits SIGINT ignored, and Python then leaves it ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None

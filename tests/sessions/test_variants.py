@@ -1074,3 +1074,153 @@ def test_sessions_listing_leaves_out_agent_files_of_a_listed_session(tmp_path: P
     orphan.write_text(agent.read_text().replace(S3, "bbbbbbbb-0000-0000-0000-000000000000"))
     rows = list_sessions({"claude-code": tmp_path / "projects"})
     assert sorted(r.path.name for r in rows) == sorted([orphan.name, session.name])
+
+
+def test_otel_provider_shaped_blocks_and_the_ai_sdk(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Messages whose content is a provider's block list: Anthropic tool_use / tool_result
+    # (a gen_ai.prompt attribute), Bedrock Converse toolUse / toolResult (Strands Agents'
+    # span events, the choice holding only content), and the Vercel AI SDK's doGenerate span
+    # (ai.prompt.messages, ai.response.text / toolCalls).
+    anthropic = [
+        {"role": "user", "content": "Files?"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Listing."},
+                {"type": "tool_use", "id": "tu1", "name": "ls", "input": {"dir": "."}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "tu1",
+                    "content": [{"type": "text", "text": "a b"}],
+                },
+                {"type": "mystery", "x": 1},
+            ],
+        },
+    ]
+    span_a = _span(
+        TRACE_A,
+        "p1",
+        0,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.conversation.id": "anthropic",
+            "gen_ai.prompt": json.dumps(anthropic),
+            "gen_ai.completion": json.dumps([{"role": "assistant", "content": "Two."}]),
+        },
+    )
+
+    def event(name: str, attrs: dict[str, Any]) -> dict:
+        return {
+            "name": name,
+            "attributes": [{"key": k, "value": _any(v)} for k, v in attrs.items()],
+        }
+
+    span_b = _span(
+        TRACE_A, "p2", 1, {"gen_ai.operation.name": "chat", "gen_ai.conversation.id": "bedrock"}
+    )
+    span_b["events"] = [
+        event("gen_ai.user.message", {"content": json.dumps([{"text": "Weather?"}])}),
+        event(
+            "gen_ai.assistant.message",
+            {
+                "content": json.dumps(
+                    [{"toolUse": {"toolUseId": "b1", "name": "wx", "input": {"c": "P"}}}]
+                )
+            },
+        ),
+        event(
+            "gen_ai.tool.message",
+            {
+                "content": json.dumps(
+                    [
+                        {
+                            "toolResult": {
+                                "toolUseId": "b1",
+                                "status": "success",
+                                "content": [{"text": "rain"}],
+                            }
+                        }
+                    ]
+                ),
+                "id": "b1",
+            },
+        ),
+        event(
+            "gen_ai.choice",
+            {"finish_reason": "end_turn", "message": json.dumps([{"text": "Rain."}])},
+        ),
+    ]
+    sdk_messages = [
+        {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": [{"type": "text", "text": "Add 2+2"}]},
+        {
+            "role": "assistant",
+            "content": [
+                {
+                    "type": "tool-call",
+                    "toolCallId": "v1",
+                    "toolName": "add",
+                    "input": {"a": 2, "b": 2},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "content": [
+                {
+                    "type": "tool-result",
+                    "toolCallId": "v1",
+                    "toolName": "add",
+                    "output": {"type": "json", "value": 4},
+                }
+            ],
+        },
+    ]
+    span_c = _span(
+        TRACE_A,
+        "p3",
+        2,
+        {
+            "operation.name": "ai.generateText.doGenerate",
+            "gen_ai.system": "openai",
+            "gen_ai.conversation.id": "sdk",
+            "ai.prompt.messages": json.dumps(sdk_messages),
+            "ai.response.text": "It is 4.",
+            "ai.response.toolCalls": json.dumps([]),
+        },
+    )
+    path = tmp_path / "providers.json"
+    path.write_text(
+        json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span_a, span_b, span_c]}]}]})
+    )
+    store = tmp_path / "s.db"
+    code, _, err = _run(capsys, "import", str(path), "--store", str(store), "--create")
+    assert (code, err) == (0, "")
+
+    def contents(tract: str) -> list[tuple[str, str]]:
+        t = Imported(str(store), tract)
+        try:
+            return t.context("main")
+        finally:
+            t.close()
+
+    got = contents("anthropic")
+    assert [r for r, _ in got] == ["user", "assistant", "tool", "tool", "user", "assistant"]
+    assert got[1][1] == "Listing." and got[2][1].startswith("Tool call: ls\n")
+    assert got[3][1].startswith("Tool result: ls (success)\n") and '"output": "a b"' in got[3][1]
+    assert got[4][1] == "[mystery block, not imported]" and got[5][1] == "Two."
+    got = contents("bedrock")
+    assert [r for r, _ in got] == ["user", "tool", "tool", "assistant"]
+    assert got[0][1] == "Weather?" and got[3][1] == "Rain."
+    assert got[1][1].startswith("Tool call: wx\n") and '"output": "rain"' in got[2][1]
+    got = contents("sdk")
+    assert [r for r, _ in got] == ["system", "user", "tool", "tool", "assistant"]
+    assert (got[0][1], got[1][1], got[4][1]) == ("Be kind.", "Add 2+2", "It is 4.")
+    assert got[2][1].startswith("Tool call: add\n") and '"output": "4"' in got[3][1]
