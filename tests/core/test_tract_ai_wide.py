@@ -62,6 +62,7 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
     assert set(want["tracts"]) >= {PARENT, OTHER} and len(want["tracts"]) == 3
     assert set(want["tracts"][PARENT]) == {
         *("HEAD", "main", "left", "topic", "resets", "compressed", "profiled", "corners"),
+        "picked",  # a compress of chosen commits, one preserved
         "restore/before-branches",  # restore_snapshot's branch
     }
     compared = 0
@@ -71,7 +72,7 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
                 got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
-    assert compared == 13
+    assert compared == 14
     # Per commit: the tags (commit-time and added) and the tools tract-ai reports.
     tagged = 0
     for tract_id, commits in want["commits"].items():
@@ -267,7 +268,7 @@ def test_v6_every_tract_and_branch_compiles_as_b226678_does(
                 got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
                 assert _as_b226678(got) == expected, (tract_id, branch)
                 compared += 1
-    assert compared == 10
+    assert compared == 11  # "approved": a compress committed after review
     report = verify_store(path)
     assert report.ok, report.format_lines()
     assert path.read_bytes() == before
