@@ -62,6 +62,7 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
     assert set(want["tracts"]) >= {PARENT, OTHER} and len(want["tracts"]) == 3
     assert set(want["tracts"][PARENT]) == {
         *("HEAD", "main", "left", "topic", "resets", "compressed", "profiled", "corners"),
+        "picked",  # a compress of chosen commits, one preserved
         "restore/before-branches",  # restore_snapshot's branch
     }
     compared = 0
@@ -71,7 +72,7 @@ def test_every_tract_and_branch_compiles_as_tract_ai_does(
                 got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
                 assert compiled_as_dict(got) == expected, (tract_id, branch)
                 compared += 1
-    assert compared == 13
+    assert compared == 14
     # Per commit: the tags (commit-time and added) and the tools tract-ai reports.
     tagged = 0
     for tract_id, commits in want["commits"].items():
@@ -216,6 +217,28 @@ def test_our_writes_keep_every_tract_tract_ais(
     assert report.ok, report.format_lines()
 
 
+def test_after_tract_ais_gc_of_archives_too(
+    wide: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """c2f26dd's gc with no retention deletes the originals its compress archived (and the
+    event's links to them): every tract still compiles as c2f26dd compiles it, verify is
+    clean, and the events and log commands still run."""
+    path = _copy(wide, tmp_path)
+    run_generator("c2f26dd", "--gc-archives", str(path))
+    out = tmp_path / "expected.json"
+    run_generator("c2f26dd", "--expect-wide", str(path), str(out))
+    want = json.loads(out.read_text())
+    for tract_id, branches in want["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert compiled_as_dict(got) == expected, (tract_id, branch)
+    report = verify_store(path)
+    assert report.ok, report.format_lines()
+    for command in ("events", "log"):
+        assert main([command, str(path), "--tract", PARENT]) == 0
+
+
 @pytest.fixture(scope="module")
 def wide_v6(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("wide_v6")
@@ -245,7 +268,7 @@ def test_v6_every_tract_and_branch_compiles_as_b226678_does(
                 got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
                 assert _as_b226678(got) == expected, (tract_id, branch)
                 compared += 1
-    assert compared == 10
+    assert compared == 11  # "approved": a compress committed after review
     report = verify_store(path)
     assert report.ok, report.format_lines()
     assert path.read_bytes() == before
