@@ -106,3 +106,30 @@ async def test_the_picker_opens_each_tract_and_its_commits_show(
     finally:
         store.close()
     assert path.read_bytes() == before
+
+
+async def test_control_and_bidi_characters_stay_data(wide_store: Path, tmp_path: Path) -> None:
+    """A tool result tract-ai stored with a bell, a right-to-left override and a zero-width
+    space: the graph row and the detail pane show them as visible escapes, never raw."""
+    path = tmp_path / "wide.db"
+    shutil.copyfile(wide_store, path)
+    with Tract.open(path, PARENT, readonly=True) as tract:
+        target = next(
+            c.commit_hash
+            for c in tract.log(limit=None, start="corners")
+            if "zero-width" in (c.message or "")
+        )
+    store = Store.open(str(path), readonly=True)
+    app = TractApp(Tract(store, PARENT))
+    try:
+        async with app.run_test(size=(140, 44)) as pilot:
+            view = await ready(pilot)
+            await select(pilot, view, target)
+            detail = app.screen.query_one("#graph-detail", DetailPane)
+            await wait_for(pilot, lambda: detail._rendered == target)
+            await wait_for(pilot, lambda: "zero-width" in rendered_all(detail))
+            shown = rendered_all(detail) + rendered_all(view)
+            for raw in ("\x07", "\u202e", "\u200b"):
+                assert raw not in shown, repr(raw)
+    finally:
+        store.close()
