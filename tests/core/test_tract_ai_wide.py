@@ -172,6 +172,12 @@ def _our_writes(path: Path, tmp_path: Path) -> None:
         tract.switch("topic")
         tract.user("our turn on topic")
         tract.switch("main")
+        tract.switch("profiled")  # a compress over a tool call and its error result
+        tail = tract.log(limit=4)
+        tract.compress(
+            from_ref=tail[3].commit_hash, to_ref=tail[0].commit_hash, summarizer="extractive"
+        )
+        tract.switch("main")
         merged = tract.merge("profiled", no_ff=True, message="our merge")
         assert merged.committed
         tract.delete_branch("corners", force=True)
@@ -215,6 +221,22 @@ def test_our_writes_keep_every_tract_tract_ais(
             assert set(theirs["children"]) == set(tract_ids) - {PARENT, OTHER}
     report = verify_store(path)
     assert report.ok, report.format_lines()
+    # Every branch of every tract, ours and theirs, as c2f26dd compiles it now.
+    out = tmp_path / "after.json"
+    run_generator("c2f26dd", "--expect-wide", str(path), str(out))
+    after = json.loads(out.read_text())
+    assert set(after["tracts"]) == set(tract_ids)
+    compared = 0
+    for tract_id, branches in after["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert compiled_as_dict(got) == expected, (tract_id, branch)
+                compared += 1
+            tags = tract.tags_of(after["commits"][tract_id])
+        for h, facts in after["commits"][tract_id].items():
+            assert sorted(tags.get(h, ())) == facts["tags"], h
+    assert compared >= 15
 
 
 def test_after_tract_ais_gc_of_archives_too(
