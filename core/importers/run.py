@@ -211,7 +211,7 @@ class ImportSession:
 def _is_postgres(store: Store | str) -> bool:
     if isinstance(store, Store):
         return bool(store.engine.dialect.name == "postgresql")
-    return store.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+    return str(store).split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
 def _merge(plans: list[TractPlan]) -> list[TractPlan]:
