@@ -333,6 +333,14 @@ def test_v6_our_writes_keep_every_tract_b226678s(
             assert tract.head == theirs["appended"]
     report = verify_store(path)
     assert report.ok, report.format_lines()
+    out = tmp_path / "after.json"
+    run_generator("b226678", "--expect-wide-v6", str(path), str(out))
+    after = json.loads(out.read_text())
+    for tract_id, branches in after["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert _as_b226678(got) == expected, (tract_id, branch)
 
 
 @pytest.mark.parametrize("how", ["upgrade --to 13", "touched by c2f26dd, then upgrade"])
