@@ -117,3 +117,20 @@ def run_generator(revision: str, *args: str) -> subprocess.CompletedProcess[str]
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
+
+
+def with_postgres_driver(revision: str) -> None:
+    """Install psycopg (the version tract-tui uses) in tract-ai's virtualenv once, so that
+    tract-ai can write a PostgreSQL store; skips when it cannot be installed."""
+    python = reference_python(revision)
+    if python.parent.parent.joinpath(".psycopg").is_file():
+        return
+    import importlib.metadata
+
+    version = importlib.metadata.version("psycopg")
+    cmd = [str(python), "-m", "pip", "install", "-q", f"psycopg[binary]=={version}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+        pytest.skip(f"cannot install psycopg for tract-ai {revision}: {tail}")
+    python.parent.parent.joinpath(".psycopg").write_text("ok\n")

@@ -10,6 +10,7 @@ from textual.app import App
 from textual.theme import Theme
 
 from core import Store, Tract, TractSummary
+from tract_tui import collector
 from tract_tui.actions import bindings_for
 from tract_tui.keymap import Keymap, load_keymap
 from tract_tui.palette import ActionProvider
@@ -46,6 +47,7 @@ class TractApp(App[None]):
         # moved out of the collector's sight, a full collection during start-up no longer
         # walks it (one took ~60 ms of the first frame).
         gc.freeze()
+        collector.resume()  # the CLI paused it for the imports
         return super().run(*args, **kwargs)
 
     def on_mount(self) -> None:

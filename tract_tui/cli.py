@@ -21,11 +21,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tract_tui import collector
 from tract_tui.commands import COMMANDS, COMMANDS_BY_NAME, open_app
 from tract_tui.commands._output import err
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 DEBUG_ENV = "TRACT_TUI_DEBUG"
+# Short reads whose imports happen as they open the store: the collector resumes there
+# (_scripting.open_tract); every other command gets it back before it starts.
+RESUME_AT_OPEN = frozenset({"log", "compile", "events", "records", "reproduce", "why", "export"})
 PROG = "tract-tui"
 
 
@@ -155,12 +159,16 @@ def _dispatch(argv: list[str]) -> int:
             subparsers[name].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse: -h/--version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    if name not in RESUME_AT_OPEN:
+        collector.resume()
     return COMMANDS_BY_NAME[name].run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script passes it to ``sys.exit``)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # the process's entry point (tract_tui.collector says why)
+        collector.pause()
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -180,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         err(f"internal error: {type(exc).__name__}: {exc}")
         return EXIT_ERROR
+    finally:
+        collector.end()
 
 
 def _is_tract_error(exc: Exception) -> bool:

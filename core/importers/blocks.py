@@ -57,7 +57,8 @@ def text_of(value: Any) -> str | None:
     parts: list[str] = []
     for block in value:
         if isinstance(block, str):
-            parts.append(block)
+            if block:  # an empty block adds nothing (not even a line break)
+                parts.append(block)
             continue
         if not isinstance(block, Mapping):
             continue
@@ -69,21 +70,66 @@ def text_of(value: Any) -> str | None:
             if isinstance(url, Mapping):
                 url = url.get("url")
             parts.append(image_placeholder("image", url=url))
+        elif kind == "document":
+            parts.append(_document(block))
+        elif kind in ("web_search_result", "search_result"):
+            parts.append(_search_result(block))
         else:
-            for key in ("text", "content", "output_text", "input_text"):
+            for key in ("text", "content", "output_text", "input_text", "refusal"):
                 text = block.get(key)
                 if isinstance(text, str):
-                    parts.append(text)
+                    if text:
+                        parts.append(text)
                     break
             else:
                 nested = block.get("content")
-                if isinstance(nested, list):
-                    inner = text_of(nested)
-                    if inner:
-                        parts.append(inner)
+                inner = text_of(nested) if isinstance(nested, list) else None
+                if inner:
+                    parts.append(inner)
+                elif isinstance(kind, str) and kind:
+                    # A block we cannot read still reached the model: name it, never drop it.
+                    parts.append(f"[{kind} block, not imported]")
     if not parts:
         return None
     return "\n".join(parts)
+
+
+def _document(block: Mapping[str, Any]) -> str:
+    """An Anthropic ``document`` block: plain-text sources are text the model read; a PDF
+    (base64) or a URL is a placeholder like an image."""
+    source = block.get("source")
+    title = block.get("title")
+    label = f"document {title!r}" if isinstance(title, str) and title else "document"
+    if not isinstance(source, Mapping):
+        return f"[{label}, not imported]"
+    kind = source.get("type")
+    if kind == "text" and isinstance(source.get("data"), str):
+        data = source["data"]
+        return f"{label}:\n{data}" if label != "document" else data
+    if kind == "content":
+        inner = text_of(source.get("content"))
+        if inner is not None:
+            return inner
+    if kind == "url" and isinstance(source.get("url"), str):
+        return f"[{label}: {source['url']}]"
+    media = source.get("media_type")
+    media = media if isinstance(media, str) and media else "document"
+    placeholder = image_placeholder(media, source.get("data"))
+    return placeholder if label == "document" else f"{placeholder[:-1]}, {label}]"
+
+
+def _search_result(block: Mapping[str, Any]) -> str:
+    """A web search result: its title and address are all a reader can see (the page text
+    the model got is encrypted, ``encrypted_content``)."""
+    inner = text_of(block.get("content")) if isinstance(block.get("content"), list) else None
+    title = block.get("title")
+    where = block.get("url", block.get("source"))
+    title = title if isinstance(title, str) and title else None
+    where = where if isinstance(where, str) and where else None
+    head = f"{title} ({where})" if title and where else title or where or ""
+    if inner:
+        return f"{head}\n{inner}" if head else inner
+    return f"[search result: {head or 'untitled'}; content encrypted, not imported]"
 
 
 def arguments(raw: Any) -> dict[str, Any]:
@@ -127,3 +173,25 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return str(value)
+
+
+MAX_COUNT = 2**53  # above this a "token count" is no count (and would not fit the store)
+
+
+def count(value: Any) -> int | None:
+    """A token count from a source: a whole, finite, non-negative number below
+    :data:`MAX_COUNT` (OTLP writes integers as strings); None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        value = int(value)
+    if isinstance(value, int) and 0 <= value < MAX_COUNT:
+        return value
+    return None

@@ -18,10 +18,20 @@ from pathlib import Path
 
 import orjson
 
+from core.importers import agent_files
 from core.importers.detect import CLAUDE_CODE, CODEX
 from core.importers.reader import parse_time
 
-_CWD = re.compile(rb'"cwd":"((?:[^"\\]|\\.)*)"')
+_CWD = re.compile(rb'"cwd":\s*"((?:[^"\\]|\\.)*)"')
+# Claude Code and Codex write compact JSON; a file written with spaces after the colons
+# (by another tool, or by hand) is counted with these slower patterns instead.
+_SPACED = b'"type": "'
+_CLAUDE_MESSAGE = re.compile(rb'"type":\s*"(?:user|assistant)"')
+_BOUNDARY = re.compile(rb'"subtype":\s*"compact_boundary"')
+_CODEX_ITEM = re.compile(rb'"type":\s*"response_item"')
+_CODEX_MESSAGE = re.compile(rb'"type":\s*"message"')
+_CODEX_COMPACTED = re.compile(rb'"type":\s*"compacted"')
+_CODEX_ID = re.compile(rb'"id":\s*"([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,9 @@ def _files(fmt: str, root: Path) -> Iterator[Path]:
         return
     if fmt == CLAUDE_CODE:
         for project in sorted(p for p in root.iterdir() if p.is_dir()):
-            yield from sorted(project.glob("*.jsonl"))
+            for path in sorted(project.glob("*.jsonl")):
+                if not agent_files.belongs_to_a_session(path):  # a subagent, not a session
+                    yield path
     else:
         yield from sorted(root.rglob("rollout-*.jsonl"))
 
@@ -74,22 +86,36 @@ def session_info(path: Path, fmt: str) -> SessionInfo | None:
         data = path.read_bytes()
     except OSError:
         return None
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a BOM would hide the first record
     head = data[: 1 << 16]
-    started = _first_time(head)
+    started = _first_time(data)
     cwd = _CWD.search(head)
     project = _unescape(cwd.group(1)) if cwd else path.parent.name
+    spaced = _SPACED in head
     if fmt == CLAUDE_CODE:
-        messages = data.count(b'"type":"user"') + data.count(b'"type":"assistant"')
-        compactions = data.count(b'"subtype":"compact_boundary"')
+        if spaced:
+            messages = len(_CLAUDE_MESSAGE.findall(data))
+            compactions = len(_BOUNDARY.findall(data))
+        else:
+            messages = data.count(b'"type":"user"') + data.count(b'"type":"assistant"')
+            compactions = data.count(b'"subtype":"compact_boundary"')
         session_id = path.stem
     else:
-        messages = sum(
-            1
-            for line in data.split(b"\n")
-            if b'"type":"response_item"' in line and b'"type":"message"' in line
-        )
-        compactions = data.count(b'"type":"compacted"')
-        m = re.search(rb'"id":"([^"]+)"', head)
+        if spaced:
+            messages = sum(
+                1
+                for line in data.split(b"\n")
+                if _CODEX_ITEM.search(line) and _CODEX_MESSAGE.search(line)
+            )
+            compactions = len(_CODEX_COMPACTED.findall(data))
+        else:
+            messages = sum(
+                1
+                for line in data.split(b"\n")
+                if b'"type":"response_item"' in line and b'"type":"message"' in line
+            )
+            compactions = data.count(b'"type":"compacted"')
+        m = _CODEX_ID.search(head)
         session_id = m.group(1).decode("utf-8", "replace") if m else path.stem
     return SessionInfo(
         path=path,
@@ -104,17 +130,24 @@ def session_info(path: Path, fmt: str) -> SessionInfo | None:
     )
 
 
-def _first_time(head: bytes) -> datetime | None:
-    """The first record's own ``timestamp`` (not one nested inside a record)."""
-    for raw in head.split(b"\n")[:200]:
+def _first_time(data: bytes) -> datetime | None:
+    """The first record's own ``timestamp`` (not one nested inside a record), from whole
+    lines: a first record can be longer than any head we would cut (a pasted image)."""
+    start = 0
+    for _ in range(200):
+        end = data.find(b"\n", start)
+        raw = data[start:] if end == -1 else data[start:end]
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            continue
+            record = None
         if isinstance(record, dict):
             when = parse_time(record.get("timestamp"))
             if when is not None:
                 return when
+        if end == -1:
+            break
+        start = end + 1
     return None
 
 

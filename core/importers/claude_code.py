@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from core.importers import claude_content as cc
-from core.importers.blocks import plain
+from core.importers.blocks import count, plain
 from core.importers.model import SOURCE, SOURCE_ID, Call, Compaction, Node, Notes, TractPlan
 from core.importers.reader import JsonLine, parse_time
 
@@ -165,7 +165,7 @@ class ClaudeParser:
         eff = uuid
         if uuid in self._latest:
             if self._fp.get(self._latest[uuid]) == fingerprint:
-                notes.skip("duplicate record")
+                notes.skip("duplicate")
                 return
             self._occ[uuid] = self._occ.get(uuid, 1) + 1
             eff = f"{uuid}~{self._occ[uuid]}"
@@ -274,7 +274,7 @@ class ClaudeParser:
             results=[],
             at=at,
             line=n,
-            original_tokens=int(pre) if isinstance(pre, int) and not isinstance(pre, bool) else 0,
+            original_tokens=count(pre) or 0,
             params=params,
         )
 
@@ -312,6 +312,7 @@ class ClaudeParser:
             for block in other:
                 self._notes.skip(f"assistant block:{block}")
             config = self._config(r, msg)
+            self.answered.update(cc.server_results(msg.get("content")))
             if msg.get("model") == SYNTHETIC_MODEL or r.get("isApiErrorMessage") is True:
                 skip_reason = "written by Claude Code, not by the model; never sent to it"
         elif kind == "user":
@@ -330,7 +331,8 @@ class ClaudeParser:
                 payloads = []
         if not payloads:
             self._alias[eff] = parent_key
-            sub = r.get("attachment", {}).get("type") if kind == "attachment" else None
+            att = r.get("attachment")
+            sub = att.get("type") if kind == "attachment" and isinstance(att, Mapping) else None
             self._notes.skip(f"attachment:{sub}" if sub else f"{kind} without content")
             return
 
@@ -352,7 +354,8 @@ class ClaudeParser:
             key = self._key(eff, i, len(payloads))
             source: dict[str, Any] = {"format": FORMAT, "line": n, "uuid": r["uuid"], "type": kind}
             if kind == "attachment":
-                source["attachment"] = r.get("attachment", {}).get("type")
+                att = r.get("attachment")
+                source["attachment"] = att.get("type") if isinstance(att, Mapping) else None
             if i == len(payloads) - 1 and extra:
                 source["record"] = extra
             metadata: dict[str, Any] = {SOURCE_ID: key, SOURCE: source}

@@ -75,7 +75,9 @@ def assistant_payloads(content: Any) -> tuple[list[Payload], list[str]]:
             other.append(type(block).__name__)
             continue
         kind = block.get("type")
-        if kind == "text" and isinstance(block.get("text"), str):
+        if kind == "text" and block.get("text") == "":
+            other.append("empty text")  # nothing the model said: no empty commit
+        elif kind == "text" and isinstance(block.get("text"), str):
             out.append(c.dialogue("assistant", block["text"]))
         elif kind == "thinking" and isinstance(block.get("thinking"), str):
             out.append(c.reasoning(block["thinking"]))
@@ -98,6 +100,21 @@ def assistant_payloads(content: Any) -> tuple[list[Payload], list[str]]:
         else:
             other.append(str(kind))
     return out, other
+
+
+def server_results(content: Any) -> list[str]:
+    """The call ids answered inside an assistant message (server tools such as web search
+    return their result in the same response)."""
+    if not isinstance(content, list):
+        return []
+    return [
+        block["tool_use_id"]
+        for block in content
+        if isinstance(block, Mapping)
+        and isinstance(block.get("type"), str)
+        and block["type"].endswith("_tool_result")
+        and isinstance(block.get("tool_use_id"), str)
+    ]
 
 
 def tool_uses(content: Any) -> list[tuple[str | None, str, dict[str, Any]]]:
@@ -165,8 +182,7 @@ def usage_figures(usage: Any) -> tuple[int | None, int | None]:
         return None, None
 
     def num(key: str) -> int:
-        value = usage.get(key)
-        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+        return b.count(usage.get(key)) or 0
 
     if not any(k in usage for k in ("input_tokens", "output_tokens")):
         return None, None

@@ -162,10 +162,10 @@ class CodexParser:
             text = b.text_of(p.get("content"))
             role = p.get("role")
             if text is None:
-                text = ""
+                return None, False  # nothing was said: counted, no empty commit
             if role == "developer":
                 return c.dialogue("system", text, "developer"), False
-            if role in _ROLES:
+            if isinstance(role, str) and role in _ROLES:
                 return c.dialogue(_ROLES[role], text), role == "assistant"
             self._notes.warn(f"{self.path}:{n}: message with role {role!r}; kept as user")
             return c.dialogue("user", text, str(role)), False
@@ -225,6 +225,9 @@ class CodexParser:
             self._notes.skip(f"response_item:{kind}")
             return
         payload, by_model = self._payload(n, p)
+        if payload is None and kind == "message":
+            self._notes.skip("response_item:message without content")
+            return
         if payload is None:
             self._notes.keep_unknown(f"response_item:{kind}", n, b.plain(p))
             return
@@ -331,8 +334,9 @@ def _reasoning_text(p: Mapping[str, Any]) -> str:
     if parts:
         return "\n\n".join(parts)
     data = p.get("encrypted_content")
-    size = len(data) if isinstance(data, str) else 0
-    return f"[encrypted reasoning, {size:,} characters, not readable]"
+    if not isinstance(data, str) or not data:
+        return "[reasoning with no text in the rollout]"  # not "encrypted": nothing is there
+    return f"[encrypted reasoning, {len(data):,} characters, not readable]"
 
 
 def _json(value: Any) -> str:

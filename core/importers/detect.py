@@ -29,6 +29,11 @@ _CLAUDE_TYPES = frozenset(
         "last-prompt",
     }
 )
+# Record types only Claude Code writes: one of them is enough to know the file (a session
+# that has just started may hold nothing else yet).
+_CLAUDE_ONLY = frozenset(
+    {"file-history-snapshot", "queue-operation", "custom-title", "ai-title", "last-prompt"}
+)
 _CODEX_TYPES = frozenset(
     {"session_meta", "response_item", "compacted", "turn_context", "event_msg"}
 )
@@ -39,11 +44,12 @@ def _vote(obj: Any) -> str | None:
     if not isinstance(obj, Mapping):
         return None
     kind = obj.get("type")
+    kind = kind if isinstance(kind, str) else None  # a list or object here names no type
     if "resourceSpans" in obj or is_flat_map(obj):
         return OTEL
     if kind in _CODEX_TYPES and "payload" in obj:
         return CODEX
-    if "parentUuid" in obj or "sessionId" in obj or "leafUuid" in obj:
+    if "parentUuid" in obj or "sessionId" in obj or "leafUuid" in obj or kind in _CLAUDE_ONLY:
         return CLAUDE_CODE
     if isinstance(kind, str) and kind in _CLAUDE_TYPES and "message" in obj and "uuid" in obj:
         return CLAUDE_CODE
@@ -68,12 +74,19 @@ def detect(path: Path) -> str:
         raise SessionImportError(f"{path}: is empty")
     votes: dict[str, int] = {}
     first_line = text.split(b"\n", 1)[0]
+    if len(head) >= _SNIFF and b"\n" not in text:
+        # The first line alone is longer than the sniff (a pasted image in the first prompt):
+        # read it whole rather than take a cut-off record for a JSON document.
+        first_line = _first_line(path)
     try:
         first = orjson.loads(first_line)
     except orjson.JSONDecodeError:
         first = None
     if isinstance(first, Mapping):
-        for raw in text.split(b"\n")[:64]:
+        vote = _vote(first)
+        if vote:
+            votes[vote] = 1
+        for raw in text.split(b"\n")[1:64]:
             try:
                 obj = orjson.loads(raw)
             except orjson.JSONDecodeError:
@@ -111,10 +124,14 @@ def _document(path: Path, text: bytes, head: bytes) -> Any:
         return None
 
 
+def _first_line(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.readline().removeprefix(b"\xef\xbb\xbf").strip()
+
+
 def is_jsonl(path: Path) -> bool:
     """A JSON-lines file (else one JSON document)."""
-    with path.open("rb") as fh:
-        first = fh.readline(_SNIFF).removeprefix(b"\xef\xbb\xbf").strip()
+    first = _first_line(path)  # whole: a first record may be megabytes long
     try:
         return isinstance(orjson.loads(first), Mapping) if first else False
     except orjson.JSONDecodeError:

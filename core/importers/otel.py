@@ -24,7 +24,7 @@ from typing import Any
 from core.importers import blocks as b
 from core.importers.claude_code import tract_key
 from core.importers.model import SOURCE, SOURCE_ID, Call, Node, Notes, TractPlan
-from core.importers.otel_messages import input_messages, output_messages
+from core.importers.otel_messages import event_messages, input_messages, output_messages
 from core.importers.reader import JsonLine, parse_time
 from core.models import content as c
 
@@ -45,15 +45,22 @@ def any_value(v: Any) -> Any:
         except (TypeError, ValueError):
             return v["intValue"]
     if "arrayValue" in v:
-        return [any_value(x) for x in (v["arrayValue"] or {}).get("values", [])]
+        return [any_value(x) for x in _values(v["arrayValue"])]
     if "kvlistValue" in v:
         return {
-            kv.get("key"): any_value(kv.get("value"))
-            for kv in (v["kvlistValue"] or {}).get("values", [])
+            str(kv.get("key")): any_value(kv.get("value"))
+            for kv in _values(v["kvlistValue"])
+            if isinstance(kv, Mapping)
         }
     if "bytesValue" in v:
         return v["bytesValue"]
     return None
+
+
+def _values(container: Any) -> list[Any]:
+    """The ``values`` of an OTLP array or key-value list; none when it is malformed."""
+    values = container.get("values") if isinstance(container, Mapping) else None
+    return values if isinstance(values, list) else []
 
 
 def is_flat_map(obj: Any) -> bool:
@@ -63,11 +70,28 @@ def is_flat_map(obj: Any) -> bool:
 
 
 class Span:
-    __slots__ = ("attrs", "end", "line", "name", "parent_id", "span_id", "start", "trace_id")
+    __slots__ = (
+        "attrs",
+        "end",
+        "events",
+        "line",
+        "name",
+        "parent_id",
+        "span_id",
+        "start",
+        "trace_id",
+    )
 
-    def __init__(self, attrs: dict[str, Any], line: int, raw: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        attrs: dict[str, Any],
+        line: int,
+        raw: Mapping[str, Any] | None = None,
+        events: list[tuple[str, dict[str, Any]]] | None = None,
+    ):
         raw = raw or {}
         self.attrs = attrs
+        self.events = events or []
         self.line = line
         self.span_id = raw.get("spanId") if isinstance(raw.get("spanId"), str) else None
         self.trace_id = raw.get("traceId") if isinstance(raw.get("traceId"), str) else None
@@ -85,26 +109,49 @@ def _nanos(value: Any) -> datetime | None:
     return parse_time(n) if n > 0 else None
 
 
-def spans_of(doc: Any, line: int) -> Iterator[Span]:
+def spans_of(doc: Any, line: int, odd: list[Any] | None = None) -> Iterator[Span]:
+    """The spans of one document; entries of the OTLP envelope that are not objects where
+    objects belong are added to ``odd`` (the caller counts them) instead of failing."""
+    odd = [] if odd is None else odd
     if isinstance(doc, list):
         for item in doc:
-            yield from spans_of(item, line)
+            yield from spans_of(item, line, odd)
         return
     if not isinstance(doc, Mapping):
+        odd.append(doc)
         return
     if "resourceSpans" in doc:
-        for rs in doc.get("resourceSpans") or ():
-            scopes = (rs or {}).get("scopeSpans") or (rs or {}).get("instrumentationLibrarySpans")
-            for ss in scopes or ():
-                for span in (ss or {}).get("spans") or ():
-                    attrs = {
-                        str(a.get("key")): any_value(a.get("value"))
-                        for a in span.get("attributes") or ()
-                        if isinstance(a, Mapping)
-                    }
-                    yield Span(attrs, line, span)
+        for rs in _objects(doc.get("resourceSpans"), odd):
+            scopes = rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans")
+            for ss in _objects(scopes, odd):
+                for span in _objects(ss.get("spans"), odd):
+                    events = [
+                        (str(e.get("name")), _attributes(e.get("attributes"), odd))
+                        for e in _objects(span.get("events"), odd)
+                    ]
+                    yield Span(_attributes(span.get("attributes"), odd), line, span, events)
     elif is_flat_map(doc):
         yield Span(dict(doc), line)
+    else:
+        odd.append(doc)
+
+
+def _attributes(value: Any, odd: list[Any]) -> dict[str, Any]:
+    return {str(a.get("key")): any_value(a.get("value")) for a in _objects(value, odd)}
+
+
+def _objects(value: Any, odd: list[Any]) -> Iterator[Mapping[str, Any]]:
+    """The objects of an OTLP list (absent: none); anything else goes to ``odd``."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        odd.append(value)
+        return
+    for item in value:
+        if isinstance(item, Mapping):
+            yield item
+        else:
+            odd.append(item)
 
 
 class OtelParser:
@@ -114,7 +161,9 @@ class OtelParser:
         self.path = path
         self._names: dict[str, dict[str, str]] = {}  # conversation → call id → tool name
         self._calls: dict[str, dict[str, str]] = {}  # conversation → call id → node key
-        self._emitted: set[str] = set()
+        # (conversation, node key) laid down: keys are per conversation, as two conversations
+        # that open with the same message each need their own commit of it.
+        self._emitted: set[tuple[str, str]] = set()
         self._plans: dict[str, TractPlan] = {}
         self._notes = Notes()
 
@@ -122,10 +171,10 @@ class OtelParser:
         self._plans, self._notes = {}, notes
         spans: list[Span] = []
         for line in lines:
-            found = list(spans_of(line.value, line.number))
-            if not found:
-                notes.keep_unknown("not a span", line.number, b.plain(line.value))
-            spans.extend(found)
+            odd: list[Any] = []
+            spans.extend(spans_of(line.value, line.number, odd))
+            for value in odd:
+                notes.keep_unknown("not a span", line.number, b.plain(value))
         spans.sort(key=lambda s: (s.start is None, s.start or datetime.min, s.line))
         for span in spans:
             self._span(span)
@@ -156,11 +205,19 @@ class OtelParser:
             span.span_id
             or hashlib.sha256(json.dumps(b.plain(attrs), sort_keys=True).encode()).hexdigest()[:16]
         )
+        op = op if isinstance(op, str) else None  # a malformed value names no operation
+        kind = kind if isinstance(kind, str) else None
         if op in TOOL_OPS or kind == "TOOL":
             self._tool(span, tract, sid)
             return
         inputs, dialect = input_messages(attrs)
         outputs = output_messages(attrs)
+        if dialect == "none" and outputs is None and span.events:
+            ev_in, outputs = event_messages(span.events)
+            if ev_in is not None:
+                inputs = (inputs or []) + ev_in  # after any system instructions
+            if ev_in is not None or outputs is not None:
+                dialect = "span events"
         if inputs is None and outputs is None:
             self._notes.skip(f"span:{op or kind or span.name or 'unknown'}")
             return
@@ -288,8 +345,8 @@ class OtelParser:
             cid = payload["payload"].get("tool_call_id")
             if isinstance(cid, str):
                 self._calls.setdefault(tract, {})[cid] = key
-        if key not in self._emitted:
-            self._emitted.add(key)
+        if (tract, key) not in self._emitted:
+            self._emitted.add((tract, key))
             meta = {
                 SOURCE_ID: key,
                 SOURCE: {
@@ -306,7 +363,4 @@ class OtelParser:
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
+    return b.count(value)

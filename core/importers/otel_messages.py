@@ -30,6 +30,69 @@ def _loads(value: Any) -> Any:
     return value
 
 
+def _text_in(value: Any) -> str:
+    """The text of a tool result's content: a string, or the texts of its blocks."""
+    value = _loads(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        texts = [_text_in(v) for v in value]
+        return "\n".join(t for t in texts if t)
+    if isinstance(value, Mapping):
+        for key in ("text", "content", "json", "value"):
+            if key in value:
+                inner = value[key]
+                return inner if isinstance(inner, str) else json.dumps(inner, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _block_part(block: Mapping[str, Any]) -> dict[str, Any]:
+    """One content block of a message in a provider's shape (OpenAI, Anthropic, Bedrock
+    Converse, the Vercel AI SDK) as a part; a block we cannot read is named, not dropped."""
+    kind = block.get("type")
+    if kind in ("tool_use", "tool-call"):  # Anthropic, AI SDK
+        return {
+            "type": "tool_call",
+            "id": block.get("id", block.get("toolCallId")),
+            "name": block.get("name", block.get("toolName")),
+            "arguments": block.get("input", block.get("args")),
+        }
+    if kind in ("tool_result", "tool-result"):
+        return {
+            "type": "tool_call_response",
+            "id": block.get("tool_use_id", block.get("toolCallId")),
+            "name": block.get("toolName"),
+            "response": _text_in(block.get("content", block.get("output", block.get("result")))),
+        }
+    if isinstance(block.get("toolUse"), Mapping):  # Bedrock Converse
+        use = block["toolUse"]
+        return {
+            "type": "tool_call",
+            "id": use.get("toolUseId"),
+            "name": use.get("name"),
+            "arguments": use.get("input"),
+        }
+    if isinstance(block.get("toolResult"), Mapping):
+        res = block["toolResult"]
+        return {
+            "type": "tool_call_response",
+            "id": res.get("toolUseId"),
+            "response": _text_in(res.get("content")),
+        }
+    if kind in ("thinking", "reasoning") and isinstance(
+        block.get("thinking", block.get("text")), str
+    ):
+        return {"type": "reasoning", "content": block.get("thinking", block.get("text"))}
+    text = block.get("text", block.get("content"))
+    if isinstance(text, str):
+        return {"type": "text", "content": text}
+    if kind in ("image_url", "image", "input_image"):
+        return {"type": "image", **dict(block)}
+    label = kind if isinstance(kind, str) and kind else "/".join(str(k) for k in block) or "empty"
+    return {"type": "text", "content": f"[{label} block, not imported]"}
+
+
 def _parts_of(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     raw = msg.get("parts")
@@ -47,11 +110,9 @@ def _parts_of(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
     elif isinstance(content, list):
         for block in content:
             if isinstance(block, Mapping):
-                text = block.get("text", block.get("content"))
-                if isinstance(text, str):
-                    parts.append({"type": "text", "content": text})
-                elif block.get("type") in ("image_url", "image", "input_image"):
-                    parts.append({"type": "image", **dict(block)})
+                parts.append(_block_part(block))
+            elif isinstance(block, str) and block:
+                parts.append({"type": "text", "content": block})
     for call in msg.get("tool_calls") or ():
         if isinstance(call, Mapping):
             fn: Mapping[str, Any] = (
@@ -66,6 +127,8 @@ def _parts_of(msg: Mapping[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     if msg.get("role") == "tool" or "tool_call_id" in msg:
+        if any(p.get("type") == "tool_call_response" for p in parts):
+            return parts  # the blocks name their calls themselves (Bedrock, the AI SDK)
         text = " ".join(p["content"] for p in parts if p.get("type") == "text")
         return [
             {
@@ -198,6 +261,7 @@ def input_messages(attrs: Mapping[str, Any]) -> tuple[list[Message] | None, str]
     for key, dialect in (
         ("gen_ai.input.messages", "gen_ai.input.messages"),
         ("gen_ai.prompt", "gen_ai.prompt"),
+        ("ai.prompt.messages", "ai.prompt.messages"),  # the Vercel AI SDK's model call
     ):
         if key in attrs:
             found = _messages(attrs[key], "user")
@@ -230,6 +294,78 @@ def output_messages(attrs: Mapping[str, Any]) -> list[Message] | None:
         found = reader(attrs, prefix)
         if found is not None:
             return found
+    if "ai.response.text" in attrs or "ai.response.toolCalls" in attrs:
+        return [("assistant", _ai_sdk_output(attrs))]
     if "output.value" in attrs:
         return _messages(attrs["output.value"], "assistant")
     return None
+
+
+def _ai_sdk_output(attrs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The Vercel AI SDK's reply: ``ai.response.text`` and ``ai.response.toolCalls``."""
+    parts: list[dict[str, Any]] = []
+    text = attrs.get("ai.response.text")
+    if isinstance(text, str) and text:
+        parts.append({"type": "text", "content": text})
+    calls = _loads(attrs.get("ai.response.toolCalls"))
+    for call in calls if isinstance(calls, list) else ():
+        if isinstance(call, Mapping):
+            parts.append(_block_part({"type": "tool-call", **call}))
+    return parts
+
+
+# Span events of the earlier semantic conventions: one event per message.
+_EVENT_ROLES = {
+    "gen_ai.system.message": "system",
+    "gen_ai.user.message": "user",
+    "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+}
+
+
+def _event_message(role: str, attrs: Mapping[str, Any]) -> Message:
+    body = _loads(attrs.get("body"))
+    fields: Mapping[str, Any] = body if isinstance(body, Mapping) else attrs
+    msg: dict[str, Any] = {"role": role, "content": _loads(fields.get("content"))}
+    if isinstance(msg["content"], Mapping):  # structured content: its text
+        msg["content"] = msg["content"].get("text", msg["content"].get("content"))
+    calls = _loads(fields.get("tool_calls"))
+    if isinstance(calls, list):
+        msg["tool_calls"] = calls
+    call_id = fields.get("id", fields.get("tool_call_id"))
+    if role == "tool" and isinstance(call_id, str):
+        msg["tool_call_id"] = call_id
+    return role, _parts_of(msg)
+
+
+def event_messages(
+    events: list[tuple[str, dict[str, Any]]],
+) -> tuple[list[Message] | None, list[Message] | None]:
+    """(input, output) messages carried by span events instead of attributes: the
+    ``gen_ai.content.prompt`` / ``gen_ai.content.completion`` pair (a ``gen_ai.prompt`` /
+    ``gen_ai.completion`` attribute each), or one ``gen_ai.<role>.message`` event per input
+    message and a ``gen_ai.choice`` event per output. None where the events hold none."""
+    inputs: list[Message] | None = None
+    outputs: list[Message] | None = None
+    for name, attrs in events:
+        if name == "gen_ai.content.prompt" and "gen_ai.prompt" in attrs:
+            found = _messages(attrs["gen_ai.prompt"], "user")
+            if found is not None:
+                inputs = (inputs or []) + found
+        elif name == "gen_ai.content.completion" and "gen_ai.completion" in attrs:
+            found = _messages(attrs["gen_ai.completion"], "assistant")
+            if found is not None:
+                outputs = (outputs or []) + found
+        elif name in _EVENT_ROLES:
+            inputs = [*(inputs or []), _event_message(_EVENT_ROLES[name], attrs)]
+        elif name == "gen_ai.choice":
+            body = _loads(attrs.get("body"))
+            fields: Mapping[str, Any] = body if isinstance(body, Mapping) else attrs
+            message = _loads(fields.get("message"))
+            if isinstance(message, (list, str)):  # the content alone (Strands Agents)
+                message = {"role": "assistant", "content": message}
+            if isinstance(message, Mapping):
+                role = message.get("role")
+                role = role if isinstance(role, str) and role else "assistant"
+                outputs = [*(outputs or []), _event_message(role, message)]
+    return inputs, outputs

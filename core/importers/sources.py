@@ -2,8 +2,8 @@
 
 A source keeps its parser (and its byte offset, for JSON lines) between reads, so a follower
 reads only what was appended. A Claude Code session also reads its subagents'
-``<session>/subagents/agent-*.jsonl`` files and links each child tract to the Task call that
-started it.
+``<session>/subagents/agent-*.jsonl`` files (and Claude Code 2.0's ``agent-*.jsonl`` beside
+it that name it) and links each child tract to the Task call that started it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.importers import agent_files
 from core.importers import detect as d
 from core.importers.claude_code import ClaudeParser, tract_key
 from core.importers.codex import CodexParser
@@ -120,6 +121,7 @@ class ClaudeSource:
         self.main = LinesSource(path, lambda: ClaudeParser(path), strict)
         self.subs: dict[Path, LinesSource] = {}
         self._linked: set[str] = set()
+        self.plan_files: dict[str, Path] = {}  # a subagent's tract → its file (for errors)
 
     @property
     def lines(self) -> int:
@@ -135,7 +137,10 @@ class ClaudeSource:
 
     def _sub_files(self) -> list[Path]:
         folder = self.path.with_suffix("") / "subagents"
-        return sorted(folder.glob("agent-*.jsonl")) if folder.is_dir() else []
+        nested = sorted(folder.glob("agent-*.jsonl")) if folder.is_dir() else []
+        if self.path.name.startswith("agent-"):
+            return nested
+        return nested + agent_files.siblings(self.path)  # Claude Code 2.0's layout
 
     def changed(self) -> bool:
         if self.main.changed() or any(s.changed() for s in self.subs.values()):
@@ -153,6 +158,7 @@ class ClaudeSource:
             for plan in self.subs[sub].read(notes):
                 plan.title = plan.title or f"subagent {sub.stem.removeprefix('agent-')}"
                 plans.append(plan)
+                self.plan_files[plan.tract_id] = sub
         self._link(plans, main_tract)
         return plans
 

@@ -545,3 +545,49 @@ def test_postgres_clean_and_behind_head(pg_url: str) -> None:
             )
     with pytest.raises(StoreNeedsUpgradeError):
         verify_store(pg_url)
+
+
+def test_a_parent_cleared_by_tract_ais_gc_is_noted_not_damage(head_store: Path) -> None:
+    """tract-ai's gc deletes a commit that a kept commit has as parent and sets the kept
+    one's parent_hash to NULL (its hash was made over the old parent): verify notes it. A
+    commit whose parent is still named and whose hash does not recompute is still damage."""
+    tract, tip = tract_and_tip(head_store)
+    with raw(head_store) as con:
+        later = datetime(2027, 1, 1, 12, 0, 0, 1)  # after the tract's first commit
+        kept = add_commit(con, tract, tip, text="an import's source", at=later)
+        con.execute("UPDATE commits SET parent_hash = NULL WHERE commit_hash = ?", (kept,))
+    report = verify_store(head_store)
+    assert report.ok, report.format_lines()
+    assert any(
+        "1 commit(s) whose parent was collected" in n and kept[:12] in n for n in report.notes
+    )
+    with raw(head_store) as con:
+        con.execute("UPDATE commits SET parent_hash = ? WHERE commit_hash = ?", (MISSING, kept))
+    assert {p.kind for p in verify_store(head_store).problems} >= {"hash_mismatch"}
+
+
+def test_tract_ais_own_content_types_are_not_called_custom(tmp_path: Path) -> None:
+    from tests.core._tract_ai_layouts import unpack
+
+    report = verify_store(unpack("head_story", tmp_path / "head.db"))
+    assert report.ok, report.format_lines()
+    assert not any("custom types" in n for n in report.notes), report.notes
+
+
+def test_a_tracts_first_commit_is_never_excused(head_store: Path) -> None:
+    """gc never collects a tract's first commit's parent (it has none): a first commit whose
+    hash does not recompute is damage, even though its parent_hash is NULL."""
+    tract, _ = tract_and_tip(head_store)
+    with raw(head_store) as con:
+        [(first,)] = con.execute(
+            "SELECT commit_hash FROM commits WHERE tract_id = ? AND parent_hash IS NULL "
+            "ORDER BY created_at LIMIT 1",
+            (tract,),
+        ).fetchall()
+        con.execute(
+            "UPDATE commits SET content_type = CASE content_type WHEN 'instruction' "
+            "THEN 'dialogue' ELSE 'instruction' END WHERE commit_hash = ?",
+            (first,),
+        )
+    problems = {(p.kind, p.row_key[0]) for p in verify_store(head_store).problems}
+    assert ("hash_mismatch", first) in problems

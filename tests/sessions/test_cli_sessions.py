@@ -196,7 +196,12 @@ def test_import_follow_prints_each_increment(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # faulthandler: if ctrl+c ever fails to stop it, SIGABRT makes it print every thread's
+        # stack, which the failure then shows.
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"},
+        # ctrl+c as a terminal sends it: a suite started in the background by a
+        # non-interactive shell inherits SIGINT ignored, and Python then leaves it ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None
@@ -214,9 +219,11 @@ def test_import_follow_prints_each_increment(tmp_path: Path) -> None:
         )
     finally:
         proc.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0
+            proc.send_signal(signal.SIGABRT)
+            proc.wait(10)
+    stderr = proc.stderr.read() if proc.stderr is not None else ""
+    assert proc.returncode == 0, stderr[-3000:]

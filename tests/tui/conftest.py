@@ -98,7 +98,10 @@ def _short_workers(app: App[object]) -> list[Worker[object]]:
 
 
 def _busy(app: App[object]) -> bool:
-    return any(w.is_running for w in _short_workers(app))
+    from tract_tui.widgets.detail import DetailPane
+
+    settling = any(d.settling for d in app.screen.query(DetailPane))
+    return settling or any(w.is_running for w in _short_workers(app))
 
 
 def _graph_loaded(app: App[object]) -> bool:

@@ -38,6 +38,11 @@ def tmux_available() -> bool:
     return shutil.which("tmux") is not None
 
 
+# How long a wait gives the screen: generous, because CI runs this beside other suites on two
+# cores (a passing wait returns as soon as the screen shows it).
+WAIT = 20.0
+
+
 class TmuxTimeout(AssertionError):
     """The expected text never showed; the message carries the last screen."""
 
@@ -109,7 +114,7 @@ class TmuxApp:
         """Any other tmux command against this driver's own server (options, buffers)."""
         return self._tmux(*args)
 
-    def wait_for(self, *texts: str, timeout: float = 10.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = WAIT) -> str:
         """The screen once it shows every one of ``texts``; raises with the screen otherwise."""
         deadline = time.monotonic() + timeout
         screen = ""
@@ -121,7 +126,7 @@ class TmuxApp:
         missing = [t for t in texts if t not in screen]
         raise TmuxTimeout(f"not on screen after {timeout:.0f}s: {missing!r}\n{screen}")
 
-    def wait_until(self, condition: Callable[[str], bool], what: str, timeout: float = 10.0) -> str:
+    def wait_until(self, condition: Callable[[str], bool], what: str, timeout: float = WAIT) -> str:
         """The screen once ``condition(screen)`` holds; raises naming ``what`` otherwise."""
         deadline = time.monotonic() + timeout
         screen = ""
@@ -132,7 +137,7 @@ class TmuxApp:
             time.sleep(0.1)
         raise TmuxTimeout(f"{what}: not seen after {timeout:.0f}s\n{screen}")
 
-    def wait_gone(self, text: str, timeout: float = 10.0) -> str:
+    def wait_gone(self, text: str, timeout: float = WAIT) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:

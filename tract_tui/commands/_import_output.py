@@ -35,7 +35,9 @@ def summary_lines(summary: Any, *, follow: bool = False) -> list[str]:
         if t.title and not follow:
             line += f" ({t.title})"
         lines.append(plain(line))
-    if not follow and not summary.changed:
+    if not follow and not summary.tracts:
+        lines.append("no messages: nothing in the input is a message the model saw")
+    elif not follow and not summary.changed:
         lines.append("nothing new: every record was imported before")
     skipped = summary.notes.skipped
     if skipped:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.views.text import display_block
+from tract_tui import collector
 from tract_tui.commands._output import out, plain
 
 if TYPE_CHECKING:
@@ -71,7 +72,9 @@ def open_tract(args: argparse.Namespace) -> Iterator[Tract]:
         on_wait=waiting,
     ) as store:
         tract_id = find_tract(store, args.tract) if args.tract else None
-        yield Tract.open(store, tract_id)
+        tract = Tract.open(store, tract_id)
+        collector.resume()
+        yield tract
 
 
 def _default(value: Any) -> Any:

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tract_tui import collector
 from tract_tui.commands import open_session
 from tract_tui.commands._output import plain
 from tract_tui.commands._scripting import waiting
@@ -89,6 +90,10 @@ def open_target(
 
 def run(args: argparse.Namespace) -> int:
     target = args.store
+    if args.demo or target is None or open_session.is_session_path(target):
+        # Building the demo, the session picker (an app of its own) and importing a session
+        # all run before the app: the collector the CLI paused for the imports runs again.
+        collector.resume()
     if args.demo:
         from tract_tui.demo import ensure_demo_store
 

@@ -145,6 +145,10 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
     def on_mount(self) -> None:
         self.query_one(StatusBar).store = self.reader.display
         self.graph.focus()
+        # The position counter follows the cursor in the same frame as the graph: through the
+        # Selected message it would land a moment later, in a frame of its own, and the next
+        # key's frame would then wait for Textual's frame interval (~17 ms).
+        self.watch(self.graph, "cursor", self._show_position, init=False)
         self.graph.reload()
         interval = float(getattr(self.app, "poll_interval", 0.5))
         self.live = LiveUpdater(self.app, self.reader, interval, self.store_changed)
@@ -200,6 +204,13 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
             if detail.commit_hash is not None:
                 detail.show(detail.commit_hash)
 
+    def _show_position(self) -> None:
+        graph = self.graph
+        total = len(graph.model)
+        more = "" if graph.model.complete else "+"
+        rows = f"{graph.cursor + 1 if total else 0}/{total}{more} commits"
+        self.query_one(StatusBar).rows = rows
+
     # -- views ------------------------------------------------------------------------------
 
     def show_view(self, name: str) -> None:
@@ -233,9 +244,7 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
         if graph.refs is not None:
             status.branch, status.head = graph.refs.branch, graph.refs.head
             status.detached = graph.refs.detached
-        total = len(graph.model)
-        more = "" if graph.model.complete else "+"
-        status.rows = f"{graph.cursor + 1 if total else 0}/{total}{more} commits"
+        self._show_position()
         if graph.matches:
             self._update_search_status()
 

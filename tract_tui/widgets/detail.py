@@ -7,12 +7,14 @@ Content is rendered as ``rich.text.Text`` built from plain strings made safe by
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import OptionList, Static
 
 from core.models.enums import Priority
@@ -31,6 +33,10 @@ SHOW_CHARS = 4_000  # of a content, metadata or config, at first
 SHOW_LINES = 120
 GROWTH = 8
 SHOW_MESSAGE = 2_000  # of a commit message
+# Selections closer together than this (a held key, brisk presses) load the detail once the
+# cursor rests: laying out a new detail takes the UI thread ~10-20 ms, which a key arriving
+# meanwhile would wait for. A selection after a pause loads at once.
+SETTLE_SECONDS = 0.06
 
 
 class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
@@ -53,6 +59,8 @@ class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
         self._rendered: str | None = None
         self._detail: CommitDetail | None = None
         self.steps: int | None = 1  # how much of long blocks is shown (m: more; None: all)
+        self._shown_at = float("-inf")  # when show() was last called (monotonic)
+        self._settle: Timer | None = None  # a load waiting for the cursor to rest
         self.body = Static(Text("No commit selected", style="dim"))
         self.links = DetailLinks(id="detail-links")
 
@@ -67,10 +75,28 @@ class DetailPane(VerticalScroll, WorkerEndings, can_focus=True):
         if commit_hash != self.commit_hash:
             self.steps = 1
         self.commit_hash = commit_hash
+        now = time.monotonic()
+        quick, self._shown_at = now - self._shown_at < SETTLE_SECONDS, now
+        if self._settle is not None:
+            self._settle.stop()
+            self._settle = None
         if commit_hash is None:
             self.body.update(Text("No commit selected", style="dim"))
             return
-        self._load(commit_hash)
+        if quick:
+            self._settle = self.set_timer(SETTLE_SECONDS, self._rested)
+        else:
+            self._load(commit_hash)
+
+    @property
+    def settling(self) -> bool:
+        """A selection's detail waits for the cursor to rest."""
+        return self._settle is not None
+
+    def _rested(self) -> None:
+        self._settle = None
+        if self.commit_hash is not None:
+            self._load(self.commit_hash)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _load(self, commit_hash: str) -> None:

@@ -47,6 +47,9 @@ def _json_object_problem(raw: Any) -> str | None:
     return None
 
 
+_C2F26DD_ONLY_TYPES = frozenset({"config", "metadata"})
+
+
 class ProblemSink(Protocol):
     rows_checked: dict[str, int]
 
@@ -73,6 +76,8 @@ class Checker(ReferenceChecks):
         self.commits_t = commits_table(self.version.edit_column or "response_to")
         self.edges: dict[str, tuple[str, ...]] = {}  # commit → its parents (cycle search)
         self.custom_types: dict[str, int] = {}  # unknown but consistent content types
+        # (hash, recomputed) of roots whose hash may have been made over a parent gc removed
+        self.parent_cleared: list[tuple[str, str]] = []
 
     def emit(
         self, stmt: Select[Any], kind: str, table: str, nkeys: int, detail: Callable[[Any], str]
@@ -114,10 +119,18 @@ class Checker(ReferenceChecks):
         self.refs()
         self.positions()
         self.cycles()
+        self.parents_cleared()
         notes = getattr(self.report, "notes", None)
         if self.custom_types and isinstance(notes, list):
             listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(self.custom_types.items()))
             notes.append(f"content types this tool does not know (custom types?): {listed}")
+        if self.parent_cleared and isinstance(notes, list):
+            shown = ", ".join(h[:12] for h, _ in self.parent_cleared[:5])
+            more = ", …" if len(self.parent_cleared) > 5 else ""
+            notes.append(
+                f"{len(self.parent_cleared)} commit(s) whose parent was collected (tract-ai's gc "
+                f"clears the link), so their hash cannot be recomputed: {shown}{more}"
+            )
 
     def blobs(self) -> None:
         done = 0
@@ -201,7 +214,10 @@ class Checker(ReferenceChecks):
                 payload = json.loads(row.payload_json)
             except (TypeError, ValueError):
                 payload = None  # reported with the blob
-            if DEFAULT_REGISTRY.model(str(row.content_type)) is None:
+            if (
+                DEFAULT_REGISTRY.model(str(row.content_type)) is None
+                and str(row.content_type) not in self.rules_types
+            ):
                 self.unknown_type(row, payload)
             if isinstance(payload, dict) and payload.get("content_type") != row.content_type:
                 self.report.add(
@@ -241,9 +257,54 @@ class Checker(ReferenceChecks):
         keys = self.edit_keys
         if h not in commit_hash_candidates(**fields, merge_parents=merge_parents, edit_keys=keys):
             computed = commit_hash(**fields, parent_hashes=merge_parents, edit_key=keys[0])
+            if row.parent_hash is None and not merge_parents:
+                # tract-ai's gc (both versions) deletes a commit that a kept one has as its
+                # parent (an import's source keeps its own, collected, parent) and sets the
+                # kept one's parent_hash to NULL: the hash was made over a commit no longer
+                # anywhere. Its blob is still checked; a tract's first commit is not excused
+                # (``parents_cleared``).
+                self.parent_cleared.append((h, computed))
+                return
             self.report.add(
                 "hash_mismatch", "commits", (h,), f"hash mismatch (stored {h}, computed {computed})"
             )
+
+    def parents_cleared(self) -> None:
+        """A root whose hash does not recompute is excused only when an older root of its
+        tract exists (the tract's real first commit): gc never clears the first commit's
+        parent, so a first commit that fails is damage."""
+        if not self.parent_cleared:
+            return
+        c = self.commits_t.c
+        firsts = {
+            tract: first
+            for tract, first in self.conn.execute(
+                select(c.tract_id, func.min(raw_text(c.created_at)))
+                .where(c.parent_hash.is_(None))
+                .group_by(c.tract_id)
+            )
+        }
+        excused = []
+        for h, computed in self.parent_cleared:
+            tract, ts = self.conn.execute(
+                select(c.tract_id, raw_text(c.created_at)).where(c.commit_hash == h)
+            ).one()
+            if firsts.get(tract) == ts:
+                self.report.add(
+                    "hash_mismatch",
+                    "commits",
+                    (h,),
+                    f"hash mismatch (stored {h}, computed {computed})",
+                )
+            else:
+                excused.append((h, computed))
+        self.parent_cleared = excused
+
+    @property
+    def rules_types(self) -> frozenset[str]:
+        """Content types the store's tract-ai knows beyond ours (c2f26dd's never-compiled
+        ``config`` and ``metadata``), so verify does not call them custom."""
+        return _C2F26DD_ONLY_TYPES if self.version.rules == "c2f26dd" else frozenset()
 
     @property
     def edit_keys(self) -> tuple[str, ...]:

@@ -1,0 +1,135 @@
+"""The app on the stores tract-ai c2f26dd and b226678 wrote with most of their API
+(``--story wide`` / ``wide_v6``: three tracts, a spawn and its collapse, a custom content
+type, a merge conflict, a detached HEAD; skipped when tract-ai's source is not beside the
+project): the picker lists the three tracts,
+the child under its parent; each opens, its graph loads, and the commits only such a store
+has show in the detail pane. Nothing is written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList
+
+from core import Store, Tract, TractSelectionError
+from tests.pilot_helpers import rendered_all, wait_for
+from tests.tract_ai_reference import reference_source, run_generator
+from tests.tui._action_helpers import ready, select
+from tract_tui.app import TractApp
+from tract_tui.screens.main import MainScreen
+from tract_tui.screens.tract_picker import TractPickerScreen
+from tract_tui.widgets.detail import DetailPane
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.skipif(
+        reference_source("c2f26dd") is None, reason="tract-ai's source is not beside the project"
+    ),
+]
+PARENT = "5e551011" * 4
+OTHER = "0the7a1c" * 4
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def wide_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wide")
+    run_generator("c2f26dd", "--story", "wide", str(out))
+    return out / "wide_story.db"
+
+
+@pytest.fixture(scope="module")
+def wide_v6_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if reference_source("b226678") is None:
+        pytest.skip("tract-ai b226678's source is not beside the project")
+    out = tmp_path_factory.mktemp("wide_v6")
+    run_generator("b226678", "--story", "wide_v6", str(out))
+    return out / "wide_v6_story.db"
+
+
+def _hash_of(path: Path, tract_id: str, message: str) -> str:
+    with Tract.open(path, tract_id, readonly=True) as tract:
+        return next(c.commit_hash for c in tract.log(limit=None) if c.message == message)
+
+
+@pytest.mark.parametrize(
+    ("store", "tract_id", "messages"),
+    [
+        (
+            "wide_store",
+            PARENT,
+            ["ticket", "collapse: look deeper", "merge left, resolved", "restore to version 1"],
+        ),
+        ("wide_store", OTHER, ["first"]),
+        ("wide_v6_store", PARENT, ["ticket", "collapse: look deeper", "merge left, resolved"]),
+        ("wide_v6_store", OTHER, ["dialogue: first"]),
+    ],
+)
+async def test_the_picker_opens_each_tract_and_its_commits_show(
+    store: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tract_id: str,
+    messages: list[str],
+) -> None:
+    path = tmp_path / "wide.db"
+    shutil.copyfile(request.getfixturevalue(store), path)
+    before = path.read_bytes()
+    wanted = [_hash_of(path, tract_id, m) for m in messages]
+    with pytest.raises(TractSelectionError) as exc:
+        Tract.open(str(path))
+    store = Store.open(str(path), readonly=True)
+    app = TractApp(None, store=store, tracts=exc.value.tracts)
+    try:
+        async with app.run_test(size=(140, 44)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, TractPickerScreen))
+            options = app.screen.query_one(OptionList)
+            ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+            assert len(ids) == 3 and {PARENT, OTHER} <= set(ids)
+            # The spawned child is listed right under its parent.
+            assert ids[ids.index(PARENT) + 1] not in (OTHER, None)
+            options.highlighted = ids.index(tract_id)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            view = await ready(pilot)
+            detail = app.screen.query_one("#graph-detail", DetailPane)
+            for commit_hash in wanted:
+                await select(pilot, view, commit_hash)
+                await wait_for(pilot, lambda h=commit_hash: detail._rendered == h)
+                await wait_for(pilot, lambda h=commit_hash: h[:8] in rendered_all(detail))
+    finally:
+        store.close()
+    assert path.read_bytes() == before
+
+
+async def test_control_and_bidi_characters_stay_data(wide_store: Path, tmp_path: Path) -> None:
+    """A tool result tract-ai stored with a bell, a right-to-left override and a zero-width
+    space: the graph row and the detail pane show them as visible escapes, never raw."""
+    path = tmp_path / "wide.db"
+    shutil.copyfile(wide_store, path)
+    with Tract.open(path, PARENT, readonly=True) as tract:
+        target = next(
+            c.commit_hash
+            for c in tract.log(limit=None, start="corners")
+            if "zero-width" in (c.message or "")
+        )
+    store = Store.open(str(path), readonly=True)
+    app = TractApp(Tract(store, PARENT))
+    try:
+        async with app.run_test(size=(140, 44)) as pilot:
+            view = await ready(pilot)
+            await select(pilot, view, target)
+            detail = app.screen.query_one("#graph-detail", DetailPane)
+            await wait_for(pilot, lambda: detail._rendered == target)
+            await wait_for(pilot, lambda: "zero-width" in rendered_all(detail))
+            shown = rendered_all(detail) + rendered_all(view)
+            for raw in ("\x07", "\u202e", "\u200b"):
+                assert raw not in shown, repr(raw)
+    finally:
+        store.close()
