@@ -1331,3 +1331,50 @@ def test_malformed_values_are_skipped_or_kept_never_an_internal_error(
         assert t.records()[0][2:] == (0, "")  # "1e400" is no token count
     finally:
         t.close()
+
+
+def test_a_nul_character_is_kept_on_sqlite_and_refused_on_postgresql_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], backend: str, store_url: str
+) -> None:
+    # A tool that printed a binary file: its output holds U+0000. SQLite stores it as it is;
+    # PostgreSQL cannot, so the import stops before the store is created, naming the line.
+    records = [
+        _user("u1", None, 1, "Show the file"),
+        _assistant(
+            "a1",
+            "u1",
+            2,
+            "msg_1",
+            {"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "cat x.bin"}},
+        ),
+        _user(
+            "u2", "a1", 3, [{"type": "tool_result", "tool_use_id": "t1", "content": "ELF\x00\x01"}]
+        ),
+        {
+            **BASE,
+            "type": "x-kind",
+            "uuid": "x1",
+            "parentUuid": "u2",
+            "timestamp": "2026-03-01T09:00:04.000Z",
+            "blob": "a\x00b",
+        },
+    ]
+    path = tmp_path / f"{S}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    code, out, err = _run(capsys, "import", str(path), "--store", store_url, "--create")
+    if backend == "sqlite":
+        assert (code, err) == (0, "")
+        t = Imported(store_url, S)
+        try:
+            assert t.context_ids("main") == ["u1", "a1", "u2"]
+            assert '"output": "ELF\\u0000\\u0001"' in t.context("main")[2][1]
+        finally:
+            t.close()
+        return
+    assert (code, out) == (2, "")
+    assert err == (
+        f"tract-tui: {path}:3: holds a NUL character (U+0000), which a PostgreSQL store "
+        "cannot hold; nothing imported (a SQLite store can hold it)\n"
+    )
+    code, _, err = _run(capsys, "summary", store_url)
+    assert code == 2 and err.count("\n") == 1  # no store was created
