@@ -112,7 +112,7 @@ def test_verifies_clean_with_what_tract_ais_gc_left(
     assert report.ok, report.format_lines()
     notes = " ".join(report.notes)
     # 'ticket' is the user's own type; config and metadata are tract-ai's.
-    assert "'ticket' (1)" in notes and "'config'" not in notes
+    assert "'note' (1), 'snippet' (1), 'ticket' (1)" in notes and "'config'" not in notes
     # The import's source lost its parent to tract-ai's gc.
     assert "1 commit(s) whose parent was collected" in notes
 
