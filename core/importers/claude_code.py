@@ -72,6 +72,12 @@ def _session_tract(path: Path, session_id: Any) -> str:
     return tract_key(path.stem)
 
 
+def _id(value: Any) -> Any:
+    """A record id as a key: a NUL in it (never in Claude Code's own ids) is written as an
+    escape, since stores look keys up as text that a NUL would cut short."""
+    return value.replace("\x00", "\\u0000") if isinstance(value, str) else value
+
+
 def _fingerprint(record: Any) -> bytes:
     return hashlib.blake2b(
         orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16
@@ -157,7 +163,7 @@ class ClaudeParser:
         kind = kind if isinstance(kind, str) else "untyped"
         if self.session is None and isinstance(r.get("sessionId"), str):
             self.session = _session_tract(self.path, r["sessionId"])
-        uuid = r.get("uuid")
+        uuid = _id(r.get("uuid"))
         if not isinstance(uuid, str) or not uuid:
             self._bookkeeping(n, kind, r)
             return
@@ -171,9 +177,9 @@ class ClaudeParser:
             eff = f"{uuid}~{self._occ[uuid]}"
         # The parent is resolved before this record is known: a uuid used again names its
         # latest occurrence *before* this line.
-        parent_uuid = r.get("parentUuid")
+        parent_uuid = _id(r.get("parentUuid"))
         parent_eff = self._latest.get(parent_uuid) if isinstance(parent_uuid, str) else None
-        logical = r.get("logicalParentUuid")
+        logical = _id(r.get("logicalParentUuid"))
         logical_eff = self._latest.get(logical) if isinstance(logical, str) else None
         self._latest[uuid] = eff
         self._fp[eff] = fingerprint

@@ -112,7 +112,7 @@ def test_verifies_clean_with_what_tract_ais_gc_left(
     assert report.ok, report.format_lines()
     notes = " ".join(report.notes)
     # 'ticket' is the user's own type; config and metadata are tract-ai's.
-    assert "'ticket' (1)" in notes and "'config'" not in notes
+    assert "'note' (1), 'snippet' (1), 'ticket' (1)" in notes and "'config'" not in notes
     # The import's source lost its parent to tract-ai's gc.
     assert "1 commit(s) whose parent was collected" in notes
 
@@ -354,6 +354,13 @@ def test_v6_store_moved_to_13_compiles_as_c2f26dd_does(
     path = _copy(wide_v6, tmp_path)
     if how.startswith("touched"):
         run_generator("c2f26dd", "--touch", str(path))
+        # Relabelled 13 but still response_to: read with b226678's rules, as b226678 reads it.
+        for tract_id, branches in wide_v6[1]["tracts"].items():
+            with Tract.open(path, tract_id, readonly=True) as tract:
+                assert tract.store.version.rules == "b226678"
+                for branch, expected in branches.items():
+                    got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                    assert _as_b226678(got) == expected, (tract_id, branch)
         upgrade_store(path)
     else:
         upgrade_store(path, to=13)

@@ -1378,3 +1378,17 @@ def test_a_nul_character_is_kept_on_sqlite_and_refused_on_postgresql_in_one_line
     )
     code, _, err = _run(capsys, "summary", store_url)
     assert code == 2 and err.count("\n") == 1  # no store was created
+
+
+def test_a_uuid_holding_a_nul_still_imports_once(tmp_path: Path) -> None:
+    records = [_user("u1", None, 1, "Hello"), _user("u\x002", "u1", 2, "Again")]
+    path = tmp_path / f"{S}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    store = tmp_path / "s.db"
+    import_sessions(path, str(store), create=True)
+    assert not import_sessions(path, str(store)).changed
+    t = Imported(str(store), S)
+    try:
+        assert t.context_ids("main") == ["u1", "u\\u00002"]
+    finally:
+        t.close()
