@@ -1,13 +1,14 @@
 """The graph's rows without a Python object per row (docs/performance.md, "The graph's memory").
 
 A million rows held as Python objects cost ~300 MB: a str per hash (~112 B), a dict entry and
-an int per row key, and a pointer per row in three lists. Here a row costs ~80 bytes:
+an int per row key, and a pointer per row in three lists. Here a row costs ~55 bytes:
 
-- its hash and its first parent as 32-byte digests, each in one growable buffer. Only the
-  normal id, 64 lowercase hex characters, is stored that way; any other id (uppercase, short,
-  not hex, empty: hostile or foreign stores) is kept exactly as its str in a side table, so
-  reading a row gives back the very string written. A row with no parent, several, or an odd
-  one keeps its parents tuple in a side table;
+- its hash as a 32-byte digest in one growable buffer. Only the normal id, 64 lowercase hex
+  characters, is stored that way; any other id (uppercase, short, not hex, empty: hostile or
+  foreign stores) is kept exactly as its str in a side table, so reading a row gives back the
+  very string written;
+- its one parent as that parent's row key (a C int), once the parent is a row; a row with no
+  parent or several keeps its parents tuple in a side table;
 - a flags byte (unreachable, odd hash, parents in the side table);
 - the hash → row-key index: an open-addressing table of row keys in an ``array('i')``,
   probed by the hash of the stored form and verified against the buffer.
@@ -36,7 +37,7 @@ _RECENT = 4096  # conversions kept: a row's hash was its child's parent a few ro
 
 UNREACHABLE = 1
 ODD_HASH = 2  # the hash is in the side table, its slot is zeros
-OTHER_PARENTS = 4  # the parents are in the side table, the first-parent slot is zeros
+OTHER_PARENTS = 4  # not exactly one parent: the parents are in the side table
 
 
 def stored(commit_id: str) -> bytes | None:
@@ -65,14 +66,22 @@ class RowStore:
         "_miss",
         "_odd_hashes",
         "_other_parents",
+        "_parent_of",
         "_table",
         "_top",
+        "_waiting",
     )
 
     def __init__(self) -> None:
         self._top = 0
         self._hashes = bytearray()
-        self._firsts = bytearray()
+        # A row's one parent as that parent's row key: children come before their parents,
+        # so it is _EMPTY until the parent is added; meanwhile the child's key is in
+        # _parent_of (child key → parent) and _waiting (parent → child keys): a frontier.
+        # A parent that never comes (missing, or shown above its child) stays there.
+        self._firsts = array("i")
+        self._parent_of: dict[int, str] = {}
+        self._waiting: dict[str, int | list[int]] = {}
         self._flags = bytearray()
         self._odd_hashes: dict[int, str] = {}  # row key → hash, for ids not stored as digests
         self._other_parents: dict[int, tuple[str, ...]] = {}  # row key → parents
@@ -110,8 +119,13 @@ class RowStore:
         key = self._top + position
         if self._flags[position] & OTHER_PARENTS:
             return self._other_parents[key]
-        p = position * WIDTH
-        return (self._firsts[p : p + WIDTH].hex(),)
+        parent = self._firsts[position]
+        if parent == _EMPTY:
+            waiting = self._parent_of.get(key)
+            if waiting is not None:
+                return (waiting,)
+            parent = self._firsts[position]  # its parent came meanwhile
+        return (self.hash_at(parent - self._top),)
 
     def unreachable_at(self, position: int) -> bool:
         return bool(self._flags[position] & UNREACHABLE)
@@ -140,18 +154,18 @@ class RowStore:
         else:
             self._hashes += form
             probe = hash(form)
-        first: bytes | None = None
-        if len(parents) == 1:
-            first = forms.get(parents[0], _UNSET)
-            if first is _UNSET:
-                first = forms[parents[0]] = stored(parents[0])
-        if first is None:
+        if len(parents) != 1:
             self._other_parents[key] = parents
             flags |= OTHER_PARENTS
-            self._firsts += _ZERO
-        else:
-            self._firsts += first
-        row_flags.append(flags)
+        self._firsts.append(_EMPTY)
+        row_flags.append(flags)  # the row is readable from here
+        waiting = self._waiting
+        if waiting:
+            children = waiting.pop(commit_hash, None)
+            if children is not None:
+                self._adopt(key, children)
+        if len(parents) == 1:
+            self._wait(key, parents[0])
         table = self._table
         mask = len(table) - 1
         i = probe & mask
@@ -169,19 +183,46 @@ class RowStore:
             self._grow(self._count + len(rows))
         top = self._top - len(rows)
         hashes: list[bytes] = []
-        firsts: list[bytes] = []
         flags = bytearray()
         for i, (commit_hash, parents, unreachable) in enumerate(rows):
-            form, first, f = self._encode(top + i, commit_hash, parents, unreachable)
+            form, f = self._encode(top + i, commit_hash, parents, unreachable)
             hashes.append(form)
-            firsts.append(first)
             flags.append(f)
         self._hashes[0:0] = b"".join(hashes)
-        self._firsts[0:0] = b"".join(firsts)
+        self._firsts[0:0] = array("i", [_EMPTY]) * len(rows)
         self._flags[0:0] = flags
         self._top = top
         for i, (commit_hash, _, _) in enumerate(rows):
             self._insert(top + i, commit_hash if flags[i] & ODD_HASH else hashes[i])
+        for i, (commit_hash, parents, _) in enumerate(rows):
+            children = self._waiting.pop(commit_hash, None)
+            if children is not None:
+                self._adopt(top + i, children)
+            if len(parents) == 1:
+                parent = self.key_of(parents[0])
+                if parent is None:
+                    self._wait(top + i, parents[0])
+                else:
+                    self._firsts[i] = parent
+
+    def _wait(self, child: int, parent: str) -> None:
+        """``child``'s one parent is not a row (yet)."""
+        self._parent_of[child] = parent
+        waiting = self._waiting
+        children = waiting.get(parent)
+        if children is None:
+            waiting[parent] = child
+        elif isinstance(children, int):
+            waiting[parent] = [children, child]
+        else:
+            children.append(child)
+
+    def _adopt(self, parent: int, children: int | list[int]) -> None:
+        """Row ``parent`` was added: the rows waiting for it point at it."""
+        firsts, parent_of, top = self._firsts, self._parent_of, self._top
+        for child in (children,) if isinstance(children, int) else children:
+            firsts[child - top] = parent  # before the str goes: parents_at reads unlocked
+            del parent_of[child]
 
     def _form(self, commit_id: str) -> bytes | None:
         forms = self._forms
@@ -194,21 +235,19 @@ class RowStore:
 
     def _encode(
         self, key: int, commit_hash: str, parents: tuple[str, ...], unreachable: bool
-    ) -> tuple[bytes, bytes, int]:
-        """The row's hash slot, first-parent slot and flags; what does not fit a slot goes to
-        the side tables."""
+    ) -> tuple[bytes, int]:
+        """The row's hash slot and flags; an odd id, and parents but one, go to the side
+        tables (the one parent is linked once every row is in)."""
         flags = UNREACHABLE if unreachable else 0
         form = self._form(commit_hash)
         if form is None:
             self._odd_hashes[key] = commit_hash
             form = _ZERO
             flags |= ODD_HASH
-        first = self._form(parents[0]) if len(parents) == 1 else None
-        if first is None:
+        if len(parents) != 1:
             self._other_parents[key] = parents
-            first = _ZERO
             flags |= OTHER_PARENTS
-        return form, first, flags
+        return form, flags
 
     # -- the index: hash → row key ------------------------------------------------------------
 
