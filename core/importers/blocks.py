@@ -173,3 +173,25 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return str(value)
+
+
+MAX_COUNT = 2**53  # above this a "token count" is no count (and would not fit the store)
+
+
+def count(value: Any) -> int | None:
+    """A token count from a source: a whole, finite, non-negative number below
+    :data:`MAX_COUNT` (OTLP writes integers as strings); None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        value = int(value)
+    if isinstance(value, int) and 0 <= value < MAX_COUNT:
+        return value
+    return None

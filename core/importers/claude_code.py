@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from core.importers import claude_content as cc
-from core.importers.blocks import plain
+from core.importers.blocks import count, plain
 from core.importers.model import SOURCE, SOURCE_ID, Call, Compaction, Node, Notes, TractPlan
 from core.importers.reader import JsonLine, parse_time
 
@@ -70,6 +70,12 @@ def _session_tract(path: Path, session_id: Any) -> str:
     if isinstance(session_id, str) and session_id:
         return tract_key(session_id)
     return tract_key(path.stem)
+
+
+def _id(value: Any) -> Any:
+    """A record id as a key: a NUL in it (never in Claude Code's own ids) is written as an
+    escape, since stores look keys up as text that a NUL would cut short."""
+    return value.replace("\x00", "\\u0000") if isinstance(value, str) else value
 
 
 def _fingerprint(record: Any) -> bytes:
@@ -157,7 +163,7 @@ class ClaudeParser:
         kind = kind if isinstance(kind, str) else "untyped"
         if self.session is None and isinstance(r.get("sessionId"), str):
             self.session = _session_tract(self.path, r["sessionId"])
-        uuid = r.get("uuid")
+        uuid = _id(r.get("uuid"))
         if not isinstance(uuid, str) or not uuid:
             self._bookkeeping(n, kind, r)
             return
@@ -171,9 +177,9 @@ class ClaudeParser:
             eff = f"{uuid}~{self._occ[uuid]}"
         # The parent is resolved before this record is known: a uuid used again names its
         # latest occurrence *before* this line.
-        parent_uuid = r.get("parentUuid")
+        parent_uuid = _id(r.get("parentUuid"))
         parent_eff = self._latest.get(parent_uuid) if isinstance(parent_uuid, str) else None
-        logical = r.get("logicalParentUuid")
+        logical = _id(r.get("logicalParentUuid"))
         logical_eff = self._latest.get(logical) if isinstance(logical, str) else None
         self._latest[uuid] = eff
         self._fp[eff] = fingerprint
@@ -274,7 +280,7 @@ class ClaudeParser:
             results=[],
             at=at,
             line=n,
-            original_tokens=int(pre) if isinstance(pre, int) and not isinstance(pre, bool) else 0,
+            original_tokens=count(pre) or 0,
             params=params,
         )
 
@@ -331,7 +337,8 @@ class ClaudeParser:
                 payloads = []
         if not payloads:
             self._alias[eff] = parent_key
-            sub = r.get("attachment", {}).get("type") if kind == "attachment" else None
+            att = r.get("attachment")
+            sub = att.get("type") if kind == "attachment" and isinstance(att, Mapping) else None
             self._notes.skip(f"attachment:{sub}" if sub else f"{kind} without content")
             return
 
@@ -353,7 +360,8 @@ class ClaudeParser:
             key = self._key(eff, i, len(payloads))
             source: dict[str, Any] = {"format": FORMAT, "line": n, "uuid": r["uuid"], "type": kind}
             if kind == "attachment":
-                source["attachment"] = r.get("attachment", {}).get("type")
+                att = r.get("attachment")
+                source["attachment"] = att.get("type") if isinstance(att, Mapping) else None
             if i == len(payloads) - 1 and extra:
                 source["record"] = extra
             metadata: dict[str, Any] = {SOURCE_ID: key, SOURCE: source}

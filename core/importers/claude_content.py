@@ -182,8 +182,7 @@ def usage_figures(usage: Any) -> tuple[int | None, int | None]:
         return None, None
 
     def num(key: str) -> int:
-        value = usage.get(key)
-        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+        return b.count(usage.get(key)) or 0
 
     if not any(k in usage for k in ("input_tokens", "output_tokens")):
         return None, None

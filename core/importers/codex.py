@@ -165,7 +165,7 @@ class CodexParser:
                 return None, False  # nothing was said: counted, no empty commit
             if role == "developer":
                 return c.dialogue("system", text, "developer"), False
-            if role in _ROLES:
+            if isinstance(role, str) and role in _ROLES:
                 return c.dialogue(_ROLES[role], text), role == "assistant"
             self._notes.warn(f"{self.path}:{n}: message with role {role!r}; kept as user")
             return c.dialogue("user", text, str(role)), False

@@ -44,6 +44,7 @@ def _vote(obj: Any) -> str | None:
     if not isinstance(obj, Mapping):
         return None
     kind = obj.get("type")
+    kind = kind if isinstance(kind, str) else None  # a list or object here names no type
     if "resourceSpans" in obj or is_flat_map(obj):
         return OTEL
     if kind in _CODEX_TYPES and "payload" in obj:

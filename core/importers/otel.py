@@ -45,15 +45,22 @@ def any_value(v: Any) -> Any:
         except (TypeError, ValueError):
             return v["intValue"]
     if "arrayValue" in v:
-        return [any_value(x) for x in (v["arrayValue"] or {}).get("values", [])]
+        return [any_value(x) for x in _values(v["arrayValue"])]
     if "kvlistValue" in v:
         return {
-            kv.get("key"): any_value(kv.get("value"))
-            for kv in (v["kvlistValue"] or {}).get("values", [])
+            str(kv.get("key")): any_value(kv.get("value"))
+            for kv in _values(v["kvlistValue"])
+            if isinstance(kv, Mapping)
         }
     if "bytesValue" in v:
         return v["bytesValue"]
     return None
+
+
+def _values(container: Any) -> list[Any]:
+    """The ``values`` of an OTLP array or key-value list; none when it is malformed."""
+    values = container.get("values") if isinstance(container, Mapping) else None
+    return values if isinstance(values, list) else []
 
 
 def is_flat_map(obj: Any) -> bool:
@@ -198,6 +205,8 @@ class OtelParser:
             span.span_id
             or hashlib.sha256(json.dumps(b.plain(attrs), sort_keys=True).encode()).hexdigest()[:16]
         )
+        op = op if isinstance(op, str) else None  # a malformed value names no operation
+        kind = kind if isinstance(kind, str) else None
         if op in TOOL_OPS or kind == "TOOL":
             self._tool(span, tract, sid)
             return
@@ -354,7 +363,4 @@ class OtelParser:
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
+    return b.count(value)

@@ -18,6 +18,7 @@ from core.importers import agent_files
 from core.importers import detect as d
 from core.importers.memory import TractMemory
 from core.importers.model import Notes, TractPlan
+from core.importers.server_text import refuse_nul
 from core.importers.sources import Source, open_source
 from core.importers.writer import PlanWriter, TractOutcome
 from core.operations.context import TractContext
@@ -62,6 +63,7 @@ class ImportSession:
         self.memory: dict[str, TractMemory] = {}
         self.skipped_files: dict[Path, str] = {}
         self.main_tracts: dict[Path, str] = {}
+        self.tract_files: dict[str, Path] = {}  # tract → the file its records come from
         if fmt is not None and fmt not in d.SESSION_FORMATS:
             raise SessionImportError(
                 f"unknown session format {fmt!r} (expected one of {', '.join(d.SESSION_FORMATS)})"
@@ -121,6 +123,9 @@ class ImportSession:
             files[str(source.path)] = source.format
             lines += getattr(source, "lines", 0)
             plans.extend(found)
+            subfiles = getattr(source, "plan_files", {})
+            for plan in found:
+                self.tract_files.setdefault(plan.tract_id, subfiles.get(plan.tract_id, source.path))
             main = getattr(source, "main_tract", None) or (found[0].tract_id if found else None)
             if main is not None:
                 self.main_tracts.setdefault(source.path, main)
@@ -154,6 +159,8 @@ class ImportSession:
         if final:
             self.finish(notes)
         summary = ImportSummary(str(self.root), "", files, lines, notes=notes)
+        if _is_postgres(store):  # checked before the store is opened (or created)
+            refuse_nul(plans, self.tract_files, notes)
         owns = not isinstance(store, Store)
         opened = Store.open(store, create=create) if not isinstance(store, Store) else store
         try:
@@ -199,6 +206,12 @@ class ImportSession:
             total = sum(len(p.nodes) for p in merged)
             progress("writing", total, total)
         return outcomes
+
+
+def _is_postgres(store: Store | str) -> bool:
+    if isinstance(store, Store):
+        return bool(store.engine.dialect.name == "postgresql")
+    return str(store).split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
 def _merge(plans: list[TractPlan]) -> list[TractPlan]:

@@ -121,6 +121,7 @@ class ClaudeSource:
         self.main = LinesSource(path, lambda: ClaudeParser(path), strict)
         self.subs: dict[Path, LinesSource] = {}
         self._linked: set[str] = set()
+        self.plan_files: dict[str, Path] = {}  # a subagent's tract → its file (for errors)
 
     @property
     def lines(self) -> int:
@@ -157,6 +158,7 @@ class ClaudeSource:
             for plan in self.subs[sub].read(notes):
                 plan.title = plan.title or f"subagent {sub.stem.removeprefix('agent-')}"
                 plans.append(plan)
+                self.plan_files[plan.tract_id] = sub
         self._link(plans, main_tract)
         return plans
 

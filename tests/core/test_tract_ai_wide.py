@@ -112,7 +112,7 @@ def test_verifies_clean_with_what_tract_ais_gc_left(
     assert report.ok, report.format_lines()
     notes = " ".join(report.notes)
     # 'ticket' is the user's own type; config and metadata are tract-ai's.
-    assert "'ticket' (1)" in notes and "'config'" not in notes
+    assert "'note' (1), 'snippet' (1), 'ticket' (1)" in notes and "'config'" not in notes
     # The import's source lost its parent to tract-ai's gc.
     assert "1 commit(s) whose parent was collected" in notes
 
@@ -172,6 +172,12 @@ def _our_writes(path: Path, tmp_path: Path) -> None:
         tract.switch("topic")
         tract.user("our turn on topic")
         tract.switch("main")
+        tract.switch("profiled")  # a compress over a tool call and its error result
+        tail = tract.log(limit=4)
+        tract.compress(
+            from_ref=tail[3].commit_hash, to_ref=tail[0].commit_hash, summarizer="extractive"
+        )
+        tract.switch("main")
         merged = tract.merge("profiled", no_ff=True, message="our merge")
         assert merged.committed
         tract.delete_branch("corners", force=True)
@@ -215,6 +221,22 @@ def test_our_writes_keep_every_tract_tract_ais(
             assert set(theirs["children"]) == set(tract_ids) - {PARENT, OTHER}
     report = verify_store(path)
     assert report.ok, report.format_lines()
+    # Every branch of every tract, ours and theirs, as c2f26dd compiles it now.
+    out = tmp_path / "after.json"
+    run_generator("c2f26dd", "--expect-wide", str(path), str(out))
+    after = json.loads(out.read_text())
+    assert set(after["tracts"]) == set(tract_ids)
+    compared = 0
+    for tract_id, branches in after["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert compiled_as_dict(got) == expected, (tract_id, branch)
+                compared += 1
+            tags = tract.tags_of(after["commits"][tract_id])
+        for h, facts in after["commits"][tract_id].items():
+            assert sorted(tags.get(h, ())) == facts["tags"], h
+    assert compared >= 15
 
 
 def test_after_tract_ais_gc_of_archives_too(
@@ -311,6 +333,14 @@ def test_v6_our_writes_keep_every_tract_b226678s(
             assert tract.head == theirs["appended"]
     report = verify_store(path)
     assert report.ok, report.format_lines()
+    out = tmp_path / "after.json"
+    run_generator("b226678", "--expect-wide-v6", str(path), str(out))
+    after = json.loads(out.read_text())
+    for tract_id, branches in after["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert _as_b226678(got) == expected, (tract_id, branch)
 
 
 @pytest.mark.parametrize("how", ["upgrade --to 13", "touched by c2f26dd, then upgrade"])
@@ -324,6 +354,13 @@ def test_v6_store_moved_to_13_compiles_as_c2f26dd_does(
     path = _copy(wide_v6, tmp_path)
     if how.startswith("touched"):
         run_generator("c2f26dd", "--touch", str(path))
+        # Relabelled 13 but still response_to: read with b226678's rules, as b226678 reads it.
+        for tract_id, branches in wide_v6[1]["tracts"].items():
+            with Tract.open(path, tract_id, readonly=True) as tract:
+                assert tract.store.version.rules == "b226678"
+                for branch, expected in branches.items():
+                    got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                    assert _as_b226678(got) == expected, (tract_id, branch)
         upgrade_store(path)
     else:
         upgrade_store(path, to=13)
@@ -379,3 +416,25 @@ def test_b226678_writes_postgresql_and_we_read_it_as_it_does(pg_url: str, tmp_pa
     assert ours == theirs["before"]
     assert theirs["after_count"] == len(ours["messages"]) + 1
     assert verify_store(pg_url).ok
+
+
+@pytest.mark.parametrize("version", [8, 9, 10, 11, 12])
+def test_the_wide_store_at_each_version_in_between(
+    wide: tuple[Path, dict[str, Any]], tmp_path: Path, version: int
+) -> None:
+    """The layouts between 8 and 13 (tract-ai 989f016…22e75fc, not beside the project) are
+    c2f26dd's wide store without what later versions added; their compile rules are 13's, so
+    every tract and branch still compiles as c2f26dd's, and verify is clean."""
+    from tests.core._tract_ai_layouts import _REMOVALS, _label, _sql
+
+    path, want = _copy(wide, tmp_path), wide[1]
+    statements = [stmt for v in range(13, version, -1) for stmt in _REMOVALS[v]]
+    _sql(path, *statements, _label(version))
+    for tract_id, branches in want["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            assert tract.store.version.schema_version == version
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                assert compiled_as_dict(got) == expected, (version, tract_id, branch)
+    report = verify_store(path)
+    assert report.ok, report.format_lines()

@@ -1224,3 +1224,171 @@ def test_otel_provider_shaped_blocks_and_the_ai_sdk(
     assert [r for r, _ in got] == ["system", "user", "tool", "tool", "assistant"]
     assert (got[0][1], got[1][1], got[4][1]) == ("Be kind.", "Add 2+2", "It is 4.")
     assert got[2][1].startswith("Tool call: add\n") and '"output": "4"' in got[3][1]
+
+
+# -- malformed values where the formats put something else (found by mutating the files above)
+
+
+def test_malformed_values_are_skipped_or_kept_never_an_internal_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claude = [
+        _user("u1", None, 1, "Hello"),
+        {
+            **_assistant("a1", "u1", 2, "msg_1", {"type": "text", "text": "Hi"}),
+            "message": {
+                "id": "msg_1",
+                "role": "assistant",
+                "content": [{"type": "text", "text": "Hi"}],
+                "usage": {"input_tokens": 10**30, "output_tokens": 3},
+            },
+        },
+        {
+            **BASE,
+            "type": "attachment",
+            "uuid": "at1",
+            "parentUuid": "a1",
+            "timestamp": "2026-03-01T09:00:03.000Z",
+            "attachment": None,
+        },
+        {
+            **BASE,
+            "type": ["user"],
+            "uuid": "odd",
+            "parentUuid": "at1",
+            "timestamp": "2026-03-01T09:00:04.000Z",
+        },
+        _user("u2", "odd", 5, "Still here"),
+    ]
+    cpath = tmp_path / f"{S}.jsonl"
+    cpath.write_text("".join(json.dumps(r) + "\n" for r in claude))
+    code, out, err = _run(
+        capsys, "import", str(cpath), "--store", str(tmp_path / "c.db"), "--create"
+    )
+    assert (code, err) == (0, "")
+    # The absurd usage gives no figure (the count 0, not a store overflow); the empty
+    # attachment and the record whose type is a list pass their line on to u2.
+    assert out.splitlines()[1:3] == [
+        f"tract {S}: +3 commits, 1 compile record; branches main",
+        "skipped 1 attachment without content record, 1 untyped record",
+    ]
+    t = Imported(str(tmp_path / "c.db"), S)
+    try:
+        assert t.context_ids("main") == ["u1", "a1", "u2"]
+        assert t.records() == [("u1", ["u1"], 0, "api:0+3")]
+    finally:
+        t.close()
+
+    rollout = tmp_path / "rollout-2026-01-01T00-00-00-odd.jsonl"
+    lines = [
+        {"timestamp": "2026-01-01T00:00:00Z", "type": "session_meta", "payload": {"id": "odd"}},
+        {
+            "timestamp": "2026-01-01T00:00:01Z",
+            "type": "response_item",
+            "payload": {"type": "message", "role": ["user"], "content": "who?"},
+        },
+        {"timestamp": "2026-01-01T00:00:02Z", "type": {"x": 1}, "payload": {}},
+    ]
+    rollout.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    code, out, err = _run(
+        capsys, "import", str(rollout), "--store", str(tmp_path / "x.db"), "--create"
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1] == "tract odd: +1 commit; branches main"
+    assert f"note: {rollout}:2: message with role ['user']; kept as user" in out.splitlines()
+
+    spans = [
+        _span(
+            TRACE_A,
+            "o1",
+            0,
+            {
+                "gen_ai.operation.name": ["chat"],
+                "gen_ai.conversation.id": "odd",
+                "gen_ai.input.messages": json.dumps([{"role": "user", "content": "q"}]),
+                "gen_ai.usage.input_tokens": "1e400",
+            },
+        ),
+    ]
+    spans[0]["attributes"] += [
+        {"key": "broken.array", "value": {"arrayValue": {"values": None}}},
+        {
+            "key": "broken.kvlist",
+            "value": {"kvlistValue": {"values": ["x", {"value": {"intValue": "2"}}]}},
+        },
+        {"key": "broken.nested", "value": {"arrayValue": "x"}},
+    ]
+    opath = tmp_path / "odd.json"
+    opath.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}))
+    code, out, err = _run(
+        capsys, "import", str(opath), "--store", str(tmp_path / "o.db"), "--create"
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1] == "tract odd: +1 commit, 1 compile record; branches main"
+    t = Imported(str(tmp_path / "o.db"), "odd")
+    try:
+        assert t.context("main") == [("user", "q")]
+        assert t.records()[0][2:] == (0, "")  # "1e400" is no token count
+    finally:
+        t.close()
+
+
+def test_a_nul_character_is_kept_on_sqlite_and_refused_on_postgresql_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], backend: str, store_url: str
+) -> None:
+    # A tool that printed a binary file: its output holds U+0000. SQLite stores it as it is;
+    # PostgreSQL cannot, so the import stops before the store is created, naming the line.
+    records = [
+        _user("u1", None, 1, "Show the file"),
+        _assistant(
+            "a1",
+            "u1",
+            2,
+            "msg_1",
+            {"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "cat x.bin"}},
+        ),
+        _user(
+            "u2", "a1", 3, [{"type": "tool_result", "tool_use_id": "t1", "content": "ELF\x00\x01"}]
+        ),
+        {
+            **BASE,
+            "type": "x-kind",
+            "uuid": "x1",
+            "parentUuid": "u2",
+            "timestamp": "2026-03-01T09:00:04.000Z",
+            "blob": "a\x00b",
+        },
+    ]
+    path = tmp_path / f"{S}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    code, out, err = _run(capsys, "import", str(path), "--store", store_url, "--create")
+    if backend == "sqlite":
+        assert (code, err) == (0, "")
+        t = Imported(store_url, S)
+        try:
+            assert t.context_ids("main") == ["u1", "a1", "u2"]
+            assert '"output": "ELF\\u0000\\u0001"' in t.context("main")[2][1]
+        finally:
+            t.close()
+        return
+    assert (code, out) == (2, "")
+    assert err == (
+        f"tract-tui: {path}:3: holds a NUL character (U+0000), which a PostgreSQL store "
+        "cannot hold; nothing imported (a SQLite store can hold it)\n"
+    )
+    code, _, err = _run(capsys, "summary", store_url)
+    assert code == 2 and err.count("\n") == 1  # no store was created
+
+
+def test_a_uuid_holding_a_nul_still_imports_once(tmp_path: Path) -> None:
+    records = [_user("u1", None, 1, "Hello"), _user("u\x002", "u1", 2, "Again")]
+    path = tmp_path / f"{S}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    store = tmp_path / "s.db"
+    import_sessions(path, str(store), create=True)
+    assert not import_sessions(path, str(store)).changed
+    t = Imported(str(store), S)
+    try:
+        assert t.context_ids("main") == ["u1", "u\\u00002"]
+    finally:
+        t.close()

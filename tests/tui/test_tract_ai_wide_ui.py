@@ -106,3 +106,73 @@ async def test_the_picker_opens_each_tract_and_its_commits_show(
     finally:
         store.close()
     assert path.read_bytes() == before
+
+
+async def test_control_and_bidi_characters_stay_data(wide_store: Path, tmp_path: Path) -> None:
+    """A tool result tract-ai stored with a bell, a right-to-left override and a zero-width
+    space: the graph row and the detail pane show them as visible escapes, never raw."""
+    path = tmp_path / "wide.db"
+    shutil.copyfile(wide_store, path)
+    with Tract.open(path, PARENT, readonly=True) as tract:
+        target = next(
+            c.commit_hash
+            for c in tract.log(limit=None, start="corners")
+            if "zero-width" in (c.message or "")
+        )
+    store = Store.open(str(path), readonly=True)
+    app = TractApp(Tract(store, PARENT))
+    try:
+        async with app.run_test(size=(140, 44)) as pilot:
+            view = await ready(pilot)
+            await select(pilot, view, target)
+            detail = app.screen.query_one("#graph-detail", DetailPane)
+            await wait_for(pilot, lambda: detail._rendered == target)
+            await wait_for(pilot, lambda: "zero-width" in rendered_all(detail))
+            shown = rendered_all(detail) + rendered_all(view)
+            for raw in ("\x07", "\u202e", "\u200b"):
+                assert raw not in shown, repr(raw)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("store", ["wide_store", "wide_v6_store"])
+async def test_events_and_records_of_tract_ais_operations(
+    store: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """tract-ai's own import, rebase and compress events list and open in the events tab;
+    c2f26dd's compile record (its tokens from the API) opens in the records tab."""
+    from tract_tui.widgets.events_panel import EventsPanel
+    from tract_tui.widgets.records_panel import RecordsPanel
+
+    path = tmp_path / "wide.db"
+    shutil.copyfile(request.getfixturevalue(store), path)
+    before = path.read_bytes()
+    with Tract.open(path, PARENT, readonly=True) as tract:
+        kinds = sorted(r.event_type for r in tract.events().rows)
+        has_records = bool(tract.records())
+    assert kinds == ["compress", "compress", "import", "reorganize"]
+    assert has_records == (store == "wide_store")  # b226678's compile() records nothing
+    db = Store.open(str(path), readonly=True)
+    app = TractApp(Tract(db, PARENT))
+    try:
+        async with app.run_test(size=(140, 44)) as pilot:
+            await ready(pilot)
+            await pilot.press("2")
+            panel = app.screen.query_one(EventsPanel)
+            await wait_for(pilot, lambda: panel.event_list.selected is not None)
+            await wait_for(pilot, lambda: panel.detail.loaded is not None)
+            for _ in range(len(kinds) - 1):  # every event's detail opens
+                await pilot.press("down")
+                await wait_for(pilot, lambda: panel.detail.loaded is not None)
+            if has_records:
+                await pilot.press("3")
+                records = app.screen.query_one(RecordsPanel)
+                await wait_for(
+                    pilot,
+                    lambda: records.detail.row is not None and records.detail.table.row_count > 0,
+                )
+            errors = [n for n in app._notifications if n.severity == "error"]
+            assert not errors, [n.message for n in errors]
+    finally:
+        db.close()
+    assert path.read_bytes() == before
