@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from core.models.records import RefInfo
 from core.models.refs import branch_short, is_branch
 from core.models.times import stored_time, unreadable_time
 from core.views.lanes import DEFAULT_PALETTE_SIZE, LaneCheckpoint, LaneState, RowLayout
+from core.views.row_store import RowHashes, RowParents, RowStore, RowUnreachable, columns
 
 CHECKPOINT_EVERY = 500
 LAYOUT_CACHE_WINDOWS = 8
@@ -39,39 +40,6 @@ class ScanRow:
     commit_hash: str
     parents: tuple[str, ...]  # first parent first, then merge parents by position
     created_at: Any  # as stored; the key of the next page
-
-
-class RowParents:
-    """Each row's parents, first parent first. A row with one parent keeps the string itself:
-    a 1-tuple per row would cost ~55 MB at a million rows."""
-
-    __slots__ = ("_items",)
-
-    def __init__(self) -> None:
-        self._items: list[str | tuple[str, ...]] = []
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __getitem__(self, row: int) -> tuple[str, ...]:
-        item = self._items[row]
-        return (item,) if isinstance(item, str) else item
-
-    def __iter__(self) -> Iterator[tuple[str, ...]]:
-        return (self[i] for i in range(len(self._items)))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, RowParents):
-            return self._items == other._items
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
-
-    def append(self, parents: tuple[str, ...]) -> None:
-        self._items.append(parents[0] if len(parents) == 1 else parents)
-
-    def prepend(self, rows: Sequence[tuple[str, ...]]) -> None:
-        self._items[0:0] = [p[0] if len(p) == 1 else p for p in rows]
 
 
 @dataclass(frozen=True)
@@ -87,20 +55,20 @@ class GraphModel:
         self.mode = mode
         self.labels: dict[str, tuple[str, ...]] = {h: tuple(v) for h, v in ref_targets.items()}
         # Hashes a shown reachable commit (or a ref) points at, not scanned yet: the frontier.
-        # Maps each hash to one shared string object, so a commit and every child's parent
-        # tuple hold the same string (at 100k commits that halves the memory of the hashes).
-        self._wanted: dict[str, str] = {h: h for h in ref_targets}
-        self._hidden: set[str] = set()  # scanned and not shown (the shown are in _index)
+        self._wanted: set[str] = set(ref_targets)
+        self._hidden: set[str] = set()  # scanned and not shown (the shown are in _rows)
         self._roots = frozenset(ref_targets)  # where reachability starts (the ref targets)
-        self.hashes: list[str] = []
-        self.parents = RowParents()
-        self.unreachable: list[bool] = []
-        # Row keys: row i has key ``_top + i``. Windows of CHECKPOINT_EVERY keys each have a
-        # checkpoint, the lanes before their first row (the top window's: before row 0).
-        self._top = 0
+        # The shown rows, with no Python object per row (core.views.row_store); row i has the
+        # key ``_rows.top + i``. Its index hash → row key is also the lanes' "first row" index.
+        self._rows = RowStore()
+        self.hashes: RowHashes
+        self.parents: RowParents
+        self.unreachable: RowUnreachable
+        self.hashes, self.parents, self.unreachable = columns(self._rows)
+        # Windows of CHECKPOINT_EVERY keys each have a checkpoint, the lanes before their
+        # first row (the top window's: before row 0).
         self._checkpoints: dict[int, LaneCheckpoint] = {}
-        self._index: dict[str, int] = {}  # hash → row key; also the lanes' "first row" index
-        self._lanes = LaneState(emitted=self._index)  # the lanes after the last row
+        self._lanes = LaneState(emitted=self._rows)  # the lanes after the last row
         # Lane passes a prepend started and that have not met the old checkpoints yet, oldest
         # first; each stands for the rows above its position (see _catch_up).
         self._passes: list[LaneState] = []
@@ -114,7 +82,12 @@ class GraphModel:
         self.newest: tuple[Any, str] | None = None
 
     def __len__(self) -> int:
-        return len(self.hashes)
+        return len(self._rows)
+
+    @property
+    def _top(self) -> int:
+        """The key of row 0 (rows put on top get smaller keys)."""
+        return self._rows.top
 
     def feed(self, rows: Sequence[ScanRow], *, last: bool = False) -> int:
         """Add the next page of the scan; returns how many rows became visible."""
@@ -132,7 +105,7 @@ class GraphModel:
                     flushing = True
                 row = pending.popleft()
                 h = row.commit_hash
-                if h in self._index or h in self._hidden:
+                if h in self._hidden or self._rows.key_of(h) is not None:
                     continue
                 if not flushing and h not in self._wanted and _out_of_order(row):
                     # A time that is not a time sorts anywhere (text 'not a date' first):
@@ -141,32 +114,27 @@ class GraphModel:
                     continue
                 self._held.pop(h, None)
                 self.scanned += 1
-                wanted = self._wanted.pop(h, None)  # each commit is scanned once
-                reachable = wanted is not None
-                h = wanted or h
+                reachable = h in self._wanted
+                self._wanted.discard(h)  # each commit is scanned once
                 if not reachable and not self.mode.show_unreachable:
                     self._hidden.add(h)
                     continue
                 parents = row.parents[:1] if self.mode.first_parent else row.parents
                 if reachable:
-                    parents = tuple(self._wanted.setdefault(p, p) for p in parents)
+                    self._wanted.update(parents)
                     pending.extendleft(self._held.pop(p) for p in parents if p in self._held)
-                key = self._top + len(self.hashes)
-                if key % CHECKPOINT_EVERY == 0 or not self.hashes:
+                key = self._rows.append(h, parents, not reachable)  # the lanes look it up
+                if key % CHECKPOINT_EVERY == 0 or key == self._rows.top:
                     self._checkpoints[key // CHECKPOINT_EVERY] = self._lanes.snapshot()
-                self._index[h] = key  # before the step: the lanes find it there
                 self._lanes.step(h, parents)
-                self.hashes.append(h)
-                self.parents.append(parents)
-                self.unreachable.append(not reachable)
                 added += 1
             if last:
                 self.complete = True
         return added
 
     def index_of(self, commit_hash: str) -> int | None:
-        key = self._index.get(commit_hash)
-        return None if key is None else key - self._top
+        key = self._rows.key_of(commit_hash)  # no lock: the UI reads while the scan feeds
+        return None if key is None else key - self._rows.top
 
     def prepend(
         self, rows: Sequence[ScanRow], ref_targets: Mapping[str, Sequence[str]]
@@ -191,16 +159,11 @@ class GraphModel:
                 self.newest = (rows[0].created_at, rows[0].commit_hash)
             if not shown:
                 return 0
-            top = self._top - len(shown)
-            self.hashes[0:0] = [h for h, _, _ in shown]
-            self.parents.prepend([p for _, p, _ in shown])
-            self.unreachable[0:0] = [u for _, _, u in shown]
-            for i, (h, _, _) in enumerate(shown):
-                self._index[h] = top + i
-            self._top = top
+            self._rows.prepend(shown)
+            top = self._rows.top
             # A new lane pass from the new top; the lanes below are laid out again only as far
             # as they differ (_catch_up), and only when they are drawn or fed.
-            fresh = LaneCheckpoint(top, (), (), (0,) * DEFAULT_PALETTE_SIZE, -1, self._index)
+            fresh = LaneCheckpoint(top, (), (), (0,) * DEFAULT_PALETTE_SIZE, -1, self._rows)
             self._checkpoints[top // CHECKPOINT_EVERY] = fresh
             self._layouts.pop(top // CHECKPOINT_EVERY, None)
             self._layouts.pop((top + len(shown)) // CHECKPOINT_EVERY, None)
@@ -212,22 +175,22 @@ class GraphModel:
     ) -> tuple[list[tuple[str, tuple[str, ...], bool]], set[str]] | None:
         """The scan over ``rows`` a fresh model would make: (rows shown, hashes scanned), or
         None when the rows below would not come out as they are."""
-        wanted: dict[str, str] = {h: h for h in ref_targets}
+        wanted = set(ref_targets)
         shown: list[tuple[str, tuple[str, ...], bool]] = []
         scanned: set[str] = set()
         for row in rows:
             h = row.commit_hash
-            seen = h in self._index or h in self._hidden or h in self._held
+            seen = h in self._hidden or h in self._held or self._rows.key_of(h) is not None
             if seen or h in scanned or _out_of_order(row):
                 return None
             scanned.add(h)
-            reachable = wanted.pop(h, None) is not None
+            reachable = h in wanted
+            wanted.discard(h)
             if not reachable and not self.mode.show_unreachable:
                 continue
             parents = row.parents[:1] if self.mode.first_parent else row.parents
             if reachable:
-                for p in parents:
-                    wanted.setdefault(p, p)
+                wanted.update(parents)
             shown.append((h, parents, not reachable))
         # What the scan of the old rows would start from now. The same set gives the same
         # rows; a superset does too when the extra commits were shown reachable anyway. An
@@ -237,15 +200,15 @@ class GraphModel:
         if not self._roots <= frontier:
             return None
         for extra in frontier - self._roots:
-            key = self._index.get(extra)
-            if key is None or self.unreachable[key - self._top]:
+            key = self._rows.key_of(extra)
+            if key is None or self._rows.unreachable_at(key - self._top):
                 return None
         return shown, scanned
 
     def layouts(self, start: int, stop: int) -> list[RowLayout]:
         """Lane layouts of rows [start, stop), recomputed from the nearest checkpoint."""
         with self._lock:
-            stop = min(stop, len(self.hashes))
+            stop = min(stop, len(self._rows))
             if start >= stop:
                 return []
             top = self._top
@@ -266,15 +229,15 @@ class GraphModel:
     def _window(self, window: int) -> list[RowLayout]:
         top = self._top
         base = max(window * CHECKPOINT_EVERY, top)
-        end = min((window + 1) * CHECKPOINT_EVERY, top + len(self.hashes))
+        end = min((window + 1) * CHECKPOINT_EVERY, top + len(self._rows))
         self._catch_up(base)
         cached = self._layouts.get(window)
         if cached is not None and len(cached) == end - base:
             self._layouts.move_to_end(window)
             return cached
         state = LaneState.from_snapshot(self._checkpoints[window])
-        hashes, parents = self.hashes, self.parents
-        rows = [state.step(hashes[k - top], parents[k - top]) for k in range(base, end)]
+        at, parents_at = self._rows.hash_at, self._rows.parents_at
+        rows = [state.step(at(k - top), parents_at(k - top)) for k in range(base, end)]
         self._layouts[window] = rows
         while len(self._layouts) > LAYOUT_CACHE_WINDOWS:
             self._layouts.popitem(last=False)
@@ -289,7 +252,7 @@ class GraphModel:
         before and the pass ends: appending to the branch on top ends within one window. A
         pass that reaches the last row becomes the lanes the scan goes on from."""
         passes = self._passes
-        end = self._top + len(self.hashes)
+        end = self._top + len(self._rows)
         while passes:
             state = passes[-1]
             while len(passes) > 1 and passes[-2].row <= state.row:
@@ -310,7 +273,7 @@ class GraphModel:
                     continue
                 self._checkpoints[window] = snap
                 self._layouts.pop(window, None)
-            state.step(self.hashes[at - self._top], self.parents[at - self._top])
+            state.step(self._rows.hash_at(at - self._top), self._rows.parents_at(at - self._top))
 
 
 def _same_lanes(a: LaneCheckpoint, b: LaneCheckpoint) -> bool:

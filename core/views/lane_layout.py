@@ -7,7 +7,17 @@ Plain immutable data shared by :mod:`core.views.lanes` (which computes it) and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
+
+
+class FirstRows(Protocol):
+    """Commit id → the first row it was emitted on: a dict, or the graph model's own index
+    (``core.views.row_store.RowStore``), so a million rows are indexed once."""
+
+    def get(self, commit_id: str, /) -> int | None: ...
+
+    def setdefault(self, commit_id: str, row: int, /) -> int: ...
+
 
 # Cell flags. A cell is the glyph position of one column on one row.
 UP = 1  # a lane enters the cell from the row above
@@ -90,4 +100,4 @@ class LaneCheckpoint:
     usage: tuple[int, ...]
     avoid_column: int
     # Append-only index shared with the state it came from; not part of the value.
-    emitted: dict[str, int] = field(compare=False, repr=False, hash=False)
+    emitted: FirstRows = field(compare=False, repr=False, hash=False)

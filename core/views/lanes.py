@@ -51,6 +51,7 @@ from core.views.lane_layout import (
     RIGHT,
     UP,
     Cell,
+    FirstRows,
     Lane,
     LaneCheckpoint,
     RowLayout,
@@ -113,7 +114,7 @@ class LaneState:
     __slots__ = ("_avoid", "_colours", "_emitted", "_ids", "_row", "_usage")
 
     def __init__(
-        self, palette_size: int = DEFAULT_PALETTE_SIZE, emitted: dict[str, int] | None = None
+        self, palette_size: int = DEFAULT_PALETTE_SIZE, emitted: FirstRows | None = None
     ) -> None:
         self._ids: list[str | None] = []
         self._colours: list[int] = []
@@ -122,7 +123,7 @@ class LaneState:
         self._avoid = -1
         # commit id → first row. A caller that keeps the same index (the graph model: hash →
         # row) may pass it, so a million rows are indexed once, not twice.
-        self._emitted: dict[str, int] = {} if emitted is None else emitted
+        self._emitted: FirstRows = {} if emitted is None else emitted
 
     # -- inspection ---------------------------------------------------------------------------
 
