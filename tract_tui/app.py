@@ -42,6 +42,11 @@ class TractApp(App[None]):
         self.tracts = tracts or []
         self.poll_interval = poll_interval
         self.keymap = Keymap()
+        # The theme chosen last time, set before the first styling: set once mounted, it
+        # restyled every widget before the first frame.
+        remembered = load_settings().get("theme")
+        if remembered in self.available_themes:
+            self.theme = remembered
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         # Everything loaded so far (modules, the store's engine) lives as long as the app:
@@ -77,10 +82,7 @@ class TractApp(App[None]):
             self.notify("No tract to show", severity="error")
 
     def _restore_theme(self) -> None:
-        """The theme chosen last time (palette: "Change theme"), then remember each change."""
-        remembered = load_settings().get("theme")
-        if remembered in self.available_themes:
-            self.theme = remembered
+        """Remember each theme change (palette: "Change theme") for the next run."""
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def _remember_theme(self, theme: Theme) -> None:
