@@ -55,10 +55,10 @@ async def measure(
     out: dict[str, list[tuple[float, float]]] = {k: [] for k in kinds}
     gc.freeze()  # as TractApp.run does (run_test does not call run)
     async with app.run_test(size=(120, 40)) as pilot:
-        while len(app.screen_stack) < 2:
+        while app.main is None:
             await pilot.pause(0.05)
-        graph = app.screen_stack[1].query_one(GraphView)
-        detail = app.screen_stack[1].query_one("#graph-detail", DetailPane)
+        graph = app.main.query_one(GraphView)
+        detail = app.main.query_one("#graph-detail", DetailPane)
         while not graph.model.complete or len(graph.model) < len(kinds):
             await pilot.pause(0.05)
         beats: list[float] = []

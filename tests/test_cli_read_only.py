@@ -264,7 +264,7 @@ def test_opening_the_app_and_quitting_writes_nothing(tmp_path: Path) -> None:
         app = TractApp(tract, store=tract.store, tracts=[])
         async with app.run_test(size=(120, 40)) as pilot:
             # Each view has read its first page before the next key (reads, not writes).
-            await wait_for(pilot, lambda: len(app.screen_stack) > 1)
+            await wait_for(pilot, lambda: app.main is not None)
             graph = app.screen.query_one(GraphView)
             await wait_for(pilot, lambda: graph.model.complete and graph.details)
             await pilot.press("2")

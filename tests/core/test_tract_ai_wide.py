@@ -2,8 +2,9 @@
 tracts in one file, a spawn and its collapse, tools set for later commits, tags by every path,
 edits of tool results, restore, SKIP/PIN toggled, a merge conflict resolved by hand, deleted
 branches, resets, a detached HEAD, import and rebase, tract-ai's own compress and gc, a custom
-content type, very long and non-ASCII text), written now by tract-ai itself (skipped when its
-source is not beside the project):
+content type, very long and non-ASCII text), as tract-ai wrote it (checked in by
+``regenerate.py``; the tests that run tract-ai again skip when its source is not beside the
+project):
 
 - every branch of every tract, and each tract's HEAD as stored, compiles as tract-ai's
   ``Tract.compile()`` does (messages with their tool fields, tokens, tools);
@@ -17,6 +18,7 @@ The same for b226678 (``--story wide_v6``: the ground it covers, schema v6).
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -27,25 +29,31 @@ import pytest
 from core import Priority, Retention, Tract
 from core.operations.verify import verify_store
 from tests.core._tract_ai_layouts import compiled_as_dict
-from tests.tract_ai_reference import reference_source, run_generator
+from tests.tract_ai_reference import FIXTURES, reference_source, run_generator
 from tract_tui.cli import main
 
-pytestmark = pytest.mark.skipif(
+PARENT = "5e551011" * 4
+OTHER = "0the7a1c" * 4
+needs_tract_ai = pytest.mark.skipif(
     reference_source("c2f26dd") is None or reference_source("b226678") is None,
     reason="tract-ai's source is not beside the project",
 )
 
-PARENT = "5e551011" * 4
-OTHER = "0the7a1c" * 4
+
+def _checked_in(name: str, directory: Path) -> tuple[Path, dict[str, Any]]:
+    """A store tract-ai wrote (``regenerate.py``) and what it compiles from it."""
+    path = directory / f"{name}.db"
+    with gzip.open(FIXTURES / f"{name}.db.gz", "rb") as gz, path.open("wb") as fh:
+        shutil.copyfileobj(gz, fh)
+    with gzip.open(FIXTURES / f"{name}.expected.json.gz", "rt", encoding="ascii") as fh:
+        return path, json.load(fh)
 
 
 @pytest.fixture(scope="module")
 def wide(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    """The store tract-ai wrote (never opened by the tests: each copies it) and what it
+    """c2f26dd's wide store (never opened by the tests: each copies it) and what it
     compiles."""
-    out = tmp_path_factory.mktemp("wide")
-    run_generator("c2f26dd", "--story", "wide", str(out))
-    return out / "wide_story.db", json.loads((out / "wide_story.expected.json").read_text())
+    return _checked_in("wide_story", tmp_path_factory.mktemp("wide"))
 
 
 def _copy(wide: tuple[Path, dict[str, Any]], tmp_path: Path) -> Path:
@@ -191,6 +199,7 @@ def _our_writes(path: Path, tmp_path: Path) -> None:
         tract.annotate(first, Priority.SKIP, "ours")
 
 
+@needs_tract_ai
 def test_our_writes_keep_every_tract_tract_ais(
     wide: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -239,6 +248,7 @@ def test_our_writes_keep_every_tract_tract_ais(
     assert compared >= 15
 
 
+@needs_tract_ai
 def test_after_tract_ais_gc_of_archives_too(
     wide: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -263,9 +273,27 @@ def test_after_tract_ais_gc_of_archives_too(
 
 @pytest.fixture(scope="module")
 def wide_v6(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("wide_v6")
-    run_generator("b226678", "--story", "wide_v6", str(out))
-    return out / "wide_v6_story.db", json.loads((out / "wide_v6_story.expected.json").read_text())
+    return _checked_in("wide_v6_story", tmp_path_factory.mktemp("wide_v6"))
+
+
+@needs_tract_ai
+@pytest.mark.parametrize(("story", "revision"), [("wide", "c2f26dd"), ("wide_v6", "b226678")])
+def test_stores_written_now_compile_as_tract_ai_does(
+    story: str, revision: str, tmp_path: Path
+) -> None:
+    """The checked-in stores are one run; a run now (new hashes, new times) agrees too."""
+    run_generator(revision, "--story", story, str(tmp_path))
+    path = tmp_path / f"{story}_story.db"
+    want = json.loads((tmp_path / f"{story}_story.expected.json").read_text())
+    for tract_id, branches in want["tracts"].items():
+        with Tract.open(path, tract_id, readonly=True) as tract:
+            for branch, expected in branches.items():
+                got = tract.compile() if branch == "HEAD" else tract.compile(at=branch)
+                if revision == "b226678":
+                    assert _as_b226678(got) == expected, (tract_id, branch)
+                else:
+                    assert compiled_as_dict(got) == expected, (tract_id, branch)
+    assert verify_store(path).ok
 
 
 def _as_b226678(compiled: Any) -> dict[str, Any]:
@@ -296,6 +324,7 @@ def test_v6_every_tract_and_branch_compiles_as_b226678_does(
     assert path.read_bytes() == before
 
 
+@needs_tract_ai
 def test_v6_our_writes_keep_every_tract_b226678s(
     wide_v6: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -343,6 +372,7 @@ def test_v6_our_writes_keep_every_tract_b226678s(
                 assert _as_b226678(got) == expected, (tract_id, branch)
 
 
+@needs_tract_ai
 @pytest.mark.parametrize("how", ["upgrade --to 13", "touched by c2f26dd, then upgrade"])
 def test_v6_store_moved_to_13_compiles_as_c2f26dd_does(
     wide_v6: tuple[Path, dict[str, Any]], tmp_path: Path, how: str
@@ -380,6 +410,7 @@ def test_v6_store_moved_to_13_compiles_as_c2f26dd_does(
     assert compared >= 10
 
 
+@needs_tract_ai
 def test_b226678_writes_postgresql_and_we_read_it_as_it_does(pg_url: str, tmp_path: Path) -> None:
     """b226678 writes PostgreSQL stores (c2f26dd cannot: its first commit fails on SQLite's
     INSERT ... ON CONFLICT). Such a store compiles on every branch as b226678 compiles it,

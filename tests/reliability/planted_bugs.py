@@ -34,9 +34,10 @@ BUGS = (
     Planted(
         "verify_skips_merge_hashes",
         "core/storage/integrity/scans.py",
-        "        if h not in commit_hash_candidates(**fields, merge_parents=merge_parents):",
+        "        if h not in commit_hash_candidates(**fields, merge_parents=merge_parents, "
+        "edit_keys=keys):",
         "        if not merge_parents and h not in commit_hash_candidates("
-        "**fields, merge_parents=merge_parents):",
+        "**fields, merge_parents=merge_parents, edit_keys=keys):",
         ("tests/core/test_verify.py::test_a_rewired_merge_parent_is_a_hash_mismatch",),
     ),
     Planted(
@@ -64,17 +65,16 @@ BUGS = (
     ),
     Planted(
         "tui_compress_starts_before_the_cursor",
-        "tract_tui/screens/main_actions.py",
-        "        screen = CompressScreen(self.gateway, from_ref, to_ref, "
-        "activity=self.set_activity)",
-        '        screen = CompressScreen(self.gateway, from_ref and f"{from_ref}~1", to_ref, '
-        "activity=self.set_activity)",
+        "tract_tui/screens/main.py",
+        "            self.session, message.from_ref, message.to_ref, activity=self.set_activity",
+        '            self.session, message.from_ref and f"{message.from_ref}~1", message.to_ref, '
+        "activity=self.set_activity",
         ("tests/tui/test_actions_compress.py::test_compress_extractive_cursor_to_head",),
     ),
     Planted(
         "rebase_records_no_heads",
         "core/operations/reorganize.py",
-        '        "head_before": head,\n        "head_after": parent,\n',
+        '        "head_before": head,\n        "head_after": replay.head,\n',
         "",
         ("tests/core/test_reorganize.py::test_a_rebase_is_reverted_and_restores_the_branch",),
     ),

@@ -73,7 +73,7 @@ async def test_pick_a_session_and_it_opens(homes: Path) -> None:
         assert Path(opened.store.display).is_relative_to(homes / "cache")  # the cache store
         app = opened.app
         async with app.run_test(size=(140, 30)) as pilot:
-            await wait_for(pilot, lambda: len(app.screen_stack) > 1)
+            await wait_for(pilot, lambda: app.main is not None)
             graph = app.screen.query_one(GraphView)
             await wait_for(pilot, lambda: graph.model.complete and len(graph.model) == 4)
             await wait_for(pilot, lambda: all(h in graph.details for h in graph.model.hashes))

@@ -55,14 +55,15 @@ def make_app(path: Path, **kwargs: object) -> TractApp:
 
 
 def graph(app: TractApp) -> GraphView:
-    return app.screen_stack[1].query_one(GraphView) if len(app.screen_stack) > 1 else None  # type: ignore[return-value]
+    return app.main.query_one(GraphView) if app.main is not None else None  # type: ignore[return-value]
 
 
 async def ready(pilot: Pilot) -> GraphView:
     """Wait for the main screen's graph to finish its first scan."""
     app = pilot.app
-    await wait_for(pilot, lambda: len(app.screen_stack) > 1)
-    view = app.screen_stack[1].query_one(GraphView)
+    await wait_for(pilot, lambda: app.main is not None)
+    assert app.main is not None
+    view = app.main.query_one(GraphView)
     await wait_for(pilot, lambda: view.model.complete and len(view.model) > 0)
     await wait_for(pilot, lambda: view.selected_hash is not None)
     return view

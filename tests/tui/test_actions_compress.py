@@ -104,9 +104,7 @@ async def test_compress_cancel_writes_nothing(tmp_path: Path, monkeypatch) -> No
             screen.select_summarizer("llm")
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: screen.cancel_event is not None)
-            await wait_for(
-                pilot, lambda: "compressing" in app.screen_stack[1].query_one(StatusBar).activity
-            )
+            await wait_for(pilot, lambda: "compressing" in app.main.query_one(StatusBar).activity)
             await pilot.press("escape")  # cancel while the LLM call runs
             await wait_for(pilot, lambda: screen.cancel_event is None, timeout=10)
             status = str(screen.query_one("#status", Static).render())

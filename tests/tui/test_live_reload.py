@@ -203,8 +203,9 @@ async def test_writes_while_the_scan_still_streams(
     other = Tract.open(str(built.path))
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: len(app.screen_stack) > 1)
-            view = app.screen_stack[1].query_one(GraphView)
+            await wait_for(pilot, lambda: app.main is not None)
+            assert app.main is not None
+            view = app.main.query_one(GraphView)
             await wait_for(pilot, lambda: len(view.model) == 10)
             scans = view._generation
             new = [other.user(f"during the scan {i}").commit_hash for i in range(2)]

@@ -96,6 +96,7 @@ async def test_the_theme_chosen_is_remembered(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: load_settings().get("theme") == "textual-light")
     assert json.loads(settings_path().read_text()) == {"theme": "textual-light"}
     second = make_app(built.path)
+    assert second.theme == "textual-light"  # before the first styling, not restyled once mounted
     async with second.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         assert pilot.app.theme == "textual-light"

@@ -1,12 +1,13 @@
 """The app on the stores tract-ai c2f26dd and b226678 wrote with most of their API
-(``--story wide`` / ``wide_v6``: three tracts, a spawn and its collapse, a custom content
-type, a merge conflict, a detached HEAD; skipped when tract-ai's source is not beside the
-project): the picker lists the three tracts,
-the child under its parent; each opens, its graph loads, and the commits only such a store
-has show in the detail pane. Nothing is written."""
+(``--story wide`` / ``wide_v6``, checked in by ``regenerate.py``: three tracts, a spawn and its
+collapse, a custom content type, a merge conflict, a detached HEAD): the picker lists the
+three tracts, the child under its parent; each opens, its graph loads, and the commits only
+such a store has show in the detail pane; tract-ai's events and records open. Nothing is
+written."""
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 
@@ -15,19 +16,14 @@ from textual.widgets import OptionList
 
 from core import Store, Tract, TractSelectionError
 from tests.pilot_helpers import rendered_all, wait_for
-from tests.tract_ai_reference import reference_source, run_generator
+from tests.tract_ai_reference import FIXTURES
 from tests.tui._action_helpers import ready, select
 from tract_tui.app import TractApp
 from tract_tui.screens.main import MainScreen
 from tract_tui.screens.tract_picker import TractPickerScreen
 from tract_tui.widgets.detail import DetailPane
 
-pytestmark = [
-    pytest.mark.anyio,
-    pytest.mark.skipif(
-        reference_source("c2f26dd") is None, reason="tract-ai's source is not beside the project"
-    ),
-]
+pytestmark = pytest.mark.anyio
 PARENT = "5e551011" * 4
 OTHER = "0the7a1c" * 4
 
@@ -37,20 +33,21 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def _unpack(name: str, directory: Path) -> Path:
+    path = directory / f"{name}.db"
+    with gzip.open(FIXTURES / f"{name}.db.gz", "rb") as gz, path.open("wb") as fh:
+        shutil.copyfileobj(gz, fh)
+    return path
+
+
 @pytest.fixture(scope="module")
 def wide_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wide")
-    run_generator("c2f26dd", "--story", "wide", str(out))
-    return out / "wide_story.db"
+    return _unpack("wide_story", tmp_path_factory.mktemp("wide"))
 
 
 @pytest.fixture(scope="module")
 def wide_v6_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if reference_source("b226678") is None:
-        pytest.skip("tract-ai b226678's source is not beside the project")
-    out = tmp_path_factory.mktemp("wide_v6")
-    run_generator("b226678", "--story", "wide_v6", str(out))
-    return out / "wide_v6_story.db"
+    return _unpack("wide_v6_story", tmp_path_factory.mktemp("wide_v6"))
 
 
 def _hash_of(path: Path, tract_id: str, message: str) -> str:
