@@ -29,7 +29,8 @@ from core.models.records import RefInfo
 from core.models.refs import branch_short, is_branch
 from core.models.times import stored_time, unreadable_time
 from core.views.lanes import DEFAULT_PALETTE_SIZE, LaneCheckpoint, LaneState, RowLayout
-from core.views.row_store import RowHashes, RowParents, RowStore, RowUnreachable, columns
+from core.views.row_columns import RowHashes, RowParents, RowUnreachable, columns
+from core.views.row_store import RowStore
 
 CHECKPOINT_EVERY = 500
 LAYOUT_CACHE_WINDOWS = 8
