@@ -52,7 +52,7 @@ class CompileRules:
     # -- which commits compile ------------------------------------------------------------
 
     def compilable(self, content_type: str) -> bool:
-        return not (self.is_head and content_type in _NEVER_COMPILED)
+        return not (self.is_head and content_type in NEVER_COMPILED)
 
     def default_priority(self, registry: ContentRegistry, content_type: str) -> Priority:
         if self.is_head and content_type not in registry.custom:
@@ -94,7 +94,8 @@ class CompileRules:
         return full_message_tokens(counter, role, text, name, call_id, calls)
 
 
-_NEVER_COMPILED = frozenset({"config", "metadata"})
+# Types c2f26dd knows and never compiles (b226678 has no such types).
+NEVER_COMPILED = frozenset({"config", "metadata"})
 _HEAD_DEFAULTS = {
     "instruction": Priority.PINNED,
     "session": Priority.PINNED,

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Select, func, inspect, select
 
 from core.engine.clock import from_storage
 from core.engine.hashing import commit_hash, commit_hash_candidates, content_hash
+from core.engine.rules import NEVER_COMPILED
 from core.models.content import DEFAULT_REGISTRY
 from core.models.enums import CommitOperation
 from core.storage import schema as s
@@ -45,9 +46,6 @@ def _json_object_problem(raw: Any) -> str | None:
     if value is not None and not isinstance(value, dict):
         return f"is a JSON {type(value).__name__}, not an object"
     return None
-
-
-_C2F26DD_ONLY_TYPES = frozenset({"config", "metadata"})
 
 
 class ProblemSink(Protocol):
@@ -284,11 +282,19 @@ class Checker(ReferenceChecks):
                 .group_by(c.tract_id)
             )
         }
+        where: dict[str, tuple[str, str]] = {}  # hash → (tract, time), read in chunks
+        hashes = [h for h, _ in self.parent_cleared]
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            for h, tract, ts in self.conn.execute(
+                select(c.commit_hash, c.tract_id, raw_text(c.created_at)).where(
+                    c.commit_hash.in_(chunk)
+                )
+            ):
+                where[h] = (tract, ts)
         excused = []
         for h, computed in self.parent_cleared:
-            tract, ts = self.conn.execute(
-                select(c.tract_id, raw_text(c.created_at)).where(c.commit_hash == h)
-            ).one()
+            tract, ts = where[h]
             if firsts.get(tract) == ts:
                 self.report.add(
                     "hash_mismatch",
@@ -304,7 +310,7 @@ class Checker(ReferenceChecks):
     def rules_types(self) -> frozenset[str]:
         """Content types the store's tract-ai knows beyond ours (c2f26dd's never-compiled
         ``config`` and ``metadata``), so verify does not call them custom."""
-        return _C2F26DD_ONLY_TYPES if self.version.rules == "c2f26dd" else frozenset()
+        return NEVER_COMPILED if self.version.rules == "c2f26dd" else frozenset()
 
     @property
     def edit_keys(self) -> tuple[str, ...]:
