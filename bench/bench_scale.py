@@ -58,19 +58,32 @@ def label(n: int) -> str:
 # -- child processes: wall time and peak RSS ------------------------------------------------
 
 
+# A child's peak RSS as wait4 reports it includes the memory of the process that forked it:
+# Linux carries a forked copy's high-water mark across exec. This benchmark holds stores and
+# compiles (hundreds of MB), so its children would all seem that big. A small launcher (no
+# site, stdlib only) forks each measured command instead and reports its wall time and RSS.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stderr=subprocess.PIPE)
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - start
+err = proc.stderr.read().decode(errors="replace")
+print(json.dumps({"wall": wall, "rss_kb": usage.ru_maxrss,
+                  "rc": os.waitstatus_to_exitcode(status), "err": err[-300:]}), file=sys.stderr)
+"""
+
+
 def run_child(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) and exit status of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        print(f"    {' '.join(cmd[-4:])} failed: {err.strip()[-300:]}")
-    if proc.stderr:
-        proc.stderr.close()
-    return elapsed, usage.ru_maxrss / 1024, proc.returncode
+    """Wall seconds, peak RSS (MB) and exit status of one child process (forked by
+    :data:`LAUNCHER`, so neither figure includes this process)."""
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, *cmd], stdout=stdout, stderr=subprocess.PIPE
+    )
+    report = json.loads(proc.stderr.decode(errors="replace").strip().splitlines()[-1])
+    if report["rc"]:
+        print(f"    {' '.join(cmd[-4:])} failed: {report['err'].strip()}")
+    return report["wall"], report["rss_kb"] / 1024, report["rc"]
 
 
 def cli(*args: str) -> list[str]:
