@@ -40,7 +40,8 @@ _KEY_BEFORE = re.compile(r'"([0-9a-f]{4,64})"\s*:\s*$')
 
 def _loads(text: str) -> object:
     """orjson for speed (one map can hold tens of thousands of pairs); the standard parser for
-    what orjson refuses but Python's json reads (NaN, very deep nesting, huge integers)."""
+    what orjson refuses but Python's json reads (NaN, very deep nesting). orjson reads an
+    integer beyond 64 bits as a float: harmless here, where only the hash pairs are used."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
