@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import fcntl
 import json
 import os
+import pty
+import select
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -349,22 +354,74 @@ def section_graph(args: argparse.Namespace) -> None:
 # -- the app -------------------------------------------------------------------------------
 
 
+def _graph_row(path: Path, index: int) -> str:
+    """The short hash the app's graph shows on row ``index`` (from ``log --graph``)."""
+    out = subprocess.run(
+        [*cli("log", "--graph", "--json", "--limit", str(index + 1), str(path))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return str(json.loads(out.stdout)["commits"][index]["hash"])[:8]
+
+
+def first_frame(path: Path, marker: bytes, timeout: float = 30.0) -> float:
+    """Seconds from spawning the installed ``tract-tui STORE`` on a pty to the first bytes that
+    draw ``marker`` (a graph row's hash): what a person sees, nothing instrumented."""
+    script = Path(sys.executable).with_name("tract-tui")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(script), str(path)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = b""
+    elapsed = None
+    try:
+        deadline = start + timeout
+        while elapsed is None and time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                seen = seen[-len(marker) :] + os.read(master, 65536)
+                if marker in seen:
+                    elapsed = time.perf_counter() - start
+        os.write(master, b"q")
+        drain_until = time.perf_counter() + 10
+        while proc.poll() is None and time.perf_counter() < drain_until:
+            if select.select([master], [], [], 0.05)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.close(master)
+    if elapsed is None:
+        raise TimeoutError(f"the app drew no row {marker.decode()} within {timeout:.0f} s")
+    return elapsed
+
+
 def section_start(args: argparse.Namespace) -> None:
-    print("process start to the first frame with rows (the real app on a pty)", flush=True)
+    print("process start to the first frame with rows (tract-tui on a pty)", flush=True)
     n = min(args.sizes)
-    samples = []
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        run = bench_tui.Run(store(n))
-        try:
-            run.wait("paint")
-            samples.append(time.perf_counter() - start)
-        finally:
-            run.close()
+    path = store(n)
+    # The second row: the first row's hash is also in the header and the detail pane.
+    marker = _graph_row(path, 1).encode()
+    samples = [first_frame(path, marker) for _ in range(args.repeat)]
     result(
         f"process start to first frame ({label(n)} store)",
         "1.1–2.3 s",
-        f"{statistics.median(samples):.2f} s",
+        f"{statistics.median(samples):.2f} s (best {min(samples):.2f})",
         "≤ 0.6 s",
     )
 
