@@ -22,7 +22,6 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -30,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from core.errors import StoreError
+from core.storage.sqlite_files import reader_kind, reader_uri
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = -32768  # negative: KiB, per connection
@@ -89,47 +89,12 @@ def parse_location(target: str | os.PathLike[str] | URL) -> StoreLocation:
     return StoreLocation(url, None)
 
 
-def sqlite_journal_mode(path: Path) -> str:
-    """``wal`` or ``rollback``, from the file header (bytes 18–19 are 2 for WAL)."""
-    try:
-        with path.open("rb") as fh:
-            header = fh.read(20)
-    except OSError:
-        return "rollback"
-    return "wal" if len(header) == 20 and header[18:20] == b"\x02\x02" else "rollback"
-
-
-def _writable(path: Path) -> bool:
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def reader_kind(path: Path) -> str:
-    """How a reader opens a SQLite file so that it leaves nothing behind (``docs/decisions.md``,
-    "Reading never writes").
-
-    - ``ro``: a rollback-journal file, or a WAL file with a ``-wal`` already there (a writer
-      owns the side files): ``mode=ro`` creates nothing.
-    - ``query_only``: a WAL file we could write, with no ``-wal`` yet. ``mode=ro`` would create
-      ``-wal``/``-shm`` and, being read-only, never remove them; a read-write connection with
-      ``PRAGMA query_only`` creates them too, but the last one to close removes them (SQLite
-      checkpoints an empty log and deletes both), and the file is not written.
-    - ``immutable``: a WAL file we cannot write (read-only file or directory) with no ``-wal``:
-      nothing can be writing it, and ``immutable=1`` needs no side files at all.
-    """
-    if sqlite_journal_mode(path) != "wal" or Path(f"{path}-wal").exists():
-        return "ro"
-    return "query_only" if _writable(path) else "immutable"
-
-
 def _sqlite_url(path: Path, readonly: bool) -> URL:
     if not readonly:
         return URL.create("sqlite+pysqlite", database=str(path))
-    kind = reader_kind(path)
-    if kind == "query_only":
+    uri = reader_uri(path, reader_kind(path))
+    if uri is None:
         return URL.create("sqlite+pysqlite", database=str(path))
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    if kind == "immutable":
-        uri += "&immutable=1"
     return URL.create("sqlite+pysqlite", database=uri, query={"uri": "true"})
 
 

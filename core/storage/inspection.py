@@ -1,7 +1,7 @@
 """Looking at a store before touching it: header, version, and the one-line refusals.
 
 Nothing here writes, and nothing is left beside a SQLite file: it is inspected through the
-same reader the store then uses (``connection.reader_kind``).
+same reader the store then uses (``sqlite_files.reader_kind``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from core.errors import (
     StoreTooNewError,
 )
 from core.storage.connection import StoreLocation, make_engine, parse_location, read_connection
+from core.storage.sqlite_files import SQLITE_HEADER
 from core.storage.versions import StoreVersion, detect
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def check_sqlite_header(path: Path) -> None:
@@ -59,7 +58,7 @@ def inspect_sqlite(
     wait_s: float = LOCK_WAIT_S,
 ) -> StoreVersion:
     """Detect a SQLite file's version through a reader that writes nothing and leaves nothing
-    behind (``connection.reader_kind``).
+    behind (``sqlite_files.reader_kind``).
 
     A rollback-journal store whose writer holds an exclusive lock blocks readers: after a
     short probe, ``on_wait`` is told and the read is retried for up to ``wait_s`` seconds, then

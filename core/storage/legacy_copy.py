@@ -19,8 +19,9 @@ from urllib.parse import quote
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import StoreError
-from core.storage.connection import make_engine, parse_location, reader_kind
+from core.storage.connection import make_engine, parse_location
 from core.storage.inspection import first_line
+from core.storage.sqlite_files import reader_kind
 from core.storage.versions import StoreVersion
 
 

@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
 from core.storage.connection import advisory_xact_lock
-from core.storage.schema import ALEMBIC_VERSION_TABLE
+from core.storage.our_names import ALEMBIC_VERSION_TABLE
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = "tract-tui:migrate"

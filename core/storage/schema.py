@@ -24,9 +24,8 @@ from sqlalchemy import (
 )
 
 from core.models.enums import CommitOperation, Priority
+from core.storage.our_names import PRIVATE_PREFIX
 
-PRIVATE_PREFIX = "tract_tui_"
-ALEMBIC_VERSION_TABLE = f"{PRIVATE_PREFIX}alembic_version"
 TRACT_AI_SCHEMA_VERSION = 6
 
 

@@ -35,9 +35,10 @@ from core.storage.inspection import (
     locked_error,
     refuse_unusable,
 )
+from core.storage.our_names import WRITE_FLOOR
 from core.storage.schema_head import NEWEST_TRACT_AI_VERSION
 from core.storage.tract_ai_steps import upgrade_tract_ai
-from core.storage.versions import WRITE_FLOOR, StoreVersion, detect
+from core.storage.versions import StoreVersion, detect
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, inspect, text
 
-from core.storage.schema import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
+from core.storage.our_names import (
+    ALEMBIC_VERSION_TABLE,
+    OURS_HEAD,
+    OURS_REVISIONS,
+    PRIVATE_PREFIX,
+    WRITE_FLOOR,
+)
 from core.storage.schema_head import NEWEST_TRACT_AI_VERSION
 
-# Our chain of additions, oldest first; each step applies on top of any tract-ai version ≥ 6.
-OURS_REVISIONS: tuple[str, ...] = ("tt_0001", "tt_0002")
-OURS_HEAD = OURS_REVISIONS[-1]
-# The oldest tract-ai layout we write: older stores are brought to it at their first write.
-WRITE_FLOOR = 6
 TOKEN_CACHE_TABLE = f"{PRIVATE_PREFIX}blob_message_tokens"
 
 # Kept for callers that name "the head revision": ours.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from core.storage.schema import ALEMBIC_VERSION_TABLE
+from core.storage.our_names import ALEMBIC_VERSION_TABLE
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -6,7 +6,6 @@ corrupt value in one row never stops a whole query: ``verify`` reports such rows
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any, NamedTuple, TypeVar
@@ -16,9 +15,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Row
 
 from core.engine.clock import stored_time
-from core.models.enums import CommitOperation, Priority
-from core.models.records import AnnotationInfo, CommitInfo
+from core.models.records import AnnotationInfo
 from core.storage import schema as s
+from core.storage.row_decode import (
+    parse_priority,
+)
 
 T = TypeVar("T")
 
@@ -121,54 +122,6 @@ def raw_text(col: Any) -> ColumnElement[Any]:
     return type_coerce(col, String)
 
 
-def text(value: Any, table: str, key: object, column: str) -> Any:
-    """A text column's value; bytes there (SQLite stores whatever it is given) are a damaged
-    row, said in words rather than failing later wherever the value is used as text."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        from core.errors import StoreDamagedError
-
-        raise StoreDamagedError(
-            f"{table} {str(key)[:12]}: {column} holds bytes, not text (a damaged row; "
-            "run tract-tui verify)"
-        )
-    return value
-
-
-def parse_json(value: Any) -> Any:
-    """SQL NULL and JSON ``null`` both give None; unparseable text gives None too."""
-    if value is None or value == "null":  # most metadata: tract-ai writes JSON null
-        return None
-    if isinstance(value, (bytes, bytearray)):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value  # PostgreSQL drivers hand JSON back already parsed
-
-
-def parse_dict(value: Any) -> dict[str, Any] | None:
-    parsed = parse_json(value)
-    return parsed if isinstance(parsed, dict) else None
-
-
-def parse_operation(value: Any) -> CommitOperation:
-    text = str(value or "").upper()
-    try:
-        return CommitOperation[text]
-    except KeyError:
-        return CommitOperation.APPEND
-
-
-def parse_priority(value: Any) -> Priority:
-    text = str(value or "").upper()
-    try:
-        return Priority[text]
-    except KeyError:
-        return Priority.NORMAL
-
-
 @cache  # per layout table: every unit of work asks (three per agent turn)
 def commit_columns(commits: Any = s.commits) -> tuple[ColumnElement[Any], ...]:
     """What :func:`commit_from_row` reads, from the ``commits`` table of a layout."""
@@ -192,25 +145,6 @@ def commit_columns(commits: Any = s.commits) -> tuple[ColumnElement[Any], ...]:
 
 
 COMMIT_COLUMNS: Sequence[ColumnElement[Any]] = commit_columns()
-
-
-def commit_from_row(row: Any) -> CommitInfo:  # a Row of COMMIT_COLUMNS (twelve values)
-    """A row of :data:`COMMIT_COLUMNS` (unpacked by position: a 100k chain reads faster)."""
-    (h, tract, parent, content, ctype, op, response_to, message, tokens, meta, gen, at) = row
-    return CommitInfo(
-        commit_hash=h,
-        tract_id=tract,
-        parent_hash=parent,
-        content_hash=content,
-        content_type=text(ctype, "commits", h, "content_type"),
-        operation=parse_operation(op),
-        response_to=response_to,
-        message=text(message, "commits", h, "message"),
-        token_count=int(tokens or 0),
-        metadata=parse_dict(meta),
-        generation_config=parse_dict(gen),
-        created_at=stored_time(at),
-    )
 
 
 ANNOTATION_COLUMNS: Sequence[ColumnElement[Any]] = (

@@ -13,8 +13,9 @@ from core.engine.clock import stored_time, to_storage
 from core.models.records import CompileRecord, OperationEvent
 from core.storage import schema as s
 from core.storage.repositories import CompileRecordRepository, OperationEventRepository
+from core.storage.row_decode import parse_dict, text
 from core.storage.sqla import record_chains
-from core.storage.sqla._common import chunks, parse_dict, raw_text, text, unique
+from core.storage.sqla._common import chunks, raw_text, unique
 
 SOURCE = "source"
 RESULT = "result"

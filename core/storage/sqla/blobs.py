@@ -12,8 +12,9 @@ from core.engine.hashing import stored_payload_json
 from core.models.records import BlobInfo
 from core.storage import schema as s
 from core.storage.repositories import BlobRepository
+from core.storage.row_decode import parse_dict
 from core.storage.sqla import statements as st
-from core.storage.sqla._common import chunks, parse_dict, run_prepared, unique
+from core.storage.sqla._common import chunks, run_prepared, unique
 
 
 class SqlBlobRepository(BlobRepository):

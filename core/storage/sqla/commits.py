@@ -24,12 +24,12 @@ from core.models.enums import CommitOperation
 from core.models.records import CommitInfo, CompileRow
 from core.storage import schema as s
 from core.storage.repositories import CommitRepository
+from core.storage.row_decode import commit_from_row
 from core.storage.schema_head import commits_table
 from core.storage.sqla import statements as st
 from core.storage.sqla._common import (
     chunks,
     commit_columns,
-    commit_from_row,
     raw_rows,
     raw_text,
     run_prepared,

@@ -37,8 +37,9 @@ from core.models.records import (
 )
 from core.storage import schema as s
 from core.storage import schema_head as h
+from core.storage.row_decode import parse_json
 from core.storage.schema_head import commits_table
-from core.storage.sqla._common import chunks, parse_json, raw_text, unique
+from core.storage.sqla._common import chunks, raw_text, unique
 from core.storage.versions import StoreVersion
 
 

@@ -28,8 +28,9 @@ from core.engine.clock import from_storage, to_storage
 from core.models.records import OperationEvent
 from core.storage import schema as s
 from core.storage.repositories import LineageRepository, MessageFacts
+from core.storage.row_decode import parse_dict
 from core.storage.schema_head import commits_table
-from core.storage.sqla._common import chunks, parse_dict, raw_rows, raw_text, unique
+from core.storage.sqla._common import chunks, raw_rows, raw_text, unique
 from core.storage.versions import StoreVersion
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from core.storage import schema as s
-from core.storage.sqla._common import chunks, parse_dict, raw_text, unique
+from core.storage.row_decode import parse_dict
+from core.storage.sqla._common import chunks, raw_text, unique
 
 Link = tuple[str, int]  # (extended record id, how many of its commits)
 

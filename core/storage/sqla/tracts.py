@@ -10,7 +10,8 @@ from core.engine.clock import from_storage, to_storage
 from core.models.records import PolicyLogEntry, PolicyProposal, SpawnPointer
 from core.storage import schema as s
 from core.storage.repositories import MetaRepository, PolicyRepository, SpawnPointerRepository
-from core.storage.sqla._common import parse_dict, raw_text
+from core.storage.row_decode import parse_dict
+from core.storage.sqla._common import raw_text
 from core.storage.sqla.dialect import upsert
 
 
