@@ -36,10 +36,9 @@ if TYPE_CHECKING:
     from core.importers.run import ImportSession, ImportSummary
     from core.llm.config import config_path, endpoint_configured, load_config_file
     from core.models.enums import SUMMARIZER_NAMES, CommitOperation, Priority
-    from core.models.records import Retention, StoreInfo
+    from core.models.records import HeadState, Retention, StoreInfo
     from core.operations.compress import CompressResult, Progress, RevertResult
     from core.operations.compress_plan import DROPPED, KEPT, CompressPlan
-    from core.operations.context import HeadState
     from core.operations.records import Breakdown, Group, Reproduction
     from core.operations.tracts import TractSummary
     from core.operations.verify import VerifyReport, verify_store
@@ -65,7 +64,7 @@ _LAZY = {
     "verify_store": "core.operations.verify",
     "VerifyReport": "core.operations.verify",
     "TractSummary": "core.operations.tracts",
-    "HeadState": "core.operations.context",
+    "HeadState": "core.models.records",
     "Clock": "core.engine.clock",
     "FrozenClock": "core.engine.clock",
     "TractError": "core.errors",

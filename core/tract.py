@@ -35,6 +35,7 @@ from core.models.records import (
     CompiledContext,
     CompileRecord,
     CompileRow,
+    HeadState,
 )
 from core.operations import annotate as annotate_op
 from core.operations import branches as branches_op
@@ -42,7 +43,7 @@ from core.operations import commit as commit_op
 from core.operations import navigation as nav
 from core.operations.budget import TokenBudget
 from core.operations.compile import Compiler, write_record
-from core.operations.context import HeadState, TractContext, head_state
+from core.operations.context import TractContext, head_state
 from core.operations.tracts import TractSummary, list_tracts
 from core.storage.repositories import UnitOfWork
 from core.storage.store import Store

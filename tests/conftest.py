@@ -267,6 +267,7 @@ class ReusedPgStore:
         from sqlalchemy.exc import SQLAlchemyError
 
         from core.storage import schema as tables
+        from core.storage.our_names import ALEMBIC_VERSION_TABLE
         from core.storage.versions import HEAD_REVISION
 
         try:
@@ -280,7 +281,7 @@ class ReusedPgStore:
                     text(f"INSERT INTO \"{name}\"._trace_meta VALUES ('schema_version', :v)"),
                     {"v": str(tables.TRACT_AI_SCHEMA_VERSION)},
                 )
-                version_table = f'"{name}".{tables.ALEMBIC_VERSION_TABLE}'
+                version_table = f'"{name}".{ALEMBIC_VERSION_TABLE}'
                 conn.execute(text(f"DELETE FROM {version_table}"))
                 conn.execute(text(f"INSERT INTO {version_table} VALUES (:r)"), {"r": HEAD_REVISION})
                 for seq in self.sequences:

@@ -6,6 +6,7 @@ Checked in a fresh interpreter by listing ``sys.modules``; the time itself is a 
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,19 @@ def _spared(loaded: set[str]) -> list[str]:
 
 
 def test_log_imports_only_what_it_reads(tmp_path: Path) -> None:
+    # A store at our layout: read through the standard library, no SQLAlchemy at all.
     loaded = _loaded(LOG, _store(tmp_path))
-    assert "core.read" in loaded and "sqlalchemy" in loaded  # it did run
+    assert "core.read.quick_log" in loaded  # it did run
+    assert [m for m in loaded if m.split(".")[0] == "sqlalchemy"] == []
+    assert _spared(loaded) == []
+
+
+def test_log_of_another_layout_reads_in_full_and_no_more(tmp_path: Path) -> None:
+    path = _store(tmp_path)
+    with sqlite3.connect(path) as db:  # our additions one step behind: the full open's
+        db.execute("UPDATE tract_tui_alembic_version SET version_num = 'tt_0001'")
+    loaded = _loaded(LOG, path)
+    assert "core.read.reader" in loaded and "sqlalchemy" in loaded  # it did run
     assert _spared(loaded) == []
     # Nor the reads it does not make.
     views = (

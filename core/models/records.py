@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from core.models.enums import CommitOperation, Priority
+from core.models.refs import branch_short
 from core.models.times import stored_time, unreadable_time
 
 
@@ -60,6 +61,29 @@ class RefInfo:
     ref_name: str
     commit_hash: str | None
     symbolic_target: str | None
+
+
+@dataclass(frozen=True)
+class HeadState:
+    """Where HEAD is: the commit, the attached branch (short name) or detached."""
+
+    ref: RefInfo | None
+    commit: str | None
+    commit_time: datetime | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.ref is not None
+
+    @property
+    def branch(self) -> str | None:
+        if self.ref is not None and self.ref.symbolic_target:
+            return branch_short(self.ref.symbolic_target)
+        return None
+
+    @property
+    def detached(self) -> bool:
+        return self.ref is not None and not self.ref.symbolic_target
 
 
 @dataclass(frozen=True, slots=True)

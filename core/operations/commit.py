@@ -15,15 +15,9 @@ from core.engine import hashing
 from core.engine.clock import ONE_MICROSECOND
 from core.errors import ContentValidationError, EditTargetError
 from core.models.enums import CommitOperation, Priority
-from core.models.records import BlobInfo, CommitInfo, CompileRow
+from core.models.records import BlobInfo, CommitInfo, CompileRow, HeadState
 from core.models.storable import check_storable
-from core.operations.context import (
-    HeadState,
-    TractContext,
-    advance_head,
-    head_state,
-    require_attached,
-)
+from core.operations.context import TractContext, advance_head, head_state, require_attached
 from core.storage.repositories import UnitOfWork
 
 AUTO_PIN_REASON = "Default priority for instruction"

@@ -10,8 +10,8 @@ from core.engine.rules import B226678, CompileRules
 from core.engine.tokens import TokenCounter, default_counter
 from core.errors import DetachedHeadError
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry, Payload
-from core.models.records import Message, RefInfo
-from core.models.refs import HEAD, branch_ref, branch_short
+from core.models.records import HeadState, Message
+from core.models.refs import HEAD, branch_ref
 from core.storage.repositories import UnitOfWork
 
 
@@ -49,29 +49,6 @@ class TractContext:
     @property
     def token_cache_key(self) -> str:
         return self.rules.token_cache_key(self.counter.encoding_name)
-
-
-@dataclass(frozen=True)
-class HeadState:
-    """Where HEAD is: the commit, the attached branch (short name) or detached."""
-
-    ref: RefInfo | None
-    commit: str | None
-    commit_time: datetime | None = None
-
-    @property
-    def exists(self) -> bool:
-        return self.ref is not None
-
-    @property
-    def branch(self) -> str | None:
-        if self.ref is not None and self.ref.symbolic_target:
-            return branch_short(self.ref.symbolic_target)
-        return None
-
-    @property
-    def detached(self) -> bool:
-        return self.ref is not None and not self.ref.symbolic_target
 
 
 def head_state(uow: UnitOfWork, tract_id: str) -> HeadState:

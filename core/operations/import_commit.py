@@ -9,15 +9,9 @@ from typing import Any
 from core.errors import ImportCommitError, NotFoundError
 from core.models.content import Payload
 from core.models.enums import CommitOperation, Priority
-from core.models.records import CommitInfo, OperationEvent
+from core.models.records import CommitInfo, HeadState, OperationEvent
 from core.operations.commit import AUTO_PIN_REASON, write_commit
-from core.operations.context import (
-    HeadState,
-    TractContext,
-    advance_head,
-    head_state,
-    require_attached,
-)
+from core.operations.context import TractContext, advance_head, head_state, require_attached
 from core.operations.merge_conflicts import ABORT, RESOLVED, SKIP
 from core.operations.navigation import resolve
 from core.operations.reorganize import (

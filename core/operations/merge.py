@@ -17,10 +17,10 @@ from typing import Any
 from core.errors import AlreadyUpToDateError, BranchNotFoundError, MergeError, NotFoundError
 from core.models import content as c
 from core.models.enums import CommitOperation, Priority
-from core.models.records import CommitInfo
+from core.models.records import CommitInfo, HeadState
 from core.models.refs import branch_ref
 from core.operations.commit import validate_edit_target, write_commit
-from core.operations.context import HeadState, TractContext, advance_head, head_state
+from core.operations.context import TractContext, advance_head, head_state
 from core.operations.merge_conflicts import (
     MergeConflict,
     Resolutions,

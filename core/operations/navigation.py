@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from core.errors import AmbiguousRefError, NotFoundError, TractError
 from core.models.enums import CommitOperation
-from core.models.records import CommitInfo
+from core.models.records import CommitInfo, HeadState
 from core.models.refs import HEAD, ORIG_HEAD, PREV_BRANCH, PREV_HEAD, branch_ref
-from core.operations.context import HeadState, TractContext, head_state
+from core.operations.context import TractContext, head_state
 from core.storage.repositories import UnitOfWork
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")

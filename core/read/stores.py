@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import AmbiguousRefError, NotFoundError
-from core.models.records import CommitInfo
+from core.models.records import CommitInfo, HeadState
 from core.models.refs import branch_short, is_branch
-from core.operations.context import HeadState, head_state
+from core.operations.context import head_state
 from core.operations.tracts import TractSummary, list_tracts
 from core.storage.store import Store
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from core import Tract, create_tract
 from core.storage.connection import lock_key, make_engine, parse_location
 from core.storage.migrate import MIGRATION_LOCK
-from core.storage.schema import ALEMBIC_VERSION_TABLE
+from core.storage.our_names import ALEMBIC_VERSION_TABLE
 from core.storage.store import Store
 from core.storage.versions import HEAD_REVISION
 from tests.core._store_builders import build_v5_with_sqlalchemy, count_rows

@@ -28,7 +28,7 @@ from core.errors import (
     StoreReadOnlyError,
     StoreTooNewError,
 )
-from core.storage.schema import ALEMBIC_VERSION_TABLE
+from core.storage.our_names import ALEMBIC_VERSION_TABLE
 from core.storage.store import Store, upgrade_store
 from core.storage.versions import HEAD_REVISION
 from tests.core._helpers import insert_root_instruction

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from core.models.enums import Priority
-from core.storage.schema import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
+from core.storage.our_names import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
 from core.storage.store import Store
 from core.storage.versions import HEAD_REVISION
 from tests.core._helpers import insert_root_instruction

@@ -29,7 +29,7 @@ from core.errors import StoreError, StoreNeedsUpgradeError
 from core.models.enums import CommitOperation, Priority
 from core.models.records import BlobInfo, CommitInfo
 from core.storage.connection import make_engine, parse_location, write_connection
-from core.storage.schema import ALEMBIC_VERSION_TABLE
+from core.storage.our_names import ALEMBIC_VERSION_TABLE
 from core.storage.store import Store, UpgradeReport, upgrade_store
 from core.storage.versions import HEAD_REVISION
 from tests.core._store_builders import (

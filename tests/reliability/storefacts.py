@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from core.storage.schema import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
+from core.storage.our_names import ALEMBIC_VERSION_TABLE, PRIVATE_PREFIX
 
 CACHE_TABLE = f"{PRIVATE_PREFIX}blob_message_tokens"  # a derived cache, filled by reads
 BRANCH_PREFIX = "refs/heads/"

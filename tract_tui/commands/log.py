@@ -8,8 +8,10 @@ children before parents, the same lanes), read only as far as ``--limit`` needs.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tract_tui import collector
 from tract_tui.commands import Command
 from tract_tui.commands._output import first_line, out, plain
 from tract_tui.commands._scripting import (
@@ -46,10 +48,23 @@ def _commit_dict(c: CommitInfo, parents: tuple[str, ...], refs: list[str]) -> di
 
 
 def run(args: argparse.Namespace) -> int:
+    limit = args.limit if args.limit is None or args.limit >= 0 else 0
+    if not args.graph and limit is not None and not args.tract:
+        from core.read import quick_log
+
+        # A store at our layout is read without the storage layer (~0.2 s of imports).
+        quick = quick_log(args.store, limit, head_arrow="->")
+        if quick is not None:
+            collector.resume()
+            rows = [(c, (c.parent_hash,) if c.parent_hash else ()) for c in quick.commits]
+            return _print(args, quick.tract_id, quick.labels, rows, [])
+    return _read_and_print(args, limit)
+
+
+def _read_and_print(args: argparse.Namespace, limit: int | None) -> int:
     from core.read import StoreReader
     from core.views.lane_render import render_text
 
-    limit = args.limit if args.limit is None or args.limit >= 0 else 0
     graphs: list[str] = []
     with open_tract(args) as tract:
         reader = StoreReader(tract)
@@ -65,12 +80,21 @@ def run(args: argparse.Namespace) -> int:
             refs = reader.refs(head_arrow="->")
             chain = tract.log(limit=limit)
             rows = [(c, (c.parent_hash,) if c.parent_hash else ()) for c in chain]
-    labels = refs.labels
+    return _print(args, tract.tract_id, refs.labels, rows, graphs)
+
+
+def _print(
+    args: argparse.Namespace,
+    tract_id: str,
+    labels: dict[str, list[str]],
+    rows: Sequence[tuple[CommitInfo, tuple[str, ...]]],
+    graphs: list[str],
+) -> int:
     if args.json:
         items = [_commit_dict(c, p, labels.get(c.commit_hash, [])) for c, p in rows]
         for item, graph in zip(items, graphs, strict=False):
             item["graph"] = graph
-        print_json({"tract_id": tract.tract_id, "commits": items})
+        print_json({"tract_id": tract_id, "commits": items})
         return 0
     if not rows:
         out("no commits")

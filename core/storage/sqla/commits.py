@@ -35,20 +35,8 @@ from core.storage.sqla._common import (
     run_prepared,
     unique,
 )
-from core.storage.sqla.walks import ANCESTORS_SQL, order_chain
+from core.storage.sqla.walks import ANCESTORS_SQL, TRACT_IDS_SQL, order_chain
 from core.storage.versions import StoreVersion
-
-TRACT_IDS_SQL = """
-    WITH RECURSIVE t(id) AS (
-        SELECT MIN(tract_id) FROM commits
-        UNION ALL
-        SELECT (SELECT MIN(c.tract_id) FROM commits c WHERE c.tract_id > t.id)
-            FROM t WHERE t.id IS NOT NULL
-    )
-    SELECT id FROM t
-    UNION
-    SELECT tract_id FROM refs
-"""
 
 
 @cache

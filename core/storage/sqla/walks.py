@@ -68,3 +68,19 @@ ANCESTORS_SQL = {
         SELECT h FROM anc
     """,
 }
+
+
+# Every tract id, with one index seek per tract (a loose index scan), not a pass over every
+# commit: opening a store of a million commits asks this first. Plain SQL, shared by the
+# repositories and the stdlib quick reads (``core.storage.sqlite_quick``).
+TRACT_IDS_SQL = """
+    WITH RECURSIVE t(id) AS (
+        SELECT MIN(tract_id) FROM commits
+        UNION ALL
+        SELECT (SELECT MIN(c.tract_id) FROM commits c WHERE c.tract_id > t.id)
+            FROM t WHERE t.id IS NOT NULL
+    )
+    SELECT id FROM t
+    UNION
+    SELECT tract_id FROM refs
+"""
