@@ -27,16 +27,10 @@ from core.facade.merge import MergeMixin
 from core.facade.rewrite import RewriteMixin
 from core.facade.tract_ai_features import TractAIFeaturesMixin
 from core.models import content as c
+from core.models.compiled import CompiledContext, CompileRow
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry
 from core.models.enums import CommitOperation, Priority
-from core.models.records import (
-    AnnotationInfo,
-    CommitInfo,
-    CompiledContext,
-    CompileRecord,
-    CompileRow,
-    HeadState,
-)
+from core.models.records import AnnotationInfo, CommitInfo, CompileRecord, HeadState
 from core.operations import annotate as annotate_op
 from core.operations import branches as branches_op
 from core.operations import commit as commit_op

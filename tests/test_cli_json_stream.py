@@ -16,7 +16,7 @@ import hypothesis.strategies as st
 from hypothesis import given, settings
 
 from core import Blame, create_tract
-from core.models.records import CompiledContext, Message
+from core.models.compiled import CompiledContext, Message
 from tract_tui.commands._json_stream import write_json
 from tract_tui.commands.compile import encoded_messages, message_items
 

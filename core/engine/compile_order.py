@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from core.models.records import CompileRow
+from core.models.compiled import CompileRow
 
 BLOCK_PAGE = 256
 

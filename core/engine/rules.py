@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.engine.tokens import TokenCounter, full_message_tokens
+from core.models.compiled import MISSING_CONTENT, Rendered
 from core.models.content import ContentRegistry, Payload
 from core.models.enums import Priority
-from core.models.records import MISSING_CONTENT, Rendered
 
 B226678_NAME = "b226678"
 C2F26DD_NAME = "c2f26dd"

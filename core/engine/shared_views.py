@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar, overload
 
-from core.models.records import Message
+from core.models.compiled import Message
 
 T = TypeVar("T")
 

@@ -23,16 +23,10 @@ from typing import Any, Protocol
 from core.engine.rules import B226678, CompileRules
 from core.engine.shared_views import DictCache, MessageView, View
 from core.engine.tokens import REPLY_PRIMER, TokenCounter
+from core.models.compiled import MISSING_CONTENT, CompiledContext, CompileRow, Message, Rendered
 from core.models.content import ContentRegistry
 from core.models.enums import Priority
-from core.models.records import (
-    MISSING_CONTENT,
-    AnnotationInfo,
-    CompiledContext,
-    CompileRow,
-    Message,
-    Rendered,
-)
+from core.models.records import AnnotationInfo
 
 EDITED_SUFFIX = " [edited]"
 __all__ = ["EDITED_SUFFIX", "MISSING_CONTENT", "Snapshot", "TokenCache"]

@@ -17,7 +17,8 @@ from core.explain.facts import Facts, Positions
 from core.explain.models import AFTER_RECORD, EDITED, REPLACED, Step, Subject
 from core.explain.textdiff import unified
 from core.explain.verdicts import Explainer
-from core.models.records import CompiledContext, CompileRecord
+from core.models.compiled import CompiledContext
+from core.models.records import CompileRecord
 from core.operations.compile import Compiler
 from core.operations.context import TractContext
 from core.operations.records import compile_as_recorded, find_record

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.errors import CompileError
-from core.models.records import CompiledContext
+from core.models.compiled import CompiledContext
 
 FORMATS = ("openai", "anthropic", "markdown")
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from core.engine.clock import from_storage
 from core.errors import CompileError
 from core.facade.base import FacadeBase
-from core.models.records import CompiledContext, CompileRecord
+from core.models.compiled import CompiledContext
+from core.models.records import CompileRecord
 from core.operations import navigation as nav
 from core.storage.repositories import UnitOfWork
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from core.facade.base import FacadeBase
-from core.models.records import CompiledContext
+from core.models.compiled import CompiledContext
 from core.storage.repositories import UnitOfWork
 
 if TYPE_CHECKING:  # imported where used: not needed to open a store (start-up time)

@@ -16,8 +16,9 @@ from typing import Any
 from core.errors import ContentValidationError, LLMConfigError, NotFoundError, TractError
 from core.llm.client import PLUMBING_KEYS, ChatClient, response_text, response_usage
 from core.models import content as c
+from core.models.compiled import CompiledContext
 from core.models.enums import CommitOperation
-from core.models.records import CommitInfo, CompiledContext
+from core.models.records import CommitInfo
 from core.operations import commit as commit_op
 from core.operations.budget import TokenBudget, check_budget
 from core.operations.compile import Compiler, write_record

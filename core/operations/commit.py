@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 from core.engine import hashing
 from core.engine.clock import ONE_MICROSECOND
 from core.errors import ContentValidationError, EditTargetError
+from core.models.compiled import CompileRow
 from core.models.enums import CommitOperation, Priority
-from core.models.records import BlobInfo, CommitInfo, CompileRow, HeadState
+from core.models.records import BlobInfo, CommitInfo, HeadState
 from core.models.storable import check_storable
 from core.operations.context import TractContext, advance_head, head_state, require_attached
 from core.storage.repositories import UnitOfWork

@@ -19,8 +19,9 @@ from core.engine.compile_order import sequence_order
 from core.engine.snapshot import Snapshot
 from core.engine.tokens import REPLY_PRIMER
 from core.errors import CompileError
+from core.models.compiled import CompiledContext, CompileRow, Rendered
 from core.models.content import BUILTIN_TYPES
-from core.models.records import CompiledContext, CompileRecord, CompileRow, Rendered
+from core.models.records import CompileRecord
 from core.operations.context import TractContext, head_state
 from core.storage.repositories import UnitOfWork
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from core.engine.compile_order import expand
 from core.engine.tokens import MESSAGE_OVERHEAD, NAME_OVERHEAD
 from core.errors import CompressionError, NothingToCompressError
+from core.models.compiled import CompiledContext, CompileRow
 from core.models.enums import Priority
-from core.models.records import CompiledContext, CompileRow, Retention
+from core.models.records import Retention
 from core.operations.compile import Compiler, _Loader
 from core.operations.compress_tools import tool_units, widen_picks, widen_range
 from core.operations.context import TractContext, head_state, require_attached

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from core.models.records import CompileRow
+from core.models.compiled import CompileRow
 
 
 def _tool_fields(row: CompileRow) -> tuple[str, str | None] | None:

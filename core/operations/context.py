@@ -9,8 +9,9 @@ from core.engine.clock import SYSTEM_CLOCK, Clock
 from core.engine.rules import B226678, CompileRules
 from core.engine.tokens import TokenCounter, default_counter
 from core.errors import DetachedHeadError
+from core.models.compiled import Message
 from core.models.content import DEFAULT_REGISTRY, ContentRegistry, Payload
-from core.models.records import HeadState, Message
+from core.models.records import HeadState
 from core.models.refs import HEAD, branch_ref
 from core.storage.repositories import UnitOfWork
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from core.engine.tokens import REPLY_PRIMER
 from core.errors import NotFoundError
-from core.models.records import CommitInfo, CompiledContext, Message
+from core.models.compiled import CompiledContext, Message
+from core.models.records import CommitInfo
 from core.operations.compile import Compiler, empty_context
 from core.operations.context import TractContext, head_state
 from core.operations.navigation import resolve

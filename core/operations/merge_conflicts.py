@@ -19,8 +19,9 @@ from typing import Any
 
 from core.errors import ContentValidationError, MergeError
 from core.models import content as c
+from core.models.compiled import Message
 from core.models.enums import Priority
-from core.models.records import BlobInfo, CommitInfo, Message
+from core.models.records import BlobInfo, CommitInfo
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
 

@@ -16,14 +16,9 @@ from typing import Any
 
 from core.engine.tokens import REPLY_PRIMER, TokenCounter, full_message_tokens
 from core.errors import AmbiguousRefError, NotFoundError
+from core.models.compiled import CompiledContext
 from core.models.enums import Priority
-from core.models.records import (
-    AnnotationInfo,
-    CommitInfo,
-    CompiledContext,
-    CompileRecord,
-    OperationEvent,
-)
+from core.models.records import AnnotationInfo, CommitInfo, CompileRecord, OperationEvent
 from core.operations.compile import Compiler, empty_context
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import SpawnError
 from core.models import content as c
-from core.models.records import CommitInfo, CompiledContext, Message, SpawnPointer
+from core.models.compiled import CompiledContext, Message
+from core.models.records import CommitInfo, SpawnPointer
 from core.models.refs import BRANCH_PREFIX, HEAD
 from core.operations import commit as commit_op
 from core.operations.compile import Compiler

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from core.models.compiled import CompileRow
 from core.models.enums import Priority
 from core.models.records import (
     AnnotationInfo,
     BlobInfo,
     CommitInfo,
     CompileRecord,
-    CompileRow,
     OperationEvent,
     PolicyLogEntry,
     PolicyProposal,

@@ -11,7 +11,7 @@ import hypothesis.strategies as st
 from hypothesis import given, settings
 
 from core.engine.compile_order import build_sequence, sequence_order
-from core.models.records import CompileRow
+from core.models.compiled import CompileRow
 
 
 def _row(h: str, first: str | None, n_parents: int) -> CompileRow:

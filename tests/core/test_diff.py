@@ -120,7 +120,7 @@ def test_diff_refusals(tract: Tract) -> None:
 
 
 def test_serialise_format() -> None:
-    from core.models.records import Message
+    from core.models.compiled import Message
 
     assert serialise(Message("user", "hi", "ann")) == "role: user\nname: ann\n---\nhi"
     assert serialise(Message("tool", "a\nb")) == "role: tool\n---\na\nb"

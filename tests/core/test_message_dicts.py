@@ -13,7 +13,7 @@ import pytest
 
 from core import Priority, Tract, create_tract
 from core.models import content as c
-from core.models.records import Message
+from core.models.compiled import Message
 
 
 @pytest.fixture

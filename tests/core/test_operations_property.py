@@ -43,7 +43,7 @@ from core.errors import (
     RevertError,
 )
 from core.models import content as c
-from core.models.records import CompiledContext
+from core.models.compiled import CompiledContext
 from core.operations.verify import verify_store
 from tests.core._compile_oracle import mismatch
 

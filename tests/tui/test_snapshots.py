@@ -17,7 +17,7 @@ import tiktoken
 from textual.pilot import Pilot
 
 from core import Tract
-from core.models.records import Message
+from core.models.compiled import Message
 from core.read import StoreReader
 from tests.tui.conftest import no_blink, screen_text, settle
 from tract_tui.actions import ACTIONS

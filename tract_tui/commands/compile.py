@@ -17,8 +17,8 @@ import gc
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from core.models.compiled import MISSING_CONTENT
 from core.models.json_text import dumps_indented, writes_alike
-from core.models.records import MISSING_CONTENT
 from tract_tui.commands import Command
 from tract_tui.commands._json_stream import Encoded, write_json
 from tract_tui.commands._output import err, out, plain
@@ -32,7 +32,7 @@ from tract_tui.commands._scripting import (
 
 if TYPE_CHECKING:
     from core import Blame
-    from core.models.records import CompiledContext
+    from core.models.compiled import CompiledContext
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

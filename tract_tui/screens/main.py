@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker
 
-from core.models.records import CompiledContext
+from core.models.compiled import CompiledContext
 from core.read import Fingerprint
 from core.views.graph import GraphMode
 from core.views.health import QuickCheck

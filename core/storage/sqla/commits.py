@@ -20,8 +20,9 @@ from sqlalchemy import (
 )
 
 from core.engine.clock import stored_time, to_storage
+from core.models.compiled import CompileRow
 from core.models.enums import CommitOperation
-from core.models.records import CommitInfo, CompileRow
+from core.models.records import CommitInfo
 from core.storage import schema as s
 from core.storage.repositories import CommitRepository
 from core.storage.row_decode import commit_from_row
