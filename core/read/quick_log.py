@@ -2,8 +2,9 @@
 
 What ``tract-tui log --limit N`` prints (the refs' labels and the first-parent chain from
 HEAD) read through ``core.storage.sqlite_quick`` when the store allows it: a SQLite file at
-the layout we write, holding one tract. None otherwise, and the caller reads it through
-:class:`~core.read.StoreReader`; both give the same answer (``tests/core/test_quick_log.py``).
+tract-ai's v6 layout (the one we write), holding one tract. None otherwise, and the caller
+reads it through :class:`~core.read.StoreReader`; both give the same answer
+(``tests/core/test_quick_log.py``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Quick reads of a SQLite store through the standard library alone.
 
 Importing SQLAlchemy costs ~0.2 s, more than everything ``tract-tui log --limit 20`` then
-reads. For a store at the layout we write as-is (tract-ai v6 with our additions at their head)
-the few reads a first screenful needs are plain SQL here: the tract ids, HEAD, the refs, a
+reads. For a store at the layout we write (tract-ai v6, with or without our additions) the few
+reads a first screenful needs are plain SQL here: the tract ids, HEAD, the refs, a
 first-parent walk and the commits' rows, decoded by the repositories' own ``commit_from_row``.
 Anything else (another layout, a lock, a file SQLite cannot read) answers None, and the
 caller opens the store in full, which says what is wrong. Nothing is written and nothing is
@@ -19,7 +19,7 @@ from types import TracebackType
 
 from core.models.records import CommitInfo, RefInfo
 from core.models.refs import HEAD
-from core.storage.our_names import ALEMBIC_VERSION_TABLE, OURS_HEAD, WRITE_FLOOR
+from core.storage.our_names import ALEMBIC_VERSION_TABLE, OURS_REVISIONS, WRITE_FLOOR
 from core.storage.row_decode import COMMIT_FIELDS, commit_from_row
 from core.storage.sqla.walks import TRACT_IDS_SQL, order_chain
 from core.storage.sqlite_files import connect_reader, has_sqlite_header
@@ -125,17 +125,20 @@ class QuickStore:
 
 
 def _at_our_layout(conn: sqlite3.Connection) -> bool:
-    """tract-ai's v6 tables and commit columns, with our additions at their head."""
+    """tract-ai's v6 tables and commit columns (the layout we write), as tract-ai b226678
+    leaves them or with our additions at any of our revisions (they add indexes and a cache;
+    the rows read here are the same)."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not (_TABLES | {ALEMBIC_VERSION_TABLE}) <= tables:
+    if not tables >= _TABLES:
         return False
     version = conn.execute(
         "SELECT value FROM _trace_meta WHERE \"key\" = 'schema_version'"
     ).fetchall()
     if [str(v[0]).strip() for v in version] != [str(WRITE_FLOOR)]:
         return False
-    ours = conn.execute(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}").fetchall()
-    if [r[0] for r in ours] != [OURS_HEAD]:
-        return False
+    if ALEMBIC_VERSION_TABLE in tables:
+        ours = conn.execute(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}").fetchall()
+        if len(ours) != 1 or ours[0][0] not in OURS_REVISIONS:
+            return False  # a newer tract-tui's, or not ours: the full open says which
     columns = {r[1] for r in conn.execute("PRAGMA table_info(commits)")}
     return columns == set(COMMIT_FIELDS)

@@ -4,6 +4,7 @@ and on every store it must step aside from (other layouts, several tracts, a loc
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sqlite3
@@ -142,10 +143,10 @@ def test_it_steps_aside_for_what_the_full_open_must_say(tmp_path: Path) -> None:
     create_tract(empty).close()  # no commit yet
     text = tmp_path / "notes.txt"
     text.write_text("not a store")
-    other_layout = tmp_path / "older.db"
+    other_layout = tmp_path / "later.db"  # a revision of ours this tract-tui does not know
     _history(other_layout).close()
     with sqlite3.connect(other_layout) as db:
-        db.execute("UPDATE tract_tui_alembic_version SET version_num = 'tt_0001'")
+        db.execute("UPDATE tract_tui_alembic_version SET version_num = 'tt_9999'")
     newer = tmp_path / "newer.db"
     _history(newer).close()
     with sqlite3.connect(newer) as db:
@@ -156,9 +157,32 @@ def test_it_steps_aside_for_what_the_full_open_must_say(tmp_path: Path) -> None:
     assert quick_log(str(tmp_path), 20) is None  # a directory
 
 
-def test_tract_ai_stores_are_read_in_full(fixture_store) -> None:  # type: ignore[no-untyped-def]
-    for name in ("upstream_v3.db", "upstream_v5.db"):
+def test_tract_ai_stores_of_other_versions_are_read_in_full(fixture_store) -> None:  # type: ignore[no-untyped-def]
+    for name in ("upstream_v3.db", "upstream_v5.db", "upstream_v13.db"):
         assert quick_log(str(fixture_store(name)), 20) is None
+
+
+STORIES = Path(__file__).resolve().parents[1] / "fixtures" / "tract_ai"
+
+
+def _story(name: str, tmp_path: Path) -> Path:
+    dest = tmp_path / name.replace(".gz", "")
+    dest.write_bytes(gzip.decompress((STORIES / name).read_bytes()))
+    return dest
+
+
+def test_a_v6_store_tract_ai_wrote_reads_the_same(tmp_path: Path) -> None:
+    path = _story("v6_story.db.gz", tmp_path)  # b226678's own store: none of our additions
+    _same(path)
+    with sqlite3.connect(path) as db:  # at an older revision of ours: the same rows
+        db.execute("CREATE TABLE tract_tui_alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.execute("INSERT INTO tract_tui_alembic_version VALUES ('tt_0001')")
+    _same(path)
+
+
+def test_tract_ai_head_layouts_and_spawn_trees_are_read_in_full(tmp_path: Path) -> None:
+    for name in ("head_story.db.gz", "touched.db.gz", "wide_v6_story.db.gz"):
+        assert quick_log(str(_story(name, tmp_path)), 20) is None, name
 
 
 def test_a_writer_holding_the_lock_makes_it_step_aside_quickly(tmp_path: Path) -> None:
