@@ -27,7 +27,7 @@ NEVER_AT_START = (
 
 LOG = """
 import json, runpy, sys
-sys.argv = ["tract-tui", "log", "--limit", "20", sys.argv[1]]
+sys.argv = ["tract-tui", "log", "--limit", "20", *sys.argv[1:]]
 try:
     runpy.run_module("tract_tui", run_name="__main__")
 except SystemExit:
@@ -69,11 +69,12 @@ def test_log_imports_only_what_it_reads(tmp_path: Path) -> None:
     assert _spared(loaded) == []
 
 
-def test_log_of_another_layout_reads_in_full_and_no_more(tmp_path: Path) -> None:
+def test_log_read_in_full_loads_no_more(tmp_path: Path) -> None:
+    # --tract (like another layout, several tracts or --graph) takes the full read.
     path = _store(tmp_path)
-    with sqlite3.connect(path) as db:  # our additions one step behind: the full open's
-        db.execute("UPDATE tract_tui_alembic_version SET version_num = 'tt_0001'")
-    loaded = _loaded(LOG, path)
+    with sqlite3.connect(path) as db:
+        (tract_id,) = db.execute("SELECT DISTINCT tract_id FROM commits").fetchone()
+    loaded = _loaded(LOG, "--tract", tract_id, path)
     assert "core.read.reader" in loaded and "sqlalchemy" in loaded  # it did run
     assert _spared(loaded) == []
     # Nor the reads it does not make.
