@@ -156,3 +156,16 @@ def test_cache_breaks_and_losses_on_the_demo(story: tuple[Tract, dict]) -> None:
     timeline = tract.token_timeline()
     assert [p.record_id for p in timeline.points] == f["records"]
     assert len(timeline.marks) == 2 and len(timeline.sparkline()) == 4
+
+
+def test_log_reads_the_demo_the_same_without_sqlalchemy(story: tuple[Tract, dict]) -> None:
+    # The demo (an import, two compressions, a merge, an edit, a rebase, pins and skips): what
+    # `log --limit N` reads through the standard library equals the repositories' read.
+    from core.read import StoreReader, quick_log
+
+    tract, _ = story
+    for limit in (1, 20, 500):
+        quick = quick_log(str(tract.store.location.path), limit, head_arrow="->")
+        assert quick is not None
+        assert quick.labels == StoreReader(tract).refs(head_arrow="->").labels
+        assert quick.commits == tract.log(limit=limit)

@@ -45,6 +45,7 @@ from core.errors import (
 from core.models import content as c
 from core.models.compiled import CompiledContext
 from core.operations.verify import verify_store
+from core.read import StoreReader, quick_log
 from tests.core._compile_oracle import mismatch
 
 WORDS = ("alpha", "beta", "gamma", "delta", "tool", "fix", "bug", "line 42", "[b]x[/b]", "é")
@@ -373,6 +374,17 @@ class History(RuleBasedStateMachine):
         assert cached.token_count == scratch.token_count
         problem = mismatch(self.tract, self.tract.head)
         assert problem is None, problem
+
+    @invariant()
+    def quick_log_reads_what_the_full_read_reads(self) -> None:
+        # log --limit N's stdlib read (core.read.quick_log), beside the repositories' reads.
+        quick = quick_log(self.path, 40, head_arrow="->")
+        if quick is None:  # PostgreSQL, several tracts since a spawn, or nothing yet
+            assert "://" in self.path or self.children or self.tract.head is None
+            return
+        assert quick.tract_id == self.tract.tract_id
+        assert quick.labels == StoreReader(self.tract).refs(head_arrow="->").labels
+        assert quick.commits == self.tract.log(limit=40)
 
 
 SETTINGS = settings(
