@@ -187,6 +187,14 @@ def test_real_session_with_a_rewind(tmp_path: Path, store_target: str) -> None:
             "'03eb5929-52b3-4b13-ada3-b93ae35806b8'",
         )
         assert rows == 28
+        # `log --limit N` reads the imported session the same through the standard library.
+        if "://" not in store_target:
+            from core.read import StoreReader, quick_log
+
+            quick = quick_log(store_target, 50, head_arrow="->")
+            assert quick is not None
+            assert quick.labels == StoreReader(t.tract).refs(head_arrow="->").labels
+            assert quick.commits == t.tract.log(limit=50)
     finally:
         t.close()
 
