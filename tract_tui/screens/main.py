@@ -27,7 +27,6 @@ from core.views.health import QuickCheck
 from core.views.text import display_line
 from tract_tui.jumps import JumpHistory, Place
 from tract_tui.live import LiveUpdater
-from tract_tui.screens.compile_diff import CompileDiffScreen
 from tract_tui.screens.confirm import ConfirmScreen
 from tract_tui.screens.main_content import ContentHandlers
 from tract_tui.screens.main_explain import ExplainHandlers
@@ -416,6 +415,8 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
 
     @on(CompileDiffRequested)
     def open_compile_diff(self, message: CompileDiffRequested) -> None:
+        from tract_tui.screens.compile_diff import CompileDiffScreen  # ~15 ms: on first use
+
         self.app.push_screen(CompileDiffScreen(self.reader, message.a, message.b))
 
     # -- annotations, branches, go to ------------------------------------------------------
