@@ -11,7 +11,7 @@ import hypothesis.strategies as st
 from hypothesis import given, settings
 
 from core.models.content import DEFAULT_REGISTRY, tool_io
-from core.models.json_text import dumps_indented
+from core.models.json_text import dumps_indented, escape_non_ascii
 
 TEXTS = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)
 KEYS = TEXTS | st.integers(-5, 5) | st.booleans() | st.none()
@@ -72,3 +72,18 @@ def test_tool_message_text_is_the_sorted_indented_payload() -> None:
     assert role == "tool"
     inner = json.dumps(payload["payload"], indent=2, sort_keys=True)
     assert text == f"Tool result: bash (success)\n{inner}"
+
+
+PLAIN = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters='"\\'),
+    max_size=200,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PLAIN)
+def test_escape_non_ascii_is_ensure_ascii(text: str) -> None:
+    # Outside control characters, quotes and backslashes (which orjson escapes itself), the
+    # escaping is exactly what json.dumps(ensure_ascii=True) writes inside a string.
+    assert escape_non_ascii(text) == json.dumps(text)[1:-1]
+    assert escape_non_ascii(text + "\x7f🦀é") == json.dumps(text + "\x7f🦀é")[1:-1]
