@@ -79,8 +79,9 @@ def parse_priority(value: Any) -> Priority:
         return Priority.NORMAL
 
 
-def commit_from_row(row: Any) -> CommitInfo:  # a Row of COMMIT_COLUMNS (twelve values)
-    """A row of :data:`COMMIT_COLUMNS` (unpacked by position: a 100k chain reads faster)."""
+def commit_from_row(row: Any) -> CommitInfo:
+    """A row of the :data:`COMMIT_FIELDS` columns (unpacked by position: a 100k chain reads
+    faster)."""
     (h, tract, parent, content, ctype, op, response_to, message, tokens, meta, gen, at) = row
     return CommitInfo(
         commit_hash=h,

@@ -19,6 +19,7 @@ from types import TracebackType
 
 from core.models.records import CommitInfo, RefInfo
 from core.models.refs import HEAD
+from core.storage.batches import chunks, unique
 from core.storage.our_names import ALEMBIC_VERSION_TABLE, OURS_REVISIONS, WRITE_FLOOR
 from core.storage.row_decode import COMMIT_FIELDS, commit_from_row
 from core.storage.sqla.walks import TRACT_IDS_SQL, order_chain
@@ -26,7 +27,6 @@ from core.storage.sqlite_files import connect_reader, has_sqlite_header
 
 # A lock that outlasts this makes the quick read step aside: the full open waits and says so.
 PROBE_S = 0.2
-CHUNK = 900  # IN-list size, as the repositories chunk
 
 _TABLES = frozenset({"commits", "blobs", "refs", "commit_parents", "_trace_meta"})
 _HEAD_SQL = (
@@ -114,10 +114,8 @@ class QuickStore:
         return [r[0] for r in order_chain(head, rows)]
 
     def commits(self, hashes: Iterable[str]) -> dict[str, CommitInfo]:
-        wanted = list(dict.fromkeys(h for h in hashes if h))
         out: dict[str, CommitInfo] = {}
-        for i in range(0, len(wanted), CHUNK):
-            batch = wanted[i : i + CHUNK]
+        for batch in chunks(unique(hashes)):
             sql = _COMMITS_SQL + f"({', '.join('?' * len(batch))})"
             for row in self.conn.execute(sql, batch):
                 out[row[0]] = commit_from_row(row)

@@ -1,14 +1,14 @@
-"""Shared helpers of the SQLAlchemy repositories: chunking and lenient row decoding.
-
-Rows are decoded leniently (JSON and enum columns are read as text and parsed here) so that a
-corrupt value in one row never stops a whole query: ``verify`` reports such rows instead.
+"""Shared helpers of the SQLAlchemy repositories: prepared statements, raw rows, and the
+column lists whose rows ``core.storage.row_decode`` decodes leniently (JSON, enum and time
+columns are read as text, so a corrupt value in one row never stops a whole query). Chunking
+is ``core.storage.batches``, re-exported here for the repositories.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, String, type_coerce
 from sqlalchemy import exc as sa_exc
@@ -17,29 +17,10 @@ from sqlalchemy.engine import Row
 from core.engine.clock import stored_time
 from core.models.records import AnnotationInfo
 from core.storage import schema as s
-from core.storage.row_decode import (
-    parse_priority,
-)
-
-T = TypeVar("T")
-
-# SQLite allows 32766 host parameters since 3.32; PostgreSQL 65535. Stay far below both.
-CHUNK = 900
-
-
-def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(i for i in items if i))
+from core.storage.batches import CHUNK as CHUNK
+from core.storage.batches import chunks as chunks
+from core.storage.batches import unique as unique
+from core.storage.row_decode import COMMIT_FIELDS, parse_priority
 
 
 class _Prepared(NamedTuple):
@@ -122,29 +103,21 @@ def raw_text(col: Any) -> ColumnElement[Any]:
     return type_coerce(col, String)
 
 
+# Read as stored and parsed by ``row_decode``: a row whose time or JSON is not readable must
+# not stop the query that reads it (SQLAlchemy's own processors raise).
+_RAW_FIELDS = frozenset({"operation", "metadata_json", "generation_config_json", "created_at"})
+
+
 @cache  # per layout table: every unit of work asks (three per agent turn)
 def commit_columns(commits: Any = s.commits) -> tuple[ColumnElement[Any], ...]:
-    """What :func:`commit_from_row` reads, from the ``commits`` table of a layout."""
+    """What :func:`~core.storage.row_decode.commit_from_row` reads, from the ``commits`` table
+    of a layout (its edit column is keyed ``response_to`` whatever its name), in the order of
+    :data:`~core.storage.row_decode.COMMIT_FIELDS`."""
     c = commits.c
-    return (
-        c.commit_hash,
-        c.tract_id,
-        c.parent_hash,
-        c.content_hash,
-        c.content_type,
-        raw_text(c.operation).label("operation"),
-        c.response_to.label("response_to"),
-        c.message,
-        c.token_count,
-        raw_text(c.metadata_json).label("metadata_json"),
-        raw_text(c.generation_config_json).label("generation_config_json"),
-        # As stored, parsed by ``stored_time``: a row whose time is not a time must not stop the
-        # query that reads it (SQLAlchemy's own parser raises).
-        raw_text(c.created_at).label("created_at"),
+    return tuple(
+        (raw_text(c[name]) if name in _RAW_FIELDS else c[name]).label(name)
+        for name in COMMIT_FIELDS
     )
-
-
-COMMIT_COLUMNS: Sequence[ColumnElement[Any]] = commit_columns()
 
 
 ANNOTATION_COLUMNS: Sequence[ColumnElement[Any]] = (
