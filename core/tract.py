@@ -95,6 +95,10 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
         )
         self.compiler = Compiler(self.ctx)
         self._local = threading.local()
+        # (store change token, HEAD's commit, the head whose snapshot was last compiled from
+        # a read) while nothing but this tract's own appends has changed the store since that
+        # read: a compile of HEAD then reads nothing back (Compiler.compile_known).
+        self._quiet: tuple[tuple[int, int, int], str, str] | None = None
         self._owns_store = owns_store
 
     # -- opening ----------------------------------------------------------------------------
@@ -226,6 +230,7 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
         # Outside a batch the new commit goes to the compiler once it is committed, so the
         # next compile does not read back what was just written.
         written: list[CompileRow] | None = None if self.in_batch else []
+        quiet, self._quiet = self._quiet, None
         with self._write() as uow:
             if response_to is not None:
                 response_to = self._resolve_existing(uow, response_to)
@@ -243,7 +248,21 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
             )
         if written:
             self.compiler.note_written(written[0])
+            if quiet is not None:
+                self._keep_quiet(quiet, info)
         return info
+
+    def _keep_quiet(self, quiet: tuple[tuple[int, int, int], str, str], info: CommitInfo) -> None:
+        """After an append: HEAD stays known when that append was the store's only change
+        since the token (and it wrote no annotation, which a snapshot would have to read).
+        Nobody else committed when data_version has not moved, and this store committed once
+        when its count moved by one: that once was this append."""
+        if commit_op.auto_pinned(self.ctx, info.content_type):
+            return
+        before = quiet[0]
+        after = self.store.change_token()
+        if after == (before[0], before[1], before[2] + 1):
+            self._quiet = (after, info.commit_hash, quiet[2])
 
     def _resolve_existing(self, uow: UnitOfWork, ref: str) -> str:
         try:
@@ -374,6 +393,17 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
             raise CompileError("compile at a commit or at a time, not both")
         if at_time is not None:
             at_time = from_storage(at_time)
+        known = at is None and at_time is None and not record and not self.in_batch
+        token = self.store.change_token() if known else None
+        if token is not None:
+            quiet = self._quiet
+            if quiet is not None and token == quiet[0]:
+                compiled = self.compiler.compile_known(
+                    quiet[1], quiet[2], include_edit_annotations=include_edit_annotations
+                )
+                if compiled is not None:
+                    self._quiet = (token, quiet[1], quiet[1])
+                    return compiled
         opener = self._write if record else self._read
         with opener() as uow:
             head = nav.resolve(uow, self.ctx, at) if at is not None else None
@@ -384,6 +414,8 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
                 include_edit_annotations=include_edit_annotations,
             )
             if not record:
+                if token is not None and compiled.head_hash:
+                    self._quiet = (token, compiled.head_hash, compiled.head_hash)
                 return compiled
             rec_params: dict[str, Any] = {"purpose": "compile", "reason": reason}
             if at is not None:

@@ -36,6 +36,11 @@ def auto_message(content_type: str, raw_text: str) -> str:
     return f"{content_type}: {preview}"
 
 
+def auto_pinned(ctx: TractContext, content_type: str) -> bool:
+    """Whether an append of this type also writes a PINNED annotation (instructions)."""
+    return ctx.registry.default_priority(content_type) is Priority.PINNED
+
+
 class StoredBlob(NamedTuple):
     """A blob as an append wrote it: what a compile of the new commit would read back."""
 
@@ -246,7 +251,7 @@ def commit(
         row = uow.commits.compile_row(info, blob.payload_json, blob.message_tokens)
         if row is not None:
             written.append(row)
-    if ctx.registry.default_priority(info.content_type) is Priority.PINNED:
+    if auto_pinned(ctx, info.content_type):
         uow.annotations.add(
             ctx.tract_id, info.commit_hash, Priority.PINNED, AUTO_PIN_REASON, info.created_at
         )

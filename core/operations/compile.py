@@ -204,6 +204,52 @@ class Compiler:
                 source, include_edit_annotations=include_edit_annotations, tools=tools
             )
 
+    def compile_known(
+        self, head: str, base: str, *, include_edit_annotations: bool = False
+    ) -> CompiledContext | None:
+        """Compile ``head`` without reading the store, or None when that cannot be done.
+
+        For a caller that knows nothing changed in the store since ``base``'s snapshot was
+        compiled (and its annotations applied) except the commits it appended since, noted
+        by :meth:`note_written`: ``head`` is ``base`` or extends it by those. Such commits
+        carry no tools, so ``head`` has ``base``'s.
+        """
+        with self._lock:
+            snap = self._cache.get(base)
+            if snap is None:
+                return None
+            tools: tuple[dict[str, Any], ...] = ()
+            if self.ctx.rules.is_head:
+                found = self._tool_cache.get(base)
+                if found is None:
+                    return None
+                tools = found
+            newer: list[CompileRow] = []
+            at = head
+            while at != base:
+                row = self._written.get(at)
+                if row is None or row.n_parents >= 2 or row.parent_hash is None:
+                    return None
+                newer.append(row)
+                at = row.parent_hash
+            if newer:
+                del self._cache[base]  # the snapshot moves to the new head
+                newer.reverse()
+                snap.append(newer, {}, head)
+                self._recalibrate(snap, [r.commit_hash for r in newer])
+                self._cache[head] = snap
+                if self.ctx.rules.is_head:
+                    self._tool_cache[head] = tools
+                    while len(self._tool_cache) > TOOL_CACHE_SIZE:
+                        self._tool_cache.popitem(last=False)
+            else:
+                self._cache.move_to_end(head)
+            return snap.context(
+                self.ctx.counter.source,
+                include_edit_annotations=include_edit_annotations,
+                tools=tools,
+            )
+
     def calibrate(
         self, uow: UnitOfWork, head: str, prompt: int, completion: int
     ) -> CompiledContext:

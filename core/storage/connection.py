@@ -216,6 +216,8 @@ class HotConnection:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._conn: Connection | None = None
+        self._serial = 0  # which connection: a new one has its own data_version sequence
+        self._driver: Any = None  # its pysqlite connection
 
     @contextmanager
     def use(self, engine: Engine) -> Iterator[Connection]:
@@ -229,12 +231,40 @@ class HotConnection:
                 if conn is not None:
                     conn.close()
                 conn = self._conn = engine.connect()
+                self._driver = conn.connection.driver_connection
+                self._serial += 1
             try:
                 yield conn
             except BaseException:
                 self._conn = None
                 conn.close()
                 raise
+        finally:
+            self._lock.release()
+
+    def data_version(self) -> tuple[int, int] | None:
+        """(which connection, its ``PRAGMA data_version``) while the connection is free.
+
+        SQLite changes a connection's data_version whenever any *other* connection, in any
+        process, commits to the file; the connection's own commits leave it. None when the
+        connection is busy, closed or not made yet (nothing can then be said).
+        """
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            # Free (the lock) and alive: a transaction on it always ends inside use(), and
+            # after any error there it is dropped.
+            if self._conn is None:
+                return None
+            try:
+                cursor = self._driver.execute("PRAGMA data_version")
+                try:
+                    rows = cursor.fetchall()  # stepped to the end: no statement left open
+                finally:
+                    cursor.close()
+            except sqlite3.Error:
+                return None
+            return self._serial, int(rows[0][0])
         finally:
             self._lock.release()
 

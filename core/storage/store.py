@@ -89,6 +89,8 @@ class Store:
         self._writer: Engine | None = None
         self._hot: HotConnection | None = None  # SQLite files: see HotConnection
         self._prepare_lock = threading.Lock()
+        self._commits = 0  # write transactions this store committed (see change_token)
+        self._commits_lock = threading.Lock()
         self.read_version = version  # the layout reads see (a legacy store's migrated copy)
 
     # -- opening --------------------------------------------------------------------------
@@ -350,6 +352,27 @@ class Store:
             if locked is None:
                 raise
             raise locked from None
+        with self._commits_lock:
+            self._commits += 1
+
+    def change_token(self) -> tuple[int, int, int] | None:
+        """A value that differs after any commit to the store, by anyone, since it was taken;
+        None when that cannot be told cheaply (a server store, no write yet, or the writer's
+        connection busy). For skipping reads that would only find what is already known.
+
+        SQLite's data_version (on the writer's one kept connection) moves when another
+        connection or process commits; this store's own commits are counted here. Take it
+        before the read or write it stands for, so a commit in between makes it stale.
+        """
+        hot = self._hot
+        if hot is None:
+            return None
+        with self._commits_lock:
+            commits = self._commits
+        version = hot.data_version()
+        if version is None:
+            return None
+        return version[0], version[1], commits
 
     @contextmanager
     def _damage_in_words(self) -> Iterator[None]:

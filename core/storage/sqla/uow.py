@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -24,6 +26,9 @@ from core.storage.versions import StoreVersion, detect
 
 
 class SqlUnitOfWork(UnitOfWork):
+    """Repositories are made when first used: an agent turn's transactions touch three or
+    four of the twelve."""
+
     def __init__(
         self, conn: Connection, *, writable: bool, version: StoreVersion | None = None
     ) -> None:
@@ -31,19 +36,16 @@ class SqlUnitOfWork(UnitOfWork):
         self.writable = writable
         # The layout being read: which edit column, which of our additions, tract-ai's rules.
         self.version = version or detect(conn)
-        self.blobs = SqlBlobRepository(conn, token_cache=self.version.has_token_cache)
-        self.commits = SqlCommitRepository(conn, self.version)
-        self.head_tables = SqlHeadTablesRepository(conn, self.version)
-        self.parents = SqlCommitParentRepository(conn)
-        self.refs = SqlRefRepository(conn)
-        self.annotations = SqlAnnotationRepository(conn)
-        self.events = SqlOperationEventRepository(conn)
-        self.records = SqlCompileRecordRepository(conn)
-        self.spawns = SqlSpawnPointerRepository(conn)
-        self.policies = SqlPolicyRepository(conn)
-        self.meta = SqlMetaRepository(conn)
-        self.lineage = SqlLineageRepository(conn, self.version)
         self._locked: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes not set yet: a repository, made once per unit of work.
+        make = _REPOSITORIES.get(name)
+        if make is None:
+            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+        repository = make(self)
+        setattr(self, name, repository)
+        return repository
 
     def lock_tract(self, tract_id: str) -> None:
         if tract_id not in self._locked:
@@ -52,3 +54,19 @@ class SqlUnitOfWork(UnitOfWork):
 
     def savepoint(self) -> AbstractContextManager[object]:
         return self.conn.begin_nested()
+
+
+_REPOSITORIES: dict[str, Callable[[SqlUnitOfWork], Any]] = {
+    "blobs": lambda u: SqlBlobRepository(u.conn, token_cache=u.version.has_token_cache),
+    "commits": lambda u: SqlCommitRepository(u.conn, u.version),
+    "head_tables": lambda u: SqlHeadTablesRepository(u.conn, u.version),
+    "parents": lambda u: SqlCommitParentRepository(u.conn),
+    "refs": lambda u: SqlRefRepository(u.conn),
+    "annotations": lambda u: SqlAnnotationRepository(u.conn),
+    "events": lambda u: SqlOperationEventRepository(u.conn),
+    "records": lambda u: SqlCompileRecordRepository(u.conn),
+    "spawns": lambda u: SqlSpawnPointerRepository(u.conn),
+    "policies": lambda u: SqlPolicyRepository(u.conn),
+    "meta": lambda u: SqlMetaRepository(u.conn),
+    "lineage": lambda u: SqlLineageRepository(u.conn, u.version),
+}
