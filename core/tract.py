@@ -36,7 +36,7 @@ from core.operations import branches as branches_op
 from core.operations import commit as commit_op
 from core.operations import navigation as nav
 from core.operations.budget import TokenBudget
-from core.operations.compile import Compiler, write_record
+from core.operations.compile import Compiler, QuietHead, write_record
 from core.operations.context import TractContext, head_state
 from core.operations.tracts import TractSummary, list_tracts
 from core.storage.repositories import UnitOfWork
@@ -95,10 +95,9 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
         )
         self.compiler = Compiler(self.ctx)
         self._local = threading.local()
-        # (store change token, HEAD's commit, the head whose snapshot was last compiled from
-        # a read) while nothing but this tract's own appends has changed the store since that
-        # read: a compile of HEAD then reads nothing back (Compiler.compile_known).
-        self._quiet: tuple[tuple[int, int, int], str, str] | None = None
+        # Set while nothing but this tract's own appends has changed the store since it last
+        # read HEAD: an append then does not read HEAD, a compile reads nothing.
+        self._quiet: QuietHead | None = None
         self._owns_store = owns_store
 
     # -- opening ----------------------------------------------------------------------------
@@ -235,6 +234,12 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
             if response_to is not None:
                 response_to = self._resolve_existing(uow, response_to)
             self._check_budget(uow, content, operation, response_to)
+            # HEAD is as last known when nobody has committed since (checked under the
+            # writer's lock, which holds until this commits).
+            if quiet is not None and (
+                written is None or not self.store.unchanged_in(uow, quiet.token)
+            ):
+                quiet = None
             info = commit_op.commit(
                 uow,
                 self.ctx,
@@ -244,25 +249,15 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
                 response_to=response_to,
                 metadata=metadata,
                 generation_config=generation_config,
+                state=quiet.state if quiet is not None else None,
                 written=written,
             )
         if written:
             self.compiler.note_written(written[0])
-            if quiet is not None:
-                self._keep_quiet(quiet, info)
+            # Still known after it, unless it also wrote an annotation (a snapshot reads those).
+            if quiet is not None and not commit_op.auto_pinned(self.ctx, info.content_type):
+                self._quiet = quiet.appended(info)
         return info
-
-    def _keep_quiet(self, quiet: tuple[tuple[int, int, int], str, str], info: CommitInfo) -> None:
-        """After an append: HEAD stays known when that append was the store's only change
-        since the token (and it wrote no annotation, which a snapshot would have to read).
-        Nobody else committed when data_version has not moved, and this store committed once
-        when its count moved by one: that once was this append."""
-        if commit_op.auto_pinned(self.ctx, info.content_type):
-            return
-        before = quiet[0]
-        after = self.store.change_token()
-        if after == (before[0], before[1], before[2] + 1):
-            self._quiet = (after, info.commit_hash, quiet[2])
 
     def _resolve_existing(self, uow: UnitOfWork, ref: str) -> str:
         try:
@@ -397,25 +392,27 @@ class Tract(MergeMixin, CompressMixin, RewriteMixin, LLMMixin, ExplainMixin, Tra
         token = self.store.change_token() if known else None
         if token is not None:
             quiet = self._quiet
-            if quiet is not None and token == quiet[0]:
+            known_head = quiet.state.commit if quiet is not None else None
+            if quiet is not None and token == quiet.token and known_head is not None:
                 compiled = self.compiler.compile_known(
-                    quiet[1], quiet[2], include_edit_annotations=include_edit_annotations
+                    known_head, quiet.base, include_edit_annotations=include_edit_annotations
                 )
                 if compiled is not None:
-                    self._quiet = (token, quiet[1], quiet[1])
+                    self._quiet = quiet._replace(base=known_head)
                     return compiled
         opener = self._write if record else self._read
         with opener() as uow:
             head = nav.resolve(uow, self.ctx, at) if at is not None else None
+            state = head_state(uow, self.tract_id) if token is not None else None
             compiled = self.compiler.compile(
                 uow,
-                head=head,
+                head=state.commit if state is not None else head,
                 at_time=at_time,
                 include_edit_annotations=include_edit_annotations,
             )
             if not record:
-                if token is not None and compiled.head_hash:
-                    self._quiet = (token, compiled.head_hash, compiled.head_hash)
+                if token is not None and state is not None and state.commit:
+                    self._quiet = QuietHead(token, state, state.commit)
                 return compiled
             rec_params: dict[str, Any] = {"purpose": "compile", "reason": reason}
             if at is not None:

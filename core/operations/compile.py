@@ -13,7 +13,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.engine.compile_order import sequence_order
 from core.engine.snapshot import Snapshot
@@ -21,7 +21,7 @@ from core.engine.tokens import REPLY_PRIMER
 from core.errors import CompileError
 from core.models.compiled import CompiledContext, CompileRow, Rendered
 from core.models.content import BUILTIN_TYPES
-from core.models.records import CompileRecord
+from core.models.records import CommitInfo, CompileRecord, HeadState
 from core.operations.context import TractContext, head_state
 from core.storage.repositories import UnitOfWork
 
@@ -92,6 +92,24 @@ def _cold_sequence(uow: UnitOfWork, head: str, encoding: str) -> list[CompileRow
             if parents:
                 out[i] = out[i]._replace(n_parents=len(parents))
     return out
+
+
+class QuietHead(NamedTuple):
+    """What a tract knows while nothing but its own appends has changed the store since it
+    last read HEAD: the store's change token then, HEAD as it is now, and the head whose
+    snapshot that read compiled (the appends since extend it; see Compiler.compile_known)."""
+
+    token: tuple[int, int, int]
+    state: HeadState
+    base: str
+
+    def appended(self, info: CommitInfo) -> QuietHead:
+        """After one more append on the attached branch, committed as the store's only
+        change (so its own commit count moved by one)."""
+        token = (self.token[0], self.token[1], self.token[2] + 1)
+        return QuietHead(
+            token, HeadState(self.state.ref, info.commit_hash, info.created_at), self.base
+        )
 
 
 def empty_context() -> CompiledContext:

@@ -268,6 +268,23 @@ class HotConnection:
         finally:
             self._lock.release()
 
+    def data_version_in(self, conn: Connection) -> tuple[int, int] | None:
+        """As :meth:`data_version`, from inside a transaction on ``conn`` (None unless it is
+        this kept connection). After ``BEGIN IMMEDIATE`` it counts every commit made by
+        others before this writer took the lock."""
+        driver = conn.connection.driver_connection
+        if self._conn is None or driver is None or driver is not self._driver:
+            return None
+        try:
+            cursor = driver.execute("PRAGMA data_version")
+            try:
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        except sqlite3.Error:
+            return None
+        return self._serial, int(rows[0][0])
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:

@@ -50,6 +50,7 @@ from core.storage.inspection import (
     refuse_unusable,
 )
 from core.storage.legacy_copy import migrated_copy
+from core.storage.repositories import UnitOfWork
 from core.storage.sqla.uow import SqlUnitOfWork
 from core.storage.upgrade import UpgradeReport, upgrade_store
 from core.storage.versions import StoreVersion, detect
@@ -373,6 +374,17 @@ class Store:
         if version is None:
             return None
         return version[0], version[1], commits
+
+    def unchanged_in(self, uow: UnitOfWork, token: tuple[int, int, int]) -> bool:
+        """Inside a write transaction of this store: whether nothing was committed, by anyone,
+        since ``token`` was taken (the writer's lock then keeps it so until this commits)."""
+        hot = self._hot
+        if hot is None or not isinstance(uow, SqlUnitOfWork) or not uow.writable:
+            return False
+        version = hot.data_version_in(uow.conn)
+        with self._commits_lock:
+            commits = self._commits
+        return version is not None and (version[0], version[1], commits) == token
 
     @contextmanager
     def _damage_in_words(self) -> Iterator[None]:
