@@ -209,3 +209,46 @@ def test_more_appends_than_the_compiler_keeps(tract: Tract, path: Path) -> None:
     for i in range(100):  # beyond WRITTEN_KEPT: the chain back is read instead
         tract.user(f"m{i}")
     assert shown(tract.compile()) == shown(from_scratch(path))
+
+
+def test_threads_appending_and_compiling_on_one_tract(tract: Tract, path: Path) -> None:
+    # Two threads share the tract (and its kept connection) and a third writes through
+    # another connection. Every context handed out must be what a compile of its own head
+    # gives from scratch, and the last one must see everything.
+    import threading
+
+    tract.compile()
+    seen: list[CompiledContext] = []
+    errors: list[BaseException] = []
+
+    def agent(name: str) -> None:
+        try:
+            for i in range(40):
+                tract.user(f"{name} {i}")
+                seen.append(tract.compile())
+        except BaseException as exc:  # reported below, with the thread's own traceback
+            errors.append(exc)
+
+    def other() -> None:
+        try:
+            with Tract.open(path) as t:
+                for i in range(10):
+                    t.assistant(f"from elsewhere {i}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=agent, args=(n,)) for n in ("a", "b")]
+    threads.append(threading.Thread(target=other))
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    final = tract.compile()
+    assert shown(final) == shown(from_scratch(path))
+    assert len(final.commit_hashes) == 2 + 80 + 10
+    with Store.open(path, readonly=True) as store:
+        fresh = Tract.open(store)
+        for compiled in seen:
+            again = fresh.compile(at=compiled.head_hash)
+            assert shown(compiled) == shown(again)
