@@ -228,10 +228,26 @@ def compile_chain(
     ).select_from(source)
 
 
+def _compile_row_columns(commits: Any) -> list[Any]:
+    """``CompileRow``'s columns up to ``n_parents`` (0: the caller knows the merges)."""
+    c = commits.c
+    return [
+        c.commit_hash,
+        c.parent_hash,
+        c.content_hash,
+        c.content_type,
+        (cast(raw_text(c.operation), String) == "EDIT").label("is_edit"),
+        c.response_to,
+        raw_text(c.created_at).label("created_at"),
+        raw_text(c.generation_config_json).label("generation_config_json"),
+        literal_column("0").label("n_parents"),
+    ]
+
+
 @cache
 def compile_rows(edit_column: str = "response_to", token_cache: bool = True) -> Executable:
-    """What a compile needs of every commit of :tract_id, in ``CompileRow``'s column order
-    (``n_parents`` 0: the caller knows the merges). One scan of the tract's index."""
+    """What a compile needs of every commit of :tract_id, in ``CompileRow``'s column order.
+    One scan of the tract's index, with two index probes per row (blob, token count)."""
     commits = commits_table(edit_column)
     c = commits.c
     b = s.blobs.c
@@ -244,15 +260,7 @@ def compile_rows(edit_column: str = "response_to", token_cache: bool = True) -> 
     cached_tokens = mt.c.message_tokens if token_cache else literal_column("NULL")
     return (
         select(
-            c.commit_hash,
-            c.parent_hash,
-            c.content_hash,
-            c.content_type,
-            (cast(raw_text(c.operation), String) == "EDIT").label("is_edit"),
-            c.response_to,
-            raw_text(c.created_at).label("created_at"),
-            raw_text(c.generation_config_json).label("generation_config_json"),
-            literal_column("0").label("n_parents"),
+            *_compile_row_columns(commits),
             b.payload_json,
             cached_tokens.label("message_tokens"),
             raw_text(c.metadata_json).label("metadata_json"),
@@ -260,6 +268,41 @@ def compile_rows(edit_column: str = "response_to", token_cache: bool = True) -> 
         .select_from(source)
         .where(c.tract_id == bindparam("tract_id"))
     )
+
+
+@cache
+def compile_rows_unjoined(edit_column: str = "response_to") -> Executable:
+    """:func:`compile_rows` without the blob and token columns: ``CompileRow``'s columns up
+    to ``n_parents``, then ``metadata_json``."""
+    commits = commits_table(edit_column)
+    return select(
+        *_compile_row_columns(commits), raw_text(commits.c.metadata_json).label("metadata_json")
+    ).where(commits.c.tract_id == bindparam("tract_id"))
+
+
+@cache
+def all_payloads() -> Executable:
+    b = s.blobs.c
+    return select(b.content_hash, b.payload_json)
+
+
+@cache
+def all_message_tokens() -> Executable:
+    mt = s.blob_message_tokens.c
+    return select(mt.content_hash, mt.message_tokens).where(mt.encoding == bindparam("enc"))
+
+
+@cache
+def blob_and_tract_counts() -> Executable:
+    """How many blobs the store holds, and how many commits :tract_id has."""
+    blobs = select(func.count()).select_from(s.blobs).scalar_subquery()
+    ours = (
+        select(func.count())
+        .select_from(s.commits)
+        .where(s.commits.c.tract_id == bindparam("tract_id"))
+        .scalar_subquery()
+    )
+    return select(blobs, ours)
 
 
 @cache
