@@ -243,9 +243,12 @@ class SqlCommitRepository(CommitRepository):
     def _tract_holds_the_blobs(self, tract_id: str) -> bool:
         # Scanning every blob pays when the tract's commits use most of them: SQLite then
         # reads the blobs and token counts in order instead of probing two random indexes
-        # per commit (~25% of a 100k cold compile's reading). Two index counts decide.
-        blobs, commits = raw_rows(self.conn, st.blob_and_tract_counts(), {"tract_id": tract_id})[0]
-        return int(commits) >= SCAN_MIN_COMMITS and int(blobs) <= 2 * int(commits)
+        # per commit (~25% of a 100k cold compile's reading). Index counts decide: the tract
+        # holds nearly all commits (other tracts' blobs, however large, are not read for
+        # it) and there are not many more blobs than its commits.
+        counts = raw_rows(self.conn, st.blob_and_commit_counts(), {"tract_id": tract_id})[0]
+        blobs, commits, ours = (int(n) for n in counts)
+        return ours >= SCAN_MIN_COMMITS and ours * 10 >= commits * 9 and blobs <= 2 * ours
 
     def _compile_rows_by_scans(self, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """:func:`statements.compile_rows`'s rows, its joins made in a dict: the same values

@@ -293,16 +293,17 @@ def all_message_tokens() -> Executable:
 
 
 @cache
-def blob_and_tract_counts() -> Executable:
-    """How many blobs the store holds, and how many commits :tract_id has."""
+def blob_and_commit_counts() -> Executable:
+    """How many blobs and commits the store holds, and how many commits :tract_id has."""
     blobs = select(func.count()).select_from(s.blobs).scalar_subquery()
+    commits = select(func.count()).select_from(s.commits).scalar_subquery()
     ours = (
         select(func.count())
         .select_from(s.commits)
         .where(s.commits.c.tract_id == bindparam("tract_id"))
         .scalar_subquery()
     )
-    return select(blobs, ours)
+    return select(blobs, commits, ours)
 
 
 @cache
