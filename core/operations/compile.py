@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from core.engine.collector import collector_paused
 from core.engine.compile_order import sequence_order
 from core.engine.snapshot import Snapshot
 from core.engine.tokens import REPLY_PRIMER
@@ -296,12 +297,13 @@ class Compiler:
     def _full(self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None) -> Snapshot:
         tract = self.ctx.tract_id
         mark = uow.annotations.max_id(tract)
-        sequence = _cold_sequence(uow, head, self._cache_key)
-        if not sequence:
-            raise CompileError(f"commit {head[:12]} not found")
-        priorities = uow.annotations.in_force_for_tract(tract, at_time or self.ctx.now())
-        snap = self._new_snapshot()
-        snap.load(head, sequence, priorities, at_time=at_time)
+        with collector_paused():  # every object the load makes stays alive
+            sequence = _cold_sequence(uow, head, self._cache_key)
+            if not sequence:
+                raise CompileError(f"commit {head[:12]} not found")
+            priorities = uow.annotations.in_force_for_tract(tract, at_time or self.ctx.now())
+            snap = self._new_snapshot()
+            snap.load(head, sequence, priorities, at_time=at_time)
         snap.annotation_mark = mark
         return snap
 
