@@ -62,6 +62,22 @@ def _tract_merge_children() -> Any:
     )
 
 
+# SQLite, a store of one tract: every child, in rowid order (the order in which the joins
+# above meet a parent's children: its parent index keeps equal keys in rowid order).
+@cache
+def _all_first_children() -> Any:
+    return text(
+        "SELECT parent_hash, commit_hash FROM commits WHERE parent_hash IS NOT NULL ORDER BY rowid"
+    )
+
+
+@cache
+def _all_merge_children() -> Any:
+    return text(
+        "SELECT parent_hash, commit_hash FROM commit_parents WHERE position > 0 ORDER BY rowid"
+    )
+
+
 # Forward reachability over both parent kinds (see walks.ANCESTORS_SQL for the shape).
 _DESCENDANTS_SQL = {
     "sqlite": """
@@ -174,12 +190,29 @@ class SqlLineageRepository(LineageRepository):
         params = {"tract_id": tract_id}
         members = {r[0] for r in raw_rows(self.conn, _tract_members(), params)}
         out: dict[str, list[str]] = {}
-        for stmt in (_tract_first_children(), _tract_merge_children()):
-            for parent, child in raw_rows(self.conn, stmt, params):
-                kids = out.setdefault(parent, [])
-                if child not in kids:
-                    kids.append(child)
+        if self.conn.dialect.name == "sqlite" and len(members) == self._count_commits():
+            # The only tract: every child is one of its commits. Two sequential scans, not an
+            # index probe per commit (a 100k tract: ~0.75 s of a blame).
+            pairs: Iterable[tuple[Any, ...]] = (
+                pair
+                for stmt in (_all_first_children(), _all_merge_children())
+                for pair in raw_rows(self.conn, stmt, {})
+                if pair[0] in members
+            )
+        else:
+            pairs = (
+                pair
+                for stmt in (_tract_first_children(), _tract_merge_children())
+                for pair in raw_rows(self.conn, stmt, params)
+            )
+        for parent, child in pairs:
+            kids = out.setdefault(parent, [])
+            if child not in kids:
+                kids.append(child)
         return members, out
+
+    def _count_commits(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(s.commits)).scalar_one())
 
     def metadata_texts(
         self, hashes: Iterable[str], needle: str, *, tract_id: str | None = None
