@@ -317,6 +317,14 @@ class Hops:
     def imported(self, h: str) -> list[Hop]:
         return self._imported.get(h, [])
 
+    def without_origin(self, hashes: Iterable[str]) -> set[str]:
+        """Those of ``hashes`` that :meth:`origins` has nothing for, asked of the maps at
+        once (they are parsed and indexed)."""
+        self.load_all()
+        self._index_maps()
+        assert self.backward is not None
+        return set(hashes).difference(self._origin, self.backward, self._transcript)
+
     def origins(self, h: str) -> list[Origin]:
         out = list(self._origin.get(h, ()))
         for ev, kind, old in self._pairs(h, as_key=False):

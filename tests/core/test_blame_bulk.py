@@ -94,3 +94,20 @@ def test_a_walk_capped_at_its_first_layer_names_the_same_merges(
     assert {h: m for h, (m, _) in got.items()} == expected
     assert expected  # the tips were found
     t.close()
+
+
+def test_a_typed_blame_made_fast_is_the_dataclass_made_slowly() -> None:
+    import dataclasses
+    import pickle
+
+    from core.explain.blame import TYPED, Blame, typed_blame
+
+    fast = typed_blame("a" * 64, "typed by the agent (copied by 1 operation)", ("ev1",))
+    slow = Blame("a" * 64, TYPED, "typed by the agent (copied by 1 operation)", via=("ev1",))
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    # Every field is set: one added to Blame later must be added here too.
+    assert set(vars(fast)) == {f.name for f in dataclasses.fields(Blame)}
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    assert pickle.loads(pickle.dumps(fast)) == slow
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.text = "changed"  # type: ignore[misc]
