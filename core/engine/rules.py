@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.engine.tokens import TokenCounter, full_message_tokens
+from core.models import json_text
 from core.models.compiled import MISSING_CONTENT, Rendered
 from core.models.content import ContentRegistry, Payload
 from core.models.enums import Priority
@@ -34,7 +35,7 @@ def parse_json(raw: Any) -> Any:
     if isinstance(raw, (dict, list)):
         return raw
     try:
-        return json.loads(raw)
+        return json_text.loads(raw)
     except (TypeError, ValueError):
         return None
 

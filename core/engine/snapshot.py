@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from core.engine.rules import B226678, CompileRules
 from core.engine.shared_views import DictCache, MessageView, View
 from core.engine.tokens import REPLY_PRIMER, TokenCounter
+from core.models import json_text
 from core.models.compiled import MISSING_CONTENT, CompiledContext, CompileRow, Message, Rendered
 from core.models.content import ContentRegistry
 from core.models.enums import Priority
@@ -440,7 +441,7 @@ def _json_dict(raw: Any) -> dict[str, Any] | None:
     if isinstance(raw, dict):
         return raw
     try:
-        value = json.loads(raw)
+        value = json_text.loads(raw)
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from core.engine.tokens import message_tokens
+from core.models import json_text
 from core.operations.context import TractContext
 
 MISSING = ("system", "[missing content]", None)
@@ -17,7 +17,7 @@ def parse_payload(raw: Any) -> dict[str, Any] | None:
     if isinstance(raw, dict):
         return raw
     try:
-        value = json.loads(raw)
+        value = json_text.loads(raw)
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import orjson
@@ -39,6 +40,23 @@ def escape_non_ascii(text: str) -> str:
     result with millions of them took ~4 s through a per-match callback, now ~0.3 s."""
     table = {ord(c): _escape(c) for c in set(text) - _ASCII_KEPT}
     return text.translate(table)
+
+
+# orjson reads an integer beyond 64 bits as a float (the one difference it does not raise on:
+# NaN, infinities, 1e400, lone surrogates and very deep nesting it refuses). Nineteen digits
+# in a row, anywhere in the text, send it to json.
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
+def loads(text: Any) -> Any:
+    """``json.loads(text)``: the same value (or the same error), read by orjson where that is
+    the same — stored payloads are parsed once per compiled message, ~4× faster so."""
+    if type(text) is str and _LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def writes_alike(value: Any) -> bool:

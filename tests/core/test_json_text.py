@@ -12,6 +12,7 @@ from hypothesis import given, settings
 
 from core.models.content import DEFAULT_REGISTRY, tool_io
 from core.models.json_text import dumps_indented, escape_non_ascii
+from core.models.json_text import loads as json_loads_alike
 
 TEXTS = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)
 KEYS = TEXTS | st.integers(-5, 5) | st.booleans() | st.none()
@@ -87,3 +88,70 @@ def test_escape_non_ascii_is_ensure_ascii(text: str) -> None:
     # escaping is exactly what json.dumps(ensure_ascii=True) writes inside a string.
     assert escape_non_ascii(text) == json.dumps(text)[1:-1]
     assert escape_non_ascii(text + "\x7f🦀é") == json.dumps(text + "\x7f🦀é")[1:-1]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (1 is not 1.0; -0.0 is not 0.0; NaN is)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return repr(a) == repr(b)
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _both(text: Any) -> tuple[Any, Any]:
+    def read(fn: Any) -> Any:
+        try:
+            return ("ok", fn(text))
+        except (ValueError, TypeError, RecursionError) as exc:
+            return ("error", type(exc))
+
+    return read(json_loads_alike), read(json.loads)
+
+
+@settings(max_examples=600, deadline=None)
+@given(VALUES, st.booleans(), st.sampled_from([None, 0, 2]))
+def test_loads_reads_what_json_reads(value: Any, ascii_only: bool, indent: int | None) -> None:
+    try:
+        text = json.dumps(value, ensure_ascii=ascii_only, indent=indent)
+    except TypeError:  # a key json cannot write
+        return
+    ours, theirs = _both(text)
+    assert ours[0] == theirs[0] == "ok"
+    assert _same(ours[1], theirs[1])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='{}[]":,.-+eE0123456789 \\\tnulltrueNaInfiy\ud800x', max_size=40))
+def test_loads_fails_where_json_fails(text: str) -> None:
+    ours, theirs = _both(text)
+    assert ours[0] == theirs[0]
+    if ours[0] == "ok":
+        assert _same(ours[1], theirs[1])
+    else:
+        assert ours[1] is theirs[1]
+
+
+def test_loads_edge_cases() -> None:
+    for text in (
+        "18446744073709551616",
+        "-9223372036854775809",
+        '{"id": 123456789012345678901234567890}',
+        "NaN",
+        "[Infinity, -Infinity]",
+        "1e400",
+        '"\\ud800"',
+        '{"a": 1, "a": 2}',
+        "-0.0",
+        "5e-324",
+        b'{"bytes": 1}',
+        "[" * 5000 + "]" * 5000,
+    ):
+        ours, theirs = _both(text)
+        assert ours[0] == theirs[0], text
+        if ours[0] == "ok":
+            assert _same(ours[1], theirs[1]), text
