@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 import orjson
@@ -42,21 +41,41 @@ def escape_non_ascii(text: str) -> str:
     return text.translate(table)
 
 
-# orjson reads an integer beyond 64 bits as a float (the one difference it does not raise on:
-# NaN, infinities, 1e400, lone surrogates and very deep nesting it refuses). Nineteen digits
-# in a row, anywhere in the text, send it to json.
-_LONG_DIGITS = re.compile(r"\d{19}")
+_TWO_63 = float(2**63)
 
 
 def loads(text: Any) -> Any:
     """``json.loads(text)``: the same value (or the same error), read by orjson where that is
-    the same — stored payloads are parsed once per compiled message, ~4× faster so."""
-    if type(text) is str and _LONG_DIGITS.search(text) is None:
+    the same — stored payloads are parsed once per compiled message, ~4× faster so.
+
+    orjson refuses what json reads otherwise (NaN, infinities, ``1e400``, lone surrogates,
+    very deep nesting): json reads those. The one value it reads differently without a word
+    is an integer beyond 64 bits, which it makes a float of magnitude ≥ 2**63; any such float
+    in what it read sends the text to json (a float literal that large reads the same there).
+    """
+    if type(text) is str:
         try:
-            return orjson.loads(text)
+            value = orjson.loads(text)
         except orjson.JSONDecodeError:
             pass
+        else:
+            if not _has_huge_float(value):
+                return value
     return json.loads(text)
+
+
+def _has_huge_float(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is dict:
+            stack.extend(v.values())
+        elif kind is list:
+            stack.extend(v)
+        elif kind is float and not -_TWO_63 < v < _TWO_63:
+            return True
+    return False
 
 
 def writes_alike(value: Any) -> bool:
