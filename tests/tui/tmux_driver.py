@@ -118,13 +118,17 @@ class TmuxApp:
         """The screen once it shows every one of ``texts``; raises with the screen otherwise."""
         deadline = time.monotonic() + timeout
         screen = ""
+        seen: list[str] = []  # what passed by (a toast gone by the timeout says why)
         while time.monotonic() < deadline:
             screen = self.screen()
             if all(t in screen for t in texts):
                 return screen
+            if not seen or seen[-1] != screen:
+                seen.append(screen)
             time.sleep(0.1)
         missing = [t for t in texts if t not in screen]
-        raise TmuxTimeout(f"not on screen after {timeout:.0f}s: {missing!r}\n{screen}")
+        earlier = "".join(f"\n--- an earlier screen ---\n{s}" for s in seen[-4:-1])
+        raise TmuxTimeout(f"not on screen after {timeout:.0f}s: {missing!r}\n{screen}{earlier}")
 
     def wait_until(self, condition: Callable[[str], bool], what: str, timeout: float = WAIT) -> str:
         """The screen once ``condition(screen)`` holds; raises naming ``what`` otherwise."""
