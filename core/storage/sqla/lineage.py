@@ -192,7 +192,7 @@ class SqlLineageRepository(LineageRepository):
         out: dict[str, list[str]] = {}
         if self.conn.dialect.name == "sqlite" and len(members) == self._count_commits():
             # The only tract: every child is one of its commits. Two sequential scans, not an
-            # index probe per commit (a 100k tract: ~0.75 s of a blame).
+            # index probe per commit (a 100k tract's child map: 0.60 → 0.42 s with them).
             pairs: Iterable[tuple[Any, ...]] = (
                 pair
                 for stmt in (_all_first_children(), _all_merge_children())
