@@ -256,15 +256,7 @@ class HotConnection:
             # after any error there it is dropped.
             if self._conn is None:
                 return None
-            try:
-                cursor = self._driver.execute("PRAGMA data_version")
-                try:
-                    rows = cursor.fetchall()  # stepped to the end: no statement left open
-                finally:
-                    cursor.close()
-            except sqlite3.Error:
-                return None
-            return self._serial, int(rows[0][0])
+            return self._read_data_version(self._driver)
         finally:
             self._lock.release()
 
@@ -275,10 +267,13 @@ class HotConnection:
         driver = conn.connection.driver_connection
         if self._conn is None or driver is None or driver is not self._driver:
             return None
+        return self._read_data_version(driver)
+
+    def _read_data_version(self, driver: Any) -> tuple[int, int] | None:
         try:
             cursor = driver.execute("PRAGMA data_version")
             try:
-                rows = cursor.fetchall()
+                rows = cursor.fetchall()  # stepped to the end: no statement left open
             finally:
                 cursor.close()
         except sqlite3.Error:

@@ -27,6 +27,7 @@ from core.storage import schema as s
 from core.storage.repositories import CommitRepository
 from core.storage.row_decode import commit_from_row
 from core.storage.schema_head import commits_table
+from core.storage.sqla import compile_reads as cr
 from core.storage.sqla import statements as st
 from core.storage.sqla._common import (
     chunks,
@@ -208,7 +209,7 @@ class SqlCommitRepository(CommitRepository):
                 self.conn.execute(st.count_commits_of_tract(), {"tract_id": tract}).scalar_one()
             )
             params: dict[str, Any] = {"head": head, "enc": encoding, "limit": cap + 1}
-            stmt = st.compile_chain(False, self.edit_column, self.token_cache)
+            stmt = cr.compile_chain(False, self.edit_column, self.token_cache)
             raw = order_chain(head, raw_rows(self.conn, stmt, params))
             merges = {
                 r[0] for r in self.conn.execute(st.merge_commits_of_tract(), {"tract_id": tract})
@@ -218,7 +219,7 @@ class SqlCommitRepository(CommitRepository):
             )
         else:
             params = {"head": head, "enc": encoding, "limit": limit}
-            stmt = st.compile_chain(True, self.edit_column, self.token_cache)
+            stmt = cr.compile_chain(True, self.edit_column, self.token_cache)
             raw = order_chain(head, raw_rows(self.conn, stmt, params))
             counts = {}
         rows = list(map(CompileRow._make, raw))
@@ -238,7 +239,7 @@ class SqlCommitRepository(CommitRepository):
         params = {"tract_id": tract_id, "enc": encoding}
         if self.conn.dialect.name == "sqlite" and self._tract_holds_the_blobs(tract_id):
             return self._compile_rows_by_scans(params)
-        return raw_rows(self.conn, st.compile_rows(self.edit_column, self.token_cache), params)
+        return raw_rows(self.conn, cr.compile_rows(self.edit_column, self.token_cache), params)
 
     def _tract_holds_the_blobs(self, tract_id: str) -> bool:
         # Scanning every blob pays when the tract's commits use most of them: SQLite then
@@ -246,19 +247,19 @@ class SqlCommitRepository(CommitRepository):
         # per commit (~25% of a 100k cold compile's reading). Index counts decide: the tract
         # holds nearly all commits (other tracts' blobs, however large, are not read for
         # it) and there are not many more blobs than its commits.
-        counts = raw_rows(self.conn, st.blob_and_commit_counts(), {"tract_id": tract_id})[0]
+        counts = raw_rows(self.conn, cr.blob_and_commit_counts(), {"tract_id": tract_id})[0]
         blobs, commits, ours = (int(n) for n in counts)
         return ours >= SCAN_MIN_COMMITS and ours * 10 >= commits * 9 and blobs <= 2 * ours
 
     def _compile_rows_by_scans(self, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """:func:`statements.compile_rows`'s rows, its joins made in a dict: the same values
         in the same order (commits sharing a blob also share its text)."""
-        payloads: dict[str, Any] = dict(raw_rows(self.conn, st.all_payloads(), {}))
+        payloads: dict[str, Any] = dict(raw_rows(self.conn, cr.all_payloads(), {}))
         tokens: dict[str, Any] = (
-            dict(raw_rows(self.conn, st.all_message_tokens(), params)) if self.token_cache else {}
+            dict(raw_rows(self.conn, cr.all_message_tokens(), params)) if self.token_cache else {}
         )
         payload, token = payloads.get, tokens.get
-        rows = raw_rows(self.conn, st.compile_rows_unjoined(self.edit_column), params)
+        rows = raw_rows(self.conn, cr.compile_rows_unjoined(self.edit_column), params)
         return [
             (h, p, ch, ct, e, r, cr, g, n, payload(ch), token(ch), m)
             for h, p, ch, ct, e, r, cr, g, n, m in rows
@@ -266,7 +267,7 @@ class SqlCommitRepository(CommitRepository):
 
     def tract_merge_parents(self, tract_id: str) -> dict[str, tuple[str, ...]]:
         acc: dict[str, list[tuple[int, str]]] = {}
-        rows = raw_rows(self.conn, st.tract_merge_parents(), {"tract_id": tract_id})
+        rows = raw_rows(self.conn, cr.tract_merge_parents(), {"tract_id": tract_id})
         for commit_hash, parent_hash, position in rows:
             acc.setdefault(commit_hash, []).append((int(position), parent_hash))
         return {h: tuple(p for _, p in sorted(v)) for h, v in acc.items()}

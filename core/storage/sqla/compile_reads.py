@@ -1,0 +1,187 @@
+"""What a compile reads, built once per layout: the first-parent walk joined with each
+commit's blob and cached token count, and a tract's rows read whole — by SQLite's join, or
+by three sequential scans joined in memory (``SqlCommitRepository._compile_rows_by_scans``).
+Every form returns ``CompileRow``'s columns in its order.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import String, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy.sql import Executable
+
+from core.storage import schema as s
+from core.storage.schema_head import commits_table
+from core.storage.sqla._common import raw_text
+
+
+@cache
+def compile_chain(
+    count_parents: bool = False, edit_column: str = "response_to", token_cache: bool = True
+) -> Executable:
+    """The first-parent walk from :head joined with what a compile needs.
+
+    The recursive rows carry the commit's own columns, so each step is one primary-key
+    lookup (the parent) instead of two. ``:limit`` bounds the depth: callers pass the
+    tract's commit count + 1 for a full walk, so a stored parent cycle cannot loop forever.
+    ``count_parents`` adds each row's merge-parent count (short walks of the incremental
+    compile; a full walk looks merges up once instead). ``edit_column`` names the layout's
+    edit column; without ``token_cache`` (a store we have not written yet) no cached counts.
+    """
+    commits = commits_table(edit_column)
+    c = commits.c
+    anchor = (
+        select(
+            c.commit_hash,
+            c.parent_hash,
+            c.content_hash,
+            c.content_type,
+            raw_text(c.operation).label("operation"),
+            c.response_to,
+            raw_text(c.created_at).label("created_at"),
+            raw_text(c.generation_config_json).label("generation_config_json"),
+            raw_text(c.metadata_json).label("metadata_json"),
+            literal_column("0").label("d"),
+        )
+        .where(c.commit_hash == bindparam("head"))
+        .cte("chain", recursive=True)
+    )
+    p = commits.alias("p")
+    step = (
+        select(
+            p.c.commit_hash,
+            p.c.parent_hash,
+            p.c.content_hash,
+            p.c.content_type,
+            raw_text(p.c.operation).label("operation"),
+            p.c.response_to,
+            raw_text(p.c.created_at).label("created_at"),
+            raw_text(p.c.generation_config_json).label("generation_config_json"),
+            raw_text(p.c.metadata_json).label("metadata_json"),
+            (anchor.c.d + 1).label("d"),
+        )
+        .select_from(p.join(anchor, p.c.commit_hash == anchor.c.parent_hash))
+        .where(anchor.c.d + 1 < bindparam("limit"))
+    )
+    chain = anchor.union_all(step)
+    b = s.blobs.c
+    mt = s.blob_message_tokens
+    # Columns in CompileRow's order, so a row becomes one with ``CompileRow._make``.
+    source = chain.outerjoin(s.blobs, b.content_hash == chain.c.content_hash)
+    if token_cache:
+        source = source.outerjoin(
+            mt, and_(mt.c.content_hash == chain.c.content_hash, mt.c.encoding == bindparam("enc"))
+        )
+    cached_tokens = mt.c.message_tokens if token_cache else literal_column("NULL")
+    return select(
+        chain.c.commit_hash,
+        chain.c.parent_hash,
+        chain.c.content_hash,
+        chain.c.content_type,
+        # Compared as text: on PostgreSQL the column is the native enum type.
+        (cast(chain.c.operation, String) == "EDIT").label("is_edit"),
+        chain.c.response_to,
+        chain.c.created_at,
+        chain.c.generation_config_json,
+        (
+            select(func.count())
+            .where(s.commit_parents.c.commit_hash == chain.c.commit_hash)
+            .scalar_subquery()
+            if count_parents
+            else literal_column("0")
+        ).label("n_parents"),
+        b.payload_json,
+        cached_tokens.label("message_tokens"),
+        chain.c.metadata_json,
+    ).select_from(source)
+
+
+def _compile_row_columns(commits: Any) -> list[Any]:
+    """``CompileRow``'s columns up to ``n_parents`` (0: the caller knows the merges)."""
+    c = commits.c
+    return [
+        c.commit_hash,
+        c.parent_hash,
+        c.content_hash,
+        c.content_type,
+        (cast(raw_text(c.operation), String) == "EDIT").label("is_edit"),
+        c.response_to,
+        raw_text(c.created_at).label("created_at"),
+        raw_text(c.generation_config_json).label("generation_config_json"),
+        literal_column("0").label("n_parents"),
+    ]
+
+
+@cache
+def compile_rows(edit_column: str = "response_to", token_cache: bool = True) -> Executable:
+    """What a compile needs of every commit of :tract_id, in ``CompileRow``'s column order.
+    One scan of the tract's index, with two index probes per row (blob, token count)."""
+    commits = commits_table(edit_column)
+    c = commits.c
+    b = s.blobs.c
+    mt = s.blob_message_tokens
+    source = commits.outerjoin(s.blobs, b.content_hash == c.content_hash)
+    if token_cache:
+        source = source.outerjoin(
+            mt, and_(mt.c.content_hash == c.content_hash, mt.c.encoding == bindparam("enc"))
+        )
+    cached_tokens = mt.c.message_tokens if token_cache else literal_column("NULL")
+    return (
+        select(
+            *_compile_row_columns(commits),
+            b.payload_json,
+            cached_tokens.label("message_tokens"),
+            raw_text(c.metadata_json).label("metadata_json"),
+        )
+        .select_from(source)
+        .where(c.tract_id == bindparam("tract_id"))
+    )
+
+
+@cache
+def compile_rows_unjoined(edit_column: str = "response_to") -> Executable:
+    """:func:`compile_rows` without the blob and token columns: ``CompileRow``'s columns up
+    to ``n_parents``, then ``metadata_json``."""
+    commits = commits_table(edit_column)
+    return select(
+        *_compile_row_columns(commits), raw_text(commits.c.metadata_json).label("metadata_json")
+    ).where(commits.c.tract_id == bindparam("tract_id"))
+
+
+@cache
+def all_payloads() -> Executable:
+    b = s.blobs.c
+    return select(b.content_hash, b.payload_json)
+
+
+@cache
+def all_message_tokens() -> Executable:
+    mt = s.blob_message_tokens.c
+    return select(mt.content_hash, mt.message_tokens).where(mt.encoding == bindparam("enc"))
+
+
+@cache
+def blob_and_commit_counts() -> Executable:
+    """How many blobs and commits the store holds, and how many commits :tract_id has."""
+    blobs = select(func.count()).select_from(s.blobs).scalar_subquery()
+    commits = select(func.count()).select_from(s.commits).scalar_subquery()
+    ours = (
+        select(func.count())
+        .select_from(s.commits)
+        .where(s.commits.c.tract_id == bindparam("tract_id"))
+        .scalar_subquery()
+    )
+    return select(blobs, commits, ours)
+
+
+@cache
+def tract_merge_parents() -> Executable:
+    """(commit_hash, parent_hash, position) of the merge commits of :tract_id."""
+    cp = s.commit_parents.c
+    return (
+        select(cp.commit_hash, cp.parent_hash, cp.position)
+        .join(s.commits, s.commits.c.commit_hash == cp.commit_hash)
+        .where(s.commits.c.tract_id == bindparam("tract_id"))
+    )
