@@ -10,6 +10,7 @@ Anything after the command is passed on (to ``tract-tui`` or to ``pytest``).
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import os
 import subprocess
@@ -34,6 +35,7 @@ def ensure_env() -> None:
     if not _python().exists():
         print(f"creating virtualenv in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    _compile_bytecode()
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == want:
         return
@@ -42,6 +44,15 @@ def ensure_env() -> None:
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
     STAMP.write_text(want)
+
+
+def _compile_bytecode() -> None:
+    """Write the project's bytecode, as pip does for an installed package. The install is
+    editable, and where PYTHONDONTWRITEBYTECODE is set Python would otherwise compile ~130
+    modules from source at every start of the app (~0.13 s of a ~0.45 s start). Up-to-date
+    files are skipped, so this is quick after the first time."""
+    for package in ("core", "tract_tui"):
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 def main(argv: list[str]) -> int:
