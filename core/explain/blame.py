@@ -14,8 +14,11 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from core.engine.collector import collector_paused
+from core.explain import merged
 from core.explain.hops import Hops, Origin
+from core.explain.merged import MAX_MERGE_WALK
 from core.explain.messages import parse_payload
+from core.models.compiled import CompileRow
 from core.models.records import CommitInfo
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
@@ -28,7 +31,6 @@ MERGED = "merged"
 COLLAPSED = "collapsed"
 
 _MERGE_NAME = re.compile(r"^Merge(?:d)?\s+(?:branch\s+)?'?(?P<name>[^'\s]+)'?\s+into\s", re.I)
-MAX_MERGE_WALK = 10_000  # commits walked forward looking for the merge that brought one in
 BULK = 24  # blaming more commits than this parses the compress maps once
 COLLAPSE_KEY = "collapse_source_tract_id"
 
@@ -82,69 +84,33 @@ def merge_branch_name(info: CommitInfo | None, payload_json: object) -> str | No
     return None
 
 
-class _Children:
-    """Children of commits for the walk forward: many commits to place (a 100k compile's
-    blame) load the tract's whole child map once; a few ask per layer."""
-
-    def __init__(self, uow: UnitOfWork, tract_id: str, *, bulk: bool) -> None:
-        self.uow = uow
-        self.members: set[str] = set()
-        self.known: dict[str, list[str]] = {}
-        if bulk:
-            self.members, self.known = uow.lineage.tract_children(tract_id)
-
-    def of(self, hashes: set[str]) -> dict[str, list[str]]:
-        out = {h: self.known[h] for h in hashes if h in self.known}
-        rest = [h for h in hashes if h not in self.members]  # outside the tract: ask
-        if rest:
-            out.update(self.uow.lineage.children(rest))
-        return out
-
-
 def merged_in(
-    uow: UnitOfWork, ctx: TractContext, head: str | None, hashes: Sequence[str]
+    uow: UnitOfWork,
+    ctx: TractContext,
+    head: str | None,
+    hashes: Sequence[str],
+    rows: Sequence[CompileRow] | None = None,
 ) -> dict[str, tuple[str, str | None]]:
     """For the commits not on ``head``'s first-parent chain: (the merge that brought each in,
-    the branch it names). Walks forward from them a layer per query, stopping at the chain."""
+    the branch it names). ``rows``: ``head``'s compiled snapshot, when there is one."""
     if not head or not hashes:
         return {}
-    chain = set(uow.commits.first_parent_hashes(head))
-    off = [h for h in hashes if h not in chain]
-    if not off:
-        return {}
-    # Layer by layer: each frontier commit's children; a child on the chain is the merge.
-    found: dict[str, str] = {}
-    reach: dict[str, set[str]] = {}  # frontier commit → the asked commits
-    frontier = set(off)
-    walked = 0
-    lookup = _Children(uow, ctx.tract_id, bulk=len(off) > BULK)
-    if len(off) >= MAX_MERGE_WALK:
-        # The first layer is all the walk below would do (it stops once that many commits
-        # were walked): each commit's first child on the chain, without the reach sets.
-        for parent, children in lookup.of(frontier).items():
-            for child in children:
-                if child in chain:
-                    found[parent] = child
-                    break
-        frontier = set()
+    if rows is not None:
+        brought = merged.from_rows(rows, head)
     else:
-        reach = {h: {h} for h in off}
-    while frontier and walked < MAX_MERGE_WALK:
-        walked += len(frontier)
-        kids = lookup.of(frontier)
-        nxt: dict[str, set[str]] = {}
-        for parent, children in kids.items():
-            for child in children:
-                for asked in reach.get(parent, ()):
-                    if asked in found:
-                        continue
-                    if child in chain:
-                        found[asked] = child
-                    else:
-                        nxt.setdefault(child, set()).add(asked)
-        reach = nxt
-        frontier = {c for c in nxt if any(a not in found for a in nxt[c])}
+        chain = uow.commits.first_parent_hashes(head)
+        on_chain = set(chain)
+        off = [h for h in hashes if h not in on_chain]
+        if not off:
+            return {}
+        if len(off) > BULK:
+            brought = merged.from_graph(uow, head)
+        else:
+            brought = merged.walk_forward(uow, chain, off, cap=MAX_MERGE_WALK)
+    found = {h: brought[h] for h in hashes if h in brought}
     merges = set(found.values())
+    if not merges:
+        return {}
     infos = uow.commits.get_many(merges)
     payloads = uow.lineage.message_facts(merges, ctx.token_cache_key)
     names = {
@@ -162,13 +128,15 @@ def blame_commits(
     head: str | None = None,
     edits: dict[str, str] | None = None,
     hops: Hops | None = None,
+    rows: Sequence[CompileRow] | None = None,
 ) -> dict[str, Blame]:
     """Blame per compiled commit. ``edits`` (target → EDIT in force) names edited texts;
-    ``head`` enables "merged from branch" for commits a merge brought in."""
+    ``head`` enables "merged from branch" for commits a merge brought in (``rows``: its
+    compiled snapshot's, which say that without reading the graph)."""
     wanted = list(dict.fromkeys(hashes))
     # A whole compile's blame keeps what it makes (a 100k blame: ~15% was the collector).
     with collector_paused() if len(wanted) > BULK else nullcontext():
-        return _blame(uow, ctx, wanted, head, edits, hops)
+        return _blame(uow, ctx, wanted, head, edits, hops, rows)
 
 
 def _blame(
@@ -178,6 +146,7 @@ def _blame(
     head: str | None,
     edits: dict[str, str] | None,
     hops: Hops | None,
+    rows: Sequence[CompileRow] | None,
 ) -> dict[str, Blame]:
     hops = hops or Hops(uow, ctx.tract_id)
     if len(wanted) > BULK:
@@ -195,7 +164,7 @@ def _blame(
         COLLAPSE_KEY,
         tract_id=ctx.tract_id if len(wanted) > BULK else None,
     )
-    merged = merged_in(uow, ctx, head, [h for h in wanted if h not in edits])
+    brought = merged_in(uow, ctx, head, [h for h in wanted if h not in edits], rows)
     out: dict[str, Blame] = {}
     for h in wanted:
         first, origin, via = firsts[h]
@@ -216,8 +185,8 @@ def _blame(
                 h, IMPORTED, f"imported from {where}{copied}", ev.event_id, (),
                 file=file, line=origin.line, via=via,
             )  # fmt: skip
-        elif h in merged:
-            merge, branch = merged[h]
+        elif h in brought:
+            merge, branch = brought[h]
             name = f"branch {branch}" if branch else f"merge {merge[:8]}"
             out[h] = Blame(
                 h, MERGED, f"merged from {name} by {merge[:8]}", None, (merge,), branch=branch

@@ -99,6 +99,7 @@ class ExplainMixin(FacadeBase):
                 head=subject.head,
                 edits=facts.edit_in_force(),
                 hops=facts.hops,
+                rows=self.compiler.rows_of(subject.head) if subject.head else None,
             )
         return tuple(found[h] for h in order)
 

@@ -223,6 +223,14 @@ class Compiler:
                 source, include_edit_annotations=include_edit_annotations, tools=tools
             )
 
+    def rows_of(self, head: str) -> list[CompileRow] | None:
+        """``head``'s compile order as its cached snapshot holds it, every commit with its
+        first parent (None: no snapshot of ``head`` is cached). Commits never change, so this
+        holds for any compile or record of ``head``."""
+        with self._lock:
+            snap = self._cache.get(head)
+            return None if snap is None else list(snap.rows)
+
     def compile_known(
         self, head: str, base: str, *, include_edit_annotations: bool = False
     ) -> CompiledContext | None:

@@ -117,6 +117,10 @@ class CommitRepository(ABC):
         """Every merge commit of a tract → all its parents, in order."""
 
     @abstractmethod
+    def tract_first_parents(self, tract_id: str) -> dict[str, str | None]:
+        """Every commit of a tract → its first parent, in one set-based read."""
+
+    @abstractmethod
     def graph_page(
         self,
         tract_id: str,
@@ -385,12 +389,6 @@ class MessageFacts(NamedTuple):
 
 class LineageRepository(ABC):
     """Reads behind the explanations (``core.explain``); each one set-based."""
-
-    @abstractmethod
-    def tract_children(self, tract_id: str) -> tuple[set[str], dict[str, list[str]]]:
-        """The tract's commits, and each one's children (in any tract) as ``children`` gives
-        them: for walks forward over most of a tract, in two passes instead of one query per
-        layer."""
 
     @abstractmethod
     def metadata_texts(

@@ -272,6 +272,9 @@ class SqlCommitRepository(CommitRepository):
             acc.setdefault(commit_hash, []).append((int(position), parent_hash))
         return {h: tuple(p for _, p in sorted(v)) for h, v in acc.items()}
 
+    def tract_first_parents(self, tract_id: str) -> dict[str, str | None]:
+        return dict(raw_rows(self.conn, cr.tract_first_parents(), {"tract_id": tract_id}))
+
     def parent_counts(self, hashes: Sequence[str]) -> dict[str, int]:
         """Number of commit_parents rows per commit (≥ 2: a merge); absent means 0."""
         out: dict[str, int] = {}

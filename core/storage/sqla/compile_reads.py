@@ -185,3 +185,10 @@ def tract_merge_parents() -> Executable:
         .join(s.commits, s.commits.c.commit_hash == cp.commit_hash)
         .where(s.commits.c.tract_id == bindparam("tract_id"))
     )
+
+
+@cache
+def tract_first_parents() -> Executable:
+    """(commit_hash, parent_hash) of every commit of :tract_id."""
+    c = s.commits.c
+    return select(c.commit_hash, c.parent_hash).where(c.tract_id == bindparam("tract_id"))
