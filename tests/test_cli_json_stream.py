@@ -124,6 +124,23 @@ def test_compile_messages_stream_as_json_dumps(
         for h, (_, _, _, line) in zip(hashes, rows, strict=True)
     )
     items = list(message_items(compiled, blame))
-    buffer = io.StringIO()
-    write_json({}, {"items": encoded_messages(compiled, blame)}, order=["items"], stream=buffer)
-    assert buffer.getvalue() == json.dumps({"items": items}, indent=2) + "\n"
+    for run in (1, 2, 256):  # runs of messages encoded together, split anywhere
+        buffer = io.StringIO()
+        encoded = encoded_messages(compiled, blame, run=run)
+        write_json({}, {"items": encoded}, order=["items"], stream=buffer)
+        assert buffer.getvalue() == json.dumps({"items": items}, indent=2) + "\n"
+
+
+def test_a_lone_surrogate_in_a_run_of_messages() -> None:
+    """orjson refuses a lone surrogate, which sends its whole run to be written item by item:
+    the text is still ``json.dumps``'s, the messages around it included."""
+    texts = ["plain", "café", "\ud800 lone", "after", "🦀"]
+    messages = [Message("user", t) for t in texts]
+    hashes = [f"{i:064x}" for i in range(len(texts))]
+    compiled = CompiledContext(messages, 0, "", hashes, [None] * len(texts), (1,) * len(texts))
+    items = list(message_items(compiled))
+    for run in (1, 2, 3, 256):
+        buffer = io.StringIO()
+        encoded = encoded_messages(compiled, run=run)
+        write_json({}, {"items": encoded}, order=["items"], stream=buffer)
+        assert buffer.getvalue() == json.dumps({"items": items}, indent=2) + "\n"

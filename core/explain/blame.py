@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 from core.engine.collector import collector_paused
 from core.explain import merged
@@ -120,6 +121,24 @@ def merged_in(
     return {h: (m, names[m]) for h, m in found.items()}
 
 
+def _collapse_metadata(
+    rows: Sequence[CompileRow], wanted: set[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """The metadata of the ``wanted`` commits among ``rows`` that may name a sub-agent's
+    collapse (stored text holding the key, or parsed JSON), and the wanted commits not there:
+    what ``metadata_texts`` reads for them, without reading."""
+    found: dict[str, Any] = {}
+    present: set[str] = set()
+    for r in rows:
+        h = r.commit_hash
+        if h in wanted:
+            present.add(h)
+            meta = r.metadata_json
+            if meta is not None and (not isinstance(meta, str) or COLLAPSE_KEY in meta):
+                found[h] = meta
+    return found, [h for h in wanted if h not in present]
+
+
 def blame_commits(
     uow: UnitOfWork,
     ctx: TractContext,
@@ -159,11 +178,15 @@ def _blame(
         firsts = {h: _origin_of(hops, h) for h in wanted}
     # Only a sub-agent's collapse is read from metadata: fetch just the commits whose metadata
     # names one (a 100k-message blame built 100k CommitInfo for that before).
-    metas = uow.lineage.metadata_texts(
-        {f for f, _, _ in firsts.values()},
-        COLLAPSE_KEY,
-        tract_id=ctx.tract_id if len(wanted) > BULK else None,
-    )
+    first_hashes = {f for f, _, _ in firsts.values()}
+    if rows is not None:  # the snapshot has every compiled commit's metadata
+        metas, rest = _collapse_metadata(rows, first_hashes)
+        if rest:
+            metas.update(uow.lineage.metadata_texts(rest, COLLAPSE_KEY))
+    else:
+        metas = uow.lineage.metadata_texts(
+            first_hashes, COLLAPSE_KEY, tract_id=ctx.tract_id if len(wanted) > BULK else None
+        )
     brought = merged_in(uow, ctx, head, [h for h in wanted if h not in edits], rows)
     out: dict[str, Blame] = {}
     for h in wanted:
@@ -188,8 +211,8 @@ def _blame(
         elif h in brought:
             merge, branch = brought[h]
             name = f"branch {branch}" if branch else f"merge {merge[:8]}"
-            out[h] = Blame(
-                h, MERGED, f"merged from {name} by {merge[:8]}", None, (merge,), branch=branch
+            out[h] = made_blame(
+                h, MERGED, f"merged from {name} by {merge[:8]}", (merge,), branch=branch
             )
         else:
             meta = parse_payload(metas.get(first)) or {}
@@ -204,20 +227,32 @@ def _blame(
 _new = object.__new__
 
 
-def typed_blame(commit_hash: str, text: str, via: tuple[str, ...]) -> Blame:
-    """``Blame(commit_hash, TYPED, text, via=via)``, made without the frozen dataclass's
-    ``__init__`` (one ``object.__setattr__`` per field: 2.6 µs, against 1.0 µs filling its
-    ``__dict__``; most of a 100k blame is typed). The same object: fields, equality, hash."""
+def made_blame(
+    commit_hash: str,
+    kind: str,
+    text: str,
+    commits: tuple[str, ...] = (),
+    branch: str | None = None,
+    via: tuple[str, ...] = (),
+) -> Blame:
+    """A :class:`Blame` made without the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field: 2.6 µs, against 1.0 µs filling its ``__dict__``; a
+    whole compile's blame makes one per message). The same object: fields, equality, hash."""
     blame: Blame = _new(Blame)
     blame.__dict__.update(
         commit_hash=commit_hash,
-        kind=TYPED,
+        kind=kind,
         text=text,
         event_id=None,
-        commits=(),
+        commits=commits,
         file=None,
         line=None,
-        branch=None,
+        branch=branch,
         via=via,
     )
     return blame
+
+
+def typed_blame(commit_hash: str, text: str, via: tuple[str, ...]) -> Blame:
+    """``Blame(commit_hash, TYPED, text, via=via)``, made quickly (:func:`made_blame`)."""
+    return made_blame(commit_hash, TYPED, text, via=via)

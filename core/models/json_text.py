@@ -104,6 +104,23 @@ def writes_alike(value: Any) -> bool:
     return True
 
 
+def dumps_indented_run(values: list[Any], *, nest: int) -> str | None:
+    """Several values as :func:`dumps_indented` writes each ``nest`` (≥ 2) spaces deep,
+    joined as an indented list joins its items (a comma, a new line, the indent), in one
+    orjson call. None when orjson refuses one (a lone surrogate). The caller knows that
+    :func:`writes_alike` holds for every value."""
+    if not values:
+        return ""
+    try:
+        text = orjson.dumps(values, option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONEncodeError:
+        return None
+    if not text.isascii() or "\x7f" in text:
+        text = escape_non_ascii(text)
+    # "[\n  " + the items two spaces deep, joined by ",\n  " + "\n]": shifted to ``nest``.
+    return text[4:-2].replace("\n", "\n" + " " * (nest - 2))
+
+
 def dumps_indented(
     value: Any, *, sort_keys: bool = False, nest: int = 0, checked: bool = False
 ) -> str:

@@ -32,6 +32,9 @@ def test_bulk_blame_equals_blame_one_by_one(store_target: str) -> None:
         bulk = blame_commits(uow, t.ctx, hashes, head=t.head)
         single = {h: blame_commits(uow, t.ctx, [h], head=t.head)[h] for h in hashes}
     assert bulk == single
+    # The public blame reads the compile's snapshot (merges and collapse metadata) instead.
+    assert t.compiler.rows_of(t.head) is not None
+    assert {b.commit_hash: b for b in t.blame()} == bulk
     kinds = [bulk[h].kind for h in hashes]
     assert kinds.count("merged") == 5 and kinds[-1] == "collapsed"
     t.close()
@@ -41,7 +44,7 @@ def test_a_typed_blame_made_fast_is_the_dataclass_made_slowly() -> None:
     import dataclasses
     import pickle
 
-    from core.explain.blame import TYPED, Blame, typed_blame
+    from core.explain.blame import MERGED, TYPED, Blame, made_blame, typed_blame
 
     fast = typed_blame("a" * 64, "typed by the agent (copied by 1 operation)", ("ev1",))
     slow = Blame("a" * 64, TYPED, "typed by the agent (copied by 1 operation)", via=("ev1",))
@@ -52,3 +55,8 @@ def test_a_typed_blame_made_fast_is_the_dataclass_made_slowly() -> None:
     assert pickle.loads(pickle.dumps(fast)) == slow
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.text = "changed"  # type: ignore[misc]
+    merged = made_blame("b" * 64, MERGED, "merged from branch x by cccccccc", ("c" * 64,), "x")
+    made = Blame(
+        "b" * 64, MERGED, "merged from branch x by cccccccc", None, ("c" * 64,), branch="x"
+    )
+    assert merged == made and repr(merged) == repr(made) and hash(merged) == hash(made)

@@ -18,7 +18,8 @@ from core.models.json_text import dumps_indented
 
 
 class Encoded(str):
-    """A streamed item already encoded (as :func:`encode` does, 4 spaces deep)."""
+    """A streamed item already encoded (as :func:`encode` does, 4 spaces deep), or several
+    such items joined as the list joins them (a comma, a new line, the indent)."""
 
 
 def encode(value: Any, indent: int) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from core.models.compiled import MISSING_CONTENT
-from core.models.json_text import dumps_indented, writes_alike
+from core.models.json_text import dumps_indented, dumps_indented_run, writes_alike
 from tract_tui.commands import Command
 from tract_tui.commands._json_stream import Encoded, write_json
 from tract_tui.commands._output import err, out, plain
@@ -118,12 +118,36 @@ def message_items(
         yield item
 
 
+RUN = 256  # messages encoded by one orjson call (a 100k compile: ~400 calls, not 100k)
+
+
 def encoded_messages(
-    compiled: CompiledContext, blame: tuple[Blame, ...] | None = None
+    compiled: CompiledContext, blame: tuple[Blame, ...] | None = None, *, run: int = RUN
 ) -> Iterator[Encoded]:
-    """:func:`message_items`, each encoded as the streamed JSON writes it."""
+    """:func:`message_items` encoded as the streamed JSON writes them: runs of up to ``run``
+    messages that orjson writes as ``json`` does, each run one text; any other alone."""
+    pending: list[dict[str, Any]] = []
     for item, checked in _items(compiled, blame):
-        yield Encoded(dumps_indented(item, nest=4, checked=checked))
+        if checked:
+            pending.append(item)
+            if len(pending) < run:
+                continue
+        yield from _encoded_run(pending)
+        pending = []
+        if not checked:
+            yield Encoded(dumps_indented(item, nest=4))
+    yield from _encoded_run(pending)
+
+
+def _encoded_run(items: list[dict[str, Any]]) -> Iterator[Encoded]:
+    if not items:
+        return
+    text = dumps_indented_run(items, nest=4)
+    if text is not None:
+        yield Encoded(text)
+    else:  # a lone surrogate somewhere: each item alone, json writing the one orjson refuses
+        for item in items:
+            yield Encoded(dumps_indented(item, nest=4, checked=True))
 
 
 def compiled_fields(compiled: CompiledContext) -> dict[str, Any]:
