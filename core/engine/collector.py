@@ -5,6 +5,14 @@ object alive. A cold compile of 100k commits makes a few hundred thousand object
 stay alive: the collector ran ~600 times, twice over everything alive, ~0.14 s of a 1.4 s
 compile, and found nothing to free. While paused, nothing is collected anywhere in the process;
 the pause lasts as long as the load, and the collector is left as it was found.
+
+Resuming alone would leave everything the load made in the youngest generation, and the next
+allocation would walk all of it (a 1M compile: 0.46 s, then 1.06 s after its blame). So the
+pause ends by moving every tracked object to the oldest generation without walking it:
+``gc.freeze()`` splices the generations' lists onto the permanent one and ``gc.unfreeze()``
+splices that onto the oldest, both in constant time. Objects frozen earlier (the imports the
+CLI froze at start) become ordinary old objects again; anything the load left as garbage is
+found by the next full collection.
 """
 
 from __future__ import annotations
@@ -23,4 +31,6 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         gc.enable()

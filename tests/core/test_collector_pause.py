@@ -67,3 +67,34 @@ def test_restored_when_the_load_fails(path: Path, monkeypatch: pytest.MonkeyPatc
     with Tract.open(path) as t, pytest.raises(RuntimeError):
         t.compile()
     assert gc.isenabled()
+
+
+def test_what_a_load_made_is_old_without_a_walk(path: Path) -> None:
+    """The pause ends with everything it made in the oldest generation (so the next young
+    collection does not walk it all), nothing left frozen, and garbage still collectable."""
+    from core.engine.collector import collector_paused
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: only the collector frees it
+
+    gc.collect()
+    walks: list[int] = []
+
+    def count_walks(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] < 2:
+            walks.append(info["generation"])
+
+    with collector_paused():
+        made = [[i] for i in range(50_000)]  # far past the young generation's threshold
+        Node()
+    gc.callbacks.append(count_walks)
+    try:
+        assert gc.get_count()[0] < 100 and gc.get_freeze_count() == 0
+        more = [[i] for i in range(2_000)]
+    finally:
+        gc.callbacks.remove(count_walks)
+    assert len(walks) <= 3  # ~700 new objects a young collection, none over the 50k
+    assert any(isinstance(o, Node) for o in gc.get_objects(generation=2))
+    assert gc.collect() >= 1  # the cycle made during the pause
+    del made, more
