@@ -80,8 +80,11 @@ ACTIONS: tuple[Action, ...] = (
         "Search",
         "Search commits (text, type:, role:)",
         key_display="/",
+        priority=True,  # the keys typed after it are the query (tract_tui/app.py)
     ),
-    Action("app.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N"),
+    Action(
+        "app.goto", "g", "goto", "Go to", "Go to a hash prefix, branch or HEAD~N", priority=True
+    ),
     Action("app.switch_branch", "b", "switch_branch", "Branch", "Switch to another branch"),
     Action(
         "app.refresh", "R", "refresh", "Refresh", "Reload everything from the store", footer=False

@@ -6,9 +6,11 @@ import gc
 from typing import Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import App
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widgets import Input
 
 from core import Store, Tract, TractSummary
 from tract_tui import collector
@@ -127,12 +129,21 @@ class TractApp(App[None]):
             self.main.open_store_info()
 
     def action_search(self) -> None:
-        if self.main is not None and self.screen is self.main:
-            self.main.open_search()
+        self._main_for_keys().open_search()  # focuses the search input at once
 
-    def action_goto(self) -> None:
-        if self.main is not None and self.screen is self.main:
-            self.main.open_goto()
+    async def action_goto(self) -> None:
+        # The keys typed after ``g`` wait here until the dialog is mounted and focused.
+        await self._main_for_keys().open_goto()
+
+    def _main_for_keys(self) -> MainScreen:
+        """For the keys that open a place to type (``/``, ``g``; priority bindings, so
+        the app runs them before handing on the keys typed after them): the main screen
+        when it is in front and no text field has focus. Otherwise the key is not ours and
+        goes on to the focused widget (a ``g`` typed into an input is a ``g``)."""
+        main = self.main
+        if main is None or self.screen is not main or isinstance(self.focused, Input):
+            raise SkipAction()
+        return main
 
     def action_jump_back(self) -> None:
         if self.main is not None and self.screen is self.main:

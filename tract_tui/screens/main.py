@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.lazy import Lazy
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker
 
@@ -445,10 +445,11 @@ class MainScreen(WriteHandlers, ExplainHandlers, ContentHandlers, JumpHandlers, 
         )
 
     @on(GotoRequested)
-    def open_goto(self) -> None:
+    def open_goto(self) -> AwaitMount:
+        """Push the dialog; awaiting the result lets keys typed after ``g`` reach it."""
         from tract_tui.screens.goto import GotoScreen
 
-        self.app.push_screen(GotoScreen(self.reader), self._goto)
+        return self.app.push_screen(GotoScreen(self.reader), self._goto)
 
     def _goto(self, commit_hash: str | None) -> None:
         if commit_hash is None:

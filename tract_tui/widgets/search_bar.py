@@ -79,7 +79,9 @@ class SearchBar(Horizontal, WorkerEndings):
 
     def open(self) -> None:
         self.add_class("open")
-        self.input.focus()
+        # Focus now, not after the keys already queued: what is typed right after ``/``
+        # is the query (Widget.focus would apply after them, and they would go to the graph).
+        self.screen.set_focus(self.input)
 
     def set_result(self, text: str) -> None:
         label = text + ("  [filter]" if self.filter_matches else "")
