@@ -91,9 +91,10 @@ def merged_in(
     head: str | None,
     hashes: Sequence[str],
     rows: Sequence[CompileRow] | None = None,
-) -> dict[str, tuple[str, str | None]]:
-    """For the commits not on ``head``'s first-parent chain: (the merge that brought each in,
-    the branch it names). ``rows``: ``head``'s compiled snapshot, when there is one."""
+) -> dict[str, tuple[tuple[str], str | None, str]]:
+    """For the commits not on ``head``'s first-parent chain: ((the merge that brought each in,),
+    the branch it names, the blame's text), one tuple per merge, shared by its commits.
+    ``rows``: ``head``'s compiled snapshot, when there is one."""
     if not head or not hashes:
         return {}
     if rows is not None:
@@ -114,11 +115,14 @@ def merged_in(
         return {}
     infos = uow.commits.get_many(merges)
     payloads = uow.lineage.message_facts(merges, ctx.token_cache_key)
-    names = {
-        m: merge_branch_name(infos.get(m), payloads[m].payload_json if m in payloads else None)
-        for m in merges
-    }
-    return {h: (m, names[m]) for h, m in found.items()}
+    named: dict[str, tuple[tuple[str], str | None, str]] = {}
+    for m in merges:
+        branch = merge_branch_name(
+            infos.get(m), payloads[m].payload_json if m in payloads else None
+        )
+        name = f"branch {branch}" if branch else f"merge {m[:8]}"
+        named[m] = ((m,), branch, f"merged from {name} by {m[:8]}")
+    return {h: named[m] for h, m in found.items()}
 
 
 def _collapse_metadata(
@@ -209,11 +213,8 @@ def _blame(
                 file=file, line=origin.line, via=via,
             )  # fmt: skip
         elif h in brought:
-            merge, branch = brought[h]
-            name = f"branch {branch}" if branch else f"merge {merge[:8]}"
-            out[h] = made_blame(
-                h, MERGED, f"merged from {name} by {merge[:8]}", (merge,), branch=branch
-            )
+            merge, branch, text = brought[h]
+            out[h] = made_blame(h, MERGED, text, merge, branch=branch)
         else:
             meta = parse_payload(metas.get(first)) or {}
             child = meta.get(COLLAPSE_KEY)
