@@ -57,7 +57,7 @@ class _Graph:
     def __init__(self, uow: UnitOfWork, encoding: str) -> None:
         self.uow = uow
         self.encoding = encoding
-        self.rows: dict[str, tuple[Any, ...]] = {}
+        self.rows: dict[str, CompileRow] = {}
         self.merges: dict[str, tuple[str, ...]] = {}
         self.tracts: list[str] = []
 
@@ -85,8 +85,8 @@ def _cold_sequence(uow: UnitOfWork, head: str, encoding: str) -> list[CompileRow
     """The compile order of ``head`` with every row: loaded set-based, ordered in memory."""
     graph = _Graph(uow, encoding)
     order = sequence_order(head, graph.parents_of)
-    rows, merges, make = graph.rows, graph.merges, CompileRow._make
-    out = list(map(make, map(rows.__getitem__, order)))
+    rows, merges = graph.rows, graph.merges
+    out = list(map(rows.__getitem__, order))
     if merges:
         for i, h in enumerate(order):
             parents = merges.get(h)

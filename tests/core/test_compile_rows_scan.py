@@ -14,8 +14,6 @@ import pytest
 from core import Tract, create_tract
 from core.models import content as c
 from core.storage.sqla import commits as commits_module
-from core.storage.sqla import compile_reads as cr
-from core.storage.sqla._common import raw_rows
 from core.storage.store import Store
 from tests.conftest import shared_file
 
@@ -26,9 +24,7 @@ def both_ways(path: Path, encoding: str = "cl100k_base") -> dict[str, tuple[list
         repo = uow.commits
         for tract_id in repo.tract_ids():
             params = {"tract_id": tract_id, "enc": encoding}
-            joined = raw_rows(
-                repo.conn, cr.compile_rows(repo.edit_column, repo.token_cache), params
-            )
+            joined = repo._compile_rows_joined(params)
             scanned = repo._compile_rows_by_scans(params)
             out[tract_id] = (joined, scanned, repo._tract_holds_the_blobs(tract_id))
     return out

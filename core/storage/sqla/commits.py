@@ -235,11 +235,20 @@ class SqlCommitRepository(CommitRepository):
             select(s.commits.c.tract_id).where(s.commits.c.commit_hash == commit_hash)
         ).scalar()
 
-    def tract_compile_rows(self, tract_id: str, encoding: str) -> list[tuple[Any, ...]]:
+    def tract_compile_rows(self, tract_id: str, encoding: str) -> list[CompileRow]:
         params = {"tract_id": tract_id, "enc": encoding}
         if self.conn.dialect.name == "sqlite" and self._tract_holds_the_blobs(tract_id):
             return self._compile_rows_by_scans(params)
-        return raw_rows(self.conn, cr.compile_rows(self.edit_column, self.token_cache), params)
+        return self._compile_rows_joined(params)
+
+    def _compile_rows_joined(self, params: dict[str, Any]) -> list[CompileRow]:
+        sqlite = self.conn.dialect.name == "sqlite"
+        stmt = cr.compile_rows(self.edit_column, self.token_cache, sqlite)
+        cursor = run_prepared(self.conn, stmt, params)
+        try:  # row by row: a fetched list would be a second copy of every row at once
+            return list(map(CompileRow._make, cursor))
+        finally:
+            cursor.close()
 
     def _tract_holds_the_blobs(self, tract_id: str) -> bool:
         # Scanning every blob pays when the tract's commits use most of them: SQLite then
@@ -251,19 +260,25 @@ class SqlCommitRepository(CommitRepository):
         blobs, commits, ours = (int(n) for n in counts)
         return ours >= SCAN_MIN_COMMITS and ours * 10 >= commits * 9 and blobs <= 2 * ours
 
-    def _compile_rows_by_scans(self, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """:func:`statements.compile_rows`'s rows, its joins made in a dict: the same values
-        in the same order (commits sharing a blob also share its text)."""
+    def _compile_rows_by_scans(self, params: dict[str, Any]) -> list[CompileRow]:
+        """:meth:`_compile_rows_joined`'s rows, its joins made in a dict: the same values in
+        the same order. Commits sharing a blob also share its text, and one content type
+        string serves every commit of that type."""
         payloads: dict[str, Any] = dict(raw_rows(self.conn, cr.all_payloads(), {}))
         tokens: dict[str, Any] = (
             dict(raw_rows(self.conn, cr.all_message_tokens(), params)) if self.token_cache else {}
         )
-        payload, token = payloads.get, tokens.get
-        rows = raw_rows(self.conn, cr.compile_rows_unjoined(self.edit_column), params)
-        return [
-            (h, p, ch, ct, e, r, cr, g, n, payload(ch), token(ch), m)
-            for h, p, ch, ct, e, r, cr, g, n, m in rows
-        ]
+        payload, token, make = payloads.get, tokens.get, CompileRow._make
+        kinds: dict[str, str] = {}
+        kind = kinds.setdefault
+        cursor = run_prepared(self.conn, cr.compile_rows_unjoined(self.edit_column), params)
+        try:  # row by row: a fetched list would be a second copy of every row at once
+            return [
+                make((h, p, ch, kind(ct, ct), e, r, cr, g, n, payload(ch), token(ch), m))
+                for h, p, ch, ct, e, r, cr, g, n, m in cursor
+            ]
+        finally:
+            cursor.close()
 
     def tract_merge_parents(self, tract_id: str) -> dict[str, tuple[str, ...]]:
         acc: dict[str, list[tuple[int, str]]] = {}
