@@ -226,7 +226,9 @@ def test_an_llm_is_not_asked_twice_for_an_unchanged_group(pair: Any) -> None:
 def test_compress_keeps_up_with_a_writer_thread(pair: Any, store_target: str) -> None:
     """A real second thread appending as fast as it can while compressions run."""
     op, agent = pair
-    for i in range(40):
+    # Each compress takes 5 commits off the chain: 60 seeds keep HEAD~25 there for all five
+    # however few commits the writer gets in meanwhile (with 40, a slow writer made it fail).
+    for i in range(60):
         op.user(f"seed {i}")
     stop = threading.Event()
     written: list[str] = []
