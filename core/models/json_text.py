@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 import orjson
@@ -43,7 +42,6 @@ def escape_non_ascii(text: str) -> str:
 
 
 _TWO_63 = float(2**63)
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
 def loads(text: Any) -> Any:
@@ -61,9 +59,7 @@ def loads(text: Any) -> Any:
         except orjson.JSONDecodeError:
             pass
         else:
-            # An integer past 64 bits has ≥ 19 digits in a row: without such a run (most
-            # texts) nothing read can be one, and the walk is skipped.
-            if _LONG_DIGITS.search(text) is None or not _has_huge_float(value):
+            if not _has_huge_float(value):
                 return value
     return json.loads(text)
 
