@@ -83,7 +83,7 @@ class ExplainMixin(FacadeBase):
         """Where each message of a compile came from, in message order (a ``record`` as
         recorded; else the live compile ``at`` a ref, HEAD by default); the first ``limit``."""
         from core.explain import service
-        from core.explain.blame import blame_commits
+        from core.explain.blame import BULK, blame_commits
         from core.explain.facts import Facts
 
         with self._read() as uow:
@@ -99,7 +99,10 @@ class ExplainMixin(FacadeBase):
                 head=subject.head,
                 edits=facts.edit_in_force(),
                 hops=facts.hops,
-                rows=self.compiler.rows_of(subject.head) if subject.head else None,
+                # A whole compile reads its snapshot; a few commits ask the store.
+                rows=self.compiler.rows_of(subject.head)
+                if subject.head and len(order) > BULK
+                else None,
             )
         return tuple(found[h] for h in order)
 
