@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from core.explain.identifiers import Identifier
     from core.explain.lost import CompactionLoss
     from core.explain.models import LENS_LEGEND, VERDICTS, Explanation, Lens, Step
+    from core.explain.stream import CompileStream, StreamedMessage
     from core.explain.textdiff import word_spans
     from core.explain.timeline import TimelineMark, TimelinePoint, TokenTimeline, sparkline
     from core.facade.compress import CompressPreview
@@ -118,6 +119,8 @@ _LAZY = {
     "Recreated": "core.explain.diff",
     "DiffCounts": "core.explain.diff",
     "Blame": "core.explain.blame",
+    "CompileStream": "core.explain.stream",
+    "StreamedMessage": "core.explain.stream",
     "CacheBreak": "core.explain.cache_breaks",
     "CompactionLoss": "core.explain.lost",
     "Identifier": "core.explain.identifiers",
@@ -188,6 +191,8 @@ __all__ = [  # noqa: RUF022 - the public names, in _LAZY's order
     "Recreated",
     "DiffCounts",
     "Blame",
+    "CompileStream",
+    "StreamedMessage",
     "CacheBreak",
     "CompactionLoss",
     "Identifier",

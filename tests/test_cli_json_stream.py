@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import given, settings
 
 from core import Blame, create_tract
+from core.models import content as c
 from core.models.compiled import CompiledContext, Message
 from tract_tui.commands._json_stream import write_json
 from tract_tui.commands.compile import encoded_messages, message_items
@@ -144,3 +147,51 @@ def test_a_lone_surrogate_in_a_run_of_messages() -> None:
         encoded = encoded_messages(compiled, run=run)
         write_json({}, {"items": encoded}, order=["items"], stream=buffer)
         assert buffer.getvalue() == json.dumps({"items": items}, indent=2) + "\n"
+
+
+def test_streamed_compile_prints_what_the_kept_compile_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command reads its compile once, a run at a time (``Tract.compile_stream``): its
+    JSON and its text are byte for byte those made from ``Tract.compile`` and
+    ``Tract.blame`` — over several runs of messages, merges, an edit and damaged content."""
+    from core import Tract
+    from tests.core.test_blame_merged import random_history
+    from tract_tui import cli
+    from tract_tui.commands.compile import _entries, _print, compiled_dict
+
+    store = tmp_path / "s.db"
+    t = random_history(str(store), 3)
+    with t.batch():
+        for i in range(300):
+            t.user(f"more {i % 40} ✓")
+    t.edit(t.head, c.dialogue("user", "edited 🦀"))
+    t.close()
+    con = sqlite3.connect(store)
+    con.execute("UPDATE blobs SET payload_json = '{oops' WHERE rowid = 5")
+    con.commit()
+    con.close()
+    with Tract.open(store) as kept:
+        compiled = kept.compile()
+        blame = kept.blame(at=compiled.head_hash)
+        assert len(compiled.messages) > 256 and any(m.damaged for m in compiled.messages)
+        want_json = json.dumps(compiled_dict(compiled, blame), indent=2) + "\n"
+        _print(compiled, _entries(compiled, blame), as_json=False)
+        want_text = capsys.readouterr().out
+    assert cli.main(["compile", "--json", "--allow-damaged", str(store)]) == 0
+    assert capsys.readouterr().out == want_json
+    assert cli.main(["compile", "--allow-damaged", str(store)]) == 0
+    assert capsys.readouterr().out == want_text
+    assert cli.main(["compile", "--json", str(store)]) == 2  # refused before printing
+    refused = capsys.readouterr()
+    assert refused.out == "" and "has missing or unreadable content" in refused.err
+
+
+def test_commit_hashes_stream_in_runs() -> None:
+    from tract_tui.commands.compile import _encoded_hashes
+
+    hashes = [f"{i:064x}" for i in range(10)] + ["\ud800 not a hash", "é"]
+    for run in (1, 3, 4096):
+        buffer = io.StringIO()
+        write_json({}, {"h": _encoded_hashes(hashes, run)}, order=["h"], stream=buffer)
+        assert buffer.getvalue() == json.dumps({"h": hashes}, indent=2) + "\n"

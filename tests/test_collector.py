@@ -25,8 +25,8 @@ seen = {}
 real_open = _scripting.open_tract.__wrapped__
 import contextlib
 @contextlib.contextmanager
-def probe(args):
-    with contextlib.contextmanager(real_open)(args) as tract:
+def probe(args, **options):
+    with contextlib.contextmanager(real_open)(args, **options) as tract:
         seen["at_open"] = gc.isenabled()
         yield tract
 _scripting.open_tract = probe

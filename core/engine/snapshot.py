@@ -429,6 +429,35 @@ class Snapshot:
             + REPLY_PRIMER
         )
 
+    # -- read once, in order (a streamed compile; see core.explain.stream) ------------------
+
+    @property
+    def positions(self) -> Sequence[int]:
+        """The sequence position of each compiled message, in order."""
+        return self._pos
+
+    def message_at(self, pos: int) -> Message:
+        """The message at sequence position ``pos``, not kept (a context's view keeps what
+        it makes; a reader of every message once need not)."""
+        return self._make(pos)
+
+    def unreadable(self) -> list[int]:
+        """The compiled messages (indexes in order) whose content is missing or unreadable:
+        those that render as ``MISSING_CONTENT``, found from their stored text alone."""
+        rows, edits = self.rows, self.edits
+        bad: list[int] = []
+        read: set[int] = set()  # texts read well (by identity: commits sharing a blob
+        seen = read.__contains__  # share its text, read once)
+        for i, p in enumerate(self._pos):
+            raw = (edits.get(p) or rows[p]).payload_json
+            if seen(id(raw)):
+                continue
+            if _payload(raw) is None:
+                bad.append(i)
+            else:
+                read.add(id(raw))
+        return bad
+
     def edited(self, commit_hash: str) -> CompileRow | None:
         pos = self.index.get(commit_hash)
         return self.edits.get(pos) if pos is not None else None

@@ -9,7 +9,7 @@ by the agent through the API.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -85,18 +85,30 @@ def merge_branch_name(info: CommitInfo | None, payload_json: object) -> str | No
     return None
 
 
+Named = tuple[tuple[str], "str | None", str]  # (the merge,), the branch it names, the text
+BroughtBy = Callable[[list[str]], dict[str, str]]  # commits → the merge that brought each in
+MetadataOf = Callable[[set[str]], dict[str, Any]]  # commits → collapse metadata, where any
+
+
 def merged_in(
     uow: UnitOfWork,
     ctx: TractContext,
     head: str | None,
     hashes: Sequence[str],
     rows: Sequence[CompileRow] | None = None,
-) -> dict[str, tuple[tuple[str], str | None, str]]:
+) -> dict[str, Named]:
     """For the commits not on ``head``'s first-parent chain: ((the merge that brought each in,),
     the branch it names, the blame's text), one tuple per merge, shared by its commits.
     ``rows``: ``head``'s compiled snapshot, when there is one."""
     if not head or not hashes:
         return {}
+    return merge_names(uow, ctx, brought_in(uow, head, hashes, rows), {})
+
+
+def brought_in(
+    uow: UnitOfWork, head: str, hashes: Sequence[str], rows: Sequence[CompileRow] | None
+) -> dict[str, str]:
+    """Those of ``hashes`` a merge on ``head``'s first-parent chain brought in → that merge."""
     if rows is not None:
         brought = merged.from_rows(rows, head)
     else:
@@ -109,23 +121,28 @@ def merged_in(
             brought = merged.from_graph(uow, head)
         else:
             brought = merged.walk_forward(uow, chain, off, cap=MAX_MERGE_WALK)
-    found = {h: brought[h] for h in hashes if h in brought}
-    merges = set(found.values())
-    if not merges:
-        return {}
-    infos = uow.commits.get_many(merges)
-    payloads = uow.lineage.message_facts(merges, ctx.token_cache_key)
-    named: dict[str, tuple[tuple[str], str | None, str]] = {}
-    for m in merges:
-        branch = merge_branch_name(
-            infos.get(m), payloads[m].payload_json if m in payloads else None
-        )
-        name = f"branch {branch}" if branch else f"merge {m[:8]}"
-        named[m] = ((m,), branch, f"merged from {name} by {m[:8]}")
-    return {h: named[m] for h, m in found.items()}
+    return {h: brought[h] for h in hashes if h in brought}
 
 
-def _collapse_metadata(
+def merge_names(
+    uow: UnitOfWork, ctx: TractContext, found: dict[str, str], known: dict[str, Named]
+) -> dict[str, Named]:
+    """``found`` (commit → merge) with each merge named; ``known`` keeps the names made (a
+    streamed blame names each merge once, whichever run meets it first)."""
+    merges = set(found.values()).difference(known)
+    if merges:
+        infos = uow.commits.get_many(merges)
+        payloads = uow.lineage.message_facts(merges, ctx.token_cache_key)
+        for m in merges:
+            branch = merge_branch_name(
+                infos.get(m), payloads[m].payload_json if m in payloads else None
+            )
+            name = f"branch {branch}" if branch else f"merge {m[:8]}"
+            known[m] = ((m,), branch, f"merged from {name} by {m[:8]}")
+    return {h: known[m] for h, m in found.items()}
+
+
+def collapse_metadata(
     rows: Sequence[CompileRow], wanted: set[str]
 ) -> tuple[dict[str, Any], list[str]]:
     """The metadata of the ``wanted`` commits among ``rows`` that may name a sub-agent's
@@ -138,9 +155,13 @@ def _collapse_metadata(
         if h in wanted:
             present.add(h)
             meta = r.metadata_json
-            if meta is not None and (not isinstance(meta, str) or COLLAPSE_KEY in meta):
+            if may_name_a_collapse(meta):
                 found[h] = meta
     return found, [h for h in wanted if h not in present]
+
+
+def may_name_a_collapse(meta: Any) -> bool:
+    return meta is not None and (not isinstance(meta, str) or COLLAPSE_KEY in meta)
 
 
 def blame_commits(
@@ -157,72 +178,108 @@ def blame_commits(
     ``head`` enables "merged from branch" for commits a merge brought in (``rows``: its
     compiled snapshot's, which say that without reading the graph)."""
     wanted = list(dict.fromkeys(hashes))
-    # A whole compile's blame keeps what it makes (a 100k blame: ~15% was the collector).
-    with collector_paused() if len(wanted) > BULK else nullcontext():
-        return _blame(uow, ctx, wanted, head, edits, hops, rows)
+    bulk = len(wanted) > BULK
 
-
-def _blame(
-    uow: UnitOfWork,
-    ctx: TractContext,
-    wanted: list[str],
-    head: str | None,
-    edits: dict[str, str] | None,
-    hops: Hops | None,
-    rows: Sequence[CompileRow] | None,
-) -> dict[str, Blame]:
-    hops = hops or Hops(uow, ctx.tract_id)
-    if len(wanted) > BULK:
-        hops.load_all()
-    edits = edits or {}
-    if len(wanted) > BULK:
-        plain = hops.without_origin(wanted)  # most commits: typed, nothing to follow back
-        firsts = {h: (h, None, ()) if h in plain else _origin_of(hops, h) for h in wanted}
-    else:
-        firsts = {h: _origin_of(hops, h) for h in wanted}
-    # Only a sub-agent's collapse is read from metadata: fetch just the commits whose metadata
-    # names one (a 100k-message blame built 100k CommitInfo for that before).
-    first_hashes = {f for f, _, _ in firsts.values()}
-    if rows is not None:  # the snapshot has every compiled commit's metadata
-        metas, rest = _collapse_metadata(rows, first_hashes)
+    def metadata(firsts: set[str]) -> dict[str, Any]:
+        # Only a sub-agent's collapse is read from metadata: just the commits whose metadata
+        # names one (a 100k-message blame built 100k CommitInfo for that before).
+        if rows is None:
+            tract = ctx.tract_id if bulk else None
+            return uow.lineage.metadata_texts(firsts, COLLAPSE_KEY, tract_id=tract)
+        metas, rest = collapse_metadata(rows, firsts)  # the snapshot has every commit's
         if rest:
             metas.update(uow.lineage.metadata_texts(rest, COLLAPSE_KEY))
-    else:
-        metas = uow.lineage.metadata_texts(
-            first_hashes, COLLAPSE_KEY, tract_id=ctx.tract_id if len(wanted) > BULK else None
+        return metas
+
+    # A whole compile's blame keeps what it makes (a 100k blame: ~15% was the collector).
+    with collector_paused() if bulk else nullcontext():
+        blamer = Blamer(
+            uow,
+            ctx,
+            head=head,
+            edits=edits,
+            hops=hops,
+            bulk=bulk,
+            brought=lambda commits: brought_in(uow, head, commits, rows) if head else {},
+            metadata=metadata,
         )
-    brought = merged_in(uow, ctx, head, [h for h in wanted if h not in edits], rows)
-    out: dict[str, Blame] = {}
-    for h in wanted:
-        first, origin, via = firsts[h]
-        copied = f" (copied by {len(via)} operation{'s' * (len(via) != 1)})" if via else ""
-        edit = edits.get(h)
-        if edit is not None:
-            out[h] = Blame(h, EDIT, f"edit {edit[:8]} of {h[:8]}", None, (edit,))
-        elif origin is not None and origin.kind == "summary":
-            ev = origin.event
-            n = len(origin.originals)
-            what = f"summary of {n} commit{'s' * (n != 1)} by {ev.event_type} {ev.event_id[:8]}"
-            out[h] = Blame(h, SUMMARY, what + copied, ev.event_id, origin.originals, via=via)
-        elif origin is not None and origin.kind == "transcript":
-            ev = origin.event
-            file = str((ev.params or {}).get("file") or "a transcript")
-            where = f"{file}:{origin.line}" if origin.line is not None else file
-            out[h] = Blame(
-                h, IMPORTED, f"imported from {where}{copied}", ev.event_id, (),
-                file=file, line=origin.line, via=via,
-            )  # fmt: skip
-        elif h in brought:
-            merge, branch, text = brought[h]
-            out[h] = made_blame(h, MERGED, text, merge, branch=branch)
+        return blamer.blame(wanted)
+
+
+class Blamer:
+    """Names the origin of compiled commits. What a whole compile needs (the operations'
+    maps, the edits in force, how merges are found) is given once, so a compile written a
+    run of messages at a time is blamed a run at a time, each merge named once."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        ctx: TractContext,
+        *,
+        head: str | None,
+        edits: dict[str, str] | None,
+        hops: Hops | None,
+        bulk: bool,
+        brought: BroughtBy,
+        metadata: MetadataOf,
+    ) -> None:
+        self.uow = uow
+        self.ctx = ctx
+        self.head = head
+        self.edits = edits or {}
+        self.hops = hops or Hops(uow, ctx.tract_id)
+        self.bulk = bulk  # many commits: the maps are parsed once and asked at once
+        if bulk:
+            self.hops.load_all()
+        self._brought = brought
+        self._metadata = metadata
+        self._names: dict[str, Named] = {}
+
+    def blame(self, wanted: Sequence[str]) -> dict[str, Blame]:
+        """Blame per commit of ``wanted`` (no repeats)."""
+        hops, edits = self.hops, self.edits
+        if self.bulk:
+            plain = hops.without_origin(wanted)  # most commits: typed, nothing to follow back
+            firsts = {h: (h, None, ()) if h in plain else _origin_of(hops, h) for h in wanted}
         else:
-            meta = parse_payload(metas.get(first)) or {}
-            child = meta.get(COLLAPSE_KEY)
-            if child:
-                out[h] = Blame(h, COLLAPSED, f"collapsed from sub-agent tract {str(child)[:12]}")
+            firsts = {h: _origin_of(hops, h) for h in wanted}
+        metas = self._metadata({f for f, _, _ in firsts.values()})
+        merged_ones = [h for h in wanted if h not in edits]
+        found = self._brought(merged_ones) if self.head and merged_ones else {}
+        brought = merge_names(self.uow, self.ctx, found, self._names) if found else {}
+        out: dict[str, Blame] = {}
+        for h in wanted:
+            first, origin, via = firsts[h]
+            copied = f" (copied by {len(via)} operation{'s' * (len(via) != 1)})" if via else ""
+            edit = edits.get(h)
+            if edit is not None:
+                out[h] = Blame(h, EDIT, f"edit {edit[:8]} of {h[:8]}", None, (edit,))
+            elif origin is not None and origin.kind == "summary":
+                ev = origin.event
+                n = len(origin.originals)
+                what = f"summary of {n} commit{'s' * (n != 1)} by {ev.event_type} {ev.event_id[:8]}"
+                out[h] = Blame(h, SUMMARY, what + copied, ev.event_id, origin.originals, via=via)
+            elif origin is not None and origin.kind == "transcript":
+                ev = origin.event
+                file = str((ev.params or {}).get("file") or "a transcript")
+                where = f"{file}:{origin.line}" if origin.line is not None else file
+                out[h] = Blame(
+                    h, IMPORTED, f"imported from {where}{copied}", ev.event_id, (),
+                    file=file, line=origin.line, via=via,
+                )  # fmt: skip
+            elif h in brought:
+                merge, branch, text = brought[h]
+                out[h] = made_blame(h, MERGED, text, merge, branch=branch)
             else:
-                out[h] = typed_blame(h, f"typed by the agent{copied}", via)
-    return out
+                meta = parse_payload(metas.get(first)) or {}
+                child = meta.get(COLLAPSE_KEY)
+                if child:
+                    out[h] = Blame(
+                        h, COLLAPSED, f"collapsed from sub-agent tract {str(child)[:12]}"
+                    )
+                else:
+                    out[h] = typed_blame(h, f"typed by the agent{copied}", via)
+        return out
 
 
 _new = object.__new__

@@ -10,7 +10,7 @@ all of them; a 100k-commit history costs what its skips and edits cost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from core.explain.hops import Hops
@@ -46,9 +46,23 @@ class Positions:
         if effectives is not None:
             self._set_full(effectives)
 
+    @classmethod
+    def indexed(
+        cls,
+        effectives: Sequence[str],
+        index: Mapping[str, int],
+        message_tokens: Sequence[int] | None = None,
+    ) -> Positions:
+        """A full list whose hash → position lookup the caller already has (a streamed
+        compile's: a dict of a million positions costs ~70 MB)."""
+        positions = cls(message_tokens=message_tokens)
+        positions._full = effectives
+        positions._index = index
+        return positions
+
     def _set_full(self, effectives: Sequence[str]) -> None:
         self._full = effectives
-        self._index = {h: i for i, h in enumerate(effectives)}
+        self._index: Mapping[str, int] = {h: i for i, h in enumerate(effectives)}
 
     @property
     def complete(self) -> bool:
@@ -61,7 +75,7 @@ class Positions:
         assert self._full is not None
         return self._full
 
-    def index(self) -> dict[str, int]:
+    def index(self) -> Mapping[str, int]:
         """hash → position for the whole list (loads it)."""
         self.all()
         return self._index

@@ -3,7 +3,8 @@ breaks, compaction losses, the token timeline and exports. All read; none writes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from core.facade.base import FacadeBase
 from core.models.compiled import CompiledContext
 from core.models.records import CompileRecord
 from core.operations import navigation as nav
+from core.operations.context import head_state
 from core.storage.repositories import UnitOfWork
 
 # core.explain is imported by the methods that use it: opening a store (the app's start, a
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from core.explain.diff import RecordDiff
     from core.explain.lost import CompactionLoss
     from core.explain.models import Explanation, Lens
+    from core.explain.stream import CompileStream
     from core.explain.timeline import TokenTimeline
 
 
@@ -105,6 +108,23 @@ class ExplainMixin(FacadeBase):
                 else None,
             )
         return tuple(found[h] for h in order)
+
+    @contextmanager
+    def compile_stream(
+        self, *, at: str | None = None, blame: bool = True
+    ) -> Iterator[CompileStream]:
+        """HEAD's compile (or ``at`` a ref) for reading every message once, in runs, each
+        with its blame (unless ``blame`` is False): ``compile --json`` of a long history
+        without holding it whole. Read inside the ``with``; nothing is cached."""
+        from core.explain.stream import CompileStream
+
+        with self._read() as uow:
+            head: str | None
+            if at is not None:
+                head = nav.resolve(uow, self.ctx, at)
+            else:
+                head = head_state(uow, self.tract_id).commit
+            yield CompileStream(uow, self.ctx, self.compiler, head, blame=blame, ref=at or "HEAD")
 
     def cache_breaks(self, limit: int | None = None, offset: int = 0) -> dict[str, CacheBreak]:
         """Per record (the newest ``limit`` after skipping ``offset``: a page of the records

@@ -54,9 +54,10 @@ class _Graph:
     merges' parents, loaded whole in two set-based queries the first time one of its commits
     is asked for."""
 
-    def __init__(self, uow: UnitOfWork, encoding: str) -> None:
+    def __init__(self, uow: UnitOfWork, encoding: str, lean: bool = False) -> None:
         self.uow = uow
         self.encoding = encoding
+        self.lean = lean
         self.rows: dict[str, CompileRow] = {}
         self.merges: dict[str, tuple[str, ...]] = {}
         self.tracts: list[str] = []
@@ -76,14 +77,20 @@ class _Graph:
             return False
         self.tracts.append(tract)
         commits = self.uow.commits
-        self.rows.update((r[0], r) for r in commits.tract_compile_rows(tract, self.encoding))
+        rows = commits.tract_compile_rows(tract, self.encoding, lean=self.lean)
+        if self.rows:
+            self.rows.update(rows)
+        else:
+            self.rows = rows
         self.merges.update(commits.tract_merge_parents(tract))
         return commit_hash in self.rows
 
 
-def _cold_sequence(uow: UnitOfWork, head: str, encoding: str) -> list[CompileRow]:
+def _cold_sequence(
+    uow: UnitOfWork, head: str, encoding: str, lean: bool = False
+) -> list[CompileRow]:
     """The compile order of ``head`` with every row: loaded set-based, ordered in memory."""
-    graph = _Graph(uow, encoding)
+    graph = _Graph(uow, encoding, lean)
     order = sequence_order(head, graph.parents_of)
     rows, merges = graph.rows, graph.merges
     out = list(map(rows.__getitem__, order))
@@ -223,6 +230,16 @@ class Compiler:
                 source, include_edit_annotations=include_edit_annotations, tools=tools
             )
 
+    def read_once(self, uow: UnitOfWork, head: str) -> tuple[Snapshot, CompiledContext]:
+        """A compile of ``head`` for a reader of every message once (``compile --json``):
+        a snapshot of its own, never cached, from lean rows (``tract_compile_rows``), with
+        the context it gives. The same messages, tokens and calibration as :meth:`compile`."""
+        snap = self._full(uow, head, lean=True)
+        with self._lock:
+            self._recalibrate(snap)
+        context = snap.context(self.ctx.counter.source, tools=self._tools(uow, head))
+        return snap, context
+
     def rows_of(self, head: str) -> list[CompileRow] | None:
         """``head``'s compile order as its cached snapshot holds it, every commit with its
         first parent (None: no snapshot of ``head`` is cached). Commits never change, so this
@@ -302,11 +319,13 @@ class Compiler:
         if newest is not None:
             snap.calibrate(*self._calibrations[newest])
 
-    def _full(self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None) -> Snapshot:
+    def _full(
+        self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None, lean: bool = False
+    ) -> Snapshot:
         tract = self.ctx.tract_id
         mark = uow.annotations.max_id(tract)
         with collector_paused():  # every object the load makes stays alive
-            sequence = _cold_sequence(uow, head, self._cache_key)
+            sequence = _cold_sequence(uow, head, self._cache_key, lean)
             if not sequence:
                 raise CompileError(f"commit {head[:12]} not found")
             priorities = uow.annotations.in_force_for_tract(tract, at_time or self.ctx.now())

@@ -107,10 +107,13 @@ class CommitRepository(ABC):
         """The tract a commit belongs to (None: no such commit)."""
 
     @abstractmethod
-    def tract_compile_rows(self, tract_id: str, encoding: str) -> list[CompileRow]:
-        """Every commit of a tract as ``compile_chain`` rows (``n_parents`` 0), in one
-        set-based read: a cold compile orders and picks from these instead of walking chain
-        by chain."""
+    def tract_compile_rows(
+        self, tract_id: str, encoding: str, *, lean: bool = False
+    ) -> dict[str, CompileRow]:
+        """Every commit of a tract as ``compile_chain`` rows (``n_parents`` 0) by hash, in
+        one set-based read: a cold compile orders and picks from these instead of walking
+        chain by chain. ``lean``: without what only a kept compile needs (see the SQL
+        repository's ``_keyed_rows``)."""
 
     @abstractmethod
     def tract_merge_parents(self, tract_id: str) -> dict[str, tuple[str, ...]]:

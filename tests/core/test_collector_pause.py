@@ -41,7 +41,7 @@ def watch(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[boo
 
 def test_paused_during_and_restored_after(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     loads = watch(monkeypatch, Snapshot, "load")
-    blames = watch(monkeypatch, blame_module, "merged_in")
+    blames = watch(monkeypatch, blame_module, "brought_in")
     assert gc.isenabled()
     with Tract.open(path) as t:
         head = t.compile().head_hash

@@ -24,8 +24,8 @@ def both_ways(path: Path, encoding: str = "cl100k_base") -> dict[str, tuple[list
         repo = uow.commits
         for tract_id in repo.tract_ids():
             params = {"tract_id": tract_id, "enc": encoding}
-            joined = repo._compile_rows_joined(params)
-            scanned = repo._compile_rows_by_scans(params)
+            joined = list(repo._compile_rows_joined(params).values())
+            scanned = list(repo._compile_rows_by_scans(params).values())
             out[tract_id] = (joined, scanned, repo._tract_holds_the_blobs(tract_id))
     return out
 

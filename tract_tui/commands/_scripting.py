@@ -60,8 +60,10 @@ def _upgraded(report: UpgradeReport) -> None:
 
 
 @contextmanager
-def open_tract(args: argparse.Namespace) -> Iterator[Tract]:
-    """The store's tract: the only one, or the one ``--tract`` names."""
+def open_tract(args: argparse.Namespace, *, lean: bool = False) -> Iterator[Tract]:
+    """The store's tract: the only one, or the one ``--tract`` names. ``lean``: a SQLite
+    store with a small page cache and no mmap (a reader of a whole history once, whose
+    memory should be its own rows, not the file's pages)."""
     from core import Store, Tract
     from core.read import find_tract
 
@@ -70,6 +72,7 @@ def open_tract(args: argparse.Namespace) -> Iterator[Tract]:
         readonly=True if getattr(args, "readonly", False) else None,
         on_upgrade=_upgraded,
         on_wait=waiting,
+        lean=lean,
     ) as store:
         tract_id = find_tract(store, args.tract) if args.tract else None
         tract = Tract.open(store, tract_id)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from core.models.compiled import MISSING_CONTENT
@@ -31,8 +32,8 @@ from tract_tui.commands._scripting import (
 )
 
 if TYPE_CHECKING:
-    from core import Blame
-    from core.models.compiled import CompiledContext
+    from core import Blame, Tract
+    from core.models.compiled import CompiledContext, Message
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -76,20 +77,31 @@ FIELDS = (
 )
 
 
-def _items(
-    compiled: CompiledContext, blame: tuple[Blame, ...] | None
-) -> Iterator[tuple[dict[str, Any], bool]]:
-    """Each message as the JSON output lists it, and whether orjson writes it as ``json``
-    does without looking: every value has a known type but the tool fields, which are
-    stored metadata (any JSON) and are looked at."""
+# A message as the output lists it: the message, its commit, its tokens, its blame.
+Entry = tuple["Message", str, "int | None", "Blame | None"]
+
+
+def _entries(compiled: CompiledContext, blame: tuple[Blame, ...] | None) -> Iterator[Entry]:
     tokens = compiled.message_tokens
     n_tokens = len(tokens)
     n_blame = len(blame) if blame is not None else 0
-    counts_plain = all(type(t) is int and -(2**63) <= t < 2**63 for t in tokens)
     for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
+        yield (
+            m,
+            h,
+            tokens[i] if i < n_tokens else None,
+            blame[i] if blame is not None and i < n_blame else None,
+        )
+
+
+def _items(entries: Iterable[Entry]) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Each message as the JSON output lists it, and whether orjson writes it as ``json``
+    does without looking: every value has a known type but the tool fields, which are
+    stored metadata (any JSON) and are looked at."""
+    for m, h, tokens, b in entries:
         role, content, name, call_id, calls = m.parts()
         item: dict[str, Any] = {"role": role, "content": content}
-        checked = counts_plain
+        checked = tokens is None or (type(tokens) is int and -(2**63) <= tokens < 2**63)
         if name is not None:
             item["name"] = name
         if call_id is not None:
@@ -99,10 +111,8 @@ def _items(
             item["tool_calls"] = list(calls)
             checked = checked and writes_alike(item["tool_calls"])
         item["commit_hash"] = h
-        item["tokens"] = tokens[i] if i < n_tokens else None
-        if i < n_blame:
-            assert blame is not None
-            b = blame[i]
+        item["tokens"] = tokens
+        if b is not None:
             item["blame"] = blame_dict(b)
             checked = checked and (b.line is None or -(2**63) <= b.line < 2**63)
         if content is MISSING_CONTENT:
@@ -114,7 +124,7 @@ def message_items(
     compiled: CompiledContext, blame: tuple[Blame, ...] | None = None
 ) -> Iterator[dict[str, Any]]:
     """The messages of ``compiled`` as the JSON output lists them, one at a time."""
-    for item, _ in _items(compiled, blame):
+    for item, _ in _items(_entries(compiled, blame)):
         yield item
 
 
@@ -126,8 +136,12 @@ def encoded_messages(
 ) -> Iterator[Encoded]:
     """:func:`message_items` encoded as the streamed JSON writes them: runs of up to ``run``
     messages that orjson writes as ``json`` does, each run one text; any other alone."""
+    return _encoded(_entries(compiled, blame), run)
+
+
+def _encoded(entries: Iterable[Entry], run: int = RUN) -> Iterator[Encoded]:
     pending: list[dict[str, Any]] = []
-    for item, checked in _items(compiled, blame):
+    for item, checked in _items(entries):
         if checked:
             pending.append(item)
             if len(pending) < run:
@@ -139,7 +153,12 @@ def encoded_messages(
     yield from _encoded_run(pending)
 
 
-def _encoded_run(items: list[dict[str, Any]]) -> Iterator[Encoded]:
+def _encoded_hashes(hashes: Sequence[str], run: int = 4096) -> Iterator[Encoded]:
+    for start in range(0, len(hashes), run):
+        yield from _encoded_run(list(hashes[start : start + run]))
+
+
+def _encoded_run(items: list[Any]) -> Iterator[Encoded]:
     if not items:
         return
     text = dumps_indented_run(items, nest=4)
@@ -177,38 +196,55 @@ def run(args: argparse.Namespace) -> int:
     # cyclic collector's young generation fills again and again and each full pass walks all
     # of them (~0.5 s of 5 at 100k). They are freed at exit; collect rarely.
     gc.set_threshold(50_000, 20, 100)
-    with open_tract(args) as tract:
-        if args.record and not args.force:
-            tract.require_intact("record a compile")
-        compiled = tract.compile(at=args.at, params={"via": "cli"})
-        pairs = zip(compiled.messages, compiled.commit_hashes, strict=True)
-        damaged = [h for m, h in pairs if m.damaged]
-        if damaged and not args.allow_damaged:
-            more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
-            err(
-                f"commit {damaged[0][:12]}{more} has missing or unreadable content; refusing "
-                "to print a made-up message (run tract-tui verify; --allow-damaged prints it "
-                "marked)"
-            )
-            return 2
+    with open_tract(args, lean=not args.record) as tract:
         if args.record:
-            compiled = tract.compile(at=args.at, record=True, params={"via": "cli"})
-        # Blame the compile just made: the record when one was written, else the same head.
-        blame = (
-            tract.blame(record=compiled.record_id)
-            if compiled.record_id
-            else tract.blame(at=compiled.head_hash)
-            if compiled.head_hash
-            else ()
-        )
-    if args.json:
-        # Streamed: a 100k-message compile never becomes one string (docs/performance.md).
-        write_json(
-            compiled_fields(compiled),
-            {"messages": encoded_messages(compiled, blame)},
-            order=FIELDS,
-        )
-        return 0
+            return _recorded(tract, args)
+        # Read once, a run of messages at a time: a 1M-message compile is never held whole
+        # (docs/performance.md).
+        with tract.compile_stream(at=args.at) as stream:
+            compiled = stream.context
+            if _refused(stream.damaged, args):
+                return 2
+            _print(compiled, chain.from_iterable(stream.runs()), args.json)
+    return 0
+
+
+def _recorded(tract: Tract, args: argparse.Namespace) -> int:
+    """``--record``: the compile is kept (it is the record's), then blamed as recorded."""
+    if not args.force:
+        tract.require_intact("record a compile")
+    compiled = tract.compile(at=args.at, params={"via": "cli"})
+    pairs = zip(compiled.messages, compiled.commit_hashes, strict=True)
+    if _refused([h for m, h in pairs if m.damaged], args):
+        return 2
+    compiled = tract.compile(at=args.at, record=True, params={"via": "cli"})
+    blame = tract.blame(record=compiled.record_id) if compiled.record_id else ()
+    _print(compiled, _entries(compiled, blame), args.json)
+    return 0
+
+
+def _refused(damaged: list[str], args: argparse.Namespace) -> bool:
+    if not damaged or args.allow_damaged:
+        return False
+    more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+    err(
+        f"commit {damaged[0][:12]}{more} has missing or unreadable content; refusing "
+        "to print a made-up message (run tract-tui verify; --allow-damaged prints it "
+        "marked)"
+    )
+    return True
+
+
+def _print(compiled: CompiledContext, entries: Iterable[Entry], as_json: bool) -> None:
+    if as_json:
+        # Streamed: a 100k-message compile never becomes one string (docs/performance.md),
+        # nor does its list of a million commit hashes (~150 MB encoded at once).
+        streamed = {
+            "commit_hashes": _encoded_hashes(compiled.commit_hashes),
+            "messages": _encoded(entries),
+        }
+        write_json(compiled_fields(compiled), streamed, order=FIELDS)
+        return
     source = f" ({compiled.token_source})" if compiled.token_source else ""
     out(
         plain(
@@ -216,11 +252,10 @@ def run(args: argparse.Namespace) -> int:
             f"{compiled.token_count} tokens{source}"
         )
     )
-    tokens = list(compiled.message_tokens)
-    for i, (m, h) in enumerate(zip(compiled.messages, compiled.commit_hashes, strict=True)):
+    for i, (m, h, tokens, b) in enumerate(entries):
         name = f" ({m.name})" if m.name is not None else ""
-        count = f"  {tokens[i]} tokens" if i < len(tokens) else ""
-        origin = f"  ({blame[i].text})" if i < len(blame) else ""
+        count = f"  {tokens} tokens" if tokens is not None else ""
+        origin = f"  ({b.text})" if b is not None else ""
         mark = "  DAMAGED: content missing or unreadable" if m.damaged else ""
         out(
             "",
@@ -229,7 +264,6 @@ def run(args: argparse.Namespace) -> int:
         )
     if compiled.record_id:
         out("", f"record: {compiled.record_id}")
-    return 0
 
 
 COMMAND = Command("compile", "print the compiled context (--record: record it)", configure, run)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy import String, and_, bindparam, cast, exists, func, literal_column, select
 from sqlalchemy.sql import Executable
 
 from core.storage import schema as s
@@ -189,14 +189,17 @@ def blob_and_commit_counts() -> Executable:
 
 
 @cache
-def tract_merge_parents() -> Executable:
-    """(commit_hash, parent_hash, position) of the merge commits of :tract_id."""
+def tract_merge_parents(parents_first: bool = False) -> Executable:
+    """(commit_hash, parent_hash, position) of the merge commits of :tract_id; with
+    ``parents_first`` every parent row is read and its commit's tract looked up (SQLite
+    runs a correlated EXISTS in that order)."""
     cp = s.commit_parents.c
-    return (
-        select(cp.commit_hash, cp.parent_hash, cp.position)
-        .join(s.commits, s.commits.c.commit_hash == cp.commit_hash)
-        .where(s.commits.c.tract_id == bindparam("tract_id"))
-    )
+    c = s.commits.c
+    rows = select(cp.commit_hash, cp.parent_hash, cp.position)
+    ours = c.tract_id == bindparam("tract_id")
+    if parents_first:
+        return rows.where(exists().where(c.commit_hash == cp.commit_hash, ours))
+    return rows.join(s.commits, c.commit_hash == cp.commit_hash).where(ours)
 
 
 @cache

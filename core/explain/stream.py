@@ -1,0 +1,179 @@
+"""A compile read once, a run of messages at a time, each message with its blame.
+
+``compile --json`` of a million-message history writes every message once and keeps none:
+the compile is made from lean rows and not cached (``Compiler.read_once``), messages are
+rendered as a run is written, and blame is made for that run from what was prepared once for
+the whole compile (the operations' maps, the edits in force, where the first-parent chain
+sits in the compile order). The messages, counts and blame are those of ``Tract.compile``
+and ``Tract.blame`` (tests/core/test_compile_stream.py holds them to each other).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from core.explain.blame import BULK, COLLAPSE_KEY, Blame, Blamer, may_name_a_collapse
+from core.explain.facts import Facts, Positions
+from core.explain.models import Subject
+from core.models.compiled import CompiledContext, CompileRow, Message
+from core.operations.compile import Compiler, empty_context
+from core.operations.context import TractContext
+from core.storage.repositories import UnitOfWork
+
+RUN = 256  # messages per run (a 1M compile: ~4,000 runs)
+
+__all__ = ["RUN", "CompileStream", "StreamedMessage"]
+
+
+class StreamedMessage(NamedTuple):
+    message: Message
+    commit_hash: str
+    tokens: int
+    blame: Blame | None  # None when the stream was opened without blame
+
+
+class CompileStream:
+    """One compile of ``head`` (None: an empty tract), read inside the read transaction that
+    made it: ``context`` has everything but the messages' text, ``damaged`` names the
+    messages whose content is missing or unreadable, ``runs()`` gives the messages."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        ctx: TractContext,
+        compiler: Compiler,
+        head: str | None,
+        *,
+        blame: bool = True,
+        ref: str = "HEAD",
+    ) -> None:
+        self._uow = uow
+        self._ctx = ctx
+        self._blame = blame
+        self._ref = ref
+        if head is None:
+            self._snap = None
+            self.context: CompiledContext = empty_context()
+        else:
+            self._snap, self.context = compiler.read_once(uow, head)
+
+    @property
+    def damaged(self) -> list[str]:
+        """The commits (in compile order) whose message content is missing or unreadable:
+        those whose ``Message.damaged`` is true."""
+        if self._snap is None:
+            return []
+        hashes = self.context.commit_hashes
+        return [hashes[i] for i in self._snap.unreadable()]
+
+    def runs(self, size: int = RUN) -> Iterator[list[StreamedMessage]]:
+        """The compiled messages in order, ``size`` at a time; nothing is kept between runs."""
+        snap = self._snap
+        if snap is None:
+            return
+        hashes = self.context.commit_hashes
+        tokens = self.context.message_tokens
+        positions = snap.positions
+        n = len(positions)
+        blamer = self._blamer() if self._blame else None
+        message_at = snap.message_at
+        for start in range(0, n, size):
+            end = min(start + size, n)
+            run_hashes = hashes[start:end]
+            blames = blamer.blame(run_hashes) if blamer is not None else None
+            yield [
+                StreamedMessage(
+                    message_at(positions[i]),
+                    h,
+                    tokens[i],
+                    blames[h] if blames is not None else None,
+                )
+                for i, h in zip(range(start, end), run_hashes, strict=True)
+            ]
+
+    def _blamer(self) -> Blamer:
+        """What ``Tract.blame(at=head)`` prepares for a whole compile, from this one."""
+        snap = self._snap
+        assert snap is not None
+        uow, ctx = self._uow, self._ctx
+        head = snap.head
+        hashes = self.context.commit_hashes
+        subject = Subject("compile", head, ctx.now(), ref=self._ref)
+        rows, index = snap.rows, snap.index
+        places_of = _PlaceInCompile(index, snap.positions, rows)
+        positions = Positions.indexed(hashes, places_of, self.context.message_tokens)
+        facts = Facts(uow, ctx, subject, positions)
+        edits = facts.edit_in_force()
+        bulk = len(hashes) > BULK
+
+        # The first-parent chain's places in the compile order: a commit off it was brought
+        # in by the chain commit placed next after it (core.explain.merged).
+        chain: set[str] = set()
+        places: list[int] = []
+        current = head
+        while current is not None and current in index and current not in chain:
+            chain.add(current)
+            place = index[current]
+            places.append(place)
+            current = rows[place].parent_hash
+        places.sort()
+
+        def brought(commits: list[str]) -> dict[str, str]:
+            out: dict[str, str] = {}
+            for h in commits:
+                if h in chain:
+                    continue
+                i = bisect.bisect_left(places, index[h])
+                if i < len(places):
+                    out[h] = rows[places[i]].commit_hash
+            return out
+
+        collapses = {
+            r.commit_hash: r.metadata_json for r in rows if may_name_a_collapse(r.metadata_json)
+        }
+
+        def metadata(firsts: set[str]) -> dict[str, Any]:
+            found = {h: collapses[h] for h in firsts if h in collapses}
+            rest = [h for h in firsts if h not in index]  # copied from outside the compile
+            if rest:
+                found.update(uow.lineage.metadata_texts(rest, COLLAPSE_KEY))
+            return found
+
+        return Blamer(
+            uow,
+            ctx,
+            head=head,
+            edits=edits,
+            hops=facts.hops,
+            bulk=bulk,
+            brought=brought,
+            metadata=metadata,
+        )
+
+
+class _PlaceInCompile(Mapping[str, int]):
+    """Commit → its message's index in the compile, from the snapshot's index of sequence
+    positions and the sorted positions of its messages (a dict of every commit would cost
+    ~70 MB at a million)."""
+
+    def __init__(
+        self, index: Mapping[str, int], positions: Sequence[int], rows: Sequence[CompileRow]
+    ) -> None:
+        self._index = index
+        self._positions = positions
+        self._rows = rows
+
+    def __getitem__(self, commit_hash: str) -> int:
+        place = self._index[commit_hash]
+        i = bisect.bisect_left(self._positions, place)
+        if i < len(self._positions) and self._positions[i] == place:
+            return i
+        raise KeyError(commit_hash)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._rows[p].commit_hash for p in self._positions)

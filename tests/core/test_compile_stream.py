@@ -1,0 +1,200 @@
+"""A compile read once (``Tract.compile_stream``, what ``compile --json`` writes) gives what
+``Tract.compile`` and ``Tract.blame`` give: the same context, the same messages in the same
+order with the same tokens, the same blame for each, the same damaged commits, whatever size
+the runs. Its snapshot is made from lean rows and not cached; the rows still compile alike."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core import Tract, create_tract
+from core.explain.blame import BULK
+from core.models import content as c
+from core.models.enums import Priority
+from tests.conftest import shared_file
+from tests.core.test_blame_merged import random_history
+
+
+def expected(t: Tract) -> tuple[Any, list[tuple[Any, ...]], list[str]]:
+    """What the kept compile and the whole-compile blame say, as the stream should."""
+    compiled = t.compile()
+    blame = t.blame(at=compiled.head_hash) if compiled.head_hash else ()
+    messages = [
+        (m.parts(), h, tokens, b)
+        for m, h, tokens, b in zip(
+            compiled.messages,
+            compiled.commit_hashes,
+            compiled.message_tokens,
+            blame,
+            strict=True,
+        )
+    ]
+    pairs = zip(compiled.messages, compiled.commit_hashes, strict=True)
+    damaged = [h for m, h in pairs if m.damaged]
+    return _fields(compiled), messages, damaged
+
+
+def _fields(compiled: Any) -> tuple[Any, ...]:
+    return (
+        compiled.head_hash,
+        compiled.token_count,
+        compiled.token_source,
+        list(compiled.commit_hashes),
+        list(compiled.message_tokens),
+        list(compiled.content_types),
+        [dict(g) if g else g for g in compiled.generation_configs],
+        compiled.tools,
+        compiled.tools_tokens,
+    )
+
+
+def streamed(t: Tract, size: int) -> tuple[Any, list[tuple[Any, ...]], list[str]]:
+    fresh = Tract.open(t.store, t.tract_id)  # no cached snapshot: the stream's own load
+    with fresh.compile_stream() as stream:
+        messages = [
+            (s.message.parts(), s.commit_hash, s.tokens, s.blame)
+            for run in stream.runs(size)
+            for s in run
+        ]
+        assert all(len(run) <= size for run in stream.runs(size))
+        return _fields(stream.context), messages, stream.damaged
+
+
+def assert_streams_alike(t: Tract) -> None:
+    want = expected(t)
+    for size in (1, 7, 256):
+        assert streamed(t, size) == want
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_merge_histories(store_target: str, seed: int) -> None:
+    t = random_history(store_target, seed)
+    assert len(t.compile().commit_hashes) > BULK
+    assert_streams_alike(t)
+    t.close()
+
+
+def test_edits_annotations_summaries_imports_and_collapses(
+    store_target: str, tmp_path: Path
+) -> None:
+    t = create_tract(store_target)
+    t.system("You are terse.")
+    hashes = [t.user(f"question {i}").commit_hash for i in range(BULK + 6)]
+    t.edit(hashes[3], c.dialogue("user", "question 3, edited"))
+    t.edit(hashes[3], c.dialogue("user", "question 3, edited again"))
+    t.annotate(hashes[4], Priority.SKIP, "noise")
+    t.annotate(hashes[5], Priority.PINNED, "keep")
+    t.compress(from_ref=hashes[6], to_ref=hashes[9], content="6 to 9 in short")
+    transcript = tmp_path / "run.jsonl"
+    transcript.write_text(
+        json.dumps({"role": "user", "content": "imported question"})
+        + "\n"
+        + json.dumps({"role": "assistant", "content": "imported answer"})
+        + "\n"
+    )
+    t.import_transcript(transcript)
+    t.branch("side")
+    for i in range(5):
+        t.assistant(f"side {i}")
+    t.switch("main")
+    t.user("after the fork")
+    t.merge("side", no_ff=True)
+    t.commit(
+        c.dialogue("assistant", "what the sub-agent found"),
+        metadata={"collapse_source_tract_id": "f" * 32},
+    )
+    want = expected(t)
+    kinds = {b.kind for *_, b in want[1]}
+    assert {"edit", "summary", "imported", "merged", "collapsed", "typed"} <= kinds
+    assert_streams_alike(t)
+    t.close()
+
+
+def test_a_tract_with_no_commits_and_a_ref(store_target: str) -> None:
+    t = create_tract(store_target)
+    with t.compile_stream() as stream:
+        assert stream.damaged == [] and list(stream.runs()) == []
+        assert stream.context.commit_count == 0 and stream.context.head_hash is None
+    first = t.user("one").commit_hash
+    t.user("two")
+    with Tract.open(t.store, t.tract_id).compile_stream(at=first) as stream:
+        (run,) = stream.runs()
+        assert [s.commit_hash for s in run] == [first]
+        assert run[0].blame is not None and run[0].blame.kind == "typed"
+    with t.compile_stream(blame=False) as stream:
+        assert [s.blame for run in stream.runs() for s in run] == [None, None]
+    t.close()
+
+
+def test_damaged_content_is_named_as_the_kept_compile_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.db"
+    t = create_tract(path)
+    for i in range(40):
+        t.user(f"message {i % 10}")  # repeats: commits share blobs (and their damage)
+    edited = t.user("to be edited").commit_hash
+    t.edit(edited, c.dialogue("user", "the edit"))
+    t.close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA foreign_keys=OFF")
+    hashes = [r[0] for r in con.execute("SELECT content_hash FROM blobs ORDER BY rowid")]
+    con.execute("DELETE FROM blobs WHERE content_hash = ?", (hashes[1],))  # missing
+    con.execute("UPDATE blobs SET payload_json = '{not json' WHERE content_hash = ?", (hashes[2],))
+    con.execute("UPDATE blobs SET payload_json = '[1, 2]' WHERE content_hash = ?", (hashes[3],))
+    con.execute(  # the edit's own text
+        "UPDATE blobs SET payload_json = 'null' WHERE content_hash = "
+        "(SELECT content_hash FROM commits WHERE operation = 'EDIT')"
+    )
+    con.commit()
+    con.close()
+    with Tract.open(path) as t:
+        want = expected(t)
+        assert len(want[2]) == 3 * 4 + 1  # each damaged blob is shared by four commits
+        assert_streams_alike(t)
+
+
+def test_stores_tract_ai_wrote(tmp_path: Path) -> None:
+    for name in ("upstream_v13.db", "upstream_v5.db", "upstream_v3.db"):
+        src = shared_file("fixtures", "tract-ai", name)
+        if src is None:
+            pytest.skip("../shared/fixtures is not here")
+        dest = tmp_path / name
+        shutil.copyfile(src, dest)
+        from core import Store
+
+        with Store.open(dest, readonly=True) as store, store.read() as uow:
+            tracts = list(uow.commits.tract_ids())
+        with Store.open(dest, readonly=True) as store:
+            for tract_id in tracts:
+                assert_streams_alike(Tract.open(store, tract_id))
+
+
+def test_lean_rows_keep_what_a_compile_read_once_needs(store_target: str) -> None:
+    t = random_history(store_target, 7)
+    target = t.user("to edit").commit_hash
+    t.edit(target, c.dialogue("user", "edited"))
+    with t.store.read() as uow:
+        full = uow.commits.tract_compile_rows(t.tract_id, t.ctx.token_cache_key)
+        lean = uow.commits.tract_compile_rows(t.tract_id, t.ctx.token_cache_key, lean=True)
+    assert list(full) == list(lean)
+    read_at = {h: i for i, h in enumerate(full)}  # the order the rows were read in
+    shared = 0
+    for h, row in full.items():
+        thin = lean[h]
+        known = row.message_tokens is not None
+        assert thin.content_hash == ("" if known else row.content_hash)
+        assert thin.created_at == (row.created_at if row.is_edit else None)
+        assert thin._replace(content_hash=row.content_hash, created_at=row.created_at) == row
+        # A parent read before its child lends it the parent's own hash string.
+        if row.parent_hash in full and read_at[row.parent_hash] < read_at[h]:
+            assert row.parent_hash is full[row.parent_hash].commit_hash
+            assert lean[h].parent_hash is lean[row.parent_hash].commit_hash
+            shared += 1
+    assert shared > len(full) // 2
+    assert any(r.is_edit and r.created_at is not None for r in lean.values())
+    t.close()
