@@ -33,6 +33,7 @@ COLLAPSED = "collapsed"
 
 _MERGE_NAME = re.compile(r"^Merge(?:d)?\s+(?:branch\s+)?'?(?P<name>[^'\s]+)'?\s+into\s", re.I)
 BULK = 24  # blaming more commits than this parses the compress maps once
+TYPED_TEXT = "typed by the agent"  # one string for every typed message of a compile
 COLLAPSE_KEY = "collapse_source_tract_id"
 
 
@@ -278,7 +279,7 @@ class Blamer:
                         h, COLLAPSED, f"collapsed from sub-agent tract {str(child)[:12]}"
                     )
                 else:
-                    out[h] = typed_blame(h, f"typed by the agent{copied}", via)
+                    out[h] = typed_blame(h, TYPED_TEXT + copied if copied else TYPED_TEXT, via)
         return out
 
 

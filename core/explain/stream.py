@@ -73,7 +73,7 @@ class CompileStream:
         snap = self._snap
         if snap is None:
             return
-        hashes = self.context.commit_hashes
+        hashes = list(self.context.commit_hashes)  # sliced per run: a list slices in C
         tokens = self.context.message_tokens
         positions = snap.positions
         n = len(positions)
