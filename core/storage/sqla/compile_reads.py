@@ -1,6 +1,7 @@
 """What a compile reads, built once per layout: the first-parent walk joined with each
 commit's blob and cached token count, and a tract's rows read whole — by SQLite's join, or
-by three sequential scans joined in memory (``SqlCommitRepository._compile_rows_by_scans``).
+by three sequential scans joined in memory (``TractReads._compile_rows_by_scans``, in
+core/storage/sqla/tract_reads.py).
 Every form returns ``CompileRow``'s columns in its order.
 """
 
