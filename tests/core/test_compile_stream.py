@@ -198,3 +198,31 @@ def test_lean_rows_keep_what_a_compile_read_once_needs(store_target: str) -> Non
     assert shared > len(full) // 2
     assert any(r.is_edit and r.created_at is not None for r in lean.values())
     t.close()
+
+
+@pytest.mark.parametrize("inheritance", ["head_snapshot", "full_clone"])
+def test_a_spawned_tract_whose_history_starts_in_its_parent(
+    store_target: str, inheritance: str
+) -> None:
+    t = create_tract(store_target)
+    t.system("parent rules")
+    for i in range(BULK):
+        t.user(f"parent {i}")
+    child = t.spawn("a side task", inheritance=inheritance)
+    for i in range(5):
+        child.assistant(f"child {i}")
+    assert_streams_alike(child)
+    assert_streams_alike(t)
+    t.close()
+
+
+def test_a_calibrated_compile_streams_with_its_calibration(store_target: str) -> None:
+    t = create_tract(store_target)
+    for i in range(BULK + 2):
+        t.user(f"question {i}")
+    t.record_usage({"prompt_tokens": 999, "completion_tokens": 5})
+    kept = t.compile()
+    assert kept.token_source.startswith("api:")
+    with t.compile_stream() as stream:  # the same tract: the calibration is in memory
+        assert _fields(stream.context) == _fields(kept)
+    t.close()
