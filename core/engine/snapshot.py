@@ -437,9 +437,13 @@ class Snapshot:
         return self._pos
 
     def message_at(self, pos: int) -> Message:
-        """The message at sequence position ``pos``, not kept (a context's view keeps what
-        it makes; a reader of every message once need not)."""
-        return self._make(pos)
+        """The message at sequence position ``pos``, rendered now and not kept (a context's
+        view keeps what it makes; a reader of every message once need not)."""
+        made = self.rendered.get(pos)
+        if made is not None:
+            return made
+        role, text, name, call_id, calls = self.render_row(self.edits.get(pos) or self.rows[pos])
+        return Message(role, text, name, tool_call_id=call_id, tool_calls=calls)
 
     def unreadable(self) -> list[int]:
         """The compiled messages (indexes in order) whose content is missing or unreadable:
