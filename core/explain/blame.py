@@ -234,7 +234,12 @@ class Blamer:
             self.hops.load_all()
         self._brought = brought
         self._metadata = metadata
-        self._names: dict[str, Named] = {}
+        self.names: dict[str, Named] = {}  # each merge named once (merge_names fills it)
+
+    def firsts(self, hashes: Iterable[str]) -> set[str]:
+        """The commits that copies among ``hashes`` go back to (each its own when not a
+        copy)."""
+        return {_origin_of(self.hops, h)[0] for h in hashes}
 
     def blame(self, wanted: Sequence[str]) -> dict[str, Blame]:
         """Blame per commit of ``wanted`` (no repeats)."""
@@ -247,7 +252,7 @@ class Blamer:
         metas = self._metadata({f for f, _, _ in firsts.values()})
         merged_ones = [h for h in wanted if h not in edits]
         found = self._brought(merged_ones) if self.head and merged_ones else {}
-        brought = merge_names(self.uow, self.ctx, found, self._names) if found else {}
+        brought = merge_names(self.uow, self.ctx, found, self.names) if found else {}
         out: dict[str, Blame] = {}
         for h in wanted:
             first, origin, via = firsts[h]

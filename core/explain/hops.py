@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -324,6 +324,17 @@ class Hops:
         self._index_maps()
         assert self.backward is not None
         return set(hashes).difference(self._origin, self.backward, self._transcript)
+
+    def with_origin(self, among: Container[str]) -> set[str]:
+        """The commits :meth:`origins` has something for that ``among`` holds (the maps are
+        parsed; a lookup per commit that has an origin, not per commit asked about)."""
+        self.load_all()
+        self._index_maps()
+        assert self.backward is not None
+        found: set[str] = set()
+        for keys in (self._origin, self.backward, self._transcript):
+            found.update(h for h in keys if h in among)
+        return found
 
     def origins(self, h: str) -> list[Origin]:
         out = list(self._origin.get(h, ()))

@@ -14,7 +14,14 @@ import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from core.explain.blame import BULK, COLLAPSE_KEY, Blame, Blamer, may_name_a_collapse
+from core.explain.blame import (
+    BULK,
+    COLLAPSE_KEY,
+    Blame,
+    Blamer,
+    may_name_a_collapse,
+    merge_names,
+)
 from core.explain.facts import Facts, Positions
 from core.explain.models import Subject
 from core.models.compiled import CompiledContext, CompileRow, Message
@@ -35,9 +42,13 @@ class StreamedMessage(NamedTuple):
 
 
 class CompileStream:
-    """One compile of ``head`` (None: an empty tract), read inside the read transaction that
-    made it: ``context`` has everything but the messages' text, ``damaged`` names the
-    messages whose content is missing or unreadable, ``runs()`` gives the messages."""
+    """One compile of ``head`` (None: an empty tract): ``context`` has everything but the
+    messages' text, ``damaged`` names the commits whose message content is missing or
+    unreadable (those whose ``Message.damaged`` is true), ``runs()`` gives the messages.
+
+    Everything it reads from the store is read when it is made, inside the caller's read
+    transaction; ``runs()`` reads nothing, so it may be consumed after that transaction
+    ends (the CLI writes a slow pipe without holding a snapshot of the store open)."""
 
     def __init__(
         self,
@@ -51,22 +62,18 @@ class CompileStream:
     ) -> None:
         self._uow = uow
         self._ctx = ctx
-        self._blame = blame
         self._ref = ref
+        self._blamer: Blamer | None = None
+        self.damaged: list[str] = []
         if head is None:
             self._snap = None
             self.context: CompiledContext = empty_context()
-        else:
-            self._snap, self.context = compiler.read_once(uow, head)
-
-    @property
-    def damaged(self) -> list[str]:
-        """The commits (in compile order) whose message content is missing or unreadable:
-        those whose ``Message.damaged`` is true."""
-        if self._snap is None:
-            return []
+            return
+        self._snap, self.context = compiler.read_once(uow, head)
         hashes = self.context.commit_hashes
-        return [hashes[i] for i in self._snap.unreadable()]
+        self.damaged = [hashes[i] for i in self._snap.unreadable()]
+        if blame:
+            self._blamer = self._prepared_blamer()
 
     def runs(self, size: int = RUN) -> Iterator[list[StreamedMessage]]:
         """The compiled messages in order, ``size`` at a time; nothing is kept between runs."""
@@ -77,7 +84,7 @@ class CompileStream:
         tokens = self.context.message_tokens
         positions = snap.positions
         n = len(positions)
-        blamer = self._blamer() if self._blame else None
+        blamer = self._blamer
         message_at = snap.message_at
         for start in range(0, n, size):
             end = min(start + size, n)
@@ -93,8 +100,9 @@ class CompileStream:
                 for i, h in zip(range(start, end), run_hashes, strict=True)
             ]
 
-    def _blamer(self) -> Blamer:
-        """What ``Tract.blame(at=head)`` prepares for a whole compile, from this one."""
+    def _prepared_blamer(self) -> Blamer:
+        """What ``Tract.blame(at=head)`` prepares for a whole compile, from this one, and
+        everything blame will read: the runs then read nothing from the store."""
         snap = self._snap
         assert snap is not None
         uow, ctx = self._uow, self._ctx
@@ -134,14 +142,14 @@ class CompileStream:
             r.commit_hash: r.metadata_json for r in rows if may_name_a_collapse(r.metadata_json)
         }
 
+        outside: dict[str, Any] = {}  # copies' originals from outside the compile
+
         def metadata(firsts: set[str]) -> dict[str, Any]:
             found = {h: collapses[h] for h in firsts if h in collapses}
-            rest = [h for h in firsts if h not in index]  # copied from outside the compile
-            if rest:
-                found.update(uow.lineage.metadata_texts(rest, COLLAPSE_KEY))
+            found.update((h, outside[h]) for h in firsts if h in outside)
             return found
 
-        return Blamer(
+        blamer = Blamer(
             uow,
             ctx,
             head=head,
@@ -151,6 +159,20 @@ class CompileStream:
             brought=brought,
             metadata=metadata,
         )
+        blamer.hops.load_all()
+        copied = blamer.firsts(blamer.hops.with_origin(places_of))
+        rest = [h for h in copied if h not in index]
+        if rest:
+            outside.update(uow.lineage.metadata_texts(rest, COLLAPSE_KEY))
+        # The merges that bring commits in: each chain commit with commits placed before it
+        # that are not on the chain.
+        merges = {
+            rows[place].commit_hash
+            for i, place in enumerate(places)
+            if place - (places[i - 1] if i else -1) > 1
+        }
+        merge_names(uow, ctx, {m: m for m in merges}, blamer.names)
+        return blamer
 
 
 class _PlaceInCompile(Mapping[str, int]):

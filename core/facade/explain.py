@@ -3,8 +3,7 @@ breaks, compaction losses, the token timeline and exports. All read; none writes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -109,13 +108,11 @@ class ExplainMixin(FacadeBase):
             )
         return tuple(found[h] for h in order)
 
-    @contextmanager
-    def compile_stream(
-        self, *, at: str | None = None, blame: bool = True
-    ) -> Iterator[CompileStream]:
+    def compile_stream(self, *, at: str | None = None, blame: bool = True) -> CompileStream:
         """HEAD's compile (or ``at`` a ref) for reading every message once, in runs, each
         with its blame (unless ``blame`` is False): ``compile --json`` of a long history
-        without holding it whole. Read inside the ``with``; nothing is cached."""
+        without holding it whole. The store is read here, in one read transaction; the
+        stream's ``runs()`` read nothing more. Nothing is cached."""
         from core.explain.stream import CompileStream
 
         with self._read() as uow:
@@ -124,7 +121,7 @@ class ExplainMixin(FacadeBase):
                 head = nav.resolve(uow, self.ctx, at)
             else:
                 head = head_state(uow, self.tract_id).commit
-            yield CompileStream(uow, self.ctx, self.compiler, head, blame=blame, ref=at or "HEAD")
+            return CompileStream(uow, self.ctx, self.compiler, head, blame=blame, ref=at or "HEAD")
 
     def cache_breaks(self, limit: int | None = None, offset: int = 0) -> dict[str, CacheBreak]:
         """Per record (the newest ``limit`` after skipping ``offset``: a page of the records

@@ -56,14 +56,14 @@ def _fields(compiled: Any) -> tuple[Any, ...]:
 
 def streamed(t: Tract, size: int) -> tuple[Any, list[tuple[Any, ...]], list[str]]:
     fresh = Tract.open(t.store, t.tract_id)  # no cached snapshot: the stream's own load
-    with fresh.compile_stream() as stream:
-        messages = [
-            (s.message.parts(), s.commit_hash, s.tokens, s.blame)
-            for run in stream.runs(size)
-            for s in run
-        ]
-        assert all(len(run) <= size for run in stream.runs(size))
-        return _fields(stream.context), messages, stream.damaged
+    stream = fresh.compile_stream()
+    messages = [
+        (s.message.parts(), s.commit_hash, s.tokens, s.blame)
+        for run in stream.runs(size)
+        for s in run
+    ]
+    assert all(len(run) <= size for run in stream.runs(size))
+    return _fields(stream.context), messages, stream.damaged
 
 
 def assert_streams_alike(t: Tract) -> None:
@@ -118,17 +118,17 @@ def test_edits_annotations_summaries_imports_and_collapses(
 
 def test_a_tract_with_no_commits_and_a_ref(store_target: str) -> None:
     t = create_tract(store_target)
-    with t.compile_stream() as stream:
-        assert stream.damaged == [] and list(stream.runs()) == []
-        assert stream.context.commit_count == 0 and stream.context.head_hash is None
+    stream = t.compile_stream()
+    assert stream.damaged == [] and list(stream.runs()) == []
+    assert stream.context.commit_count == 0 and stream.context.head_hash is None
     first = t.user("one").commit_hash
     t.user("two")
-    with Tract.open(t.store, t.tract_id).compile_stream(at=first) as stream:
-        (run,) = stream.runs()
-        assert [s.commit_hash for s in run] == [first]
-        assert run[0].blame is not None and run[0].blame.kind == "typed"
-    with t.compile_stream(blame=False) as stream:
-        assert [s.blame for run in stream.runs() for s in run] == [None, None]
+    stream = Tract.open(t.store, t.tract_id).compile_stream(at=first)
+    (run,) = stream.runs()
+    assert [s.commit_hash for s in run] == [first]
+    assert run[0].blame is not None and run[0].blame.kind == "typed"
+    stream = t.compile_stream(blame=False)
+    assert [s.blame for run in stream.runs() for s in run] == [None, None]
     t.close()
 
 
@@ -223,6 +223,43 @@ def test_a_calibrated_compile_streams_with_its_calibration(store_target: str) ->
     t.record_usage({"prompt_tokens": 999, "completion_tokens": 5})
     kept = t.compile()
     assert kept.token_source.startswith("api:")
-    with t.compile_stream() as stream:  # the same tract: the calibration is in memory
-        assert _fields(stream.context) == _fields(kept)
+    stream = t.compile_stream()  # the same tract: the calibration is in memory
+    assert _fields(stream.context) == _fields(kept)
     t.close()
+
+
+def test_runs_read_nothing_once_the_stream_is_made(tmp_path: Path) -> None:
+    """Everything blame needs is read when the stream is made (the CLI then writes without
+    a read transaction open): the runs still give it all with the store closed — merges,
+    copies whose originals are outside the compile and name a sub-agent's collapse."""
+    from core import Store
+
+    path = tmp_path / "s.db"
+    t = create_tract(path)
+    t.system("You are terse.")
+    early = [t.user(f"early {i}").commit_hash for i in range(4)]
+    for i in range(BULK):
+        t.user(f"later {i}")
+    original = t.commit(
+        c.dialogue("assistant", "what the sub-agent found"),
+        metadata={"collapse_source_tract_id": "f" * 32},
+    ).commit_hash
+    # Compressing the early range replays what follows: the collapse's copy is compiled,
+    # its original (with the metadata) is not.
+    t.compress(from_ref=early[0], to_ref=early[-1], content="early, in short")
+    t.branch("side")
+    t.assistant("on the side")
+    t.switch("main")
+    t.user("after the fork")
+    t.merge("side", no_ff=True)
+    want = expected(t)
+    (collapsed,) = [b for *_, b in want[1] if b.kind == "collapsed"]
+    # A copy: its original, whose metadata blame reads, is outside the compile.
+    assert collapsed.commit_hash != original and original not in want[0][3]
+    assert {"merged", "summary"} <= {b.kind for *_, b in want[1]}
+    t.close()
+    store = Store.open(path, readonly=True)
+    stream = Tract.open(store).compile_stream()
+    store.close()
+    got = [(s.message.parts(), s.commit_hash, s.tokens, s.blame) for r in stream.runs(7) for s in r]
+    assert got == want[1]

@@ -374,10 +374,10 @@ class History(RuleBasedStateMachine):
         assert cached.token_count == scratch.token_count
         # The compile read once (compile --json): lean rows, runs, blame per run.
         fresh = Tract(self.tract.store, self.tract.tract_id)
-        with fresh.compile_stream() as stream:
-            read_once = [s for run in stream.runs(5) for s in run]
-            assert stream.context.token_count == scratch.token_count
-            assert stream.damaged == []
+        stream = fresh.compile_stream()
+        read_once = [s for run in stream.runs(5) for s in run]
+        assert stream.context.token_count == scratch.token_count
+        assert stream.damaged == []
         assert [s.message.to_dict() for s in read_once] == [m.to_dict() for m in scratch.messages]
         assert [s.commit_hash for s in read_once] == list(scratch.commit_hashes)
         assert [s.tokens for s in read_once] == list(scratch.message_tokens)

@@ -199,13 +199,13 @@ def run(args: argparse.Namespace) -> int:
     with open_tract(args, lean=not args.record) as tract:
         if args.record:
             return _recorded(tract, args)
-        # Read once, a run of messages at a time: a 1M-message compile is never held whole
-        # (docs/performance.md).
-        with tract.compile_stream(at=args.at) as stream:
-            compiled = stream.context
-            if _refused(stream.damaged, args):
-                return 2
-            _print(compiled, chain.from_iterable(stream.runs()), args.json)
+        # Read once, then written a run of messages at a time: a 1M-message compile is never
+        # held whole (docs/performance.md), and no read transaction stays open while a slow
+        # pipe takes the output.
+        stream = tract.compile_stream(at=args.at)
+    if _refused(stream.damaged, args):
+        return 2
+    _print(stream.context, chain.from_iterable(stream.runs()), args.json)
     return 0
 
 
