@@ -253,7 +253,7 @@ class SqlLineageRepository(LineageRepository):
                 .select_from(source)
                 .where(c.commit_hash.in_(batch))
             )
-            for h, content_hash, content_type, payload, tokens in self.conn.execute(stmt):
+            for h, content_hash, content_type, payload, tokens in self.conn.execute(stmt).all():
                 out[h] = MessageFacts(
                     content_hash,
                     content_type,
