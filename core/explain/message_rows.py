@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core.explain.facts import Facts
 from core.explain.messages import parse_payload, payload_tokens
 from core.models.content import BUILTIN_TYPES
+from core.models.json_text import stored_text
 from core.storage.repositories import MessageFacts
 
 
@@ -35,7 +36,7 @@ def message_rows(facts: Facts, cache: dict[str, MessageFacts] | None = None) -> 
     cache = {} if cache is None else cache
     missing = [s for s in dict.fromkeys(sources) if s not in cache]
     if missing:
-        cache.update(facts.uow.lineage.message_facts(missing, facts.ctx.token_cache_key))
+        cache.update(_read_facts(facts, missing))
     registry = facts.ctx.registry
     rows = []
     roles: dict[str, tuple[str, int]] = {}  # per blob: role and tokens
@@ -56,3 +57,30 @@ def message_rows(facts: Facts, cache: dict[str, MessageFacts] | None = None) -> 
             MessageRow(pos, h, src, found.content_hash, found.content_type, known[0], known[1])
         )
     return rows
+
+
+WHOLE_TRACT_AT = 2_000  # asking this many commits, and most of the tract: read it whole
+
+
+def _read_facts(facts: Facts, hashes: list[str]) -> dict[str, MessageFacts]:
+    """The blob facts of ``hashes``. Most of a big tract's commits are read as a cold
+    compile reads them (sequential scans where the store allows, ~0.4 s for 100k commits)
+    instead of by hash (two random index probes each, ~1.3 s); the rest by hash."""
+    uow, ctx = facts.uow, facts.ctx
+    key = ctx.token_cache_key
+    found: dict[str, MessageFacts] = {}
+    if len(hashes) >= WHOLE_TRACT_AT and uow.commits.count(ctx.tract_id) <= 2 * len(hashes):
+        rows = uow.commits.tract_compile_rows(ctx.tract_id, key)
+        for h in hashes:
+            row = rows.get(h)
+            if row is not None:
+                found[h] = MessageFacts(
+                    row.content_hash,
+                    row.content_type,
+                    stored_text(row.payload_json),
+                    row.message_tokens,
+                )
+        hashes = [h for h in hashes if h not in found]
+    if hashes:
+        found.update(uow.lineage.message_facts(hashes, key))
+    return found

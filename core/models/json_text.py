@@ -44,6 +44,14 @@ def escape_non_ascii(text: str) -> str:
 _TWO_63 = float(2**63)
 
 
+def stored_text(value: Any) -> str | None:
+    """A stored JSON column as text: SQLite hands it back as text, PostgreSQL parsed (made
+    text again with sorted keys, non-ASCII kept); None stays None."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
 def loads(text: Any) -> Any:
     """``json.loads(text)``: the same value (or the same error), read by orjson where that is
     the same — stored payloads are parsed once per compiled message, ~4× faster so.

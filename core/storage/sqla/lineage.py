@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from core.engine.clock import from_storage, to_storage
+from core.models.json_text import stored_text
 from core.models.records import OperationEvent
 from core.storage import schema as s
 from core.storage.repositories import LineageRepository, MessageFacts
@@ -257,15 +258,7 @@ class SqlLineageRepository(LineageRepository):
                 out[h] = MessageFacts(
                     content_hash,
                     content_type,
-                    _text(payload),
+                    stored_text(payload),
                     None if tokens is None else int(tokens),
                 )
         return out
-
-
-def _text(payload: Any) -> str | None:
-    if payload is None or isinstance(payload, str):
-        return payload
-    import json
-
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
