@@ -2,10 +2,12 @@
 
 ``compile --json`` of a million-message history writes every message once and keeps none:
 the compile is made from lean rows and not cached (``Compiler.read_once``), messages are
-rendered as a run is written, and blame is made for that run from what was prepared once for
-the whole compile (the operations' maps, the edits in force, where the first-parent chain
-sits in the compile order). The messages, counts and blame are those of ``Tract.compile``
-and ``Tract.blame`` (tests/core/test_compile_stream.py holds them to each other).
+rendered as a run is written, and blame is made for that run from what was read once for
+the whole compile (the operations' maps, the edits in force, the merges' names, copies'
+originals outside the compile, where the first-parent chain sits in the compile order), so
+the runs read nothing from the store. The messages, counts and blame are those of
+``Tract.compile`` and ``Tract.blame`` (tests/core/test_compile_stream.py holds them to each
+other).
 """
 
 from __future__ import annotations
