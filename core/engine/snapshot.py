@@ -436,32 +436,6 @@ class Snapshot:
         """The sequence position of each compiled message, in order."""
         return self._pos
 
-    def message_at(self, pos: int) -> Message:
-        """The message at sequence position ``pos``, rendered now and not kept (a context's
-        view keeps what it makes; a reader of every message once need not)."""
-        made = self.rendered.get(pos)
-        if made is not None:
-            return made
-        role, text, name, call_id, calls = self.render_row(self.edits.get(pos) or self.rows[pos])
-        return Message(role, text, name, tool_call_id=call_id, tool_calls=calls)
-
-    def unreadable(self) -> list[int]:
-        """The compiled messages (indexes in order) whose content is missing or unreadable:
-        those that render as ``MISSING_CONTENT``, found from their stored text alone."""
-        rows, edits = self.rows, self.edits
-        bad: list[int] = []
-        read: set[int] = set()  # texts read well (by identity: commits sharing a blob
-        seen = read.__contains__  # share its text, read once)
-        for i, p in enumerate(self._pos):
-            raw = (edits.get(p) or rows[p]).payload_json
-            if seen(id(raw)):
-                continue
-            if _payload(raw) is None:
-                bad.append(i)
-            else:
-                read.add(id(raw))
-        return bad
-
     def edited(self, commit_hash: str) -> CompileRow | None:
         pos = self.index.get(commit_hash)
         return self.edits.get(pos) if pos is not None else None

@@ -70,16 +70,17 @@ def _read_facts(facts: Facts, hashes: list[str]) -> dict[str, MessageFacts]:
     key = ctx.token_cache_key
     found: dict[str, MessageFacts] = {}
     if len(hashes) >= WHOLE_TRACT_AT and uow.commits.count(ctx.tract_id) <= 2 * len(hashes):
-        rows = uow.commits.tract_compile_rows(ctx.tract_id, key)
-        for h in hashes:
-            row = rows.get(h)
-            if row is not None:
-                found[h] = MessageFacts(
-                    row.content_hash,
-                    row.content_type,
-                    stored_text(row.payload_json),
-                    row.message_tokens,
-                )
+        # Every commit read is kept in the caller's cache: the next record of the tract
+        # (cache breaks, the timeline) then finds its commits there instead of reading again.
+        found = {
+            h: MessageFacts(
+                row.content_hash,
+                row.content_type,
+                stored_text(row.payload_json),
+                row.message_tokens,
+            )
+            for h, row in uow.commits.tract_compile_rows(ctx.tract_id, key).items()
+        }
         hashes = [h for h in hashes if h not in found]
     if hashes:
         found.update(uow.lineage.message_facts(hashes, key))

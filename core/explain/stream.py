@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
+from core.engine.snapshot import Snapshot
 from core.explain.blame import (
     BULK,
     COLLAPSE_KEY,
@@ -25,6 +27,7 @@ from core.explain.blame import (
     merge_names,
 )
 from core.explain.facts import Facts, Positions
+from core.explain.messages import parse_payload
 from core.explain.models import Subject
 from core.models.compiled import CompiledContext, CompileRow, Message
 from core.operations.compile import Compiler, empty_context
@@ -73,7 +76,7 @@ class CompileStream:
             return
         self._snap, self.context = compiler.read_once(uow, head)
         hashes = self.context.commit_hashes
-        self.damaged = [hashes[i] for i in self._snap.unreadable()]
+        self.damaged = [hashes[i] for i in _unreadable(self._snap)]
         if blame:
             self._blamer = self._prepared_blamer()
 
@@ -87,7 +90,7 @@ class CompileStream:
         positions = snap.positions
         n = len(positions)
         blamer = self._blamer
-        message_at = snap.message_at
+        message_at = partial(_message_at, snap)
         for start in range(0, n, size):
             end = min(start + size, n)
             run_hashes = hashes[start:end]
@@ -175,6 +178,33 @@ class CompileStream:
         }
         merge_names(uow, ctx, {m: m for m in merges}, blamer.names)
         return blamer
+
+
+def _message_at(snap: Snapshot, pos: int) -> Message:
+    """The message at sequence position ``pos``, rendered now and not kept (a context's view
+    keeps what it makes; a reader of every message once need not)."""
+    made = snap.rendered.get(pos)
+    if made is not None:
+        return made
+    role, text, name, call_id, calls = snap.render_row(snap.edits.get(pos) or snap.rows[pos])
+    return Message(role, text, name, tool_call_id=call_id, tool_calls=calls)
+
+
+def _unreadable(snap: Snapshot) -> list[int]:
+    """The compiled messages (indexes in order) whose content is missing or unreadable:
+    those that render as ``MISSING_CONTENT``, found from their stored text alone."""
+    rows, edits = snap.rows, snap.edits
+    bad: list[int] = []
+    read: set[int] = set()  # texts read well, by identity: commits sharing a blob share
+    for i, p in enumerate(snap.positions):  # its text, and it is read once
+        raw = (edits.get(p) or rows[p]).payload_json
+        if id(raw) in read:
+            continue
+        if parse_payload(raw) is None:
+            bad.append(i)
+        else:
+            read.add(id(raw))
+    return bad
 
 
 class _PlaceInCompile(Mapping[str, int]):

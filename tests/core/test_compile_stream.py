@@ -6,7 +6,6 @@ the runs. Its snapshot is made from lean rows and not cached; the rows still com
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from core import Tract, create_tract
 from core.explain.blame import BULK
 from core.models import content as c
 from core.models.enums import Priority
-from tests.conftest import shared_file
+from tests.core._tract_ai_layouts import shared_store
 from tests.core.test_blame_merged import random_history
 
 
@@ -159,14 +158,10 @@ def test_damaged_content_is_named_as_the_kept_compile_names_it(tmp_path: Path) -
 
 
 def test_stores_tract_ai_wrote(tmp_path: Path) -> None:
-    for name in ("upstream_v13.db", "upstream_v5.db", "upstream_v3.db"):
-        src = shared_file("fixtures", "tract-ai", name)
-        if src is None:
-            pytest.skip("../shared/fixtures is not here")
-        dest = tmp_path / name
-        shutil.copyfile(src, dest)
-        from core import Store
+    from core import Store
 
+    for name in ("upstream_v13.db", "upstream_v5.db", "upstream_v3.db"):
+        dest = shared_store(name, tmp_path / name)  # a copy (skips when ../shared is absent)
         with Store.open(dest, readonly=True) as store, store.read() as uow:
             tracts = list(uow.commits.tract_ids())
         with Store.open(dest, readonly=True) as store:
