@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from tract_tui import collector
+from tract_tui import collector, quick_exit
 from tract_tui.commands import COMMANDS, COMMANDS_BY_NAME, open_app
 from tract_tui.commands._output import err
 
@@ -167,10 +167,15 @@ def _dispatch(argv: list[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script passes it to ``sys.exit``)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if argv is None:  # the process's entry point (tract_tui.collector says why)
+    entry = argv is None  # the process's entry point (tract_tui.collector says why)
+    if entry:
         collector.pause()
+    quick_exit.reset()
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        if entry:  # returns unless the command asked to skip the teardown
+            quick_exit.leave_if_asked(code, EXIT_PROBLEMS)
+        return code
     except KeyboardInterrupt:
         err("interrupted")
         return 130

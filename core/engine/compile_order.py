@@ -100,27 +100,36 @@ def _expand_hashes(
     # A frame: a block (root first), the position in it, and the other parents of the commit
     # there that are still to expand before it (None: not looked up yet).
     frames: list[list[Any]] = [[root_first, 0, None]]
+    append, add = out.append, seen.add
     while frames:
         frame = frames[-1]
         block, i, others = frame
-        if i >= len(block):
-            frames.pop()
-            continue
-        h = block[i]
         if others is None:
-            if h in seen:
-                frame[1] = i + 1
+            # Commits with no other parents (most of a history) go straight out.
+            n = len(block)
+            while i < n:
+                h = block[i]
+                if h not in seen:
+                    found = parents_of(h)
+                    if found is not None and len(found[1]) > 1:
+                        others = iter(found[1][1:])
+                        break
+                    append(h)
+                    add(h)
+                i += 1
+            else:
+                frames.pop()
                 continue
-            found = parents_of(h)
-            others = frame[2] = iter(found[1][1:] if found is not None else ())
+            frame[1], frame[2] = i, others
         other = next(others, None)
         if other is not None:
             sub = _first_parents(other, parents_of, seen)
             sub.reverse()
             frames.append([sub, 0, None])
             continue
-        out.append(h)
-        seen.add(h)
+        h = block[i]
+        append(h)
+        add(h)
         frame[1], frame[2] = i + 1, None
 
 

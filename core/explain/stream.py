@@ -27,9 +27,9 @@ from core.explain.blame import (
     merge_names,
 )
 from core.explain.facts import Facts, Positions
-from core.explain.messages import parse_payload
 from core.explain.models import Subject
 from core.models.compiled import CompiledContext, CompileRow, Message
+from core.models.json_text import reads_as_object
 from core.operations.compile import Compiler, empty_context
 from core.operations.context import TractContext
 from core.storage.repositories import UnitOfWork
@@ -69,6 +69,7 @@ class CompileStream:
         self._ctx = ctx
         self._ref = ref
         self._blamer: Blamer | None = None
+        self._hashes: list[str] | None = None
         self.damaged: list[str] = []
         if head is None:
             self._snap = None
@@ -80,30 +81,41 @@ class CompileStream:
         if blame:
             self._blamer = self._prepared_blamer()
 
+    @property
+    def count(self) -> int:
+        """How many messages the compile has (``runs()`` gives them all)."""
+        return len(self._snap.positions) if self._snap is not None else 0
+
     def runs(self, size: int = RUN) -> Iterator[list[StreamedMessage]]:
         """The compiled messages in order, ``size`` at a time; nothing is kept between runs."""
+        for start in range(0, self.count, size):
+            yield self.run(start, start + size)
+
+    def run(self, start: int, end: int) -> list[StreamedMessage]:
+        """Messages ``start`` to ``end`` (exclusive) of the compile, whatever was read
+        before: a run depends on no other, so runs may be made in any order or by forked
+        processes (the CLI's JSON output makes every other run in a helper)."""
         snap = self._snap
         if snap is None:
-            return
-        hashes = list(self.context.commit_hashes)  # sliced per run: a list slices in C
-        tokens = self.context.message_tokens
+            return []
+        if self._hashes is None:  # sliced per run: a list slices in C
+            self._hashes = list(self.context.commit_hashes)
         positions = snap.positions
-        n = len(positions)
+        end = min(end, len(positions))
+        tokens = self.context.message_tokens
+        run_hashes = self._hashes[start:end]
         blamer = self._blamer
+        blames = blamer.blame(run_hashes) if blamer is not None else None
         message_at = partial(_message_at, snap)
-        for start in range(0, n, size):
-            end = min(start + size, n)
-            run_hashes = hashes[start:end]
-            blames = blamer.blame(run_hashes) if blamer is not None else None
-            yield [
-                StreamedMessage(
-                    message_at(positions[i]),
-                    h,
-                    tokens[i],
-                    blames[h] if blames is not None else None,
-                )
-                for i, h in zip(range(start, end), run_hashes, strict=True)
-            ]
+        return [
+            StreamedMessage(
+                message_at(positions[i]),
+                h,
+                tokens[i],
+                blames[h] if blames is not None else None,
+            )
+            for i, h in zip(range(start, end), run_hashes, strict=True)
+        ]
 
     def _prepared_blamer(self) -> Blamer:
         """What ``Tract.blame(at=head)`` prepares for a whole compile, from this one, and
@@ -200,7 +212,7 @@ def _unreadable(snap: Snapshot) -> list[int]:
         raw = (edits.get(p) or rows[p]).payload_json
         if id(raw) in read:
             continue
-        if parse_payload(raw) is None:
+        if raw is None or not (isinstance(raw, dict) or reads_as_object(raw)):
             bad.append(i)
         else:
             read.add(id(raw))

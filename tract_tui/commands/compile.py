@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from core.models.compiled import MISSING_CONTENT
 from core.models.json_text import dumps_indented, dumps_indented_run, writes_alike
+from tract_tui import quick_exit
 from tract_tui.commands import Command
+from tract_tui.commands._helper_process import texts_in_order
 from tract_tui.commands._json_stream import Encoded, write_json
 from tract_tui.commands._output import err, out, plain
 from tract_tui.commands._scripting import (
@@ -32,7 +34,7 @@ from tract_tui.commands._scripting import (
 )
 
 if TYPE_CHECKING:
-    from core import Blame, Tract
+    from core import Blame, CompileStream, Tract
     from core.models.compiled import CompiledContext, Message
 
 
@@ -129,6 +131,8 @@ def message_items(
 
 
 RUN = 256  # messages encoded by one orjson call (a 100k compile: ~400 calls, not 100k)
+STREAM_RUN = 256  # messages of a compile read once made into one text
+RUN_JOIN = ",\n    "  # between two texts of the messages list (write_json's separator)
 
 
 def encoded_messages(
@@ -205,8 +209,24 @@ def run(args: argparse.Namespace) -> int:
         stream = tract.compile_stream(at=args.at)
     if _refused(stream.damaged, args):
         return 2
-    _print(stream.context, chain.from_iterable(stream.runs()), args.json)
+    if args.json:
+        _print_json_stream(stream)
+    else:
+        _print(stream.context, chain.from_iterable(stream.runs()), False)
+    quick_exit.ask()  # the store is closed: nothing is left to free but memory
     return 0
+
+
+def _print_json_stream(stream: CompileStream) -> None:
+    """The JSON output of a compile read once: each run of messages one text, every other
+    run made by a forked helper on a second core (``_helper_process``; the same bytes)."""
+    count = -(-stream.count // STREAM_RUN)
+
+    def run_text(k: int) -> str:
+        return RUN_JOIN.join(_encoded(stream.run(k * STREAM_RUN, (k + 1) * STREAM_RUN)))
+
+    with texts_in_order(run_text, count) as texts:
+        _print_json(stream.context, map(Encoded, texts))
 
 
 def _recorded(tract: Tract, args: argparse.Namespace) -> int:
@@ -235,15 +255,16 @@ def _refused(damaged: list[str], args: argparse.Namespace) -> bool:
     return True
 
 
+def _print_json(compiled: CompiledContext, messages: Iterable[Encoded]) -> None:
+    # Streamed: a 100k-message compile never becomes one string (docs/performance.md),
+    # nor does its list of a million commit hashes (~150 MB encoded at once).
+    streamed = {"commit_hashes": _encoded_hashes(compiled.commit_hashes), "messages": messages}
+    write_json(compiled_fields(compiled), streamed, order=FIELDS)
+
+
 def _print(compiled: CompiledContext, entries: Iterable[Entry], as_json: bool) -> None:
     if as_json:
-        # Streamed: a 100k-message compile never becomes one string (docs/performance.md),
-        # nor does its list of a million commit hashes (~150 MB encoded at once).
-        streamed = {
-            "commit_hashes": _encoded_hashes(compiled.commit_hashes),
-            "messages": _encoded(entries),
-        }
-        write_json(compiled_fields(compiled), streamed, order=FIELDS)
+        _print_json(compiled, _encoded(entries))
         return
     source = f" ({compiled.token_source})" if compiled.token_source else ""
     out(
