@@ -90,6 +90,13 @@ def test_no_helper_when_told_or_when_threads_run(monkeypatch: pytest.MonkeyPatch
         other.join()
 
 
+def test_no_helper_for_a_process_too_big_to_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert hp.helper_allowed(20)
+    monkeypatch.setattr(hp, "HELPER_MAX_BYTES", hp._resident_bytes() // 2)
+    assert not hp.helper_allowed(20)
+    assert split(collect(made_by, 20))[1] == {str(os.getpid())}
+
+
 def test_a_helper_that_dies_leaves_its_texts_to_this_process() -> None:
     parent = os.getpid()
 

@@ -6,9 +6,10 @@ closed), a forked helper makes every other text while this process makes the res
 them all in order. The helper writes nothing but its texts, framed on a pipe; only this
 process touches stdout, so a closed pipe, Ctrl-C or an error behave as without a helper.
 
-If the helper cannot be made, or stops for any reason (killed, out of memory, a bug), this
-process makes the texts it did not send: the output is the same bytes either way (a helper
-is only ever a speed-up), which tests/test_helper_process.py checks for each way it can fail.
+A process too big to copy twice (a 1M-message compile) makes no helper (``HELPER_MAX_BYTES``
+says why). If the helper cannot be made, or stops for any reason (killed, out of memory, a
+bug), this process makes the texts it did not send: the output is the same bytes either way
+(a helper is only ever a speed-up); tests/test_helper_process.py checks each way it can fail.
 """
 
 from __future__ import annotations
@@ -33,18 +34,36 @@ HELPER_MAKES = (False, True)
 _HEADER = struct.Struct("<Q")
 # Set to "0" to make every text in this process (for comparing timings).
 HELPER_ENV = "TRACT_TUI_HELPER"
+# Forked memory is shared until written, and CPython writes to every object it reads (its
+# reference count), so the two processes come to copy most pages they touch: up to this
+# process's whole size again. Above this size no helper is made. A 1M-message compile (~670
+# MB) then stays under 1 GB in all, and gained little there anyway: copying its pages, a
+# page fault at a time, cost the two processes most of what the split saved.
+HELPER_MAX_BYTES = 400 << 20
 
 
 def helper_allowed(count: int) -> bool:
     """Whether a helper may be forked for ``count`` texts: enough of them, a fork to make one
-    with, a second CPU to run it on, and no other thread that a fork would copy mid-step."""
+    with, a second CPU to run it on, no other thread that a fork would copy mid-step, and
+    memory to spare for the pages it will copy."""
     return (
         count >= MIN_TEXTS
         and os.environ.get(HELPER_ENV, "1") != "0"
         and hasattr(os, "fork")
         and _cpus() >= 2
         and threading.active_count() == 1
+        and _resident_bytes() <= HELPER_MAX_BYTES
     )
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory now (Linux); where that cannot be read, as if over
+    the limit (no helper)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return HELPER_MAX_BYTES + 1
 
 
 def _cpus() -> int:
