@@ -41,7 +41,7 @@ def test_an_in_process_caller_keeps_its_interpreter(
     store = store_with(tmp_path / "s.db", 3)
     assert cli.main(["compile", "--json", str(store)]) == 0  # returned: not exited
     assert '"commit_count": 3' in capsys.readouterr().out
-    assert quick_exit._asked  # asked, but only main(None), the process's entry, leaves
+    assert not quick_exit._kept  # asked, but only main(None), the process's entry, leaves
     assert cli.main(["compile", "--json", str(store)]) == 0
 
 

@@ -195,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     finally:
         collector.end()
+        quick_exit.reset()  # not left: what a command kept for the exit is freed as usual
 
 
 def _is_tract_error(exc: Exception) -> bool:

@@ -13,19 +13,25 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from typing import Any
 
 _asked = False
+_kept: list[Any] = []
 
 
-def ask() -> None:
-    """The command has closed everything it opened: its process may skip the teardown."""
+def ask(*keep: Any) -> None:
+    """The command has closed everything it opened: its process may skip the teardown.
+    ``keep``: what it made that would otherwise be freed, one object at a time, as it
+    returns (a 1M-message compile: ~0.35 s); the exit then frees it all at once."""
     global _asked
     _asked = True
+    _kept.extend(keep)
 
 
 def reset() -> None:
     global _asked
     _asked = False
+    _kept.clear()
 
 
 def leave_if_asked(code: int, broken_pipe_code: int) -> None:

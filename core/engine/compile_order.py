@@ -85,18 +85,25 @@ def sequence_order(head: str, parents_of: ParentsOf) -> list[str]:
     """``build_sequence``'s order computed from the commit graph (hashes only): a cold compile
     loads the graph in two set-based queries and then only the rows of this order, instead of
     a chain query per merged branch. Same rules, same result (the property tests compare)."""
-    main = _first_parents(head, parents_of, set())
+    others: dict[str, tuple[str, ...]] = {}
+    main = _first_parents(head, parents_of, set(), others)
     main.reverse()
     out: list[str] = []
-    _expand_hashes(main, parents_of, set(), out)
+    _expand_hashes(main, others, parents_of, set(), out)
     return out
 
 
 def _expand_hashes(
-    root_first: Sequence[str], parents_of: ParentsOf, seen: set[str], out: list[str]
+    root_first: Sequence[str],
+    others_of: dict[str, tuple[str, ...]],
+    parents_of: ParentsOf,
+    seen: set[str],
+    out: list[str],
 ) -> None:
     """``expand`` over hashes, with a stack of its own: merged branches nest deeply in long
-    histories (thousands of levels), deeper than Python's recursion limit."""
+    histories (thousands of levels), deeper than Python's recursion limit. ``others_of``:
+    the other parents of the merges in the blocks, as :func:`_first_parents` found them
+    (each commit's parents are looked up once: a million lookups, not two)."""
     # A frame: a block (root first), the position in it, and the other parents of the commit
     # there that are still to expand before it (None: not looked up yet).
     frames: list[list[Any]] = [[root_first, 0, None]]
@@ -110,9 +117,9 @@ def _expand_hashes(
             while i < n:
                 h = block[i]
                 if h not in seen:
-                    found = parents_of(h)
-                    if found is not None and len(found[1]) > 1:
-                        others = iter(found[1][1:])
+                    more = others_of.get(h)
+                    if more is not None:
+                        others = iter(more)
                         break
                     append(h)
                     add(h)
@@ -123,7 +130,7 @@ def _expand_hashes(
             frame[1], frame[2] = i, others
         other = next(others, None)
         if other is not None:
-            sub = _first_parents(other, parents_of, seen)
+            sub = _first_parents(other, parents_of, seen, others_of)
             sub.reverse()
             frames.append([sub, 0, None])
             continue
@@ -133,9 +140,11 @@ def _expand_hashes(
         frame[1], frame[2] = i + 1, None
 
 
-def _first_parents(start: str, parents_of: ParentsOf, seen: set[str]) -> list[str]:
+def _first_parents(
+    start: str, parents_of: ParentsOf, seen: set[str], others: dict[str, tuple[str, ...]]
+) -> list[str]:
     """``start``'s first-parent chain, newest first, up to the first commit in ``seen`` (or a
-    missing commit, or a stored cycle)."""
+    missing commit, or a stored cycle); ``others`` gains each merge's other parents."""
     out: list[str] = []
     walked: set[str] = set()
     current: str | None = start
@@ -145,5 +154,7 @@ def _first_parents(start: str, parents_of: ParentsOf, seen: set[str]) -> list[st
             break
         walked.add(current)
         out.append(current)
+        if len(found[1]) > 1:
+            others[current] = found[1][1:]
         current = found[0]
     return out

@@ -213,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
         _print_json_stream(stream)
     else:
         _print(stream.context, chain.from_iterable(stream.runs()), False)
-    quick_exit.ask()  # the store is closed: nothing is left to free but memory
+    quick_exit.ask(stream)  # the store is closed: nothing is left to free but memory
     return 0
 
 
