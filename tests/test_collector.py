@@ -34,6 +34,10 @@ for name in ("log", "compile", "events", "records", "why", "export", "reproduce"
     module = sys.modules[COMMANDS_BY_NAME[name].run.__module__]
     if hasattr(module, "open_tract"):
         module.open_tract = probe
+from tract_tui import quick_exit
+def leave(code, broken_pipe_code):  # a quick exit would end the process before the report
+    seen["quick_exit"] = quick_exit._asked
+quick_exit.leave_if_asked = leave
 sys.argv = ["tract-tui", *sys.argv[1:]]
 code = cli.main()
 seen["after"] = gc.isenabled()
@@ -63,6 +67,7 @@ def test_commands_run_with_the_collector_on(command: list[str], tmp_path: Path) 
     assert seen["after"] is True
     if "at_open" in seen:  # the commands that resume it as the store opens
         assert seen["at_open"] is True
+    assert seen["quick_exit"] is (command[0] == "compile")  # it ends at once after that
 
 
 def test_a_caller_of_main_keeps_its_collector(tmp_path: Path) -> None:

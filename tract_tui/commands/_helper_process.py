@@ -51,9 +51,13 @@ def helper_allowed(count: int) -> bool:
         and os.environ.get(HELPER_ENV, "1") != "0"
         and hasattr(os, "fork")
         and _cpus() >= 2
-        and threading.active_count() == 1
+        and not _other_threads()
         and _resident_bytes() <= HELPER_MAX_BYTES
     )
+
+
+def _other_threads() -> bool:
+    return threading.active_count() > 1
 
 
 def _resident_bytes() -> int:
