@@ -16,6 +16,10 @@ from typing import IO, Any
 
 from core.models.json_text import dumps_indented
 
+# Between two items of a streamed list, as write_json writes them: texts of several items
+# joined by it are written as one Encoded item.
+ITEM_JOIN = ",\n    "
+
 
 class Encoded(str):
     """A streamed item already encoded (as :func:`encode` does, 4 spaces deep), or several
@@ -48,7 +52,7 @@ def write_json(
             first = True
             for item in streamed[key]:
                 text = item if isinstance(item, Encoded) else encode(item, 4)
-                write(("," if not first else "[") + "\n    " + text)
+                write((ITEM_JOIN if not first else "[\n    ") + text)
                 first = False
             write("[]" if first else "\n  ]")
         else:

@@ -23,7 +23,7 @@ from core.models.json_text import dumps_indented, dumps_indented_run, writes_ali
 from tract_tui import quick_exit
 from tract_tui.commands import Command
 from tract_tui.commands._helper_process import texts_in_order
-from tract_tui.commands._json_stream import Encoded, write_json
+from tract_tui.commands._json_stream import ITEM_JOIN, Encoded, write_json
 from tract_tui.commands._output import err, out, plain
 from tract_tui.commands._scripting import (
     add_json_argument,
@@ -132,7 +132,6 @@ def message_items(
 
 RUN = 256  # messages encoded by one orjson call (a 100k compile: ~400 calls, not 100k)
 STREAM_RUN = 256  # messages of a compile read once made into one text
-RUN_JOIN = ",\n    "  # between two texts of the messages list (write_json's separator)
 
 
 def encoded_messages(
@@ -223,7 +222,7 @@ def _print_json_stream(stream: CompileStream) -> None:
     count = -(-stream.count // STREAM_RUN)
 
     def run_text(k: int) -> str:
-        return RUN_JOIN.join(_encoded(stream.run(k * STREAM_RUN, (k + 1) * STREAM_RUN)))
+        return ITEM_JOIN.join(_encoded(stream.run(k * STREAM_RUN, (k + 1) * STREAM_RUN)))
 
     with texts_in_order(run_text, count) as texts:
         _print_json(stream.context, map(Encoded, texts))
