@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from core.explain.blame import blame_commits
 from core.explain.facts import Facts, Positions, TractFacts
-from core.explain.message_rows import MessageRow, message_rows
+from core.explain.message_rows import FactsCache, MessageRow, message_rows
 from core.explain.models import (
     COMPRESSED,
     EDITED,
@@ -29,7 +29,7 @@ from core.explain.models import (
 from core.explain.verdicts import Explainer
 from core.models.records import CompileRecord
 from core.operations.context import TractContext
-from core.storage.repositories import MessageFacts, UnitOfWork
+from core.storage.repositories import UnitOfWork
 
 # Verdicts of an older head that put it on this record's line.
 ON_LINE = frozenset({USED, EDITED, SKIPPED, COMPRESSED, REPLACED, NOT_COMPILED})
@@ -65,12 +65,13 @@ def cache_breaks(
     ctx: TractContext,
     records: Sequence[CompileRecord],
     wanted: Collection[str] | None = None,
+    blobs: FactsCache | None = None,
 ) -> dict[str, CacheBreak]:
     """A cache break per record (``records`` with their effectives, any order); only for
     the ``wanted`` ones when given (the others are candidates for "previous")."""
     ordered = sorted(records, key=lambda r: (r.created_at, r.record_id))
     tract = TractFacts(uow, ctx)
-    blobs: dict[str, MessageFacts] = {}
+    blobs = FactsCache() if blobs is None else blobs
     rows: dict[str, list[MessageRow]] = {}
     facts: dict[str, Facts] = {}
 

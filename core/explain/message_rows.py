@@ -8,6 +8,9 @@ records this way, where a compile per record would read each record's whole hist
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from core.explain.facts import Facts
@@ -28,20 +31,56 @@ class MessageRow:
     tokens: int
 
 
-def message_rows(facts: Facts, cache: dict[str, MessageFacts] | None = None) -> list[MessageRow]:
+class FactsCache:
+    """Blob facts by commit hash, shared by the compiles (records) read one after another
+    and by reads running at the same time. A commit's blob never changes, so an entry stays
+    true; one read fills it at a time, so two threads never both read a whole tract."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, MessageFacts] = {}
+        self.filling = threading.Lock()
+
+
+class SharedFacts:
+    """One :class:`FactsCache` for the reads of a tract that overlap in time (the records
+    panel's cache breaks and token chart ask for the same records at once), dropped when
+    the last of them ends: a 100k tract's facts are ~30 MB, not worth keeping for later."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._cache = FactsCache()
+
+    @contextmanager
+    def borrowed(self) -> Iterator[FactsCache]:
+        with self._lock:
+            self._users += 1
+            cache = self._cache
+        try:
+            yield cache
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self._cache = FactsCache()
+
+
+def message_rows(facts: Facts, cache: FactsCache | None = None) -> list[MessageRow]:
     """The compile's messages in order. ``cache`` shares blob facts between compiles."""
     effectives = facts.position.all()
     edits = facts.edit_in_force()
     sources = [edits.get(h, h) for h in effectives]
-    cache = {} if cache is None else cache
-    missing = [s for s in dict.fromkeys(sources) if s not in cache]
-    if missing:
-        cache.update(_read_facts(facts, missing))
+    cache = FactsCache() if cache is None else cache
+    with cache.filling:
+        missing = [s for s in dict.fromkeys(sources) if s not in cache.items]
+        if missing:
+            cache.items.update(_read_facts(facts, missing))
+    found_facts = cache.items.get
     registry = facts.ctx.registry
     rows = []
     roles: dict[str, tuple[str, int]] = {}  # per blob: role and tokens
     for pos, (h, src) in enumerate(zip(effectives, sources, strict=True)):
-        found = cache.get(src)
+        found = found_facts(src)
         if found is None:
             rows.append(MessageRow(pos, h, src, "", "missing", "system", 0))
             continue

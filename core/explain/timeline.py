@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.explain.facts import Facts, Positions, TractFacts
-from core.explain.message_rows import message_rows
+from core.explain.message_rows import FactsCache, message_rows
 from core.explain.models import Subject
 from core.models.records import CompileRecord
 from core.operations.context import TractContext
-from core.storage.repositories import MessageFacts, UnitOfWork
+from core.storage.repositories import UnitOfWork
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -62,10 +62,13 @@ def _sorted(acc: dict[str, int]) -> tuple[tuple[str, int], ...]:
 
 
 def token_timeline(
-    uow: UnitOfWork, ctx: TractContext, records: Sequence[CompileRecord]
+    uow: UnitOfWork,
+    ctx: TractContext,
+    records: Sequence[CompileRecord],
+    blobs: FactsCache | None = None,
 ) -> TokenTimeline:
     tract = TractFacts(uow, ctx)
-    blobs: dict[str, MessageFacts] = {}
+    blobs = FactsCache() if blobs is None else blobs
     points = []
     role_total: dict[str, int] = defaultdict(int)
     type_total: dict[str, int] = defaultdict(int)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from core.explain.cache_breaks import CacheBreak
     from core.explain.diff import RecordDiff
     from core.explain.lost import CompactionLoss
+    from core.explain.message_rows import SharedFacts
     from core.explain.models import Explanation, Lens
     from core.explain.stream import CompileStream
     from core.explain.timeline import TokenTimeline
@@ -128,12 +129,12 @@ class ExplainMixin(FacadeBase):
         list): its prefix-cache break against the previous record on the same line."""
         from core.explain.cache_breaks import MAX_LOOKBACK, cache_breaks
 
-        with self._read() as uow:
+        with self._read() as uow, self._shared_facts().borrowed() as blobs:
             # The page and the records before it that can be "the previous one on the line".
             more = None if limit is None else limit + MAX_LOOKBACK
             records = self._records_with_effectives(uow, more, offset)
             wanted = None if limit is None else {r.record_id for r in records[:limit]}
-            return cache_breaks(uow, self.ctx, records, wanted)
+            return cache_breaks(uow, self.ctx, records, wanted, blobs)
 
     def compaction_losses(
         self, event_ids: Iterable[str] | None = None
@@ -153,8 +154,18 @@ class ExplainMixin(FacadeBase):
         """Tokens per record over time (the newest ``limit``), by role and content type."""
         from core.explain.timeline import token_timeline
 
-        with self._read() as uow:
-            return token_timeline(uow, self.ctx, self._records_with_effectives(uow, limit))
+        with self._read() as uow, self._shared_facts().borrowed() as blobs:
+            return token_timeline(uow, self.ctx, self._records_with_effectives(uow, limit), blobs)
+
+    def _shared_facts(self) -> SharedFacts:
+        """The blob facts this tract's overlapping reads share (the records panel asks for
+        its cache breaks and its token chart at once, of the same records)."""
+        from core.explain.message_rows import SharedFacts
+
+        found: SharedFacts | None = self.__dict__.get("_facts_in_use")
+        if found is None:  # setdefault is one step: two threads get the same object
+            found = self.__dict__.setdefault("_facts_in_use", SharedFacts())
+        return found
 
     def export(
         self,

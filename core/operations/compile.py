@@ -102,6 +102,16 @@ def _cold_sequence(
     return out
 
 
+class _Flight:
+    """An as-of compile being built: its waiters take ``snap`` once ``done`` is set (None:
+    the build failed, and each waiter builds its own, meeting the same error)."""
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.done = threading.Event()
+        self.snap: Snapshot | None = None
+
+
 class QuietHead(NamedTuple):
     """What a tract knows while nothing but its own appends has changed the store since it
     last read HEAD: the store's change token then, HEAD as it is now, and the head whose
@@ -141,12 +151,19 @@ class Compiler:
         # Commits this tract appended and committed, as a compile reads them (note_written):
         # the next compile extends its snapshot from these instead of reading them back.
         self._written: OrderedDict[str, CompileRow] = OrderedDict()
+        # Compiles "as of" a time being built now, by (head, time): a second thread asking
+        # the same waits for the first instead of building it again (the records panel's
+        # record view and reproduction both compile a record's head as of its time). Kept
+        # only while being built: a big as-of snapshot is not held for later.
+        self._flights: dict[tuple[str, datetime], _Flight] = {}
+        self._generation = 0  # moved by clear(): a flight begun before it is not shared
 
     def clear(self) -> None:
         """Structural operations (merge, compress, import, rebase, GC) invalidate the cache."""
         with self._lock:
             self._cache.clear()
             self._written.clear()
+            self._generation += 1
 
     def note_written(self, row: CompileRow) -> None:
         """A commit this tract has just committed, exactly as a compile would read it back.
@@ -220,10 +237,11 @@ class Compiler:
         source = self.ctx.counter.source
         tools = self._tools(uow, head)
         if at_time is not None:
-            snap = self._full(uow, head, at_time=at_time)
-            return snap.context(
-                source, include_edit_annotations=include_edit_annotations, tools=tools
-            )
+            snap = self._as_of(uow, head, at_time)
+            with self._lock:  # a snapshot shared with another thread's flight
+                return snap.context(
+                    source, include_edit_annotations=include_edit_annotations, tools=tools
+                )
         with self._lock:
             snap = self._cached(uow, head)
             return snap.context(
@@ -318,6 +336,34 @@ class Compiler:
             newest = next((h for h in reversed(hashes) if h in self._calibrations), None)
         if newest is not None:
             snap.calibrate(*self._calibrations[newest])
+
+    def _as_of(self, uow: UnitOfWork, head: str, at_time: datetime) -> Snapshot:
+        """``head`` compiled as of ``at_time``, built once for the threads asking at once.
+        A waiter takes the builder's snapshot only if its own read sees the same
+        annotations (commits never change; an as-of compile depends on nothing else)."""
+        key = (head, at_time)
+        with self._lock:
+            flight = self._flights.get(key)
+            if flight is None or flight.generation != self._generation:
+                flight = self._flights[key] = _Flight(self._generation)
+                building = True
+            else:
+                building = False
+        if not building:
+            flight.done.wait()
+            snap = flight.snap
+            mark = uow.annotations.max_id(self.ctx.tract_id)
+            if snap is not None and snap.annotation_mark == mark:
+                return snap
+            return self._full(uow, head, at_time=at_time)
+        try:
+            flight.snap = self._full(uow, head, at_time=at_time)
+            return flight.snap
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+            flight.done.set()
 
     def _full(
         self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None, lean: bool = False
