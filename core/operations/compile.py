@@ -23,6 +23,7 @@ from core.errors import CompileError
 from core.models.compiled import CompiledContext, CompileRow, Rendered
 from core.models.content import BUILTIN_TYPES
 from core.models.records import CommitInfo, CompileRecord, HeadState
+from core.operations.build_once import BuiltOnce
 from core.operations.context import TractContext, head_state
 from core.storage.repositories import UnitOfWork
 
@@ -102,16 +103,6 @@ def _cold_sequence(
     return out
 
 
-class _Flight:
-    """An as-of compile being built: its waiters take ``snap`` once ``done`` is set (None:
-    the build failed, and each waiter builds its own, meeting the same error)."""
-
-    def __init__(self, generation: int) -> None:
-        self.generation = generation
-        self.done = threading.Event()
-        self.snap: Snapshot | None = None
-
-
 class QuietHead(NamedTuple):
     """What a tract knows while nothing but its own appends has changed the store since it
     last read HEAD: the store's change token then, HEAD as it is now, and the head whose
@@ -155,8 +146,8 @@ class Compiler:
         # the same waits for the first instead of building it again (the records panel's
         # record view and reproduction both compile a record's head as of its time). Kept
         # only while being built: a big as-of snapshot is not held for later.
-        self._flights: dict[tuple[str, datetime], _Flight] = {}
-        self._generation = 0  # moved by clear(): a flight begun before it is not shared
+        self._flights: BuiltOnce[Snapshot] = BuiltOnce()
+        self._generation = 0  # moved by clear(): a build begun before it is not shared
 
     def clear(self) -> None:
         """Structural operations (merge, compress, import, rebase, GC) invalidate the cache."""
@@ -341,29 +332,15 @@ class Compiler:
         """``head`` compiled as of ``at_time``, built once for the threads asking at once.
         A waiter takes the builder's snapshot only if its own read sees the same
         annotations (commits never change; an as-of compile depends on nothing else)."""
-        key = (head, at_time)
-        with self._lock:
-            flight = self._flights.get(key)
-            if flight is None or flight.generation != self._generation:
-                flight = self._flights[key] = _Flight(self._generation)
-                building = True
-            else:
-                building = False
-        if not building:
-            flight.done.wait()
-            snap = flight.snap
-            mark = uow.annotations.max_id(self.ctx.tract_id)
-            if snap is not None and snap.annotation_mark == mark:
-                return snap
-            return self._full(uow, head, at_time=at_time)
-        try:
-            flight.snap = self._full(uow, head, at_time=at_time)
-            return flight.snap
-        finally:
-            with self._lock:
-                if self._flights.get(key) is flight:
-                    del self._flights[key]
-            flight.done.set()
+
+        def same_annotations(snap: Snapshot) -> bool:
+            return snap.annotation_mark == uow.annotations.max_id(self.ctx.tract_id)
+
+        return self._flights.get(
+            (head, at_time, self._generation),
+            lambda: self._full(uow, head, at_time=at_time),
+            same_annotations,
+        )
 
     def _full(
         self, uow: UnitOfWork, head: str, *, at_time: datetime | None = None, lean: bool = False
