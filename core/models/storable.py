@@ -21,6 +21,39 @@ NAMED_LEVELS = 6  # a path in a message names this many levels, then "…"
 def check_storable(value: Any, field: str) -> None:
     """Raise ``ContentValidationError`` naming ``field`` (and the path inside it) when ``value``
     holds a string that is not valid Unicode, or is nested deeper than ``MAX_DEPTH``."""
+    # Every append checks its content: a walk that names nothing first, and the walk that
+    # names where only when that one finds a problem.
+    if not _storable(value, 0):
+        _name_problem(value, field)
+
+
+def _storable(value: Any, depth: int) -> bool:
+    if isinstance(value, str):
+        return value.isascii() or _encodes(value)
+    if isinstance(value, dict) or (not isinstance(value, list) and isinstance(value, Mapping)):
+        if depth >= MAX_DEPTH:
+            return False
+        for key, sub in value.items():
+            if isinstance(key, str) and not (key.isascii() or _encodes(key)):
+                return False
+            if not (sub is None or _storable(sub, depth + 1)):
+                return False
+    elif isinstance(value, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            return False
+        return all(sub is None or _storable(sub, depth + 1) for sub in value)
+    return True
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _name_problem(value: Any, field: str) -> None:
     stack: list[tuple[Any, str, int]] = [(value, field, 0)]
     while stack:
         item, where, depth = stack.pop()

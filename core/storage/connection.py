@@ -165,23 +165,61 @@ def _install_sqlite_hooks(
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        dbapi: Any = conn.connection.driver_connection  # a live pysqlite connection
+        if dbapi.in_transaction:
+            return  # a statement inside a write on the kept connection (see write_connection)
         sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN"
         # On the driver's connection: SQLAlchemy's statement path costs more than the BEGIN
-        # (three transactions per agent turn). Errors are raised as SQLAlchemy's would be.
-        dbapi = conn.connection.driver_connection
-        try:
-            dbapi.execute(sql).close()  # type: ignore[union-attr]  # a live pysqlite connection
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
+        # (three transactions per agent turn).
+        _on_driver(dbapi, sql)
+
+
+def _on_driver(dbapi: Any, sql: str) -> None:
+    """One transaction statement on a pysqlite connection, failing as SQLAlchemy would."""
+    try:
+        dbapi.execute(sql).close()
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
 
 
 @contextmanager
 def write_connection(engine: Engine, hot: HotConnection | None = None) -> Iterator[Connection]:
-    """One write transaction: committed on success, rolled back on any exception."""
+    """One write transaction: committed on success, rolled back on any exception.
+
+    On the kept SQLite connection the transaction is begun and ended on the driver: an append
+    is a transaction of four short statements, and SQLAlchemy's transaction objects and events
+    cost a fifth of it. A statement run through SQLAlchemy inside begins SQLAlchemy's
+    transaction on top of this one (``_on_begin`` then emits nothing); after the driver's
+    ``COMMIT`` that one is ended too, so that SQLAlchemy knows it has ended.
+    """
     with _connect(engine, hot) as conn:
-        conn = conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
+        if hot is None or not hot.holds(conn):
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+            return
+        dbapi: Any = conn.connection.driver_connection
+        _on_driver(dbapi, "BEGIN IMMEDIATE")
+        try:
             yield conn
+            _on_driver(dbapi, "COMMIT")
+            if conn.in_transaction():
+                conn.commit()  # SQLAlchemy's own, begun inside: nothing left for the driver
+        except BaseException:
+            _roll_back(conn, dbapi)
+            raise
+
+
+def _roll_back(conn: Connection, dbapi: Any) -> None:
+    """End a write that failed, its COMMIT included (SQLite then keeps the transaction open,
+    and a pooled connection must not go back with it). The caller raises the first error."""
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        if dbapi.in_transaction:
+            _on_driver(dbapi, "ROLLBACK")
+    except DBAPIError:
+        conn.invalidate()  # cannot even roll back: the pool must never hand it out again
 
 
 @contextmanager
@@ -241,6 +279,10 @@ class HotConnection:
                 raise
         finally:
             self._lock.release()
+
+    def holds(self, conn: Connection) -> bool:
+        """Whether ``conn`` is the kept connection (``use`` hands out a pooled one when busy)."""
+        return conn is self._conn
 
     def data_version(self) -> tuple[int, int] | None:
         """(which connection, its ``PRAGMA data_version``) while the connection is free.

@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
+import core.storage.connection as connection_module
 import core.storage.upgrade as store_module
 from core import Tract
 from core.engine.tokens import default_counter
@@ -51,19 +52,32 @@ def mark(tag: str, extra: str = "") -> None:
 
 
 def _on_begin(conn: Connection) -> None:
-    if conn.get_execution_options().get(WRITE_OPTION):
+    if conn.dialect.name != "sqlite" and conn.get_execution_options().get(WRITE_OPTION):
         mark("BEGIN")
 
 
 def _on_commit(conn: Connection) -> None:
-    if conn.get_execution_options().get(WRITE_OPTION):
+    if conn.get_execution_options().get(WRITE_OPTION):  # not set on the kept SQLite connection
         mark("COMMIT")
 
 
 def _instrument() -> None:
-    """Markers on every engine the child creates (the upgrade makes its own)."""
+    """Markers on every engine the child creates (the upgrade makes its own). A SQLite write
+    begins through ``connection._on_driver`` (on the kept connection, and from the begin hook
+    on a pooled one) and commits there on the kept connection; everything else goes through
+    SQLAlchemy's events."""
     event.listen(Engine, "begin", _on_begin)
     event.listen(Engine, "commit", _on_commit)
+    on_driver = connection_module._on_driver
+
+    def marked_on_driver(dbapi: Any, sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE":
+            mark("BEGIN")
+        elif sql == "COMMIT":
+            mark("COMMIT")
+        on_driver(dbapi, sql)
+
+    connection_module._on_driver = marked_on_driver  # type: ignore[assignment]
     backup = store_module.backup_sqlite
 
     def marked_backup(*args: Any, **kwargs: Any) -> Any:

@@ -6,8 +6,9 @@ is ``core.storage.batches``, re-exported here for the repositories.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, String, type_coerce
@@ -25,9 +26,11 @@ from core.storage.row_decode import COMMIT_FIELDS, parse_priority
 
 class _Prepared(NamedTuple):
     sql: str
-    # Positional drivers (SQLite): each parameter's key and bind processor, in order.
-    # Named drivers (psycopg) or statements with binds the caller does not give: None.
-    order: tuple[tuple[str, Any], ...] | None
+    # Positional drivers (SQLite): the caller's values in bind order, and the binds that have
+    # a processor (position, processor, what it makes of None). Named drivers (psycopg) or
+    # statements with binds the caller does not give: None and ().
+    take: Callable[[dict[str, Any]], Sequence[Any]] | None
+    processed: tuple[tuple[int, Callable[[Any], Any], Any], ...]
     compiled: Any
 
 
@@ -36,11 +39,23 @@ _PREPARED: dict[tuple[int, str, tuple[str, ...]], _Prepared] = {}
 
 def _prepare(conn: Connection, stmt: Any, keys: tuple[str, ...]) -> _Prepared:
     compiled = stmt.compile(dialect=conn.dialect, column_keys=list(keys))
-    order = None
-    if compiled.positional and set(compiled.positiontup) <= set(keys):
-        processors = compiled._bind_processors
-        order = tuple((name, processors.get(name)) for name in compiled.positiontup)
-    return _Prepared(compiled.string, order, compiled)
+    if not (compiled.positional and set(compiled.positiontup) <= set(keys)):
+        return _Prepared(compiled.string, None, (), compiled)
+    names = tuple(compiled.positiontup)
+    take: Callable[[dict[str, Any]], Sequence[Any]]
+    if len(names) > 1:
+        take = itemgetter(*names)
+    else:  # itemgetter of one name gives no tuple, of none fails
+        take = lambda params: tuple(params[name] for name in names)  # noqa: E731
+    processors = compiled._bind_processors
+    # A bind processor is a pure function of its value: its None (a NULL column, JSON null)
+    # is worked out once, not on every row.
+    processed = tuple(
+        (index, process, process(None))
+        for index, name in enumerate(names)
+        if (process := processors.get(name)) is not None
+    )
+    return _Prepared(compiled.string, take, processed, compiled)
 
 
 def run_prepared(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
@@ -49,20 +64,23 @@ def run_prepared(conn: Connection, stmt: Any, params: dict[str, Any]) -> Any:
     For the handful of statements every append and every agent-turn compile runs: the
     SQLAlchemy execution path costs ~35 µs a statement over SQLite's own ~5. Parameters go
     through the same bind processors SQLAlchemy would apply (the fixed datetime text, JSON
-    ``null``, enum names), so what is written is identical. ``stmt`` must be built once.
+    ``null``, enum names), so what is written is identical. ``stmt`` must be built once; a
+    call site builds its ``params`` with its keys in one order (the order is the cache key).
     """
-    keys = tuple(sorted(params))
-    cache_key = (id(stmt), conn.dialect.name, keys)
+    cache_key = (id(stmt), conn.dialect.name, tuple(params))
     prepared = _PREPARED.get(cache_key)
     if prepared is None:
-        prepared = _PREPARED[cache_key] = _prepare(conn, stmt, keys)
+        prepared = _PREPARED[cache_key] = _prepare(conn, stmt, tuple(sorted(params)))
     args: Any
-    if prepared.order is not None:
-        # Every bind is one of the caller's: the positional tuple directly.
-        args = tuple(
-            params[name] if process is None else process(params[name])
-            for name, process in prepared.order
-        )
+    take = prepared.take
+    if take is not None:
+        # Every bind is one of the caller's: the positional values directly.
+        args = take(params)
+        if prepared.processed:
+            args = list(args)
+            for index, process, for_none in prepared.processed:
+                value = args[index]
+                args[index] = for_none if value is None else process(value)
     else:
         compiled = prepared.compiled
         bound = compiled.construct_params(params)
