@@ -2,8 +2,9 @@
 
 The records panel's record view and reproduction both compile a record's head as of its
 time, in two threads at once; the second waits for the first instead of building the same
-~100 MB snapshot again. A value is kept only while it is being built: afterwards each caller
-builds anew, so nothing big is held for later.
+~100 MB snapshot again. Its workers also read a record's effective commits at once, the
+first time it is selected. A value is kept only while it is being built: afterwards each
+caller builds anew (or finds it in a cache of its own), so nothing big is held for later.
 """
 
 from __future__ import annotations

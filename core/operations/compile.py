@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from core.engine.build_once import BuiltOnce
 from core.engine.collector import collector_paused
 from core.engine.compile_order import sequence_order
 from core.engine.snapshot import Snapshot
@@ -23,7 +24,6 @@ from core.errors import CompileError
 from core.models.compiled import CompiledContext, CompileRow, Rendered
 from core.models.content import BUILTIN_TYPES
 from core.models.records import CommitInfo, CompileRecord, HeadState
-from core.operations.build_once import BuiltOnce
 from core.operations.context import TractContext, head_state
 from core.storage.repositories import UnitOfWork
 

@@ -41,6 +41,7 @@ from core.storage.connection import (
     write_connection,
 )
 from core.storage.create import create_sqlite_file
+from core.storage.effectives_cache import EffectivesCache
 from core.storage.inspection import (
     check_sqlite_header,
     first_line,
@@ -89,6 +90,7 @@ class Store:
         self._temp_dir = temp_dir  # a legacy store's migrated copy lives here
         self._writer: Engine | None = None
         self._hot: HotConnection | None = None  # SQLite files: see HotConnection
+        self._kept = EffectivesCache()  # records' effective lists (effectives_cache)
         self._prepare_lock = threading.Lock()
         self._commits = 0  # write transactions this store committed (see change_token)
         self._commits_lock = threading.Lock()
@@ -276,6 +278,9 @@ class Store:
     def _prepare_writes(self) -> Engine:
         if self.readonly:
             raise StoreReadOnlyError(f"{self.location.display}: store is open read-only")
+        writer = self._writer
+        if writer is not None:  # set once, never unset while the store is open
+            return writer
         with self._prepare_lock:
             if self._writer is not None:
                 return self._writer
@@ -333,26 +338,28 @@ class Store:
         engine, version = (writer, self.version) if writer is not None else (self.engine, None)
         hot = self._hot if writer is not None else None
         try:
-            with self._damage_in_words(), read_connection(engine, hot) as conn:
-                yield SqlUnitOfWork(conn, writable=False, version=version or self.read_version)
-        except OperationalError as exc:
-            locked = locked_error(self.location, exc)
-            if locked is None:
+            with read_connection(engine, hot) as conn:
+                yield SqlUnitOfWork(
+                    conn, writable=False, version=version or self.read_version, kept=self._kept
+                )
+        except DatabaseError as exc:
+            plain = self._in_words(exc)
+            if plain is None:
                 raise
-            raise locked from None
+            raise plain from None
 
     @contextmanager
     def write(self) -> Iterator[SqlUnitOfWork]:
         """One write transaction: everything inside commits together or not at all."""
         engine = self._prepare_writes()
         try:
-            with self._damage_in_words(), write_connection(engine, self._hot) as conn:
-                yield SqlUnitOfWork(conn, writable=True, version=self.version)
-        except OperationalError as exc:
-            locked = locked_error(self.location, exc)
-            if locked is None:
+            with write_connection(engine, self._hot) as conn:
+                yield SqlUnitOfWork(conn, writable=True, version=self.version, kept=self._kept)
+        except DatabaseError as exc:
+            plain = self._in_words(exc)
+            if plain is None:
                 raise
-            raise locked from None
+            raise plain from None
         with self._commits_lock:
             self._commits += 1
 
@@ -386,20 +393,19 @@ class Store:
             commits = self._commits
         return version is not None and (version[0], version[1], commits) == token
 
-    @contextmanager
-    def _damage_in_words(self) -> Iterator[None]:
-        """A damaged file met mid-read (SQLite: "database disk image is malformed") is one
-        sentence naming the store, not a driver error with its SQL."""
-        try:
-            yield
-        except DatabaseError as exc:
-            text = str(getattr(exc, "orig", exc) or exc).lower()
-            if not any(sign in text for sign in _DAMAGED_FILE):
-                raise
-            raise StoreDamagedError(
+    def _in_words(self, exc: DatabaseError) -> StoreError | None:
+        """The one sentence for a driver error a user can act on, naming the store: a damaged
+        file met mid-read (SQLite: "database disk image is malformed") or a store locked by
+        another writer. None: the error is not one of those."""
+        text = str(getattr(exc, "orig", exc) or exc).lower()
+        if any(sign in text for sign in _DAMAGED_FILE):
+            return StoreDamagedError(
                 f"{self.location.display}: the store file is damaged ({first_line(exc)}); "
                 "run tract-tui verify"
-            ) from None
+            )
+        if isinstance(exc, OperationalError):
+            return locked_error(self.location, exc)
+        return None
 
     def close(self) -> None:
         if self._hot is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from core.engine.clock import stored_time, to_storage
 from core.models.records import CompileRecord, OperationEvent
 from core.storage import schema as s
+from core.storage.effectives_cache import EffectivesCache
 from core.storage.repositories import CompileRecordRepository, OperationEventRepository
 from core.storage.row_decode import parse_dict, text
 from core.storage.sqla import record_chains
@@ -190,8 +191,9 @@ class SqlOperationEventRepository(OperationEventRepository):
 
 
 class SqlCompileRecordRepository(CompileRecordRepository):
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, kept: EffectivesCache | None = None) -> None:
         self.conn = conn
+        self._kept = kept  # the store's records' effective lists (see effectives_cache)
 
     def add(self, record: CompileRecord) -> None:
         self.conn.execute(
@@ -212,6 +214,8 @@ class SqlCompileRecordRepository(CompileRecordRepository):
         ]
         for batch in chunks(rows, 500):
             self.conn.execute(insert(s.compile_effectives), batch)
+        if self._kept is not None:  # used only once the store holds these rows (committed)
+            self._kept.put(record.record_id, tuple(record.effectives))
 
     @staticmethod
     def _record(r: Any, effectives: tuple[str, ...] = ()) -> CompileRecord:
@@ -233,13 +237,7 @@ class SqlCompileRecordRepository(CompileRecordRepository):
         ).first()
         if row is None:
             return None
-        ce = s.compile_effectives.c
-        eff = tuple(
-            r[0]
-            for r in self.conn.execute(
-                select(ce.commit_hash).where(ce.record_id == record_id).order_by(ce.position)
-            )
-        )
+        eff = self._own([record_id]).get(record_id, ())
         record = self._record(row, eff)
         link = record_chains.link_of(record.params)
         if link is not None:  # an imported turn: its context extends another record's
@@ -271,12 +269,52 @@ class SqlCompileRecordRepository(CompileRecordRepository):
 
     def effectives_of(self, record_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         ids = unique(record_ids)
-        own = record_chains.own_rows(self.conn, ids)
+        own = self._own(ids)
         links = record_chains.links_of(self.conn, ids)
         if not any(links.values()):
             return own
         full = record_chains.expand(self.conn, own, links)
         return {rid: v for rid, v in full.items() if v}
+
+    def _own(self, record_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Each record's own rows in position order: kept lists where the store still holds
+        as many rows, the rest read (and kept)."""
+        kept = self._kept
+        if kept is None:
+            return record_chains.own_rows(self.conn, record_ids)
+        ce = s.compile_effectives.c
+        out: dict[str, tuple[str, ...]] = {}
+        missing: dict[str, int] = {}  # record id: its rows in the store
+        for batch in chunks(unique(record_ids)):
+            counts: dict[str, int] = dict(
+                self.conn.execute(
+                    select(ce.record_id, func.count())
+                    .where(ce.record_id.in_(batch))
+                    .group_by(ce.record_id)
+                ).all()
+            )
+            for rid in batch:
+                stored = int(counts.get(rid, 0))
+                if not stored:
+                    continue  # no rows (a record of nothing, or none by that id)
+                hit = kept.get(rid, stored)
+                if hit is None:
+                    missing[rid] = stored
+                else:
+                    out[rid] = hit
+        if len(missing) == 1:  # one record: the panel's workers ask for it at once
+            ((rid, stored),) = missing.items()
+            read = kept.reading.get(
+                rid,
+                lambda: record_chains.own_rows(self.conn, [rid]),
+                lambda other: len(other.get(rid, ())) == stored,  # read of the same rows
+            )
+        else:
+            read = record_chains.own_rows(self.conn, missing) if missing else {}
+        for rid, hashes in read.items():
+            kept.put(rid, hashes)
+        out.update(read)
+        return out
 
     def records_using(self, hashes: Iterable[str]) -> dict[str, builtins.list[str]]:
         ce = s.compile_effectives.c
@@ -309,4 +347,6 @@ class SqlCompileRecordRepository(CompileRecordRepository):
                 delete(s.compile_effectives).where(s.compile_effectives.c.record_id.in_(batch))
             )
             self.conn.execute(delete(s.compile_records).where(cr.record_id.in_(batch)))
+        if self._kept is not None:
+            self._kept.drop(gone)
         return len(gone)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from core.storage.connection import advisory_xact_lock
+from core.storage.effectives_cache import EffectivesCache
 from core.storage.repositories import UnitOfWork
 from core.storage.sqla.audit import SqlCompileRecordRepository, SqlOperationEventRepository
 from core.storage.sqla.blobs import SqlBlobRepository
@@ -30,10 +31,16 @@ class SqlUnitOfWork(UnitOfWork):
     four of the twelve."""
 
     def __init__(
-        self, conn: Connection, *, writable: bool, version: StoreVersion | None = None
+        self,
+        conn: Connection,
+        *,
+        writable: bool,
+        version: StoreVersion | None = None,
+        kept: EffectivesCache | None = None,
     ) -> None:
         self.conn = conn
         self.writable = writable
+        self.kept = kept  # the store's records' effective lists, shared by its units of work
         # The layout being read: which edit column, which of our additions, tract-ai's rules.
         self.version = version or detect(conn)
         self._locked: set[str] = set()
@@ -64,7 +71,7 @@ _REPOSITORIES: dict[str, Callable[[SqlUnitOfWork], Any]] = {
     "refs": lambda u: SqlRefRepository(u.conn),
     "annotations": lambda u: SqlAnnotationRepository(u.conn),
     "events": lambda u: SqlOperationEventRepository(u.conn),
-    "records": lambda u: SqlCompileRecordRepository(u.conn),
+    "records": lambda u: SqlCompileRecordRepository(u.conn, u.kept),
     "spawns": lambda u: SqlSpawnPointerRepository(u.conn),
     "policies": lambda u: SqlPolicyRepository(u.conn),
     "meta": lambda u: SqlMetaRepository(u.conn),
