@@ -39,6 +39,9 @@ class Action:
     palette: bool = True
     key_display: str | None = None
     priority: bool = False
+    # Opens a dialog to type in: the keys typed right after it are held until the dialog is
+    # there, then go to it (TractApp.on_event).
+    opens_dialog: bool = False
 
     @property
     def context(self) -> str:
@@ -186,6 +189,7 @@ ACTIONS: tuple[Action, ...] = (
         "Important",
         "Mark the selected commit IMPORTANT, with what compression must keep (tract-ai v7+)",
         footer=False,
+        opens_dialog=True,
     ),
     Action(
         "graph.normal", "u", "priority('normal')", "Unmark", "Back to normal priority", footer=False
@@ -197,6 +201,7 @@ ACTIONS: tuple[Action, ...] = (
         "Tag",
         "Tag the selected commit (tract-ai v10+; an unregistered tag asks first)",
         footer=False,
+        opens_dialog=True,
     ),
     Action(
         "graph.untag",
@@ -205,6 +210,7 @@ ACTIONS: tuple[Action, ...] = (
         "Untag",
         "Remove a tag added to the selected commit",
         footer=False,
+        opens_dialog=True,
     ),
     Action("graph.next_match", "n", "next_match", "Next match", footer=False),
     Action("graph.prev_match", "N", "prev_match", "Previous match", footer=False),
@@ -480,6 +486,7 @@ LIST_OPEN = Action(
 )
 ACTIONS = ACTIONS + _moves("list") + (LIST_OPEN,) + _moves("scroll", scroll=True)
 ACTIONS_BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
+DIALOG_ACTION_IDS = frozenset(a.id for a in ACTIONS if a.opens_dialog)
 
 
 def bindings_for(context: str, *, skip: tuple[str, ...] = ()) -> list[BindingType]:

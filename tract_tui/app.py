@@ -5,22 +5,25 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import Input
 
 from core import Store, Tract, TractSummary
 from tract_tui import collector
-from tract_tui.actions import bindings_for
+from tract_tui.actions import DIALOG_ACTION_IDS, bindings_for
 from tract_tui.keymap import Keymap, load_keymap
 from tract_tui.palette import ActionProvider
 from tract_tui.screens.main import MainScreen
 from tract_tui.session import Session
 from tract_tui.settings import load_settings, save_setting
-from tract_tui.widgets.messages import TractChosen
+from tract_tui.widgets.messages import DialogSettled, TractChosen
+
+HOLD_S = 1.0  # the most the keys typed after t / T / i wait for their dialog
 
 
 class TractApp(App[None]):
@@ -44,6 +47,9 @@ class TractApp(App[None]):
         self.tracts = tracts or []
         self.poll_interval = poll_interval
         self.keymap = Keymap()
+        # Keys typed after a key that opens a dialog, until it is there (see on_event).
+        self._held: list[events.Key] | None = None
+        self._hold_timer: Timer | None = None
         # The theme chosen last time, set before the first styling: set once mounted, it
         # restyled every widget before the first frame.
         remembered = load_settings().get("theme")
@@ -134,6 +140,45 @@ class TractApp(App[None]):
     async def action_goto(self) -> None:
         # The keys typed after ``g`` wait here until the dialog is mounted and focused.
         await self._main_for_keys().open_goto()
+
+    # -- type-ahead into dialogs -------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """A terminal hands a fast typist's keys over in one read: ``t bugfix Enter`` arrives
+        before the tag dialog exists, and the view would take ``b``, ``u``, ``g``... as its
+        own keys. So after a key whose binding opens a dialog to type in, the keys that
+        follow are held (in order) until the dialog is open and focused, or none opens
+        (``DialogSettled``), then handed on: to the dialog. The key itself goes on as usual,
+        after the keys typed before it, so it acts on what they selected."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held is not None:
+                self._held.append(event)
+                return
+            opens = self._opens_dialog(event.key)
+            await super().on_event(event)
+            if opens:
+                self._held = []
+                self._hold_timer = self.set_timer(HOLD_S, self._hand_on_keys)
+            return
+        await super().on_event(event)
+
+    def _opens_dialog(self, key: str) -> bool:
+        if self.focused is None or isinstance(self.focused, Input):
+            return False
+        active = self.screen.active_bindings.get(key)
+        return active is not None and active.enabled and active.binding.id in DIALOG_ACTION_IDS
+
+    @on(DialogSettled)
+    def _dialog_settled(self) -> None:
+        self._hand_on_keys()
+
+    def _hand_on_keys(self) -> None:
+        held, self._held = self._held, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        for key in held or ():  # behind anything already queued: they came after it
+            self.post_message(events.Key(key.key, key.character))
 
     def _main_for_keys(self) -> MainScreen:
         """For the keys that open a place to type (``/``, ``g``; priority bindings, so

@@ -254,3 +254,51 @@ async def test_compress_dialog_says_what_a_summary_misses(tmp_path: Path) -> Non
         )
     with Tract.open(path, readonly=True) as tract:
         assert [m.content for m in tract.compile().messages][1] == "They talked about a port."
+
+
+async def test_tag_and_important_typed_ahead(v13: Path) -> None:
+    """Keys typed right after ``t`` / ``i`` (one read of the terminal) are the dialog's text.
+    Letters of a tag name are graph keys too (``s`` skips, ``u`` unmarks, ``b`` opens the
+    branch picker): none of them may act on the graph."""
+    from tests.tui.test_type_ahead import burst
+
+    target = _of_type(v13, "output")
+    app = make_app(v13)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await ready(pilot)
+        await select(pilot, view, target)
+        burst(app, ["t", *"summary-bus", "enter"])  # not registered: asks first
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        burst(app, ["t", *"summary", "enter"])  # registered: written at once
+        await wait_for(pilot, lambda: "#summary" in _line_of(rendered(view), target))
+        burst(app, ["i", *"keep the bus", "enter"])
+        await wait_for(
+            pilot, lambda: target in view.details and "★" in _line_of(rendered(view), target)
+        )
+        assert not isinstance(app.screen, (TagScreen, ImportantScreen, ConfirmScreen))
+    with Tract.open(v13, TRACT_ID, readonly=True) as tract:
+        assert tract.tags(target) == ("summary",)
+        assert tract.priority(target) is Priority.IMPORTANT  # no s / u landed after it
+        assert tract.retention(target) == Retention("keep the bus", ())
+        assert "summary-bus" not in {t.name for t in tract.registered_tags()}
+
+
+async def test_a_key_before_t_acts_first(v13: Path) -> None:
+    """``j t name Enter`` in one read: ``j`` moves the selection, then ``t`` tags the commit
+    it moved to (the keys after ``t`` wait for the dialog; the ones before it do not)."""
+    from tests.tui.test_type_ahead import burst
+
+    target = _of_type(v13, "output")
+    app = make_app(v13)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await ready(pilot)
+        await select(pilot, view, target)
+        burst(app, ["j", "t", *"summary", "enter"])
+        await wait_for(pilot, lambda: view.selected_hash != target)
+        moved = view.selected_hash
+        assert moved is not None
+        await wait_for(pilot, lambda: "#summary" in _line_of(rendered(view), moved))
+    with Tract.open(v13, TRACT_ID, readonly=True) as tract:
+        assert "summary" in tract.tags(moved) and "summary" not in tract.tags(target)

@@ -27,7 +27,7 @@ from tract_tui.screens.tag_dialog import TagScreen
 from tract_tui.session import Session
 from tract_tui.widgets.detail import DetailPane
 from tract_tui.widgets.graph_view import GraphView
-from tract_tui.widgets.messages import PriorityRequested, TagRequested
+from tract_tui.widgets.messages import DialogSettled, PriorityRequested, TagRequested
 
 T = TypeVar("T")
 PRIORITY_VERBS = {Priority.PINNED: "Pin", Priority.SKIP: "Skip", Priority.NORMAL: "Unmark"}
@@ -91,8 +91,13 @@ class WriteHandlers(Screen[None]):
     # -- priorities -------------------------------------------------------------------------
 
     @on(PriorityRequested)
-    def set_priority(self, message: PriorityRequested) -> None:
-        commit_hash, priority = message.commit_hash, message.priority
+    async def set_priority(self, message: PriorityRequested) -> None:
+        try:
+            await self._set_priority(message.commit_hash, message.priority)
+        finally:
+            self.post_message(DialogSettled())  # the keys typed after ``i`` go on
+
+    async def _set_priority(self, commit_hash: str, priority: Priority) -> None:
         if priority is not Priority.IMPORTANT:
             word = PRIORITY_WORDS[priority].lower()
             self.guarded(
@@ -112,7 +117,7 @@ class WriteHandlers(Screen[None]):
                     lambda: self._annotate(commit_hash, Priority.IMPORTANT, rules),
                 )
 
-        self.app.push_screen(ImportantScreen(commit_hash), chosen)
+        await self.app.push_screen(ImportantScreen(commit_hash), chosen)
 
     def _annotate(
         self, commit_hash: str, priority: Priority, rules: Retention | None = None
@@ -139,33 +144,41 @@ class WriteHandlers(Screen[None]):
     # -- tags -------------------------------------------------------------------------------
 
     @on(TagRequested)
-    def tag_requested(self, message: TagRequested) -> None:
-        commit_hash, remove = message.commit_hash, message.remove
+    async def tag_requested(self, message: TagRequested) -> None:
+        try:
+            await self._open_tag(message.commit_hash, message.remove)
+        finally:
+            self.post_message(DialogSettled())  # the keys typed after ``t`` go on
+
+    async def _open_tag(self, commit_hash: str, remove: bool) -> None:
         refusal = self._cannot("tags")
         if refusal is not None:
             self._refused(refusal)
             return
         tract = self.session.tract
+        # Open first, read the names after: the keys typed after ``t`` are the name. The
+        # dialog hands a name over only once the names are here (``TagScreen.set_choices``).
+        if remove:
+            screen = TagScreen(f"Untag {commit_hash[:8]}", None, "its tags")
+        else:
+            screen = TagScreen(f"Tag {commit_hash[:8]}", None, "registered tags")
+        registered: list[str] = []
+
+        def named(name: str | None) -> None:
+            if name is None:
+                return
+            if remove:
+                self.guarded(f"Untag {commit_hash[:8]}", lambda: self._untag(commit_hash, name))
+            elif name in registered:
+                self.guarded(f"Tag {commit_hash[:8]}", lambda: self._tag(commit_hash, name))
+            else:
+                self._ask_register(commit_hash, name)
 
         def listed(names: tuple[list[str], list[str]]) -> None:
-            registered, own = names
-            if remove:
-                screen = TagScreen(f"Untag {commit_hash[:8]}", own, "its tags")
-            else:
-                screen = TagScreen(f"Tag {commit_hash[:8]}", registered, "registered tags")
+            registered[:] = names[0]
+            screen.set_choices(names[1] if remove else names[0])
 
-            def named(name: str | None) -> None:
-                if name is None:
-                    return
-                if remove:
-                    self.guarded(f"Untag {commit_hash[:8]}", lambda: self._untag(commit_hash, name))
-                elif name in registered:
-                    self.guarded(f"Tag {commit_hash[:8]}", lambda: self._tag(commit_hash, name))
-                else:
-                    self._ask_register(commit_hash, name)
-
-            self.app.push_screen(screen, named)
-
+        await self.app.push_screen(screen, named)
         self._store_task(
             lambda: ([t.name for t in tract.registered_tags()], list(tract.tags(commit_hash))),
             listed,

@@ -1,6 +1,9 @@
 """``t`` / ``T``: the tag to add to (or remove from) the selected commit, typed in a small
 dialog. The hint lists what there is to choose from: the tract's registered tags when tagging,
-the commit's own tags when untagging. The name is checked by the core when it writes."""
+the commit's own tags when untagging. The name is checked by the core when it writes.
+
+The dialog opens at once, before those names are read (keys typed right after ``t`` are the
+name); a name entered before they arrive is handed over once they have."""
 
 from __future__ import annotations
 
@@ -29,11 +32,12 @@ class TagScreen(ModalScreen[str | None]):
     TagScreen .hint { color: $text-muted; }
     """
 
-    def __init__(self, title: str, choices: list[str], choices_label: str) -> None:
+    def __init__(self, title: str, choices: list[str] | None, choices_label: str) -> None:
         super().__init__()
         self.title_text = title
-        self.choices = choices
+        self.choices = choices  # None: not read yet (see set_choices)
         self.choices_label = choices_label
+        self._entered: str | None = None  # a name entered before the choices arrived
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -42,7 +46,18 @@ class TagScreen(ModalScreen[str | None]):
             yield Static(self._choices(), classes="choices")
             yield Static(Text("enter: done   escape: close"), classes="hint")
 
+    def set_choices(self, choices: list[str]) -> None:
+        """The names to choose from, read after the dialog opened."""
+        self.choices = choices
+        if not self.is_attached:
+            return  # closed meanwhile
+        self.query_one(".choices", Static).update(self._choices())
+        if self._entered is not None:
+            self.dismiss(self._entered)
+
     def _choices(self) -> Text:
+        if self.choices is None:
+            return Text(f"{self.choices_label}: reading…", style="dim")
         if not self.choices:
             return Text(f"{self.choices_label}: none", style="dim")
         shown = self.choices[:HINT_NAMES]
@@ -56,8 +71,12 @@ class TagScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         name = event.value.strip()
-        if name:
-            self.dismiss(name)
+        if not name:
+            return
+        if self.choices is None:  # what to do with it depends on them: wait
+            self._entered = name
+            return
+        self.dismiss(name)
 
     def action_close(self) -> None:
         self.dismiss(None)

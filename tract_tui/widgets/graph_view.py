@@ -42,6 +42,7 @@ from tract_tui.widgets.messages import (
     CompileRequested,
     CompressRequested,
     ContentRequested,
+    DialogSettled,
     ExportRequested,
     GotoRequested,
     HighlightCommits,
@@ -618,17 +619,23 @@ class GraphView(ScrollView, WorkerEndings, can_focus=True):
 
     def action_priority(self, name: str) -> None:
         selected = self._need_selection()
-        if selected is not None:
+        if selected is None:
+            self.post_message(DialogSettled())  # ``i`` opens nothing then
+        else:
             self.post_message(PriorityRequested(selected, Priority(name)))
 
     def action_tag(self) -> None:
         selected = self._need_selection()
-        if selected is not None:
+        if selected is None:
+            self.post_message(DialogSettled())
+        else:
             self.post_message(TagRequested(selected))
 
     def action_untag(self) -> None:
         selected = self._need_selection()
-        if selected is not None:
+        if selected is None:
+            self.post_message(DialogSettled())
+        else:
             self.post_message(TagRequested(selected, remove=True))
 
     def action_search(self) -> None:

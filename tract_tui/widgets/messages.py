@@ -37,6 +37,12 @@ class PriorityRequested(Message):
         self.priority = priority
 
 
+class DialogSettled(Message):
+    """A key that opens a dialog to type in has done what it does: the dialog is open and
+    focused, or none opens (refused, nothing selected). Bubbles up to the app, which then
+    hands on the keys typed after that key."""
+
+
 class TagRequested(Message):
     """Tag a commit (``remove``: untag it)."""
 
