@@ -162,3 +162,30 @@ def test_workers_asking_for_a_new_record_at_once_read_it_once(
             thread.join(10)
         assert len(results) == 3 and len(set(results)) == 1 and len(results[0]) == 10
         assert reads == [[rid]]
+
+
+def test_a_record_naming_a_missing_commit_is_refused_whole(store_target: str) -> None:
+    """The record's rows go in through the driver on SQLite: a bad row still fails as
+    SQLAlchemy's IntegrityError, and the transaction leaves nothing behind."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.models.records import CompileRecord
+
+    with create_tract(store_target) as t:
+        head = t.user("hello").commit_hash
+        record = CompileRecord(
+            "feedfacefeedface",
+            t.tract_id,
+            head,
+            1,
+            2,
+            "test",
+            None,
+            t.ctx.now(),
+            (head, "0" * 64),  # the second is no commit of the store
+        )
+        with pytest.raises(IntegrityError), t.store.write() as uow:
+            uow.records.add(record)
+        with t.store.read() as uow:
+            assert uow.records.get("feedfacefeedface") is None
+            assert uow.records.effectives_of(["feedfacefeedface"]) == {}

@@ -16,7 +16,7 @@ from core.storage.effectives_cache import EffectivesCache
 from core.storage.repositories import CompileRecordRepository, OperationEventRepository
 from core.storage.row_decode import parse_dict, text
 from core.storage.sqla import record_chains
-from core.storage.sqla._common import chunks, raw_text, unique
+from core.storage.sqla._common import chunks, insert_rows, raw_text, unique
 
 SOURCE = "source"
 RESULT = "result"
@@ -61,13 +61,16 @@ class SqlOperationEventRepository(OperationEventRepository):
                 params_json=event.params,
             )
         )
-        links = [
-            {"event_id": event.event_id, "commit_hash": h, "role": role, "position": i}
-            for role, hashes in ((SOURCE, event.sources), (RESULT, event.results))
-            for i, h in enumerate(hashes)
-        ]
-        for batch in chunks(links, 500):
-            self.conn.execute(insert(s.operation_commits), batch)
+        insert_rows(
+            self.conn,
+            s.operation_commits,
+            ("event_id", "commit_hash", "role", "position"),
+            (
+                (event.event_id, h, role, i)
+                for role, hashes in ((SOURCE, event.sources), (RESULT, event.results))
+                for i, h in enumerate(hashes)
+            ),
+        )
 
     def _with_links(self, rows: Sequence[Any]) -> list[OperationEvent]:
         oc = s.operation_commits.c
@@ -208,12 +211,12 @@ class SqlCompileRecordRepository(CompileRecordRepository):
                 created_at=to_storage(record.created_at),
             )
         )
-        rows = [
-            {"record_id": record.record_id, "commit_hash": h, "position": i}
-            for i, h in enumerate(record.effectives)
-        ]
-        for batch in chunks(rows, 500):
-            self.conn.execute(insert(s.compile_effectives), batch)
+        insert_rows(
+            self.conn,
+            s.compile_effectives,
+            ("record_id", "commit_hash", "position"),
+            ((record.record_id, h, i) for i, h in enumerate(record.effectives)),
+        )
         if self._kept is not None:  # used only once the store holds these rows (committed)
             self._kept.put(record.record_id, tuple(record.effectives))
 
