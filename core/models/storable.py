@@ -30,18 +30,14 @@ def check_storable(value: Any, field: str) -> None:
 def _storable(value: Any, depth: int) -> bool:
     if isinstance(value, str):
         return value.isascii() or _encodes(value)
-    if isinstance(value, dict) or (not isinstance(value, list) and isinstance(value, Mapping)):
-        if depth >= MAX_DEPTH:
-            return False
-        for key, sub in value.items():
-            if isinstance(key, str) and not (key.isascii() or _encodes(key)):
-                return False
-            if not (sub is None or _storable(sub, depth + 1)):
-                return False
-    elif isinstance(value, (list, tuple)):
-        if depth >= MAX_DEPTH:
-            return False
-        return all(sub is None or _storable(sub, depth + 1) for sub in value)
+    if isinstance(value, (list, tuple)):
+        return depth < MAX_DEPTH and all(sub is None or _storable(sub, depth + 1) for sub in value)
+    if isinstance(value, Mapping):
+        return depth < MAX_DEPTH and all(
+            (not isinstance(key, str) or key.isascii() or _encodes(key))
+            and (sub is None or _storable(sub, depth + 1))
+            for key, sub in value.items()
+        )
     return True
 
 

@@ -111,12 +111,16 @@ def insert_rows(
     of 100k commits is 100k rows, and SQLAlchemy's executemany made a dict of each and took
     ~1 s more. Elsewhere SQLAlchemy inserts them, 500 at a time. Errors are SQLAlchemy's.
     """
-    stmt = _insert_of(table, columns)
     if conn.dialect.name != "sqlite":
+        stmt = insert(table)
         for batch in chunks([dict(zip(columns, row, strict=True)) for row in rows], 500):
             conn.execute(stmt, batch)
         return
-    sql = stmt.compile(dialect=conn.dialect, column_keys=list(columns)).string
+    key = (table.name, columns)
+    sql = _INSERT_SQL.get(key)
+    if sql is None:
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+        sql = _INSERT_SQL[key] = compiled.string
     driver: Any = conn.connection.driver_connection  # pysqlite: takes any iterable of rows
     cursor = driver.cursor()
     try:
@@ -127,9 +131,7 @@ def insert_rows(
         cursor.close()
 
 
-@cache
-def _insert_of(table: Any, columns: tuple[str, ...]) -> Any:
-    return insert(table)
+_INSERT_SQL: dict[tuple[str, tuple[str, ...]], str] = {}  # SQLite's text of each insert
 
 
 def raw_rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
