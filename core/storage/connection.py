@@ -105,7 +105,10 @@ def make_engine(
     pool: bool = True,
     lean: bool = False,
     busy_timeout_s: float | None = None,
+    autocheckpoint_frames: int | None = None,
 ) -> Engine:
+    """``autocheckpoint_frames``: a SQLite writer's ``wal_autocheckpoint`` (None: SQLite's
+    1,000), raised where a thread checkpoints beside it (``core.storage.wal_checkpoints``)."""
     if location.is_sqlite:
         if location.path is not None:
             url = _sqlite_url(location.path, readonly)
@@ -117,7 +120,13 @@ def make_engine(
             connect_args={"timeout": timeout_ms / 1000},
             poolclass=None if pool else NullPool,
         )
-        _install_sqlite_hooks(engine, readonly=readonly, lean=lean, busy_timeout_ms=timeout_ms)
+        _install_sqlite_hooks(
+            engine,
+            readonly=readonly,
+            lean=lean,
+            busy_timeout_ms=timeout_ms,
+            autocheckpoint_frames=autocheckpoint_frames,
+        )
         return engine
     try:
         engine = create_engine(
@@ -137,7 +146,12 @@ def make_engine(
 
 
 def _install_sqlite_hooks(
-    engine: Engine, *, readonly: bool, lean: bool = False, busy_timeout_ms: float = 0
+    engine: Engine,
+    *,
+    readonly: bool,
+    lean: bool = False,
+    busy_timeout_ms: float = 0,
+    autocheckpoint_frames: int | None = None,
 ) -> None:
     cache_kib = SQLITE_LEAN_CACHE_KIB if lean else SQLITE_CACHE_KIB
     mmap_bytes = 0 if lean else SQLITE_MMAP_BYTES
@@ -160,6 +174,8 @@ def _install_sqlite_hooks(
                 if str(mode).lower() not in ("wal", "memory"):
                     cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
+                if autocheckpoint_frames is not None:
+                    cur.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint_frames)}")
         finally:
             cur.close()
 

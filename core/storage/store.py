@@ -55,6 +55,7 @@ from core.storage.repositories import UnitOfWork
 from core.storage.sqla.uow import SqlUnitOfWork
 from core.storage.upgrade import UpgradeReport, upgrade_store
 from core.storage.versions import StoreVersion, detect
+from core.storage.wal_checkpoints import WRITER_AUTOCHECKPOINT_FRAMES, BackgroundCheckpointer
 
 # What SQLite says when the file itself is damaged (as opposed to a refused statement).
 _DAMAGED_FILE = ("malformed", "file is not a database", "disk i/o error")
@@ -90,6 +91,7 @@ class Store:
         self._temp_dir = temp_dir  # a legacy store's migrated copy lives here
         self._writer: Engine | None = None
         self._hot: HotConnection | None = None  # SQLite files: see HotConnection
+        self._checkpoints: BackgroundCheckpointer | None = None  # SQLite files, once writing
         self._kept = EffectivesCache()  # records' effective lists (effectives_cache)
         self._prepare_lock = threading.Lock()
         self._commits = 0  # write transactions this store committed (see change_token)
@@ -290,7 +292,12 @@ class Store:
             if self.location.path is None:
                 self._writer = self.engine  # a server store: one engine (see _open_server)
             else:
-                self._writer = make_engine(self.location, lean=self._lean)
+                self._checkpoints = BackgroundCheckpointer(self.location.path)
+                self._writer = make_engine(
+                    self.location,
+                    lean=self._lean,
+                    autocheckpoint_frames=WRITER_AUTOCHECKPOINT_FRAMES,
+                )
                 self._hot = HotConnection()
             return self._writer
 
@@ -362,6 +369,9 @@ class Store:
             raise plain from None
         with self._commits_lock:
             self._commits += 1
+            commits = self._commits
+        if self._checkpoints is not None:
+            self._checkpoints.committed(commits)
 
     def change_token(self) -> tuple[int, int, int] | None:
         """A value that differs after any commit to the store, by anyone, since it was taken;
@@ -408,6 +418,8 @@ class Store:
         return None
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.close()  # first: the last connection to close checkpoints itself
         if self._hot is not None:
             self._hot.close()
         self.engine.dispose()

@@ -1,0 +1,105 @@
+"""WAL checkpoints off the writer's thread (core/storage/wal_checkpoints.py), on real files."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from core import Tract, create_tract
+from core.storage.wal_checkpoints import (
+    EVERY_COMMITS,
+    WRITER_AUTOCHECKPOINT_FRAMES,
+    BackgroundCheckpointer,
+)
+
+PAGE_FRAME = 4096 + 24  # a WAL frame of a 4 KiB page
+
+
+def _checkpoint_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "tract-wal-checkpoint"]
+
+
+def _wait_for(predicate: object, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_writing_store_checkpoints_on_its_own_thread(tmp_path: Path) -> None:
+    t = create_tract(tmp_path / "s.db")
+    try:
+        for i in range(EVERY_COMMITS * 3):
+            t.user(f"message {i}")
+        checkpoints = t.store._checkpoints
+        assert checkpoints is not None
+        _wait_for(lambda: checkpoints.runs >= 1)
+        assert checkpoints.failure is None
+        assert checkpoints.last is not None and checkpoints.last[2] > 0  # frames copied back
+        with t.store.write() as uow:
+            frames = uow.conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        assert frames == WRITER_AUTOCHECKPOINT_FRAMES
+    finally:
+        t.close()
+
+
+def test_the_wal_starts_over_under_a_busy_writer(tmp_path: Path) -> None:
+    # ~16 frames an append: 800 appends would be ~50 MB of WAL if it never started over.
+    path = tmp_path / "s.db"
+    t = create_tract(path)
+    try:
+        for i in range(800):
+            t.user(f"message {i}")
+        wal = Path(f"{path}-wal").stat().st_size
+        assert wal <= (WRITER_AUTOCHECKPOINT_FRAMES + 200) * PAGE_FRAME
+    finally:
+        t.close()
+
+
+def test_close_stops_the_thread_and_leaves_a_whole_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    t = create_tract(path)
+    for i in range(EVERY_COMMITS * 4):
+        t.assistant(f"reply {i}")
+    t.close()
+    assert not _checkpoint_threads()
+    assert not Path(f"{path}-wal").exists()  # the last connection closed checkpointed
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM commits").fetchone()[0] == EVERY_COMMITS * 4
+    finally:
+        conn.close()
+
+
+def test_reading_starts_no_checkpoints(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    t = create_tract(path)
+    for i in range(EVERY_COMMITS * 2):
+        t.user(f"message {i}")
+    t.close()
+    before = path.read_bytes()
+    reader = Tract.open(path, readonly=True)
+    try:
+        for _ in range(EVERY_COMMITS * 2):
+            reader.compile()
+        assert reader.store._checkpoints is None
+        assert not _checkpoint_threads()
+    finally:
+        reader.close()
+    assert path.read_bytes() == before
+
+
+def test_a_removed_store_file_is_not_made_again(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.db"
+    checkpoints = BackgroundCheckpointer(missing)
+    try:
+        checkpoints.request()
+        _wait_for(lambda: checkpoints.failure is not None)
+        assert checkpoints.runs == 0
+        assert not missing.exists()
+    finally:
+        checkpoints.close()
+    assert not _checkpoint_threads()
