@@ -58,6 +58,21 @@ def test_tool_calls_are_read_only_too() -> None:
     assert type(copy.deepcopy(d)["tool_calls"]) is list
 
 
+def test_dicts_from_blocks_are_each_their_own() -> None:
+    # Past several of the blocks they are taken from: never one dict for two messages.
+    made = [Message("user", f"m{i}", name=f"n{i}" if i % 3 == 0 else None) for i in range(700)]
+    dicts = [m.to_dict() for m in made]
+    assert len({id(d) for d in dicts}) == 700
+    for i, d in enumerate(dicts):
+        expected = {"role": "user", "content": f"m{i}"}
+        if i % 3 == 0:
+            expected["name"] = f"n{i}"
+        assert d == expected and list(d) == list(expected)
+        assert made[i].to_dict() is d
+    with pytest.raises(TypeError, match="read-only"):
+        dicts[-1]["content"] = "x"
+
+
 def test_each_call_is_a_new_list_of_the_same_dicts(tract: Tract) -> None:
     tract.system("be brief")
     tract.user("one")
