@@ -77,7 +77,9 @@ class BackgroundCheckpointer:
                     return
                 try:
                     if conn is None:
-                        conn = sqlite3.connect(self._uri, uri=True, isolation_level=None)
+                        # No busy wait: PASSIVE waits for nobody, and a store held by, say,
+                        # a recovering opener is simply caught up with next time.
+                        conn = sqlite3.connect(self._uri, uri=True, isolation_level=None, timeout=0)
                     row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     self.last = (int(row[0]), int(row[1]), int(row[2]))
                     self.runs += 1
