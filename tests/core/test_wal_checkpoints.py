@@ -103,3 +103,22 @@ def test_a_removed_store_file_is_not_made_again(tmp_path: Path) -> None:
     finally:
         checkpoints.close()
     assert not _checkpoint_threads()
+
+
+def test_a_checkpoint_is_not_a_change_to_the_store(tmp_path: Path) -> None:
+    # The quiet-HEAD append and the incremental compile trust the store's change token: a
+    # checkpoint moves pages between files and must not look like another writer's commit.
+    t = create_tract(tmp_path / "s.db")
+    try:
+        for i in range(10):
+            t.user(f"message {i}")
+        checkpoints = t.store._checkpoints
+        assert checkpoints is not None
+        token = t.store.change_token()
+        assert token is not None
+        checkpoints.request()
+        _wait_for(lambda: checkpoints.runs >= 1)
+        assert checkpoints.last is not None and checkpoints.last[2] > 0
+        assert t.store.change_token() == token
+    finally:
+        t.close()
