@@ -280,9 +280,8 @@ class Blamer:
                 meta = parse_payload(metas.get(first)) or {}
                 child = meta.get(COLLAPSE_KEY)
                 if child:
-                    out[h] = Blame(
-                        h, COLLAPSED, f"collapsed from sub-agent tract {str(child)[:12]}"
-                    )
+                    text = f"collapsed from sub-agent tract {str(child)[:12]}{copied}"
+                    out[h] = Blame(h, COLLAPSED, text, via=via)
                 else:
                     out[h] = typed_blame(h, TYPED_TEXT + copied if copied else TYPED_TEXT, via)
         return out

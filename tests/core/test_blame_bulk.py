@@ -60,3 +60,29 @@ def test_a_typed_blame_made_fast_is_the_dataclass_made_slowly() -> None:
         "b" * 64, MERGED, "merged from branch x by cccccccc", None, ("c" * 64,), branch="x"
     )
     assert merged == made and repr(merged) == repr(made) and hash(merged) == hash(made)
+
+
+def test_a_copied_collapse_names_what_copied_it(store_target: str) -> None:
+    t = create_tract(store_target)
+    t.system("be brief")
+    t.user("the task")
+    t.branch("feature")
+    child = t.spawn("look into it")
+    child.user("sub-agent work")
+    t.collapse(child, content="what the sub-agent found")
+    (before,) = [b for b in t.blame() if b.kind == "collapsed"]
+    assert before.text == f"collapsed from sub-agent tract {child.tract_id[:12]}"
+    assert before.via == ()
+    t.switch("main")
+    t.user("main moves on")
+    t.switch("feature")
+    t.rebase("main")  # the collapse commit is copied onto main's new tip
+    (after,) = [b for b in t.blame() if b.kind == "collapsed"]
+    assert after.commit_hash != before.commit_hash
+    assert after.text == (
+        f"collapsed from sub-agent tract {child.tract_id[:12]} (copied by 1 operation)"
+    )
+    (event,) = after.via
+    (rebase,) = [e for e in t.events().rows if e.event_id == event]
+    assert rebase.event_type == "reorganize" and after.commit_hash in rebase.results
+    t.close()
