@@ -122,3 +122,49 @@ def test_a_checkpoint_is_not_a_change_to_the_store(tmp_path: Path) -> None:
         assert t.store.change_token() == token
     finally:
         t.close()
+
+
+_WRITER = """
+import sys
+from core import create_tract
+t = create_tract(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    t.user(f"{t.tract_id[:6]} message {i}")
+    t.assistant(f"{t.tract_id[:6]} reply {i}")
+checkpoints = t.store._checkpoints
+print(t.tract_id, checkpoints.runs)
+t.close()
+"""
+
+
+def test_two_writing_processes_checkpointing_lose_nothing(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "s.db"
+    create_tract(path).close()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(path), "150"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err
+    runs = {out.split()[0]: int(out.split()[1]) for out, _ in outputs}
+    assert len(runs) == 2 and all(n >= 1 for n in runs.values())
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        counts = dict(conn.execute("SELECT tract_id, count(*) FROM commits GROUP BY tract_id"))
+    finally:
+        conn.close()
+    assert counts == {tract: 300 for tract in runs}
