@@ -157,7 +157,7 @@ def test_two_writing_processes_checkpointing_lose_nothing(tmp_path: Path) -> Non
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outputs, strict=True):
+    for p, (_out, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err
     runs = {out.split()[0]: int(out.split()[1]) for out, _ in outputs}
     assert len(runs) == 2 and all(n >= 1 for n in runs.values())
